@@ -1,0 +1,83 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Layout (see README "Layout"): hostaudit → HostAuditLinux → HostAuditCore.
+// Only HostAuditLinux imports the C modules; Core is pure Swift and testable
+// without privileges.
+let package = Package(
+    name: "hostaudit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hostaudit", targets: ["hostaudit"]),
+        .library(name: "HostAuditCore", targets: ["HostAuditCore"]),
+        .library(name: "HostAuditLinux", targets: ["HostAuditLinux"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSELinux",
+            pkgConfig: "libselinux",
+            providers: [.apt(["libselinux1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNetfilter",
+            pkgConfig: "libnftnl",
+            providers: [.apt(["libmnl-dev", "libnftnl-dev"])]
+        ),
+        // Small C shims for variadic or macro-only kernel interfaces (ioctl, raw syscalls).
+        .target(name: "CHostAuditShims"),
+        .target(
+            name: "HostAuditCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HostAuditLinux",
+            dependencies: [
+                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "hostaudit",
+            dependencies: [
+                "HostAuditCore", "HostAuditLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HostAuditTestSupport",
+            dependencies: ["HostAuditCore", "HostAuditLinux"]
+        ),
+        .testTarget(
+            name: "HostAuditCoreTests",
+            dependencies: ["HostAuditCore", "HostAuditTestSupport"]
+        ),
+        .testTarget(
+            name: "HostAuditLinuxTests",
+            dependencies: ["HostAuditLinux", "HostAuditCore", "HostAuditTestSupport"]
+        ),
+        .testTarget(
+            name: "HostAuditCLITests",
+            dependencies: ["HostAuditCore", "HostAuditTestSupport"]
+        ),
+    ]
+)
+
+// Shared settings for every Swift target (swift-nio's closing loop).
+for target in package.targets where target.type != .system && target.name != "CHostAuditShims" {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}
