@@ -1,12 +1,54 @@
 import ArgumentParser
+import Foundation
 import HostAuditCore
+import Logging
 
 @main
 struct HostAuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hostaudit",
         abstract: "Audit a Linux host's security posture and explain blocked egress.",
-        version: "0.1.0",
-        subcommands: []
+        discussion: """
+            hostaudit reads the kernel and the host's files directly (libselinux, netlink, /proc) \
+            and never runs the host's own tools, which a compromised host may have replaced.
+
+            Exit status: 0 ran and nothing at or above --fail-on failed; 1 a finding at or \
+            above --fail-on failed; 2 a policy file does not load; 3 could not run at all; \
+            64 command-line misuse.
+            """,
+        version: HostAuditVersion.string,
+        subcommands: [Facts.self]
     )
+
+    static func main() async {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = LogLevelOption.fromEnvironment
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+enum HostAuditVersion {
+    static let string = "0.1.0"
+}
+
+enum LogLevelOption {
+    /// `HOSTAUDIT_LOG_LEVEL=debug|info|notice|warning|error`; warnings by default.
+    static var fromEnvironment: Logger.Level {
+        guard let raw = ProcessInfo.processInfo.environment["HOSTAUDIT_LOG_LEVEL"],
+            let level = Logger.Level(rawValue: raw.lowercased())
+        else { return .warning }
+        return level
+    }
 }

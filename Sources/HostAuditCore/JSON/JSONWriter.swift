@@ -74,7 +74,12 @@ public struct JSONWriter: Sendable {
             case "\u{0C}": out += "\\f"
             default:
                 let v = scalar.value
-                if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 {
+                // Controls, and invisible or reordering characters (bidi overrides,
+                // zero-width, BOM) are escaped: the value stays exact, and neither a
+                // terminal showing the JSON nor a parser that strips U+FEFF alters it.
+                if v < 0x20 || (0x7F...0x9F).contains(v) || (0x200B...0x200F).contains(v)
+                    || (0x2028...0x202E).contains(v) || (0x2060...0x2069).contains(v) || v == 0xFEFF
+                {
                     out += "\\u" + hex4(v)
                 } else {
                     out.unicodeScalars.append(scalar)

@@ -1,0 +1,26 @@
+import HostAuditCore
+
+/// Runs the collectors for the requested fact categories and assembles a
+/// `hostaudit.facts/v1` document. A collector never aborts the document: its
+/// failure is reported inside its own section.
+public struct FactsCollector: Sendable {
+    public let scope: CollectionScope
+
+    public init(scope: CollectionScope) { self.scope = scope }
+
+    public func collect(_ categories: [FactCategory]) -> FactsDocument {
+        let encoder = JSONValueEncoder()
+        var sections: [(category: FactCategory, value: JSONValue)] = []
+        for category in categories {
+            let value: JSONValue
+            switch category {
+            case .selinux:
+                value = encoder.encodeValue(SELinuxCollector(scope: scope).collect())
+            case .resolver:
+                value = encoder.encodeValue(ResolverCollector(scope: scope).collect())
+            }
+            sections.append((category, value))
+        }
+        return FactsDocument(root: scope.isLive ? nil : scope.root, sections: sections)
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import HostAuditCore
+import HostAuditLinux
+
+/// What `hostaudit facts` can print: one category, or all of them.
+enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
+    case selinux
+    case resolver
+    case all
+
+    var categories: [FactCategory] {
+        switch self {
+        case .all: return FactCategory.allCases
+        case .selinux: return [.selinux]
+        case .resolver: return [.resolver]
+        }
+    }
+}
+
+struct Facts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the facts hostaudit collects, as policies see them.",
+        discussion: """
+            The JSON paths printed here (e.g. resolver.resolv_conf.options.ndots) are the paths \
+            policy rules read. The text format shows the same tree for people.
+            """
+    )
+
+    @Argument(help: "Which facts to collect.")
+    var topic: FactsTopic = .all
+
+    @OptionGroup var rootOption: RootOption
+
+    @Option(help: "Output format.")
+    var format: FactsFormat = .text
+
+    func run() async throws {
+        let scope = try Facts.scope(for: rootOption.root)
+        let document = FactsCollector(scope: scope).collect(topic.categories)
+        switch format {
+        case .json:
+            Output.write(JSONWriter().string(document.json()) + "\n")
+        case .text:
+            Output.write(FactsTextRenderer().render(document.json()))
+        }
+    }
+
+    /// Validates `--root`: it must be a directory; otherwise the run cannot start (exit 3).
+    static func scope(for root: String?) throws -> CollectionScope {
+        guard let root else { return .live }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            Output.error("hostaudit: --root \(TerminalText.escape(root)): not a directory")
+            throw ExitStatus.couldNotRun
+        }
+        let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+        return CollectionScope(root: absolute)
+    }
+}
