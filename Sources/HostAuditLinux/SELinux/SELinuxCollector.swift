@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HostAuditCore
+
+/// Collects the `selinux` facts: the configuration from the audited host's
+/// files (below `--root` when given) and, on the live host only, the running
+/// kernel's state. Never throws: whatever fails becomes data in the facts.
+public struct SELinuxCollector: Sendable {
+    public let scope: CollectionScope
+    public let runtime: any SELinuxRuntimeSource
+    /// Where the configuration is read: the scope's files, except in tests.
+    let files: HostFiles
+
+    public init(scope: CollectionScope, runtime: any SELinuxRuntimeSource = LibSELinuxRuntime()) {
+        self.init(scope: scope, runtime: runtime, files: HostFiles(scope: scope))
+    }
+
+    /// For tests: a live scope (the runtime source is asked) with the
+    /// configuration read from `files` (a fixture root).
+    init(scope: CollectionScope, runtime: any SELinuxRuntimeSource, files: HostFiles) {
+        self.scope = scope
+        self.runtime = runtime
+        self.files = files
+    }
+
+    public static let notLiveReason =
+        "the kernel is not read when auditing a root directory (--root): the running kernel is not the audited system's"
+
+    public func collect() -> SELinuxFacts {
+        let config = readConfig()
+        guard scope.isLive else {
+            return .make(runtime: nil, runtimeUnavailableReason: Self.notLiveReason, config: config)
+        }
+        do {
+            let state = try runtime.read()
+            return .make(runtime: state, runtimeUnavailableReason: nil, config: config)
+        } catch {
+            return .make(runtime: nil, runtimeUnavailableReason: "reading SELinux state failed: \(error)", config: config)
+        }
+    }
+
+    /// Reads and parses /etc/selinux/config through `HostFiles`.
+    func readConfig() -> SELinuxConfig {
+        let path = SELinuxConfig.defaultPath
+        do {
+            let contents = try files.read(path, limit: SELinuxConfig.sizeLimit)
+            return SELinuxConfig.parse(contents.bytes, path: path, truncated: contents.truncated)
+        } catch {
+            switch error.errnoValue {
+            case ENOENT?, ENOTDIR?:
+                return .missing(path: path)
+            default:
+                // It may exist but be unreadable (EACCES, ELOOP, a FIFO…): say whether it is there.
+                let present: Bool? = (try? files.metadata(path, followLinks: false)) != nil ? true : nil
+                return .unreadable(path: path, present: present, error: error.description)
+            }
+        }
+    }
+}
