@@ -63,7 +63,8 @@ import Testing
         let obj = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(obj["selinux"] is [String: Any])
         #expect(obj["resolver"] is [String: Any])
-        #expect(obj["root"] is NSNull)
+        #expect(obj["root"] as? String == "/")
+        #expect(obj["live"] as? Bool == true)
     }
 
     @Test func singleTopicPrintsOnlyThatSection() throws {
@@ -89,5 +90,6 @@ import Testing
         #expect(r.status == 0, "\(r)")
         let obj = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(obj["root"] as? String == dir)
+        #expect(obj["live"] as? Bool == false)
     }
 }

@@ -37,7 +37,9 @@ public struct FactsDocument: Sendable, Equatable {
     public func json() -> JSONValue {
         var o = JSONObject()
         o["schema"] = .string(Self.schema)
-        o["root"] = root.map(JSONValue.string) ?? .null
+        // The live host is root "/"; `live` says whether kernel facts were read.
+        o["root"] = .string(root ?? "/")
+        o["live"] = .bool(root == nil)
         for (category, value) in sections { o[category.rawValue] = value }
         return .object(o)
     }
