@@ -487,12 +487,13 @@ extension Expression {
 }
 
 extension Expression: Encodable {
-    private enum CodingKeys: String, CodingKey { case type, attributes }
+    private enum CodingKeys: String, CodingKey { case expr, attributes }
 
-    /// `{"type": "<name>", …fields of the expression}`.
+    /// `{"expr": "<name>", …fields of the expression}` (not `type`: several
+    /// expressions have a field of that name).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .type)
+        try c.encode(name, forKey: .expr)
         switch self {
         case .meta(let v): try v.encode(to: encoder)
         case .payload(let v): try v.encode(to: encoder)

@@ -101,8 +101,7 @@ extension Flowtable {
             name: f[FlowtableAttr.name] ?? "", handle: f[FlowtableAttr.handle] ?? 0,
             // Flowtables hook into the netdev ingress path whatever their table's family.
             hook: f[FlowtableAttr.hooknum].map { Hook(number: $0, family: .netdev) },
-            priority: f[FlowtableAttr.priority], devices: f.devices, flags: f[FlowtableAttr.flags] ?? 0,
-            use: f[FlowtableAttr.use])
+            priority: f[FlowtableAttr.priority], devices: f.devices, flags: f[FlowtableAttr.flags] ?? 0)
     }
 }
 
