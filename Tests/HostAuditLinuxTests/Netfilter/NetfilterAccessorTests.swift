@@ -10,7 +10,7 @@ import Testing
 /// ends this test process; for expressions (which don't validate) a wrong
 /// width reads back as nil. No privileges needed.
 @Suite("Netfilter accessor widths")
-struct NftnlAccessorTests {
+struct NetfilterAccessorTests {
     // `O` must be constrained explicitly: with the constraint left to be
     // inferred from `any NftnlAttribute<O>`, Swift 6.3.1 compiled the
     // existential call without the holder's witness table and crashed at run time.
@@ -101,7 +101,7 @@ struct NftnlAccessorTests {
 }
 
 @Suite("Ruleset model")
-struct RulesetModelTests {
+struct NetfilterModelTests {
     @Test func registerSlots() {
         #expect(Register(0).slot == 0)
         #expect(Register(1).slot == 4)
