@@ -54,6 +54,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Diagnostic: prints the netfilter snapshot of the current netns as JSON
+        // (tests run it under `ip netns exec`; never setns in-process).
+        .executableTarget(
+            name: "ruleset-dump",
+            dependencies: ["HostAuditCore", "HostAuditLinux"]
+        ),
         .target(
             name: "HostAuditTestSupport",
             dependencies: ["HostAuditCore", "HostAuditLinux"]

@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CNetfilter
+import HostAuditCore
+
+/// Reads the nf_tables ruleset of the calling thread's network namespace over
+/// netlink (libmnl + libnftnl), as one consistent snapshot.
+///
+/// Sequence per attempt: GETGEN (with ACK) → tables → chains → sets (+ the
+/// elements of each set) → named objects → flowtables → rules, dumped chain
+/// by chain → GETGEN again. Every dump message must carry the first
+/// generation (`nfgenmsg.res_id`); a changed generation, `NLM_F_DUMP_INTR`
+/// or an object vanishing mid-read restarts the snapshot, up to
+/// `maxAttempts` times.
+public struct NetfilterReader: Sendable {
+    public var maxAttempts: Int
+    /// Receive buffer size; dump batches follow it up to 32 KiB (netlink.md §5).
+    public var receiveBufferSize: Int
+    /// Where `ip_tables_names` / `ip6_tables_names` live.
+    public var procNet: String
+
+    public init(maxAttempts: Int = 8, receiveBufferSize: Int = 65536 + 4096, procNet: String = "/proc/net") {
+        self.maxAttempts = maxAttempts
+        self.receiveBufferSize = receiveBufferSize
+        self.procNet = procNet
+    }
+
+    public func snapshot() throws(ProbeError) -> RulesetSnapshot {
+        let socket = try NetlinkSocket(receiveBufferSize: receiveBufferSize)
+        var lastReason = ""
+        for attempt in 1...max(1, maxAttempts) {
+            do throws(DumpFailure) {
+                var snapshot = try RulesetDump(socket: socket).run()
+                snapshot.attempts = attempt
+                snapshot.legacyTables = LegacyTables(procNet: procNet).read()
+                return snapshot
+            } catch {
+                switch error {
+                case .inconsistent(let reason): lastReason = reason
+                case .failed(let probeError): throw probeError
+                }
+            }
+        }
+        throw .library(
+            name: "nf_tables dump", errno: EAGAIN,
+            message: "the ruleset kept changing: no consistent snapshot after \(maxAttempts) attempts (last: \(lastReason))")
+    }
+}
+
+/// One dump attempt.
+struct RulesetDump {
+    let socket: NetlinkSocket
+    private static let subsysShift = 8
+
+    func generation() throws(DumpFailure) -> UInt32 {
+        var id: UInt32?
+        // GETGEN is not a dump: NLM_F_ACK gives the reply loop its terminator.
+        try socket.request(UInt32(NFT_MSG_GETGEN.rawValue), family: 0, flags: NLM_F_ACK, what: "GETGEN") {
+            nlh throws(DumpFailure) in
+            let gen = NftnlGen()
+            guard gen.parse(nlh), let value = gen[GenAttr.id] else {
+                throw .failed(.malformed(what: "NFT_MSG_NEWGEN", reason: "no generation id"))
+            }
+            id = value
+        }
+        guard let id else { throw .failed(.malformed(what: "NFT_MSG_GETGEN", reason: "no reply")) }
+        return id
+    }
+
+    /// Runs a dump, checking every message's generation before parsing it.
+    private func dump(
+        _ type: nf_tables_msg_types, family: UInt32, what: String, generation: UInt32,
+        payload: (UnsafeMutablePointer<nlmsghdr>) -> Void = { _ in },
+        _ parse: (UnsafePointer<nlmsghdr>) throws(DumpFailure) -> Void
+    ) throws(DumpFailure) {
+        let expected = UInt16(truncatingIfNeeded: generation)
+        try socket.request(UInt32(type.rawValue), family: family, flags: NLM_F_DUMP, what: what, payload: payload) {
+            nlh throws(DumpFailure) in
+            // struct nfgenmsg { u8 family; u8 version; __be16 res_id }
+            let resID = UInt16(bigEndian: mnl_nlmsg_get_payload(nlh).loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            guard resID == expected else {
+                throw .inconsistent("\(what): message from generation \(resID), expected \(expected)")
+            }
+            try parse(nlh)
+        }
+    }
+
+    private static func parseFailure(_ what: String) -> DumpFailure {
+        .failed(.malformed(what: what, reason: "libnftnl could not parse the kernel's message"))
+    }
+
+    func run() throws(DumpFailure) -> RulesetSnapshot {
+        let gen = try generation()
+
+        var tables: [Table] = []
+        try dump(NFT_MSG_GETTABLE, family: 0, what: "tables", generation: gen) { nlh throws(DumpFailure) in
+            let t = NftnlTable()
+            guard t.parse(nlh) else { throw Self.parseFailure("table") }
+            tables.append(Table(t))
+        }
+
+        var chains: [Chain] = []
+        try dump(NFT_MSG_GETCHAIN, family: 0, what: "chains", generation: gen) { nlh throws(DumpFailure) in
+            let c = NftnlChain()
+            guard c.parse(nlh) else { throw Self.parseFailure("chain") }
+            chains.append(Chain(c))
+        }
+
+        var rawSets: [NftnlSet] = []
+        try dump(NFT_MSG_GETSET, family: 0, what: "sets", generation: gen) { nlh throws(DumpFailure) in
+            let s = NftnlSet()
+            guard s.parse(nlh) else { throw Self.parseFailure("set") }
+            rawSets.append(s)
+        }
+        var sets: [NFTSet] = []
+        sets.reserveCapacity(rawSets.count)
+        for s in rawSets {
+            // Elements are dumped per set; they are appended to the parsed set object.
+            let what = "elements of set \(s[SetAttr.table] ?? "?") \(s[SetAttr.name] ?? "?")"
+            try dump(
+                NFT_MSG_GETSETELEM, family: s[SetAttr.family] ?? 0, what: what, generation: gen,
+                payload: { nftnl_set_elems_nlmsg_build_payload($0, s.ptr) }
+            ) { nlh throws(DumpFailure) in
+                guard s.parseElements(nlh) else { throw Self.parseFailure("set elements") }
+            }
+            sets.append(NFTSet(s))
+        }
+
+        var objects: [NamedObject] = []
+        try dump(NFT_MSG_GETOBJ, family: 0, what: "objects", generation: gen) { nlh throws(DumpFailure) in
+            let o = NftnlObj()
+            guard o.parse(nlh) else { throw Self.parseFailure("object") }
+            objects.append(NamedObject(o))
+        }
+
+        var flowtables: [Flowtable] = []
+        try dump(NFT_MSG_GETFLOWTABLE, family: 0, what: "flowtables", generation: gen) { nlh throws(DumpFailure) in
+            let f = NftnlFlowtable()
+            guard f.parse(nlh) else { throw Self.parseFailure("flowtable") }
+            flowtables.append(Flowtable(f))
+        }
+
+        // Rules chain by chain: the kernel re-walks from the start of the list on
+        // every resumed dump, so per-chain dumps bound that cost (netlink.md §5).
+        for i in chains.indices {
+            let filter = NftnlRule()
+            filter.set(RuleAttr.table, chains[i].table)
+            filter.set(RuleAttr.chain, chains[i].name)
+            var rules: [Rule] = []
+            try dump(
+                NFT_MSG_GETRULE, family: chains[i].family.nfproto,
+                what: "rules of chain \(chains[i].table) \(chains[i].name)", generation: gen,
+                payload: { nftnl_rule_nlmsg_build_payload($0, filter.ptr) }
+            ) { nlh throws(DumpFailure) in
+                let r = NftnlRule()
+                guard r.parse(nlh) else { throw Self.parseFailure("rule") }
+                rules.append(Rule(r))
+            }
+            chains[i].rules = rules
+        }
+
+        let after = try generation()
+        guard after == gen else { throw .inconsistent("generation changed from \(gen) to \(after) during the dump") }
+
+        return RulesetSnapshot(generation: gen, tables: Self.assemble(tables, chains, sets, objects, flowtables))
+    }
+
+    /// Puts chains, sets, objects and flowtables into their tables, keeping kernel order.
+    static func assemble(
+        _ tables: [Table], _ chains: [Chain], _ sets: [NFTSet], _ objects: [NamedObject], _ flowtables: [Flowtable]
+    ) -> [Table] {
+        struct Key: Hashable {
+            var family: Family
+            var name: String
+        }
+        var result = tables
+        var index: [Key: Int] = [:]
+        for (i, t) in tables.enumerated() { index[Key(family: t.family, name: t.name)] = i }
+        for c in chains { if let i = index[Key(family: c.family, name: c.table)] { result[i].chains.append(c) } }
+        for s in sets { if let i = index[Key(family: s.family, name: s.table)] { result[i].sets.append(s) } }
+        for o in objects { if let i = index[Key(family: o.family, name: o.table)] { result[i].objects.append(o) } }
+        for f in flowtables { if let i = index[Key(family: f.family, name: f.table)] { result[i].flowtables.append(f) } }
+        return result
+    }
+}
