@@ -4,6 +4,8 @@
 //   ruleset-dump --counts   generation, attempts and rule counts per chain (JSON)
 //   ruleset-dump --quiet    one line of counts and the elapsed time (for timing)
 //   ruleset-dump --repeat N read N snapshots (with --counts: one JSON line each)
+//   ruleset-dump --text     the `firewall show` text (nft / iptables-save per table)
+//   ruleset-dump --nft-text the text with nft syntax forced for every table
 //
 // A diagnostic for tests and benchmarks; the CLI's `firewall` commands come later.
 #if canImport(Glibc)
@@ -24,9 +26,11 @@ while let a = args.popFirst() {
     switch a {
     case "--counts": mode = "counts"
     case "--quiet": mode = "quiet"
+    case "--text": mode = "text"
+    case "--nft-text": mode = "nft-text"
     case "--repeat": repeatCount = Int(args.popFirst() ?? "") ?? 1
     default:
-        printError("usage: ruleset-dump [--counts | --quiet] [--repeat N]")
+        printError("usage: ruleset-dump [--counts | --quiet | --text | --nft-text] [--repeat N]")
         exit(64)
     }
 }
@@ -69,6 +73,10 @@ for _ in 0..<repeatCount {
                 ("chains", .object(chains)),
             ]))
         print(JSONWriter(pretty: false).string(doc))
+    case "text":
+        print(FirewallText.render(snapshot), terminator: "")
+    case "nft-text":
+        print(FirewallText.render(snapshot, forceNFT: true), terminator: "")
     default:
         print(JSONWriter().string(JSONValueEncoder().encodeValue(snapshot)))
     }

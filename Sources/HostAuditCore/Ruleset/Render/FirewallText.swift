@@ -1,0 +1,38 @@
+/// `hostaudit firewall show` text: each table in the language it was written in.
+///
+/// - native nftables tables: exactly what `nft list ruleset` prints for them;
+/// - tables holding xt expressions (iptables-nft's): exactly what
+///   `iptables-save`/`ip6tables-save` print (`*table` … `COMMIT`), after one
+///   comment line naming family and table, since `*filter` alone does not say which;
+/// - legacy x_tables: what `iptables-legacy-save` prints, under a legacy header.
+public enum FirewallText {
+    public static func render(_ snapshot: RulesetSnapshot, forceNFT: Bool = false) -> String {
+        var out = ""
+        for table in snapshot.tables {
+            if !forceNFT, table.holdsXTExpressions, let block = IptablesSaveRenderer.render(table: table, in: snapshot) {
+                out += "# table \(table.family.name) \(table.name) (iptables-nft)\n"
+                out += block
+            } else {
+                out += NFTTextRenderer.render(table: table, in: snapshot)
+            }
+        }
+        return out
+    }
+}
+
+extension Table {
+    /// Whether any rule holds an x_tables `match` or `target` (nft marks exactly
+    /// these tables "managed by iptables-nft, do not touch!").
+    public var holdsXTExpressions: Bool {
+        chains.contains { chain in
+            chain.rules.contains { rule in
+                rule.expressions.contains {
+                    switch $0 {
+                    case .match, .target: return true
+                    default: return false
+                    }
+                }
+            }
+        }
+    }
+}
