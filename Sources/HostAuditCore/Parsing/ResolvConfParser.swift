@@ -47,7 +47,7 @@ public enum ResolvConfParser {
                     "line ends in a carriage return (CRLF); glibc keeps the \\r as part of the last word")
             }
             if line.isEmpty { continue }
-            if line[0] == UInt8(ascii: "#") || line[0] == UInt8(ascii: ";") {
+            if line.first == UInt8(ascii: "#") || line.first == UInt8(ascii: ";") {
                 comments.append(.init(line: number, text: text))
                 continue
             }
@@ -257,7 +257,7 @@ public enum ResolvConfParser {
         _ rest: ArraySlice<UInt8>, line: Int, into o: inout ResolvConf.Options, problems: inout ProblemList
     ) {
         let words = ConfigLines.words(rest)
-        if words.isEmpty { problems.add(line: line, text: nil, "options without any option; ignored") }
+        if words.isEmpty { problems.add(line: line, text: nil, "options without any option") }
         for word in words {
             let w = ConfigLines.text(word)
             if let numeric = numericOption(w) {
