@@ -156,6 +156,8 @@ func garbage(_ rng: inout SeededGenerator, pieces: [String]) -> [UInt8] {
         #expect(o.entries.count == 17)
         #expect(o.entries.first { $0.text == "no_tld_query" }?.name == "no-tld-query")
         #expect(o.entries.first { $0.text == "ndots:20" }?.value == 15)
+        #expect(o.entries.first { $0.text == "trust-ad" }?.note?.contains("2.31") == true)
+        #expect(!c.problems.contains { $0.text == "trust-ad" || $0.text == "no-aaaa" })
         #expect(c.problems.contains { $0.line == 1 && $0.problem.contains("capped to 15") })
         #expect(c.problems.contains { $0.line == 1 && $0.problem.contains("capped to 30") })
         #expect(c.problems.contains { $0.line == 1 && $0.problem.contains("capped to 5") })

@@ -342,12 +342,15 @@ public struct ResolvConf: Encodable, Sendable, Equatable {
         public var name: String?
         /// For ndots/timeout/attempts: the value glibc uses after capping.
         public var value: Int?
+        /// E.g. the glibc version an option needs.
+        public var note: String?
 
-        public init(line: Int, text: String, name: String?, value: Int?) {
+        public init(line: Int, text: String, name: String?, value: Int?, note: String? = nil) {
             self.line = line
             self.text = text
             self.name = name
             self.value = value
+            self.note = note
         }
     }
 

@@ -237,20 +237,21 @@ public enum ResolvConfParser {
     // MARK: - options
 
     /// glibc's boolean options, in its table's order (the first prefix match wins).
-    static let booleanOptions: [(word: String, name: String, note: String?)] = [
-        ("inet6", "inet6", "inet6 is deprecated since glibc 2.25 and has no effect in current glibc"),
-        ("rotate", "rotate", nil),
-        ("edns0", "edns0", nil),
-        ("single-request-reopen", "single-request-reopen", nil),
-        ("single-request", "single-request", nil),
-        ("no_tld_query", "no-tld-query", nil),
-        ("no-tld-query", "no-tld-query", nil),
-        ("no-reload", "no-reload", nil),
-        ("use-vc", "use-vc", nil),
-        ("trust-ad", "trust-ad", "trust-ad needs glibc 2.31 or later"),
-        ("no-aaaa", "no-aaaa", "no-aaaa needs glibc 2.36 or later"),
-        ("strict-error", "strict-error", "strict-error is recognised only by recent glibc"),
-        ("debug", "debug", "debug has an effect only in glibc built with debugging"),
+    /// `problem`: glibc ignores or mis-handles it; `note`: informational only.
+    static let booleanOptions: [(word: String, name: String, problem: String?, note: String?)] = [
+        ("inet6", "inet6", "inet6 is deprecated since glibc 2.25 and has no effect in current glibc", nil),
+        ("rotate", "rotate", nil, nil),
+        ("edns0", "edns0", nil, nil),
+        ("single-request-reopen", "single-request-reopen", nil, nil),
+        ("single-request", "single-request", nil, nil),
+        ("no_tld_query", "no-tld-query", nil, nil),
+        ("no-tld-query", "no-tld-query", nil, nil),
+        ("no-reload", "no-reload", nil, nil),
+        ("use-vc", "use-vc", nil, nil),
+        ("trust-ad", "trust-ad", nil, "needs glibc 2.31 or later"),
+        ("no-aaaa", "no-aaaa", nil, "needs glibc 2.36 or later"),
+        ("strict-error", "strict-error", nil, "recognised only by recent glibc"),
+        ("debug", "debug", "debug has an effect only in glibc built with debugging", nil),
     ]
 
     static func parseOptions(
@@ -308,12 +309,12 @@ public enum ResolvConfParser {
                 case "strict-error": o.strictError = true
                 default: o.debug = true
                 }
-                o.entries.append(.init(line: line, text: w, name: opt.name, value: nil))
+                o.entries.append(.init(line: line, text: w, name: opt.name, value: nil, note: opt.note))
                 if w != opt.word {
                     problems.add(
                         line: line, text: w, "option '\(w)' is read by glibc as '\(opt.word)' (options match by prefix)")
                 }
-                if let note = opt.note { problems.add(line: line, text: w, note) }
+                if let problem = opt.problem { problems.add(line: line, text: w, problem) }
                 continue
             }
             o.entries.append(.init(line: line, text: w, name: nil, value: nil))
