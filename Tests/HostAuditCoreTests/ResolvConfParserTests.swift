@@ -182,6 +182,8 @@ func garbage(_ rng: inout SeededGenerator, pieces: [String]) -> [UInt8] {
         #expect(c.problems.contains { $0.problem.contains("'rotatex' is read by glibc as 'rotate'") })
         #expect(c.problems.contains { $0.problem.contains("minimum of 1 second") })
         #expect(c.problems.allSatisfy { $0.line == 1 })
+        // A negative value is reported once, not also as "timeout:0".
+        #expect(c.problems.filter { $0.text == "timeout:-1" }.count == 1)
     }
 
     @Test func sortlist() {

@@ -41,7 +41,7 @@ public enum ResolvConfParser {
         for (number, rawLine) in split.lines {
             let line = ConfigLines.cString(rawLine)
             let text = ConfigLines.text(line)
-            if line.contains(ConfigLines.cr) {
+            if line.last == ConfigLines.cr {
                 problems.add(
                     line: number, text: text,
                     "line ends in a carriage return (CRLF); glibc keeps the \\r as part of the last word")
@@ -286,10 +286,10 @@ public enum ResolvConfParser {
                     (o.ndots, o.ndotsDefault, o.ndotsLine) = (effective, false, line)
                 case "timeout":
                     (o.timeout, o.timeoutDefault, o.timeoutLine) = (effective, false, line)
-                    if effective == 0 { problems.add(line: line, text: w, "timeout:0: glibc waits its minimum of 1 second") }
+                    if n == 0 { problems.add(line: line, text: w, "timeout:0: glibc waits its minimum of 1 second") }
                 default:
                     (o.attempts, o.attemptsDefault, o.attemptsLine) = (effective, false, line)
-                    if effective == 0 { problems.add(line: line, text: w, "attempts:0: glibc sends no query at all") }
+                    if n == 0 { problems.add(line: line, text: w, "attempts:0: glibc sends no query at all") }
                 }
                 o.entries.append(.init(line: line, text: w, name: name, value: effective))
                 continue
