@@ -130,7 +130,7 @@ import Testing
                   search:
                     - a.example
                     - b\\x1b]0;pwned\\x07
-                  mtime_ms: (unknown)
+                  mtime_ms: -
 
                 """)
         #expect(!text.contains("\u{1b}"))

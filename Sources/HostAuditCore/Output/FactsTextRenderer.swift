@@ -55,7 +55,7 @@ public struct FactsTextRenderer: Sendable {
 
     private func scalar(_ v: JSONValue) -> String {
         switch v {
-        case .null: return "(unknown)"
+        case .null: return "-"
         case .bool(let b): return b ? "yes" : "no"
         case .int(let i): return String(i)
         case .double(let d): return JSONWriter.format(d)
