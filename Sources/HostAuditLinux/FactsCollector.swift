@@ -18,6 +18,8 @@ public struct FactsCollector: Sendable {
                 value = encoder.encodeValue(SELinuxCollector(scope: scope).collect())
             case .resolver:
                 value = encoder.encodeValue(ResolverCollector(scope: scope).collect())
+            case .firewall:
+                value = encoder.encodeValue(FirewallCollector(scope: scope).collect())
             }
             sections.append((category, value))
         }

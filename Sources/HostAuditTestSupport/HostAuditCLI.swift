@@ -37,3 +37,29 @@ public enum HostAuditCLI {
             ["ip", "netns", "exec", ns.name, "env", "NO_COLOR=1", binaryPath] + arguments, timeout: timeout)
     }
 }
+
+/// Copies of built binaries that an unprivileged user can execute, for tests
+/// that drop privileges (the build folder may sit under a 0700 home directory).
+public enum UnprivilegedCopy {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var copies: [String: String] = [:]
+
+    /// A world-executable copy of `path` in a world-readable temporary folder.
+    public static func of(_ path: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let c = copies[path] { return c }
+        let dir = "/tmp/ha-bin-\(getpid())"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        if copies.isEmpty {
+            atexit { try? FileManager.default.removeItem(atPath: "/tmp/ha-bin-\(getpid())") }
+        }
+        let dest = dir + "/" + (path as NSString).lastPathComponent
+        if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
+        try fm.copyItem(atPath: path, toPath: dest)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dest)
+        copies[path] = dest
+        return dest
+    }
+}

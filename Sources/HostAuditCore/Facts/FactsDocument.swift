@@ -3,6 +3,7 @@
 public enum FactCategory: String, CaseIterable, Sendable, Codable {
     case selinux
     case resolver
+    case firewall
 }
 
 /// Where facts are read from: the running host, or a mounted image/chroot

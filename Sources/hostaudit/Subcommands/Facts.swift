@@ -7,6 +7,7 @@ import HostAuditLinux
 enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
     case selinux
     case resolver
+    case firewall
     case all
 
     var categories: [FactCategory] {
@@ -14,6 +15,7 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
         case .all: return FactCategory.allCases
         case .selinux: return [.selinux]
         case .resolver: return [.resolver]
+        case .firewall: return [.firewall]
         }
     }
 }

@@ -192,7 +192,7 @@ struct NetfilterReaderTests {
             try ns.check(["nft", "add", "table", "inet", "t"])
             let r = try ns.run([
                 "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-                RulesetDumpTool.path,
+                try UnprivilegedCopy.of(RulesetDumpTool.path),
             ])
             #expect(r.status == 3, "\(r)")
             #expect(r.stderr.contains("CAP_NET_ADMIN"), "\(r)")

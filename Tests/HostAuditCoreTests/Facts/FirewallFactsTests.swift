@@ -1,0 +1,117 @@
+import HostAuditCore
+import Testing
+
+@Suite struct FirewallFactsTests {
+    static func rule(_ family: Family, _ table: String, _ chain: String, _ handle: UInt64, _ e: [Expression]) -> Rule {
+        Rule(family: family, table: table, chain: chain, handle: handle, expressions: e)
+    }
+
+    static let drop = Expression.immediate(.init(dreg: Register(0), verdict: .drop))
+    static let accept = Expression.immediate(.init(dreg: Register(0), verdict: .accept))
+    static let counter = Expression.counter(.init(packets: 3, bytes: 180))
+    static let tcpDport80: [Expression] = [
+        .meta(.init(key: 16, dreg: Register(1))), .cmp(.init(sreg: Register(1), op: .eq, data: [6])),
+        .payload(.init(base: 2, offset: 2, length: 2, dreg: Register(1))),
+        .cmp(.init(sreg: Register(1), op: .eq, data: [0, 80])),
+    ]
+
+    static let snapshot = RulesetSnapshot(
+        generation: 7,
+        tables: [
+            Table(
+                family: .inet, name: "filter", handle: 1,
+                chains: [
+                    Chain(
+                        family: .inet, table: "filter", name: "input", handle: 1,
+                        base: BaseChain(hook: .input, priority: 0, policy: .drop, type: "filter"),
+                        rules: [rule(.inet, "filter", "input", 2, [counter, accept])]),
+                    Chain(
+                        family: .inet, table: "filter", name: "output", handle: 3,
+                        base: BaseChain(hook: .output, priority: 10, policy: .accept, type: "filter"),
+                        rules: [
+                            rule(.inet, "filter", "output", 4, tcpDport80 + [counter, drop]),
+                            rule(
+                                .inet, "filter", "output", 5,
+                                [.lookup(.init(set: "gone", sreg: Register(1))), accept]),
+                        ]),
+                ],
+                sets: [NFTSet(family: .inet, table: "filter", name: "allowed", handle: 9)]),
+            Table(
+                family: .ip, name: "filter", handle: 2,
+                chains: [
+                    Chain(
+                        family: .ip, table: "filter", name: "OUTPUT", handle: 1,
+                        base: BaseChain(hook: .output, priority: -5, policy: .accept, type: "filter"),
+                        rules: [
+                            rule(
+                                .ip, "filter", "OUTPUT", 2,
+                                [.match(.init(name: "conntrack", revision: 3, info: [])), counter, accept]),
+                            rule(.ip, "filter", "OUTPUT", 3, [counter, drop]),
+                        ])
+                ]),
+        ],
+        legacyTables: [.ip: ["filter"]])
+
+    @Test func backendsAndConflict() {
+        let f = FirewallFacts(snapshot: Self.snapshot)
+        #expect(f.available)
+        #expect(f.generation == 7)
+        #expect(f.backends?.nftables == true)
+        #expect(f.backends?.iptablesNft == true)
+        #expect(f.backends?.iptablesLegacy == true)
+        #expect(f.backends?.legacyTables == ["ip filter"])
+        #expect(f.backends?.conflict == true)
+        #expect(f.tables.map(\.managedBy) == ["nftables", "iptables-nft"])
+    }
+
+    @Test func hooksAreInPriorityOrder() {
+        let f = FirewallFacts(snapshot: Self.snapshot)
+        #expect(f.hooks["output"]?.map(\.table) == ["filter", "filter"])
+        #expect(f.hooks["output"]?.map(\.priority) == [-5, 10])
+        #expect(f.hooks["output"]?.map(\.family) == ["ip", "inet"])
+        #expect(f.hooks["input"]?.first?.policy == "drop")
+        // The ip OUTPUT chain ends with a bare drop: a catch-all deny.
+        #expect(f.hooks["output"]?.first?.endsWithCatchAllDeny == true)
+        #expect(f.hooks["output"]?.last?.endsWithCatchAllDeny == false)
+    }
+
+    @Test func summaryAndRules() {
+        let f = FirewallFacts(snapshot: Self.snapshot)
+        #expect(f.summary?.inputDefaultDeny == true)
+        #expect(f.summary?.outputDefaultDeny == true)
+        #expect(f.summary?.outputWideOpen == false)
+        #expect(f.summary?.forwardDefaultDeny == false)
+        #expect(f.summary?.rules == 5)
+        let r = f.rules.first { $0.handle == 4 && $0.table == "filter" && $0.family == "inet" }
+        #expect(r?.verdict == "drop")
+        #expect(r?.catchAll == false)
+        #expect(r?.packets == 3)
+        #expect(r?.bytes == 180)
+        #expect(f.rules.first { $0.family == "ip" && $0.handle == 2 }?.xt == ["conntrack"])
+    }
+
+    @Test func missingSetIsReported() {
+        let f = FirewallFacts(snapshot: Self.snapshot)
+        #expect(f.missingSetReferences.map(\.set) == ["gone"])
+        #expect(f.sets.first?.name == "allowed")
+        #expect(f.sets.first?.referencedBy == 0)
+    }
+
+    @Test func jsonHasEveryHookAndNullsWhenUnavailable() throws {
+        let v = try JSONValueEncoder().encode(FirewallFacts.unavailable("no CAP_NET_ADMIN"))
+        #expect(v["available"] == .bool(false))
+        #expect(v["generation"] == .null)
+        #expect(v["hooks"]?["input"] == .array([]))
+        #expect(v["hooks"]?.objectValue?.keys.first == "ingress")
+        let full = try JSONValueEncoder().encode(FirewallFacts(snapshot: Self.snapshot))
+        #expect(full.value(atPath: "hooks.output.0.priority") == .int(-5))
+        #expect(full.value(atPath: "backends.conflict") == .bool(true))
+    }
+
+    @Test func emptyRulesetIsWideOpen() {
+        let f = FirewallFacts(snapshot: RulesetSnapshot(generation: 1))
+        #expect(f.summary?.outputWideOpen == true)
+        #expect(f.summary?.inputDefaultDeny == false)
+        #expect(f.backends?.conflict == false)
+    }
+}
