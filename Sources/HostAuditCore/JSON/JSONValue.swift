@@ -59,42 +59,74 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 }
 
 /// An insertion-ordered JSON object. Setting an existing key keeps its position.
+///
+/// Stored as an array of pairs (most objects are small, and building them is
+/// the hot path when encoding large fact documents); an index is added once an
+/// object grows past a few keys so lookups stay O(1) on large maps.
 public struct JSONObject: Sendable, Equatable, Hashable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    public private(set) var entries: [(key: String, value: JSONValue)] = []
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     public init() {}
 
     public init(_ pairs: [(String, JSONValue)]) {
+        entries.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
+    /// Appends without checking for an existing key: only for keys known to be new.
+    mutating func appendNew(_ key: String, _ value: JSONValue) {
+        if index != nil { index![key] = entries.count }
+        entries.append((key, value))
+        if index == nil && entries.count > Self.indexThreshold { buildIndex() }
+    }
+
+    private mutating func buildIndex() {
+        var i: [String: Int] = [:]
+        i.reserveCapacity(entries.count * 2)
+        for (n, e) in entries.enumerated() { i[e.key] = n }
+        index = i
+    }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for (n, e) in entries.enumerated() where e.key == key { return n }
+        return nil
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let n = position(of: key) {
+                    entries[n].value = newValue
+                } else {
+                    appendNew(key, newValue)
+                }
+            } else if let n = position(of: key) {
+                entries.remove(at: n)
+                if index != nil { buildIndex() }
             }
         }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
-
-    /// Key/value pairs in insertion order.
-    public var entries: [(key: String, value: JSONValue)] {
-        keys.map { ($0, storage[$0]!) }
-    }
+    public var keys: [String] { entries.map(\.key) }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.keys == rhs.keys && lhs.storage == rhs.storage
+        guard lhs.entries.count == rhs.entries.count else { return false }
+        for (a, b) in zip(lhs.entries, rhs.entries) where a.key != b.key || a.value != b.value { return false }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(keys)
-        for k in keys { hasher.combine(storage[k]) }
+        hasher.combine(entries.count)
+        for e in entries {
+            hasher.combine(e.key)
+            hasher.combine(e.value)
+        }
     }
 }
 

@@ -13,7 +13,8 @@ public struct JSONValueEncoder: Sendable {
 
     public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
         let node = EncodingNode()
-        try EncodingNode.encode(value, into: node, codingPath: [], options: self)
+        let context = EncodingContext(options: self)
+        try EncodingNode.encode(value, into: node, codingPath: [], options: context)
         return node.build()
     }
 
@@ -82,18 +83,35 @@ extension JSONValue: Encodable {
     }
 }
 
+/// Per-call state: the options and a cache of converted key names (the same
+/// few dozen keys repeat for every element of a large array).
+final class EncodingContext {
+    let convert: Bool
+    private var names: [String: String] = [:]
+
+    init(options: JSONValueEncoder) { convert = options.convertKeysToSnakeCase }
+
+    func name(_ key: String) -> String {
+        guard convert else { return key }
+        if let n = names[key] { return n }
+        let n = JSONValueEncoder.snakeCase(key)
+        names[key] = n
+        return n
+    }
+}
+
 final class EncodingNode {
     enum Kind { case unset, scalar(JSONValue), object, array }
     var kind: Kind = .unset
-    var keys: [String] = []
-    var children: [String: EncodingNode] = [:]
+    var children: [(key: String, node: EncodingNode)] = []
     var items: [EncodingNode] = []
 
     func child(_ key: String) -> EncodingNode {
-        if let c = children[key] { return c }
+        // Each key is written once per container (synthesised Codable does so;
+        // hand-written encode(to:) in this package must too).
+        assert(!children.contains { $0.key == key }, "key \(key) encoded twice")
         let c = EncodingNode()
-        children[key] = c
-        keys.append(key)
+        children.append((key, c))
         return c
     }
 
@@ -103,19 +121,23 @@ final class EncodingNode {
         case .scalar(let v): return v
         case .object:
             var o = JSONObject()
-            for k in keys { o[k] = children[k]!.build() }
+            for c in children { o.appendNew(c.key, c.node.build()) }
             return .object(o)
-        case .array: return .array(items.map { $0.build() })
+        case .array:
+            var a: [JSONValue] = []
+            a.reserveCapacity(items.count)
+            for i in items { a.append(i.build()) }
+            return .array(a)
         }
     }
 
     static func encode<T: Encodable>(
-        _ value: T, into node: EncodingNode, codingPath: [any CodingKey], options: JSONValueEncoder
+        _ value: T, into node: EncodingNode, codingPath: [any CodingKey], options: EncodingContext
     ) throws {
-        if let v = value as? JSONValue {
-            node.kind = .scalar(v)
-        } else if let s = value as? any JSONScalarEncodable {
+        if let s = value as? any JSONScalarEncodable {
             node.kind = .scalar(s.jsonScalar)
+        } else if let v = value as? JSONValue {
+            node.kind = .scalar(v)
         } else {
             try value.encode(to: NodeEncoder(node: node, codingPath: codingPath, options: options))
         }
@@ -125,7 +147,7 @@ final class EncodingNode {
 struct NodeEncoder: Encoder {
     let node: EncodingNode
     let codingPath: [any CodingKey]
-    let options: JSONValueEncoder
+    let options: EncodingContext
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -154,11 +176,9 @@ struct IndexKey: CodingKey {
 struct KeyedNodeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: EncodingNode
     let codingPath: [any CodingKey]
-    let options: JSONValueEncoder
+    let options: EncodingContext
 
-    private func name(_ key: Key) -> String {
-        options.convertKeysToSnakeCase ? JSONValueEncoder.snakeCase(key.stringValue) : key.stringValue
-    }
+    private func name(_ key: Key) -> String { options.name(key.stringValue) }
 
     private func put<T: Encodable>(_ value: T, _ key: Key) throws {
         try EncodingNode.encode(value, into: node.child(name(key)), codingPath: codingPath + [key], options: options)
@@ -230,7 +250,7 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
     let node: EncodingNode
     let codingPath: [any CodingKey]
-    let options: JSONValueEncoder
+    let options: EncodingContext
     var count: Int { node.items.count }
 
     private func next() -> EncodingNode {
@@ -265,7 +285,7 @@ struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
 struct SingleNodeContainer: SingleValueEncodingContainer {
     let node: EncodingNode
     let codingPath: [any CodingKey]
-    let options: JSONValueEncoder
+    let options: EncodingContext
 
     mutating func encodeNil() throws { node.kind = .scalar(.null) }
     mutating func encode<T: Encodable>(_ value: T) throws {

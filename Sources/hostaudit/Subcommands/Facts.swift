@@ -42,7 +42,7 @@ struct Facts: AsyncParsableCommand {
         let document = FactsCollector(scope: scope).collect(topic.categories)
         switch format {
         case .json:
-            Output.write(JSONWriter().string(document.json()) + "\n")
+            Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])
         case .text:
             Output.write(FactsTextRenderer().render(document.json()))
         }

@@ -6,6 +6,10 @@ enum Output {
         FileHandle.standardOutput.write(Data(s.utf8))
     }
 
+    static func write(bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
     static func error(_ s: String) {
         FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
     }
