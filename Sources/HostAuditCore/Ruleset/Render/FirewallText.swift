@@ -16,6 +16,16 @@ public enum FirewallText {
                 out += NFTTextRenderer.render(table: table, in: snapshot)
             }
         }
+        if !snapshot.legacy.isEmpty {
+            out += "# iptables-legacy tables (x_tables, not visible to nft)\n"
+            if snapshot.backendsConflict {
+                out += "# Warning: iptables-legacy and nf_tables rules are both loaded; packets pass both\n"
+            }
+            for t in snapshot.legacy {
+                out += "# table \(t.family.name) \(t.name) (iptables-legacy)\n"
+                out += IptablesSaveRenderer.render(legacy: t)
+            }
+        }
         return out
     }
 }
