@@ -88,7 +88,9 @@ public struct IptablesTable: Sendable, Equatable {
             ("POSTROUTING", .postrouting, "filter", -150),
         ],
         "raw": [("PREROUTING", .prerouting, "filter", -300), ("OUTPUT", .output, "filter", -300)],
-        "security": [("INPUT", .input, "filter", 50), ("FORWARD", .forward, "filter", 50), ("OUTPUT", .output, "filter", 50)],
+        "security": [
+            ("INPUT", .input, "filter", 150), ("FORWARD", .forward, "filter", 150), ("OUTPUT", .output, "filter", 150),
+        ],
     ]
 
     static let hookOrder: [Hook] = [.prerouting, .input, .forward, .output, .postrouting]

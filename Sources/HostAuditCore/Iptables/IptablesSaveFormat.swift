@@ -290,7 +290,9 @@ public enum IptablesSaveFormat {
             (XTMatch.Conntrack.Flags.origSrc, "ctorigsrc", c.origSrc), (.origDst, "ctorigdst", c.origDst),
             (.replSrc, "ctreplsrc", c.replSrc), (.replDst, "ctrepldst", c.replDst),
         ] where m.contains(flag) {
-            s += inv(flag) + " --\(opt) " + addressText(am.address) + maskText(am.mask)
+            // xtables_ipmask_to_numeric omits a full-length mask ("/32", "/128").
+            let full = am.mask.allSatisfy { $0 == 0xff }
+            s += inv(flag) + " --\(opt) " + addressText(am.address) + (full ? "" : maskText(am.mask))
         }
         for (flag, opt, r) in [
             (XTMatch.Conntrack.Flags.origSrcPort, "ctorigsrcport", c.origSrcPort),
@@ -371,17 +373,19 @@ public enum IptablesSaveFormat {
                 let text = natRange(r)
                 if !text.isEmpty { s += opt + text }
             }
-            return s + natFlags(ranges.first?.flags ?? 0)
+            // libipt_SNAT / libip6t_SNAT print --random-fully before --persistent.
+            return s + natFlags(ranges.first?.flags ?? 0, fullyBeforePersistent: t.name == "SNAT")
         case .mark(let value, let mask):
             return " --set-xmark 0x\(String(value, radix: 16))/0x\(String(mask, radix: 16))"
         }
     }
 
-    static func natFlags(_ flags: UInt32) -> String {
+    static func natFlags(_ flags: UInt32, fullyBeforePersistent: Bool = false) -> String {
         var s = ""
         if flags & 4 != 0 { s += " --random" }
+        if fullyBeforePersistent, flags & 0x10 != 0 { s += " --random-fully" }
         if flags & 8 != 0 { s += " --persistent" }
-        if flags & 0x10 != 0 { s += " --random-fully" }
+        if !fullyBeforePersistent, flags & 0x10 != 0 { s += " --random-fully" }
         return s
     }
 

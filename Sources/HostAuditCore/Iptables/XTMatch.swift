@@ -79,9 +79,10 @@ extension XTMatch {
         public static let established = StateMask(rawValue: 1 << 1)
         public static let related = StateMask(rawValue: 1 << 2)
         public static let new = StateMask(rawValue: 1 << 3)
+        // 1 << (IP_CT_NUMBER + 1…3), IP_CT_NUMBER = 5.
+        public static let snat = StateMask(rawValue: 1 << 6)
+        public static let dnat = StateMask(rawValue: 1 << 7)
         public static let untracked = StateMask(rawValue: 1 << 8)
-        public static let snat = StateMask(rawValue: 1 << 9)
-        public static let dnat = StateMask(rawValue: 1 << 10)
     }
 
     /// `xt_conntrack_mtinfo1/2/3`, normalised to the rev-3 shape.
