@@ -11,4 +11,16 @@ uint32_t CHostAuditShims_fs_immutable_fl(void);
 uint32_t CHostAuditShims_fs_append_fl(void);
 /* Raw getdents64(2): not libc's readdir, which an LD_PRELOAD rootkit can hook. */
 ssize_t CHostAuditShims_getdents64(int fd, void *buf, size_t len);
+
+/* Legacy x_tables (iptables-legacy), read the way libiptc does: getsockopt on
+   a raw socket. `ipv6` selects IP6T_SO_* on an AF_INET6 socket.
+   Opens the raw socket: returns the fd, or -1 with errno (EPERM without CAP_NET_ADMIN). */
+int CHostAuditShims_xt_socket(int ipv6);
+/* IPT_SO_GET_INFO / IP6T_SO_GET_INFO: returns 0, or -1 with errno. hook_entry and
+   underflow receive 5 offsets each (NF_INET_NUMHOOKS). */
+int CHostAuditShims_xt_get_info(int fd, int ipv6, const char *name, uint32_t *valid_hooks, uint32_t *hook_entry,
+                                uint32_t *underflow, uint32_t *num_entries, uint32_t *size);
+/* IPT_SO_GET_ENTRIES: copies `size` bytes of the entry table into buf; returns 0,
+   or -1 with errno (EAGAIN when the table changed since GET_INFO). */
+int CHostAuditShims_xt_get_entries(int fd, int ipv6, const char *name, void *buf, uint32_t size);
 #endif

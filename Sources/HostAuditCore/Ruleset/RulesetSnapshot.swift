@@ -14,12 +14,20 @@ public struct RulesetSnapshot: Sendable, Equatable {
     public var legacyTables: [Family: [String]]
     /// How many dump attempts it took to get a consistent snapshot (1 = first try).
     public var attempts: Int
+    /// The legacy tables' rules, read with `IPT_SO_GET_ENTRIES` / `IP6T_SO_GET_ENTRIES`
+    /// (iptables-legacy; invisible to nf_tables), IPv4 first, each family in
+    /// `legacyTables` order.
+    public var legacy: [IptablesTable]
 
-    public init(generation: UInt32, tables: [Table] = [], legacyTables: [Family: [String]] = [:], attempts: Int = 1) {
+    public init(
+        generation: UInt32, tables: [Table] = [], legacyTables: [Family: [String]] = [:], attempts: Int = 1,
+        legacy: [IptablesTable] = []
+    ) {
         self.generation = generation
         self.tables = tables
         self.legacyTables = legacyTables
         self.attempts = attempts
+        self.legacy = legacy
     }
 
     public func table(_ family: Family, _ name: String) -> Table? {
@@ -32,10 +40,39 @@ public struct RulesetSnapshot: Sendable, Equatable {
 
     /// True when legacy x_tables are loaded (whether or not nf_tables rules exist too).
     public var hasLegacyTables: Bool { legacyTables.values.contains { !$0.isEmpty } }
+
+    /// Legacy x_tables that do something: a rule, or a built-in chain whose
+    /// policy is not ACCEPT.
+    public var legacyHasRules: Bool {
+        legacy.contains { t in t.chains.contains { !$0.rules.isEmpty || ($0.policy != nil && $0.policy != "ACCEPT") } }
+    }
+
+    /// nf_tables that do something: a rule, or a base chain that drops by policy.
+    public var nftHasRules: Bool {
+        tables.contains { t in t.chains.contains { !$0.rules.isEmpty || $0.base?.policy == .drop } }
+    }
+
+    /// Both backends filter packets at once: legacy x_tables and nf_tables rules
+    /// are loaded side by side, and a packet must pass both. A classic reason a
+    /// rule "does nothing" (it was added to the backend that is not the one
+    /// dropping the packet).
+    public var backendsConflict: Bool { legacyHasRules && nftHasRules }
+
+    /// Human-readable warnings about the snapshot as a whole.
+    public var warnings: [String] {
+        backendsConflict
+            ? [
+                "iptables-legacy (x_tables) and nf_tables rules are both loaded: packets pass both, "
+                    + "and rules added with one tool are invisible to the other"
+            ] : []
+    }
 }
 
 extension RulesetSnapshot: Encodable {
-    private enum CodingKeys: String, CodingKey { case generation, attempts, tables, legacyTables }
+    private enum CodingKeys: String, CodingKey {
+        case generation, attempts, tables, legacyTables, legacy, backendsConflict, warnings
+    }
+    private enum LegacyKeys: String, CodingKey { case family, name, save }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +83,16 @@ extension RulesetSnapshot: Encodable {
         for family in legacyTables.keys.sorted(by: { $0.name < $1.name }) {
             try legacy.encode(legacyTables[family] ?? [], forKey: NameKey(family.name))
         }
+        // Legacy tables: family, name and the iptables-legacy-save text.
+        var list = c.nestedUnkeyedContainer(forKey: .legacy)
+        for t in self.legacy {
+            var o = list.nestedContainer(keyedBy: LegacyKeys.self)
+            try o.encode(t.family, forKey: .family)
+            try o.encode(t.name, forKey: .name)
+            try o.encode(IptablesSaveRenderer.render(legacy: t), forKey: .save)
+        }
+        try c.encode(backendsConflict, forKey: .backendsConflict)
+        try c.encode(warnings, forKey: .warnings)
     }
 }
 

@@ -51,10 +51,13 @@ public struct Chain: Sendable, Equatable, Encodable {
     public var use: UInt32?
     public var base: BaseChain?
     public var rules: [Rule]
+    /// Base-chain counters (`NFTA_CHAIN_COUNTERS`), when the kernel keeps them
+    /// (iptables-nft creates its built-in chains with counters).
+    public var counters: Expression.Counter?
 
     public init(
         family: Family, table: String, name: String, handle: UInt64, flags: Flags = [], use: UInt32? = nil,
-        base: BaseChain? = nil, rules: [Rule] = []
+        base: BaseChain? = nil, rules: [Rule] = [], counters: Expression.Counter? = nil
     ) {
         self.family = family
         self.table = table
@@ -64,6 +67,7 @@ public struct Chain: Sendable, Equatable, Encodable {
         self.use = use
         self.base = base
         self.rules = rules
+        self.counters = counters
     }
 
     public var isBaseChain: Bool { base != nil }

@@ -36,6 +36,11 @@ public struct NetfilterReader: Sendable {
                 var snapshot = try RulesetDump(socket: socket).run()
                 snapshot.attempts = attempt
                 snapshot.legacyTables = LegacyTables(procNet: procNet).read()
+                do throws(ProbeError) {
+                    snapshot.legacy = try LegacyReader().read(snapshot.legacyTables)
+                } catch {
+                    throw .failed(error)
+                }
                 return snapshot
             } catch {
                 switch error {

@@ -28,7 +28,8 @@ extension Chain {
         self.init(
             family: family, table: c[ChainAttr.table] ?? "", name: c[ChainAttr.name] ?? "",
             handle: c[ChainAttr.handle] ?? 0, flags: Chain.Flags(rawValue: c[ChainAttr.flags] ?? 0),
-            use: c[ChainAttr.use], base: base)
+            use: c[ChainAttr.use], base: base,
+            counters: c[ChainAttr.packets].map { Expression.Counter(packets: $0, bytes: c[ChainAttr.bytes] ?? 0) })
     }
 }
 
