@@ -28,8 +28,10 @@ public struct FirewallFacts: Encodable, Sendable, Equatable {
         /// Legacy x_tables loaded (`/proc/net/ip*_tables_names`), invisible to `nft`.
         public var iptablesLegacy: Bool
         public var legacyTables: [String]
-        /// Both nf_tables rules and legacy x_tables are loaded: each backend filters
-        /// independently, a classic reason a rule "does nothing".
+        /// Rules in the legacy tables (null when their contents could not be read).
+        public var legacyRules: Int?
+        /// Legacy x_tables and nf_tables both filter (rules, or a drop policy, in
+        /// each): a packet must pass both, a classic reason a rule "does nothing".
         public var conflict: Bool
         public var note: String?
     }
@@ -190,7 +192,7 @@ extension FirewallFacts {
         var hasXT = false
 
         for table in snapshot.tables {
-            let xt = table.holdsXTExpressions
+            let xt = table.holdsXTExpressions || table.isShapedLikeIptablesNFT
             if xt { hasXT = true } else { hasNative = true }
             let setNames = Set(table.sets.map(\.name))
             var references: [String: Int] = [:]
@@ -247,13 +249,12 @@ extension FirewallFacts {
         let legacy = snapshot.legacyTables.keys.sorted { $0.name < $1.name }.flatMap { family in
             (snapshot.legacyTables[family] ?? []).map { "\(family.name) \($0)" }
         }
-        let conflict = !legacy.isEmpty && !snapshot.tables.isEmpty
+        let legacyRules: Int? =
+            snapshot.legacy.isEmpty && !legacy.isEmpty
+            ? nil : snapshot.legacy.reduce(0) { $0 + $1.chains.reduce(0) { $0 + $1.rules.count } }
         let backends = Backends(
             nftables: hasNative, iptablesNft: hasXT, iptablesLegacy: !legacy.isEmpty, legacyTables: legacy,
-            conflict: conflict,
-            note: conflict
-                ? "legacy x_tables and nf_tables rules are both loaded: each filters packets independently, and nft does not show the legacy rules"
-                : nil)
+            legacyRules: legacyRules, conflict: snapshot.backendsConflict, note: snapshot.warnings.first)
 
         func denies(_ hook: String) -> Bool {
             (sortedHooks[hook] ?? []).contains { chain in

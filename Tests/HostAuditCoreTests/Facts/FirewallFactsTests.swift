@@ -50,7 +50,12 @@ import Testing
                         ])
                 ]),
         ],
-        legacyTables: [.ip: ["filter"]])
+        legacyTables: [.ip: ["filter"]],
+        legacy: [
+            IptablesTable(
+                family: .ip, name: "filter",
+                chains: [IptablesChain(name: "OUTPUT", policy: "ACCEPT", rules: [IptablesRule()])])
+        ])
 
     @Test func backendsAndConflict() {
         let f = FirewallFacts(snapshot: Self.snapshot)
@@ -60,6 +65,7 @@ import Testing
         #expect(f.backends?.iptablesNft == true)
         #expect(f.backends?.iptablesLegacy == true)
         #expect(f.backends?.legacyTables == ["ip filter"])
+        #expect(f.backends?.legacyRules == 1)
         #expect(f.backends?.conflict == true)
         #expect(f.tables.map(\.managedBy) == ["nftables", "iptables-nft"])
     }
@@ -112,6 +118,15 @@ import Testing
         let f = FirewallFacts(snapshot: RulesetSnapshot(generation: 1))
         #expect(f.summary?.outputWideOpen == true)
         #expect(f.summary?.inputDefaultDeny == false)
+        #expect(f.backends?.conflict == false)
+        #expect(f.backends?.legacyRules == 0)
+    }
+
+    @Test func legacyTablesWithoutRulesAreNoConflict() {
+        var s = Self.snapshot
+        s.legacy = [IptablesTable(family: .ip, name: "filter", chains: [IptablesChain(name: "OUTPUT", policy: "ACCEPT")])]
+        let f = FirewallFacts(snapshot: s)
+        #expect(f.backends?.iptablesLegacy == true)
         #expect(f.backends?.conflict == false)
     }
 }

@@ -57,11 +57,18 @@ import Testing
             let b1 = try #require(before["backends"] as? [String: Any])
             #expect(b1["iptables_legacy"] as? Bool == true)
             #expect(b1["conflict"] as? Bool == false)
+            // An empty nft table filters nothing: still no conflict. A rule makes one.
             try ns.check(["nft", "add", "table", "inet", "t"])
+            let empty = try #require(try facts(ns)["backends"] as? [String: Any])
+            #expect(empty["conflict"] as? Bool == false)
+            try ns.check(["nft", "add", "chain", "inet", "t", "o", "{ type filter hook output priority 0; }"])
+            try ns.check(["nft", "add", "rule", "inet", "t", "o", "tcp", "dport", "25", "drop"])
             let after = try facts(ns)
             let b2 = try #require(after["backends"] as? [String: Any])
             #expect(b2["conflict"] as? Bool == true)
             #expect((b2["legacy_tables"] as? [String])?.contains("ip filter") == true)
+            #expect(b2["legacy_rules"] as? Int == 1)
+            #expect((b2["note"] as? String)?.contains("both") == true)
         }
     }
 
