@@ -64,6 +64,7 @@ public struct NFTDecompiler {
         var l3: Family?
         var l4: UInt8?
         var mapIDs = 0
+        var ctL3Dep: Int?
         init(family: Family) {
             self.family = family
             l3 = family == .ip || family == .ip6 ? family : nil
@@ -429,6 +430,12 @@ public struct NFTDecompiler {
             if let f = fields.first(where: { $0.0 == Int(e.offset) * 8 && $0.1 == Int(e.length) * 8 }) {
                 return (.exthdr(desc: name, field: f.2, type: f.3, exists: false), f.3)
             }
+            if e.type == 43 {
+                let srh: [(Int, Int, String)] = [(32, 8, "last-entry"), (40, 8, "flags"), (48, 16, "tag")]
+                if let f = srh.first(where: { $0.0 == Int(e.offset) * 8 && $0.1 == Int(e.length) * 8 }) {
+                    return (.exthdr(desc: "srh", field: f.2, type: .integer, exists: false), .integer)
+                }
+            }
             return (.exthdr(desc: name, field: "@\(e.offset * 8),\(e.length * 8)", type: .integer, exists: false), .integer)
         }
     }
@@ -477,6 +484,33 @@ public struct NFTDecompiler {
         var shift = 0
         var mask = reg.mask
         var prefixBits: Int?
+        if case .payload(let base, let off, let len) = reg.source, reg.mask == nil, op == .implicit,
+            let d = desc(base: base, st), d.field(offset: Int(off) * 8, length: Int(len) * 8) == nil,
+            let fields = consecutiveFields(d, offset: Int(off) * 8, length: Int(len) * 8)
+        {
+            // nft merges adjacent matches into one load; split it again.
+            killDependency(base: base, &st)
+            var bitPos = 0
+            for f in fields {
+                let v = sliceBits(data, from: bitPos, count: f.length)
+                let idx = st.stmts.count
+                let e = field(d, f)
+                st.append(.match(e, .implicit, .value(NFTValue(type: f.type, bytes: v, bigEndian: true))))
+                protocolContext(e, v, idx, &st)
+                bitPos += f.length
+            }
+            return
+        }
+        if case .exthdr(let x) = reg.source, let m = mask, x.flags & 1 == 0, let (lo, hi) = contiguous(m) {
+            let (name, fields) = NFTProtocols.ipv6Exthdr(type: x.type)
+            let bitOff = Int(x.offset) * 8 + (Int(x.length) * 8 - 1 - hi)
+            if x.op == 0, let f = fields.first(where: { $0.0 == bitOff && $0.1 == hi - lo + 1 }) {
+                let v = NFTFormat.uint(data, bigEndian: true) >> UInt64(lo)
+                st.append(.match(.exthdr(desc: name, field: f.2, type: f.3, exists: false), op,
+                                 .value(NFTValue(type: f.3, bytes: bytes(v, count: (f.1 + 7) / 8), bigEndian: true))))
+                return
+            }
+        }
         if case .payload(let base, let off, let len) = reg.source {
             let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: mask, &st)
             left = res.expr
@@ -531,6 +565,26 @@ public struct NFTDecompiler {
         }
     }
 
+    /// Whole fields that exactly tile `[offset, offset+length)`.
+    private func consecutiveFields(_ d: NFTProtoDesc, offset: Int, length: Int) -> [NFTProtoField]? {
+        var out: [NFTProtoField] = []
+        var pos = offset
+        while pos < offset + length {
+            guard let f = d.fields.first(where: { $0.offset == pos && $0.length % 8 == 0 && pos + $0.length <= offset + length })
+            else { return nil }
+            out.append(f)
+            pos += f.length
+        }
+        return out.count > 1 ? out : nil
+    }
+
+    private func sliceBits(_ data: [UInt8], from: Int, count: Int) -> [UInt8] {
+        let start = from / 8
+        let n = count / 8
+        guard start + n <= data.count else { return [] }
+        return Array(data[start..<start + n])
+    }
+
     private func leftFieldBits(_ e: NFTExpr) -> Int? {
         if case .payload(let f) = e { return f.lengthBits }
         return nil
@@ -579,6 +633,16 @@ public struct NFTDecompiler {
             switch key {
             case "l4proto":
                 st.l4 = value.first
+                // `icmp`/`icmpv6` imply the L3 family: the nfproto match goes.
+                if let d = st.deps[1], case .match(.meta(let k, _, _), _, .value(let v)) = st.stmts[d],
+                    k == "nfproto" || k == "protocol"
+                {
+                    let fam = NFTFormat.uint(v.bytes, bigEndian: true)
+                    if (fam == 2 || fam == 0x0800) && value.first == 1 || (fam == 10 || fam == 0x86dd) && value.first == 58 {
+                        st.killed[d] = true
+                        st.deps[1] = nil
+                    }
+                }
                 st.deps[2] = idx
             case "nfproto":
                 st.l3 = value.first == 2 ? .ip : value.first == 10 ? .ip6 : st.l3
@@ -590,6 +654,13 @@ public struct NFTDecompiler {
             case "iiftype":
                 st.deps[0] = idx
             default: break
+            }
+        case .ct(let key, _, _):
+            if key == "l3proto" {
+                st.ctL3Dep = idx
+            } else if key == "protocol", let d = st.ctL3Dep {
+                st.killed[d] = true
+                st.ctL3Dep = nil
             }
         case .payload(let f):
             if f.proto == "ip" && f.field == "protocol" || f.proto == "ip6" && f.field == "nexthdr" {
@@ -755,7 +826,7 @@ public struct NFTDecompiler {
             let lv = valueExpr(lo, type: addrType, bigEndian: true, &st)
             if let b = n.addressMax, b != a, let hi = st.reg(b), hi != lo {
                 let hv = valueExpr(hi, type: addrType, bigEndian: true, &st)
-                if (n.flags ?? 0) & 0x40 != 0, case .value(let l) = lv, case .value(let h) = hv,
+                if case .value(let l) = lv, case .value(let h) = hv,
                     let bits = prefixLength(zip(l.bytes, h.bytes).map { ~($0 ^ $1) })
                 {
                     address = .prefix(lv, length: bits)

@@ -236,7 +236,12 @@ enum NFTFormat {
             if let name = interfaces[UInt32(truncatingIfNeeded: n)] { return "\"" + name + "\"" }
             return String(n)
         case .ctLabel:
-            return String(n)
+            // Label bits by number (no connlabel.conf names).
+            var bits: [String] = []
+            for (i, byte) in b.enumerated() {
+                for bit in 0..<8 where byte & (1 << UInt8(bit)) != 0 { bits.append(String(i * 8 + bit)) }
+            }
+            return bits.isEmpty ? "0" : bits.joined(separator: ",")
         case .bitmask:
             return "0x" + String(n, radix: 16)
         default:
