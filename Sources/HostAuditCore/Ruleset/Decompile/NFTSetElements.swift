@@ -169,7 +169,7 @@ public enum NFTSetElements {
 
     static func prefixable(_ t: NFTDatatype) -> Bool {
         switch t {
-        case .ipv4Addr, .ipv6Addr, .ifname, .string, .etherAddr: true
+        case .ipv4Addr, .ipv6Addr, .ifname, .string, .etherAddr, .mark: true
         default: false
         }
     }

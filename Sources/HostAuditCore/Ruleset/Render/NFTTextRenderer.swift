@@ -52,7 +52,7 @@ public enum NFTTextRenderer {
     static func chain(_ c: Chain, table: Table, decompiler: NFTDecompiler, printer: NFTTextPrinter, into s: inout String) {
         s += "\tchain \(c.name) {\n"
         if let b = c.base {
-            s += "\t\ttype \(b.type ?? "filter") hook \(b.hook.name)"
+            s += "\t\ttype \(b.type ?? "filter") hook \(hookName(b.hook, family: table.family))"
             if b.devices.count == 1 {
                 s += " device \"\(b.devices[0])\""
             } else if b.devices.count > 1 {
@@ -69,6 +69,17 @@ public enum NFTTextRenderer {
             s += "\n"
         }
         s += "\t}\n"
+    }
+
+    /// The model numbers hooks the inet way; arp's are NF_ARP_IN 0, OUT 1, FORWARD 2.
+    static func hookName(_ h: Hook, family: Family) -> String {
+        guard family == .arp else { return h.name }
+        switch h {
+        case .prerouting: return "input"
+        case .input: return "output"
+        case .forward: return "forward"
+        default: return h.name
+        }
     }
 
     /// `prio2str`: standard priority names within ±10, else the number.
