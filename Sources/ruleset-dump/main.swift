@@ -74,9 +74,13 @@ for _ in 0..<repeatCount {
             ]))
         print(JSONWriter(pretty: false).string(doc))
     case "text":
-        print(FirewallText.render(snapshot), terminator: "")
+        NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+            print(FirewallText.render(snapshot), terminator: "")
+        }
     case "nft-text":
-        print(FirewallText.render(snapshot, forceNFT: true), terminator: "")
+        NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+            print(FirewallText.render(snapshot, forceNFT: true), terminator: "")
+        }
     default:
         print(JSONWriter().string(JSONValueEncoder().encodeValue(snapshot)))
     }

@@ -20,6 +20,8 @@ public struct NFTSet: Sendable, Equatable, Encodable {
     public var policy: UInt32?
     public var size: UInt32?
     public var elements: [SetElement]
+    /// nft's TLV userdata (key byte order, `typeof`, comment), as stored.
+    public var userdata: [UInt8]? = nil
 
     /// `NFT_DATA_VERDICT` as a set data type.
     public static let verdictDataType: UInt32 = 0xffff_ff00
@@ -94,6 +96,8 @@ public struct SetElement: Sendable, Equatable, Encodable {
     public var expiration: UInt64?
     /// For object maps: the object's name.
     public var objectReference: String?
+    /// nft's TLV userdata (element comment), as stored.
+    public var userdata: [UInt8]? = nil
 
     public init(
         key: [UInt8], keyEnd: [UInt8]? = nil, flags: UInt32 = 0, verdict: Verdict? = nil, data: [UInt8]? = nil,

@@ -53,6 +53,7 @@ extension NFTSet {
             objectType: s[SetAttr.objectType], timeout: s[SetAttr.timeout], gcInterval: s[SetAttr.gcInterval],
             policy: s[SetAttr.policy], size: s[SetAttr.descSize],
             elements: s.elements.map(SetElement.init))
+        userdata = s[SetAttr.userdata]
     }
 }
 
@@ -63,6 +64,7 @@ extension SetElement {
             verdict: e[SetElemAttr.verdict].map { Verdict(code: $0, chain: e[SetElemAttr.chain]) },
             data: e[SetElemAttr.data], timeout: e[SetElemAttr.timeout], expiration: e[SetElemAttr.expiration],
             objectReference: e[SetElemAttr.objref])
+        userdata = e[SetElemAttr.userdata]
     }
 }
 

@@ -1,0 +1,181 @@
+/// The statement AST nft itself builds when it lists a ruleset
+/// (`netlink_delinearize.c`): rules become statements over typed expressions.
+///
+/// Kept structured (no pre-rendered strings) so the text renderer and a
+/// libnftables-JSON renderer can share it.
+
+/// A typed constant: the bytes as the kernel holds them, the datatype that
+/// gives them meaning, and their byte order.
+public struct NFTValue: Sendable, Equatable {
+    public var type: NFTDatatype
+    public var bytes: [UInt8]
+    /// Network (big-endian) order; otherwise host order (little-endian here).
+    public var bigEndian: Bool
+    public init(type: NFTDatatype, bytes: [UInt8], bigEndian: Bool) {
+        self.type = type
+        self.bytes = bytes
+        self.bigEndian = bigEndian
+    }
+}
+
+/// A header field known to nft's protocol templates (`ip saddr`, `tcp dport`).
+public struct NFTPayloadField: Sendable, Equatable {
+    /// Protocol name as printed (`ip`, `ip6`, `tcp`, `th`, `ether`, …).
+    public var proto: String
+    public var field: String
+    public var type: NFTDatatype
+    public var bigEndian: Bool
+    /// Field position in bits from the start of its header.
+    public var offsetBits: Int
+    public var lengthBits: Int
+    public var base: UInt32
+}
+
+public enum NFTRelOp: Sendable, Equatable {
+    /// No operator printed (`tcp dport 22`, `ct state established`).
+    case implicit
+    case eq, neq, lt, lte, gt, gte
+    public var token: String {
+        switch self {
+        case .implicit: ""
+        case .eq: "=="
+        case .neq: "!="
+        case .lt: "<"
+        case .lte: "<="
+        case .gt: ">"
+        case .gte: ">="
+        }
+    }
+}
+
+public enum NFTBinOp: String, Sendable, Equatable {
+    case and = "&", or = "|", xor = "^", lshift = "<<", rshift = ">>"
+}
+
+/// One expression of a statement.
+public indirect enum NFTExpr: Sendable, Equatable {
+    case payload(NFTPayloadField)
+    /// `@nh,128,24`: a load nft has no template for.
+    case rawPayload(base: UInt32, offsetBits: Int, lengthBits: Int)
+    /// `tcp option maxseg size`, `ip option rr`, `exthdr hbh`, `frag more-fragments`.
+    case exthdr(desc: String, field: String?, type: NFTDatatype, exists: Bool)
+    /// `meta mark`, `iifname` (unqualified keys print without `meta`).
+    case meta(key: String, type: NFTDatatype, qualified: Bool)
+    /// `ct state`, `ct original ip saddr`.
+    case ct(key: String, direction: String?, type: NFTDatatype)
+    /// `fib saddr . iif oif`.
+    case fib(flags: [String], result: String, type: NFTDatatype)
+    case socket(key: String, type: NFTDatatype)
+    case numgen(mode: String, modulus: UInt32, offset: UInt32)
+    case value(NFTValue)
+    /// A quoted or symbolic string constant printed as is (object names, helpers).
+    case string(String)
+    case prefix(NFTExpr, length: Int)
+    case range(NFTExpr, NFTExpr)
+    case concat([NFTExpr])
+    /// An anonymous set `{ a, b }`.
+    case set([NFTExpr])
+    case setRef(String)
+    /// One set element with its per-element attributes.
+    case element(NFTExpr, timeout: UInt64?, expires: UInt64?, comment: String?)
+    case mapping(NFTExpr, NFTExpr)
+    /// `key map @m` / `key map { … }`.
+    case map(NFTExpr, NFTExpr)
+    case binop(NFTBinOp, NFTExpr, NFTExpr)
+    /// `tcp flags syn / fin,syn` (value under mask).
+    case flagsMask(NFTExpr, NFTExpr)
+    case verdict(Verdict)
+    /// `vmap` lookup: `key vmap @m`.
+    case vmap(NFTExpr, NFTExpr)
+
+    var isConstant: Bool {
+        switch self {
+        case .value, .string, .prefix, .range, .set, .concat: true
+        default: false
+        }
+    }
+}
+
+/// One statement of a rule, in nft's terms.
+public enum NFTStmt: Sendable, Equatable {
+    case match(NFTExpr, NFTRelOp, NFTExpr)
+    case verdict(Verdict)
+    /// `ip daddr vmap @m`, `tcp dport vmap { … }`.
+    case vmap(NFTExpr, NFTExpr)
+    case counter(packets: UInt64, bytes: UInt64)
+    /// `counter name "x"`, `quota name ip saddr map @m`.
+    case objref(type: UInt32, NFTExpr)
+    case log(NFTLog)
+    case limit(NFTLimit)
+    case quota(bytes: UInt64, used: UInt64, over: Bool)
+    case connlimit(count: UInt32, over: Bool)
+    case reject(NFTReject)
+    case nat(NFTNat)
+    case queue(number: UInt16, total: UInt16, flags: UInt16, numberExpr: NFTExpr?)
+    case dynset(NFTDynset)
+    case metaSet(key: String, qualified: Bool, NFTExpr)
+    case ctSet(key: String, direction: String?, NFTExpr)
+    case payloadSet(NFTExpr, NFTExpr)
+    case exthdrSet(NFTExpr, NFTExpr)
+    case notrack
+    case flowOffload(String)
+    /// An expression nft prints by name only (`xt match "conntrack"`), or one this decompiler cannot express.
+    case xt(kind: String, name: String)
+    case unknown(String)
+}
+
+public struct NFTLog: Sendable, Equatable {
+    public var prefix: String?
+    public var group: UInt16?
+    public var snaplen: UInt32?
+    public var queueThreshold: UInt16?
+    public var level: UInt32?
+    public var flags: UInt32
+}
+
+public struct NFTLimit: Sendable, Equatable {
+    public var rate: UInt64
+    public var unit: UInt64
+    public var burst: UInt32
+    public var bytes: Bool
+    public var over: Bool
+}
+
+public struct NFTReject: Sendable, Equatable {
+    /// 0 icmp, 1 tcp reset, 2 icmpx.
+    public var type: UInt32
+    public var code: UInt8
+    /// `ip` / `ip6` as the reject family for icmp codes, nil when unknown.
+    public var family: Family?
+    /// Print the default code too (a transport dependency was kept).
+    public var verbose: Bool
+}
+
+public struct NFTNat: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case snat, dnat, masquerade, redirect }
+    public var kind: Kind
+    /// `ip` / `ip6` printed after `snat`/`dnat` in inet tables.
+    public var family: String?
+    public var address: NFTExpr?
+    public var port: NFTExpr?
+    public var flags: UInt32
+    /// Address and port both come from one map (`dnat to ip daddr . tcp dport map @m`).
+    public var mapsBoth: Bool
+}
+
+public struct NFTDynset: Sendable, Equatable {
+    public var op: String
+    public var set: String
+    public var key: NFTExpr
+    public var data: NFTExpr?
+    public var timeout: UInt64?
+    public var statements: [NFTStmt]
+    /// Anonymous set: printed as `meter NAME size N { … }`.
+    public var meter: UInt32?
+}
+
+/// A decompiled rule.
+public struct NFTRuleAST: Sendable, Equatable {
+    public var statements: [NFTStmt]
+    public var comment: String?
+}
