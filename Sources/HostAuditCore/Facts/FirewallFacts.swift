@@ -83,6 +83,10 @@ public struct FirewallFacts: Encodable, Sendable, Equatable {
         /// 0-based index in its chain.
         public var index: Int
         public var comment: String?
+        /// The rule as `nft list ruleset` prints it.
+        public var text: String?
+        /// The rule as `iptables-save` prints it, for iptables-nft tables.
+        public var iptables: String?
         /// The rule's final verdict statement: accept, drop, reject, jump, goto, return, queue, or null.
         public var verdict: String?
         public var target: String?
@@ -195,12 +199,15 @@ extension FirewallFacts {
             let xt = table.holdsXTExpressions || table.isShapedLikeIptablesNFT
             if xt { hasXT = true } else { hasNative = true }
             let setNames = Set(table.sets.map(\.name))
+            let ruleText = RuleText(table: table)
             var references: [String: Int] = [:]
             var ruleTotal = 0
             for chain in table.chains {
                 chainCount += 1
                 for (index, rule) in chain.rules.enumerated() {
-                    let f = RuleFacts(rule: rule, index: index)
+                    var f = RuleFacts(rule: rule, index: index)
+                    f.text = ruleText.nft(rule)
+                    f.iptables = ruleText.iptables(rule)
                     for name in f.setsReferenced {
                         references[name, default: 0] += 1
                         if !setNames.contains(name) {
@@ -331,7 +338,7 @@ extension FirewallFacts.RuleFacts {
         }
         self.init(
             family: rule.family.name, table: rule.table, chain: rule.chain, handle: rule.handle, index: index,
-            comment: rule.comment, verdict: verdict, target: target, catchAll: catchAll, hasCounter: hasCounter,
+            comment: rule.comment, text: nil, iptables: nil, verdict: verdict, target: target, catchAll: catchAll, hasCounter: hasCounter,
             packets: packets, bytes: bytes, expressions: rule.expressions.map(\.name),
             setsReferenced: Array(Set(referenced)).sorted(), xt: xt)
     }

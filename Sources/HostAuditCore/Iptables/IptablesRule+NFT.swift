@@ -34,6 +34,12 @@ extension IptablesTable {
                 user.append(IptablesChain(name: chain.name, rules: rules))
             }
         }
+        // iptables-nft creates a built-in chain only when a rule needs it, but
+        // iptables-save (nf_tables) lists every built-in chain of the table,
+        // showing an absent one as `ACCEPT [0:0]`; so do we.
+        for spec in builtins where !base.contains(where: { $0.name == spec.name }) {
+            base.append(IptablesChain(name: spec.name, policy: "ACCEPT"))
+        }
         base.sort { a, b in
             (Self.hookOrder.firstIndex { h in builtins.first { $0.name == a.name }?.hook == h } ?? 9)
                 < (Self.hookOrder.firstIndex { h in builtins.first { $0.name == b.name }?.hook == h } ?? 9)

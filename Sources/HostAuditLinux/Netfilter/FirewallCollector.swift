@@ -17,7 +17,11 @@ public struct FirewallCollector: Sendable {
                 "netfilter is kernel state: not read when auditing a root directory (--root)")
         }
         do {
-            return FirewallFacts(snapshot: try reader.snapshot())
+            let snapshot = try reader.snapshot()
+            // Rule text names interfaces (`oif "eth0"`) as nft does.
+            return NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+                FirewallFacts(snapshot: snapshot)
+            }
         } catch {
             return .unavailable("\(error)")
         }
