@@ -40,6 +40,12 @@ public struct PathStep: Sendable, Hashable {
     public var location: RuleLocation
     public var matched: Bool
     public var hook: Hook
+
+    public init(location: RuleLocation, matched: Bool, hook: Hook) {
+        self.location = location
+        self.matched = matched
+        self.hook = hook
+    }
 }
 
 /// What the kernel's routing said about the flow (filled by the Linux layer).
