@@ -102,8 +102,10 @@ final class EvaluationRun {
         return BranchOutcome(verdict: .accept, decider: lastAccept, path: path, reasons: chooser.reasons, unknownReason: nil)
     }
 
-    /// Conntrack attaches its entry at priority -200 (`NF_IP_PRI_CONNTRACK`).
+    /// Conntrack attaches its entry on the output hook at priority -200
+    /// (`NF_IP_PRI_CONNTRACK`); on postrouting the entry is already there.
     func conntrack(at priority: Int32) -> Bool? {
+        if hook != .output { return true }
         if priority < -200 { return false }
         if priority == -200 { return nil }
         return true
