@@ -60,6 +60,12 @@ let package = Package(
             name: "ruleset-dump",
             dependencies: ["HostAuditCore", "HostAuditLinux"]
         ),
+        // Diagnostic for the verdict differential test: traces real packets and
+        // evaluates the same flows statically, inside a test namespace.
+        .executableTarget(
+            name: "verdict-lab",
+            dependencies: ["HostAuditCore", "HostAuditLinux"]
+        ),
         .target(
             name: "HostAuditTestSupport",
             dependencies: ["HostAuditCore", "HostAuditLinux"]

@@ -3,12 +3,136 @@ import Foundation
 import HostAuditCore
 import HostAuditLinux
 
-/// `hostaudit firewall …`: the host's netfilter rules, read over netlink.
+/// `hostaudit firewall …`: questions about the host's netfilter ruleset.
 struct Firewall: AsyncParsableCommand {
+    /// Add new firewall subcommands here (e.g. `show`).
+    static let subcommandList: [any ParsableCommand.Type] = [FirewallShow.self, FirewallVerdict.self]
+
     static let configuration = CommandConfiguration(
-        abstract: "Show the firewall as the kernel holds it, read over netlink (never by running nft or iptables).",
-        subcommands: [FirewallShow.self]
+        commandName: "firewall",
+        abstract: "Inspect the host's firewall (nf_tables, iptables-nft, legacy iptables).",
+        subcommands: subcommandList
     )
+}
+
+/// `--proto tcp|udp`.
+extension FlowProtocol: ExpressibleByArgument {}
+
+struct FirewallVerdict: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verdict",
+        abstract: "Would the firewall let this outbound connection out, and which rule decides?",
+        discussion: """
+            Evaluates the first packet of the flow against every base chain on the output and \
+            postrouting hooks (ip/ip6/inet tables, in priority order), as nf_tables would. Without \
+            --src/--oif the kernel's routing is asked which source and interface it would use. \
+            Anything that cannot be known statically (rate limits, quotas, an unknown source port, \
+            uid or mark, legacy iptables tables) is explored both ways: the verdict is unknown \
+            unless every branch agrees. --trace asks the kernel instead: it adds a temporary table \
+            for a moment and sends one real packet.
+
+            Exit status: 0 the flow is accepted; 1 not accepted (drop, reject, unknown, no route); \
+            3 the ruleset cannot be read (needs CAP_NET_ADMIN); 64 misuse.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Destination address (IPv4 or IPv6).", valueName: "ADDR"))
+    var dst: String
+
+    @Option(help: ArgumentHelp("Destination port.", valueName: "PORT"))
+    var dport: UInt16
+
+    @Option(help: "Transport protocol.")
+    var proto: FlowProtocol = .tcp
+
+    @Option(help: ArgumentHelp("Source address (default: what the kernel's routing picks).", valueName: "ADDR"))
+    var src: String?
+
+    @Option(help: ArgumentHelp("Source port (default: unknown, an ephemeral port).", valueName: "PORT"))
+    var sport: UInt16?
+
+    @Option(help: ArgumentHelp("Output interface (default: what the kernel's routing picks).", valueName: "NAME"))
+    var oif: String?
+
+    @Option(help: ArgumentHelp("The socket owner's uid (default: unknown).", valueName: "N"))
+    var uid: UInt32?
+
+    @Option(help: ArgumentHelp("The socket owner's gid (default: unknown).", valueName: "N"))
+    var gid: UInt32?
+
+    @Option(help: ArgumentHelp("The socket's mark, decimal or 0x hex (default: unknown).", valueName: "N"))
+    var mark: String?
+
+    @Flag(help: "Ask the kernel: trace one real packet through the ruleset (changes the ruleset for a moment).")
+    var trace = false
+
+    @Option(help: "Output format.")
+    var format: FactsFormat = .text
+
+    func validate() throws {
+        guard IPAddress(dst) != nil else { throw ValidationError("--dst \(dst): not an IPv4 or IPv6 address") }
+        if let src {
+            guard let s = IPAddress(src) else { throw ValidationError("--src \(src): not an IPv4 or IPv6 address") }
+            guard s.isIPv6 == IPAddress(dst)!.isIPv6 else {
+                throw ValidationError("--src and --dst must be of the same address family")
+            }
+        }
+        if let mark, Self.parseMark(mark) == nil { throw ValidationError("--mark \(mark): not a 32-bit number") }
+        if let oif, oif.isEmpty || oif.utf8.count > 15 { throw ValidationError("--oif \(oif): not an interface name") }
+    }
+
+    static func parseMark(_ s: String) -> UInt32? {
+        if s.lowercased().hasPrefix("0x") { return UInt32(s.dropFirst(2), radix: 16) }
+        return UInt32(s)
+    }
+
+    func run() async throws {
+        var flow = VerdictFlow(
+            destination: IPAddress(dst)!, destinationPort: dport, proto: proto, source: src.flatMap(IPAddress.init),
+            sourcePort: sport, outputInterface: oif, uid: uid, gid: gid, mark: mark.flatMap(Self.parseMark))
+
+        let snapshot = try FirewallShow.readSnapshot()
+
+        var route: RouteInfo
+        if flow.source == nil || flow.outputInterface == nil {
+            route = RouteLookup().lookup(flow)
+            if route.status == .ok {
+                if flow.source == nil { flow.source = route.source }
+                if flow.outputInterface == nil {
+                    flow.outputInterface = route.outputInterface
+                    flow.outputInterfaceIndex = route.outputInterfaceIndex
+                }
+            }
+        } else {
+            route = RouteInfo(status: .given, source: flow.source, outputInterface: flow.outputInterface)
+        }
+        if let name = flow.outputInterface, flow.outputInterfaceIndex == nil {
+            flow.outputInterfaceIndex = RouteLookup.interfaceIndex(name)
+        }
+
+        var result: VerdictResult
+        if trace {
+            do {
+                result = try FlowTracer().trace(flow, snapshot: snapshot).result
+            } catch {
+                Output.error("hostaudit: cannot trace the flow: \(error)")
+                throw ExitStatus.couldNotRun
+            }
+        } else {
+            let evaluator = VerdictEvaluator(snapshot: snapshot)
+            result = evaluator.evaluate(flow, local: LocalAddresses.read())
+        }
+        result.route = route
+        if route.status == .noRoute {
+            result.notes.append("the kernel has no route to \(flow.destination): the packet never reaches the firewall's output hook as evaluated")
+        }
+
+        switch format {
+        case .json: Output.write(JSONWriter().string(result.json()) + "\n")
+        case .text: Output.write(result.text())
+        }
+        if !result.isAccepted { throw ExitStatus.failed }
+    }
 }
 
 struct FirewallShow: AsyncParsableCommand {
