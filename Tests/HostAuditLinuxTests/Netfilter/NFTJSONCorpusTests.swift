@@ -84,7 +84,8 @@ enum NFTJSONCorpus {
         "kube-proxy.rules":
             "the decompiler drops a `meta l4proto tcp` dependency even when a non-match statement (here "
             + "`xt match comment`) stands between it and `tcp dport`; nft resets its dependency context at "
-            + "such statements and keeps it (NFTDecompiler, shared with the text renderer)",
+            + "such statements and keeps it (NFTDecompiler, shared with the text renderer; fix: clear "
+            + "`RuleState.deps` when a statement other than a match is appended)",
     ]
 
     static func nftDocument(in ns: NetNamespace) throws -> CanonicalJSON {
