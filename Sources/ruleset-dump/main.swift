@@ -6,6 +6,7 @@
 //   ruleset-dump --repeat N read N snapshots (with --counts: one JSON line each)
 //   ruleset-dump --text     the `firewall show` text (nft / iptables-save per table)
 //   ruleset-dump --nft-text the text with nft syntax forced for every table
+//   ruleset-dump --nft-json the `firewall show --format json` document (libnftables JSON, compact)
 //
 // A diagnostic for tests and benchmarks; the CLI's `firewall` commands come later.
 #if canImport(Glibc)
@@ -28,9 +29,10 @@ while let a = args.popFirst() {
     case "--quiet": mode = "quiet"
     case "--text": mode = "text"
     case "--nft-text": mode = "nft-text"
+    case "--nft-json": mode = "nft-json"
     case "--repeat": repeatCount = Int(args.popFirst() ?? "") ?? 1
     default:
-        printError("usage: ruleset-dump [--counts | --quiet | --text | --nft-text] [--repeat N]")
+        printError("usage: ruleset-dump [--counts | --quiet | --text | --nft-text | --nft-json] [--repeat N]")
         exit(64)
     }
 }
@@ -80,6 +82,19 @@ for _ in 0..<repeatCount {
     case "nft-text":
         NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
             print(FirewallText.render(snapshot, forceNFT: true), terminator: "")
+        }
+    case "nft-json":
+        var bytes = NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+            JSONWriter(pretty: false).bytes(NFTJSONRenderer.document(snapshot))
+        }
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.withUnsafeBufferPointer { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(1, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { break }
+                off += n
+            }
         }
     default:
         print(JSONWriter().string(JSONValueEncoder().encodeValue(snapshot)))
