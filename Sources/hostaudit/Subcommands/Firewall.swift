@@ -151,12 +151,24 @@ struct FirewallShow: AsyncParsableCommand {
     @Flag(name: .customLong("nft"), help: "Print every table in nft syntax, including iptables-nft ones.")
     var forceNFT = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Output format. json is libnftables JSON (as `nft -j list ruleset`), with decoded xt options and legacy tables under a \"hostaudit\" key."
+        ))
+    var format: FactsFormat = .text
+
     func run() async throws {
         let snapshot = try FirewallShow.readSnapshot()
-        let text = NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
-            FirewallText.render(snapshot, forceNFT: forceNFT)
+        NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+            switch format {
+            case .text:
+                Output.write(FirewallText.render(snapshot, forceNFT: forceNFT))
+            case .json:
+                let doc = NFTJSONRenderer.document(snapshot, version: HostAuditVersion.string)
+                // Compact, as `nft -j` prints it: one line, however large the ruleset.
+                Output.write(bytes: JSONWriter(pretty: false).bytes(doc) + [UInt8(ascii: "\n")])
+            }
         }
-        Output.write(text)
     }
 
     /// Reads the ruleset, or ends the run with exit 3 and a message saying what is missing.

@@ -61,6 +61,47 @@ import Testing
         }
     }
 
+    @Test func jsonIsLibnftablesJSONEqualToNftJ() throws {
+        try NetNamespace.with(tag: "showjson") { ns in
+            try ns.check(["nft", "-f", "-"], stdin: Self.native)
+            try ns.check(["iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", "25", "-m", "conntrack", "--ctstate",
+                "NEW", "-j", "REJECT"])
+            let ours = try HostAuditCLI.run(in: ns, ["firewall", "show", "--format", "json"])
+            #expect(ours.status == 0, "\(ours)")
+            let nft = try ns.check(["nft", "-j", "list", "ruleset"])
+            var a = try #require(JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [String: Any])
+            let b = try #require(JSONSerialization.jsonObject(with: Data(nft.stdout.utf8)) as? [String: Any])
+            // Our extension sits beside `nftables`; metainfo names hostaudit instead of nft.
+            let ext = try #require(a.removeValue(forKey: "hostaudit") as? [String: Any])
+            #expect(ext["backends_conflict"] as? Bool == false)
+            func strip(_ doc: [String: Any]) -> [Any] {
+                ((doc["nftables"] as? [Any]) ?? []).map { item -> Any in
+                    guard var o = item as? [String: Any] else { return item }
+                    if var m = o["metainfo"] as? [String: Any] {
+                        m["version"] = nil
+                        m["release_name"] = nil
+                        o["metainfo"] = m
+                    }
+                    // xt objects carry our decoded options; nft's carry type and name only.
+                    return Self.removingKey("hostaudit", from: o)
+                }
+            }
+            #expect(NSArray(array: strip(a)).isEqual(to: strip(b)))
+            // The xt match/target carry what iptables would print.
+            #expect(ours.stdout.contains("--ctstate NEW"))
+        }
+    }
+
+    static func removingKey(_ key: String, from value: Any) -> Any {
+        if var o = value as? [String: Any] {
+            o[key] = nil
+            for (k, v) in o { o[k] = removingKey(key, from: v) }
+            return o
+        }
+        if let a = value as? [Any] { return a.map { removingKey(key, from: $0) } }
+        return value
+    }
+
     @Test func withoutCapNetAdminExits3WithAClearMessage() throws {
         try NetNamespace.with(tag: "shownocap") { ns in
             let r = try CommandRunner.run([
