@@ -78,6 +78,10 @@ public indirect enum NFTExpr: Sendable, Equatable {
     case setRef(String)
     /// One set element with its per-element attributes.
     case element(NFTExpr, timeout: UInt64?, expires: UInt64?, comment: String?)
+    /// A set element key followed by its stateful statements
+    /// (`10.0.0.1 counter packets 0 bytes 0`); wrapped by `element` when it
+    /// also has a timeout, expiry or comment.
+    case elementStatements(NFTExpr, [NFTStmt])
     case mapping(NFTExpr, NFTExpr)
     /// `key map @m` / `key map { … }`.
     case map(NFTExpr, NFTExpr)

@@ -29,6 +29,16 @@ public struct NFTDecompiler {
         return NFTRuleAST(statements: out, comment: rule.comment)
     }
 
+    /// Stateful expressions outside a rule (set-level and per-element
+    /// `counter`, `limit`, `quota`, `connlimit`) as statements.
+    public static func statements(_ exprs: [Expression], family: Family) -> [NFTStmt] {
+        guard !exprs.isEmpty else { return [] }
+        let d = NFTDecompiler(table: Table(family: family, name: "", handle: 0))
+        var st = RuleState(family: family)
+        for e in exprs { _ = d.step([e], 0, &st) }
+        return st.stmts
+    }
+
     // MARK: - Register contents
 
     enum Source: Equatable {

@@ -176,6 +176,9 @@ public enum NFTSetElements {
 
     static func wrap(_ key: NFTExpr, _ e: SetElement, _ set: NFTSet) -> NFTExpr {
         var k = key
+        if !e.expressions.isEmpty {
+            k = .elementStatements(k, NFTDecompiler.statements(e.expressions, family: set.family))
+        }
         let timeout = e.timeout.flatMap { $0 == 0 ? nil : $0 }
         let expires = e.expiration.flatMap { $0 == 0 ? nil : $0 }
         let comment = e.userdata.flatMap(NFTUserdata.elementComment)

@@ -76,6 +76,12 @@ struct NFTTextPrinter {
             if let timeout { s += " timeout " + NFTFormat.time(ms: timeout) }
             if let expires, !stateless { s += " expires " + NFTFormat.time(ms: expires) }
             if let comment { s += " comment \"\(comment)\"" }
+        case .elementStatements(let k, let stmts):
+            expr(k, into: &s)
+            for st in stmts {
+                s += " "
+                stmt(st, into: &s)
+            }
         case .mapping(let k, let v):
             expr(k, into: &s)
             s += " : "

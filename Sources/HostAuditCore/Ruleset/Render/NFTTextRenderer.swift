@@ -26,6 +26,8 @@ public enum NFTTextRenderer {
             s += "\tflags " + names.joined(separator: ",") + "\n"
             delim = "\n"
         }
+        // nft 1.0.6 separates the flags line from what follows, not the comment.
+        if let c = table.comment { s += "\tcomment \"\(c)\"\n" }
         for o in table.objects {
             s += delim
             object(o, into: &s)
@@ -51,6 +53,7 @@ public enum NFTTextRenderer {
 
     static func chain(_ c: Chain, table: Table, decompiler: NFTDecompiler, printer: NFTTextPrinter, into s: inout String) {
         s += "\tchain \(c.name) {\n"
+        if let comment = c.comment { s += "\t\tcomment \"\(comment)\"\n" }
         if let b = c.base {
             s += "\t\ttype \(b.type ?? "filter") hook \(hookName(b.hook, family: table.family))"
             if b.devices.count == 1 {
@@ -185,6 +188,18 @@ enum NFTSetText {
             if set.flags.contains(.interval) { names.append("interval") }
             if set.flags.contains(.timeout) { names.append("timeout") }
             s += "\t\tflags " + names.joined(separator: ",") + "\n"
+        }
+        let setStmts = NFTDecompiler.statements(set.expressions, family: set.family)
+        if !setStmts.isEmpty {
+            // Set-level statements are templates: printed without state.
+            var stateless = printer
+            stateless.stateless = true
+            s += "\t\t"
+            for (i, st) in setStmts.enumerated() {
+                if i > 0 { s += " " }
+                stateless.stmt(st, into: &s)
+            }
+            s += "\n"
         }
         if let t = set.timeout, t > 0 { s += "\t\ttimeout " + NFTFormat.time(ms: t) + "\n" }
         if let g = set.gcInterval, g > 0 { s += "\t\tgc-interval " + NFTFormat.time(ms: UInt64(g)) + "\n" }
