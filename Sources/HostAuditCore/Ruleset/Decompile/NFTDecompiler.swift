@@ -106,7 +106,7 @@ public struct NFTDecompiler {
             }
         case .meta(let m):
             if let d = m.dreg {
-                st.setReg(d, Reg(source: .meta(m.key), byteLength: metaLength(m.key)))
+                st.setReg(d, Reg(source: .meta(m.key), byteLength: Self.metaLength(m.key)))
             } else if let s = m.sreg {
                 let k = NFTProtocols.meta(m.key)
                 let v = valueExpr(st.reg(s), type: k.type, bigEndian: k.bigEndian, &st)
@@ -118,7 +118,7 @@ public struct NFTDecompiler {
             }
         case .ct(let c):
             if let d = c.dreg {
-                st.setReg(d, Reg(source: .ct(c.key, dir: c.direction), byteLength: ctLength(c.key)))
+                st.setReg(d, Reg(source: .ct(c.key, dir: c.direction), byteLength: Self.ctLength(c.key)))
             } else if let s = c.sreg {
                 let k = NFTProtocols.ct(c.key, family: st.l3 ?? .ip)
                 let v = valueExpr(st.reg(s), type: k.type, bigEndian: k.bigEndian, &st)
@@ -219,17 +219,17 @@ public struct NFTDecompiler {
 
     private func dirName(_ d: UInt8) -> String { d == 0 ? "original" : "reply" }
 
-    private func metaLength(_ key: UInt32) -> Int {
+    static func metaLength(_ key: UInt32) -> Int {
         switch key {
         case 6, 7, 17, 18, 26, 27, 34: 16
-        case 15, 16, 19: 1
+        case 15, 16, 19, 31: 1
         case 8, 9: 2
         case 30: 8
         default: 4
         }
     }
 
-    private func ctLength(_ key: UInt32) -> Int {
+    static func ctLength(_ key: UInt32) -> Int {
         switch key {
         case 6, 13, 21, 22: 16
         case 14, 15, 16: 8

@@ -139,6 +139,29 @@ enum NFTProtocols {
             .init(name: "id", offset: 32, length: 16, type: .integer),
             .init(name: "sequence", offset: 48, length: 16, type: .integer),
         ])
+    /// icmpv6 in nft's template order (`proto.c`), for `typeof` (template indexes).
+    static let icmp6Template = NFTProtoDesc(
+        name: "icmpv6", base: 2,
+        fields: [
+            .init(name: "type", offset: 0, length: 8, type: .icmpv6Type),
+            .init(name: "code", offset: 8, length: 8, type: .icmpv6Code),
+            .init(name: "checksum", offset: 16, length: 16, type: .integer),
+            .init(name: "parameter-problem", offset: 32, length: 32, type: .integer),
+            .init(name: "mtu", offset: 32, length: 32, type: .integer),
+            .init(name: "id", offset: 32, length: 16, type: .integer),
+            .init(name: "sequence", offset: 48, length: 16, type: .integer),
+            .init(name: "max-delay", offset: 32, length: 16, type: .integer),
+        ])
+    /// 802.1Q header (after the Ethernet header), in nft's template order.
+    static let vlan = NFTProtoDesc(
+        name: "vlan", base: 0,
+        fields: [
+            .init(name: "pcp", offset: 0, length: 3, type: .integer),
+            .init(name: "dei", offset: 3, length: 1, type: .integer),
+            .init(name: "cfi", offset: 3, length: 1, type: .integer),
+            .init(name: "id", offset: 4, length: 12, type: .integer),
+            .init(name: "type", offset: 16, length: 16, type: .ethertype),
+        ])
     static let esp = NFTProtoDesc(
         name: "esp", base: 2,
         fields: [
@@ -236,9 +259,9 @@ enum NFTProtocols {
         case 27: return m("oifkind", .ifname)
         case 28: return m("ibrpvid", .integer)
         case 29: return m("ibrvproto", .ethertype, be: true)
-        case 30: return m("time", .integer)
-        case 31: return m("day", .integer)
-        case 32: return m("hour", .integer)
+        case 30: return m("time", .date)
+        case 31: return m("day", .day)
+        case 32: return m("hour", .hour)
         case 33: return m("sdif", .ifindex)
         case 34: return m("sdifname", .ifname)
         default: return m("unknown", .integer)

@@ -163,10 +163,23 @@ public enum NFTTextRenderer {
 enum NFTSetText {
     static func render(_ set: NFTSet, printer: NFTTextPrinter, into s: inout String) {
         let keyType = NFTSetElements.keyType(of: set)
+        let typeofs = NFTSetElements.typeof(of: set)
         let kind = set.isMap || set.flags.contains(.object) ? "map" : "set"
-        s += "\t\(kind) \(set.name) {\n\t\ttype \(keyType.name)"
+        s += "\t\(kind) \(set.name) {\n\t\t"
+        if let k = typeofs.key {
+            s += "typeof "
+            printer.expr(k.expr, into: &s)
+        } else {
+            s += "type \(keyType.name)"
+        }
         if set.isMap {
-            s += " : " + (set.isVerdictMap ? "verdict" : NFTDatatype(id: set.dataType ?? 0).name)
+            s += " : "
+            if let ud = set.userdata, NFTUserdata.u32(ud, type: 6) == 1 { s += "interval " }
+            if typeofs.key != nil, let d = typeofs.data {
+                printer.expr(d.expr, into: &s)
+            } else {
+                s += set.isVerdictMap ? "verdict" : NFTDatatype(id: set.dataType ?? 0).name
+            }
         } else if set.flags.contains(.object) {
             let names: [UInt32: String] = [
                 1: "counter", 2: "quota", 3: "ct helper", 4: "limit", 7: "ct timeout", 8: "secmark", 9: "ct expectation",
