@@ -5,6 +5,10 @@ public enum NFTTextRenderer {
     /// Interface index → name, for `iif`/`oif` values (nft resolves them on
     /// the host; Core makes no system calls, so the caller supplies them).
     @TaskLocal public static var interfaceNames: [UInt32: String] = [:]
+    /// Netlink port id → name of the process owning that socket, for owner
+    /// tables (`# progname nft`); nft resolves it through /proc, so the
+    /// caller supplies it. An unknown owner prints as nft's `(null)`.
+    @TaskLocal public static var processNames: [UInt32: String] = [:]
 
     public static func render(table: Table, in snapshot: RulesetSnapshot) -> String {
         var s = ""
@@ -16,7 +20,7 @@ public enum NFTTextRenderer {
         let printer = NFTTextPrinter(interfaces: interfaceNames)
         let decompiler = NFTDecompiler(table: table)
         s += "table \(table.family.name) \(table.name) {"
-        if table.flags.contains(.owner) { s += " # progname \(table.owner.map(String.init) ?? "")" }
+        if table.flags.contains(.owner) { s += " # progname " + (table.owner.flatMap { processNames[$0] } ?? "(null)") }
         s += "\n"
         var delim = ""
         if !table.flags.isEmpty {
