@@ -67,6 +67,10 @@ public indirect enum NFTExpr: Sendable, Equatable {
     case fib(flags: [String], result: String, type: NFTDatatype)
     case socket(key: String, type: NFTDatatype)
     case numgen(mode: String, modulus: UInt32, offset: UInt32)
+    /// `jhash ip saddr . tcp dport mod 4 seed 0x1 offset 10`, `symhash mod 2`.
+    case hash(NFTExpr?, modulus: UInt32, seed: UInt32?, offset: UInt32, symmetric: Bool)
+    /// A key nft prints as fixed words: `osf name`, `rt ip nexthop`, `ipsec in reqid`.
+    case named(String, type: NFTDatatype)
     case value(NFTValue)
     /// A quoted or symbolic string constant printed as is (object names, helpers).
     case string(String)
@@ -122,6 +126,10 @@ public enum NFTStmt: Sendable, Equatable {
     case payloadSet(NFTExpr, NFTExpr)
     case exthdrSet(NFTExpr, NFTExpr)
     case notrack
+    /// `synproxy mss 1460 wscale 7 timestamp sack-perm`.
+    case synproxy(mss: UInt16?, wscale: UInt8?, timestamp: Bool, sackPerm: Bool)
+    /// `tproxy ip to 127.0.0.1:1234`; `family` only in inet tables.
+    case tproxy(family: String?, address: NFTExpr?, port: NFTExpr?)
     case flowOffload(String)
     /// An expression nft prints by name only (`xt match "conntrack"`), or one this decompiler cannot express.
     case xt(kind: String, name: String)

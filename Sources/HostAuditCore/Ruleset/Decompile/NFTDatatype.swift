@@ -8,6 +8,8 @@ public enum NFTDatatype: Sendable, Equatable {
     /// `meta time` (nanoseconds since the epoch), `meta hour` (seconds since
     /// midnight UTC), `meta day` (0 = Sunday): TYPE_TIME_DATE/_HOUR/_DAY.
     case date, hour, day
+    /// An integer nft prints in hex (`xinteger`, raw payload values).
+    case xinteger
     /// A concatenation of several types (`ipv4_addr . inet_service`).
     indirect case concat([NFTDatatype])
 
@@ -88,6 +90,7 @@ public enum NFTDatatype: Sendable, Equatable {
         case .date: "time"
         case .hour: "hour"
         case .day: "day"
+        case .xinteger: "integer"
         case .concat(let parts): parts.map(\.name).joined(separator: " . ")
         }
     }

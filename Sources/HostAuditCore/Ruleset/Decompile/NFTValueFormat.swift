@@ -253,8 +253,13 @@ enum NFTFormat {
                 for bit in 0..<8 where byte & (1 << UInt8(bit)) != 0 { bits.append(String(i * 8 + bit)) }
             }
             return bits.isEmpty ? "0" : bits.joined(separator: ",")
-        case .bitmask:
+        case .bitmask, .xinteger where b.count <= 8:
             return "0x" + String(n, radix: 16)
+        case .igmpType:
+            return named(n, [
+                0x11: "membership-query", 0x12: "membership-report-v1", 0x16: "membership-report-v2",
+                0x22: "membership-report-v3", 0x17: "leave-group",
+            ])
         default:
             if b.count > 8 {
                 return "0x" + (v.bigEndian ? b : b.reversed()).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }

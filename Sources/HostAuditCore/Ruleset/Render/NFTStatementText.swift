@@ -37,6 +37,18 @@ struct NFTTextPrinter {
         case .socket(let key, _):
             s += "socket "
             s += key
+        case .hash(let input, let mod, let seed, let off, let sym):
+            if sym {
+                s += "symhash"
+            } else {
+                s += "jhash "
+                if let input { expr(input, into: &s) }
+            }
+            s += " mod \(mod)"
+            if let seed { s += " seed 0x" + String(seed, radix: 16) }
+            if off != 0 { s += " offset \(off)" }
+        case .named(let words, _):
+            s += words
         case .numgen(let mode, let mod, let off):
             s += "numgen \(mode) mod \(mod)"
             if off != 0 { s += " offset \(off)" }
@@ -270,6 +282,32 @@ struct NFTTextPrinter {
             expr(v, into: &s)
         case .notrack:
             s += "notrack"
+        case .synproxy(let mss, let wscale, let ts, let sack):
+            s += "synproxy"
+            if let mss { s += " mss \(mss)" }
+            if let wscale { s += " wscale \(wscale)" }
+            if ts { s += " timestamp" }
+            if sack { s += " sack-perm" }
+        case .tproxy(let family, let address, let port):
+            s += "tproxy"
+            if let family { s += " " + family }
+            s += " to"
+            if let address {
+                s += " "
+                if isIPv6(address) {
+                    s += "["
+                    expr(address, into: &s)
+                    s += "]"
+                } else {
+                    expr(address, into: &s)
+                }
+            } else {
+                s += " "
+            }
+            if let port {
+                s += ":"
+                expr(port, into: &s)
+            }
         case .flowOffload(let name):
             s += "flow add @" + name
         case .xt(let kind, let name):
