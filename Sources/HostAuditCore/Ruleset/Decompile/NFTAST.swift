@@ -128,6 +128,10 @@ public enum NFTStmt: Sendable, Equatable {
     case notrack
     /// `synproxy mss 1460 wscale 7 timestamp sack-perm`.
     case synproxy(mss: UInt16?, wscale: UInt8?, timestamp: Bool, sackPerm: Bool)
+    /// `dup to 10.0.0.1 device "lo"`, `dup to "lo"` (netdev).
+    case dup(to: NFTExpr?, device: NFTExpr?)
+    /// `fwd to "lo"`, `fwd ip to 1.2.3.4 device "lo"`.
+    case fwd(family: String?, to: NFTExpr?, device: NFTExpr?)
     /// `tproxy ip to 127.0.0.1:1234`; `family` only in inet tables.
     case tproxy(family: String?, address: NFTExpr?, port: NFTExpr?)
     case flowOffload(String)

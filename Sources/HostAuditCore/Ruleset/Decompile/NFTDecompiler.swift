@@ -333,6 +333,30 @@ public struct NFTDecompiler {
                 mss: anyAttr(attrs, 1).map { UInt16(truncatingIfNeeded: $0) },
                 wscale: anyAttr(attrs, 2).map { UInt8(truncatingIfNeeded: $0) },
                 timestamp: f & 8 != 0, sackPerm: f & 4 != 0))
+        case "dup":
+            // SREG_ADDR 1, SREG_DEV 2; without an address the device is the target (netdev).
+            let addrType: NFTDatatype = table.family == .ip6 ? .ipv6Addr : .ipv4Addr
+            let addr = attr(attrs, 1).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: addrType, bigEndian: true, &st)
+            }
+            let dev = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: .ifindex, bigEndian: false, &st)
+            }
+            st.append(addr == nil ? .dup(to: dev, device: nil) : .dup(to: addr, device: dev))
+        case "fwd":
+            // SREG_DEV 1, SREG_ADDR 2, NFPROTO 3.
+            let proto = attr(attrs, 3)
+            let dev = attr(attrs, 1).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: .ifindex, bigEndian: false, &st)
+            }
+            let addr = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: proto == 10 ? .ipv6Addr : .ipv4Addr, bigEndian: true, &st)
+            }
+            if let addr {
+                st.append(.fwd(family: proto == 10 ? "ip6" : "ip", to: addr, device: dev))
+            } else {
+                st.append(.fwd(family: nil, to: dev, device: nil))
+            }
         case "tproxy":
             // FAMILY 1, REG_ADDR 2, REG_PORT 3.
             let fam = attr(attrs, 1).map(Family.init(nfproto:))

@@ -288,6 +288,27 @@ struct NFTTextPrinter {
             if let wscale { s += " wscale \(wscale)" }
             if ts { s += " timestamp" }
             if sack { s += " sack-perm" }
+        case .dup(let to, let device):
+            s += "dup"
+            if let to {
+                s += " to "
+                expr(to, into: &s)
+            }
+            if let device {
+                s += " device "
+                expr(device, into: &s)
+            }
+        case .fwd(let family, let to, let device):
+            s += "fwd"
+            if let family { s += " " + family }
+            if let to {
+                s += " to "
+                expr(to, into: &s)
+            }
+            if let device {
+                s += " device "
+                expr(device, into: &s)
+            }
         case .tproxy(let family, let address, let port):
             s += "tproxy"
             if let family { s += " " + family }
