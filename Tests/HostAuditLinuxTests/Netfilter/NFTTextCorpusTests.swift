@@ -15,7 +15,11 @@ struct NFTTextCorpusTests {
     }
 
     /// Files whose output differs on purpose, with the reason.
-    static let knownGaps: [String: String] = [:]
+    static let knownGaps: [String: String] = [
+        "vlan.nft":
+            "802.1Q: vlan fields are loaded after `ether type 8021q` at link-layer offset 14+; the decompiler "
+            + "has no vlan context yet and prints `@ll,112,16 & 0xfff == 0xa` for `vlan id 10`",
+    ]
 
     /// Element expiry counts down between the two listings: drop it from both.
     static func normalise(_ s: String) -> String {
