@@ -54,6 +54,7 @@ for _ in 0..<repeatCount {
         exit(3)
     }
     let elapsed = now() - start
+    let owners = Set(snapshot.tables.compactMap(\.owner))
     switch mode {
     case "quiet":
         let chains = snapshot.allChains.count
@@ -77,11 +78,15 @@ for _ in 0..<repeatCount {
         print(JSONWriter(pretty: false).string(doc))
     case "text":
         NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
-            print(FirewallText.render(snapshot), terminator: "")
+            NFTTextRenderer.$processNames.withValue(NetlinkOwners.names(for: owners)) {
+                print(FirewallText.render(snapshot), terminator: "")
+            }
         }
     case "nft-text":
         NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
-            print(FirewallText.render(snapshot, forceNFT: true), terminator: "")
+            NFTTextRenderer.$processNames.withValue(NetlinkOwners.names(for: owners)) {
+                print(FirewallText.render(snapshot, forceNFT: true), terminator: "")
+            }
         }
     case "nft-json":
         var bytes = NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {

@@ -22,6 +22,9 @@ public struct NFTSet: Sendable, Equatable, Encodable {
     public var elements: [SetElement]
     /// nft's TLV userdata (key byte order, `typeof`, comment), as stored.
     public var userdata: [UInt8]? = nil
+    /// Stateful expressions every element gets (`NFTNL_SET_EXPR` /
+    /// `NFTNL_SET_EXPRESSIONS`: a set-level `counter`, `limit`, `quota`, `ct count`).
+    public var expressions: [Expression] = []
 
     /// `NFT_DATA_VERDICT` as a set data type.
     public static let verdictDataType: UInt32 = 0xffff_ff00
@@ -98,6 +101,9 @@ public struct SetElement: Sendable, Equatable, Encodable {
     public var objectReference: String?
     /// nft's TLV userdata (element comment), as stored.
     public var userdata: [UInt8]? = nil
+    /// The element's stateful expressions with their state
+    /// (`NFTNL_SET_ELEM_EXPR` / `NFTNL_SET_ELEM_EXPRESSIONS`).
+    public var expressions: [Expression] = []
 
     public init(
         key: [UInt8], keyEnd: [UInt8]? = nil, flags: UInt32 = 0, verdict: Verdict? = nil, data: [UInt8]? = nil,

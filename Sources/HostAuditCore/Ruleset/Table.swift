@@ -12,6 +12,8 @@ public struct Table: Sendable, Equatable, Encodable {
     public var sets: [NFTSet]
     public var objects: [NamedObject]
     public var flowtables: [Flowtable]
+    /// `comment "…"` from the table's userdata (`NFTNL_UDATA_TABLE_COMMENT`).
+    public var comment: String? = nil
 
     public init(
         family: Family, name: String, handle: UInt64, flags: Flags = [], owner: UInt32? = nil, use: UInt32? = nil,
@@ -54,6 +56,8 @@ public struct Chain: Sendable, Equatable, Encodable {
     /// Base-chain counters (`NFTA_CHAIN_COUNTERS`), when the kernel keeps them
     /// (iptables-nft creates its built-in chains with counters).
     public var counters: Expression.Counter?
+    /// `comment "…"` from the chain's userdata (`NFTNL_UDATA_CHAIN_COMMENT`).
+    public var comment: String? = nil
 
     public init(
         family: Family, table: String, name: String, handle: UInt64, flags: Flags = [], use: UInt32? = nil,

@@ -11,6 +11,7 @@ extension Table {
             family: Family(nfproto: t[TableAttr.family] ?? 0), name: t[TableAttr.name] ?? "",
             handle: t[TableAttr.handle] ?? 0, flags: flags,
             owner: flags.contains(.owner) ? t[TableAttr.owner] : nil, use: t[TableAttr.use])
+        comment = t[TableAttr.userdata].flatMap(RuleUserData.comment(in:))
     }
 }
 
@@ -30,6 +31,7 @@ extension Chain {
             handle: c[ChainAttr.handle] ?? 0, flags: Chain.Flags(rawValue: c[ChainAttr.flags] ?? 0),
             use: c[ChainAttr.use], base: base,
             counters: c[ChainAttr.packets].map { Expression.Counter(packets: $0, bytes: c[ChainAttr.bytes] ?? 0) })
+        comment = c[ChainAttr.userdata].flatMap(RuleUserData.comment(in:))
     }
 }
 
@@ -54,6 +56,7 @@ extension NFTSet {
             policy: s[SetAttr.policy], size: s[SetAttr.descSize],
             elements: s.elements.map(SetElement.init))
         userdata = s[SetAttr.userdata]
+        expressions = s.expressions.map(Expression.init)
     }
 }
 
@@ -65,6 +68,7 @@ extension SetElement {
             data: e[SetElemAttr.data], timeout: e[SetElemAttr.timeout], expiration: e[SetElemAttr.expiration],
             objectReference: e[SetElemAttr.objref])
         userdata = e[SetElemAttr.userdata]
+        expressions = e.expressions.map(Expression.init)
     }
 }
 

@@ -127,6 +127,16 @@ final class NftnlSet: NftnlAttributeHolder {
     /// Appends the elements in an element dump message to this set.
     func parseElements(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_set_elems_nlmsg_parse(nlh, ptr) >= 0 }
 
+    /// The set-level stateful expressions (`NFTNL_SET_EXPR` or
+    /// `NFTNL_SET_EXPRESSIONS`; libnftnl keeps both in one list), borrowed.
+    var expressions: [NftnlExpr] {
+        let collector = ExprCollector(owner: self)
+        withExtendedLifetime(collector) {
+            _ = nftnl_set_expr_foreach(ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        return collector.exprs
+    }
+
     /// The elements (borrowed; each keeps the set alive).
     var elements: [NftnlSetElement] {
         guard let it = nftnl_set_elems_iter_create(ptr) else { return [] }
@@ -155,6 +165,17 @@ final class NftnlSetElement: NftnlAttributeHolder {
     }
 
     deinit { if owned { nftnl_set_elem_free(ptr) } }
+
+    /// The element's stateful expressions (`NFTNL_SET_ELEM_EXPR` /
+    /// `NFTNL_SET_ELEM_EXPRESSIONS`), borrowed.
+    var expressions: [NftnlExpr] {
+        let collector = ExprCollector(owner: self)
+        withExtendedLifetime(collector) {
+            _ = nftnl_set_elem_expr_foreach(
+                ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        return collector.exprs
+    }
 
     func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
         var len: UInt32 = 0
@@ -220,6 +241,21 @@ final class NftnlGen: NftnlAttributeHolder {
     }
     func isSet(_ id: UInt16) -> Bool { nftnl_gen_is_set(ptr, id) }
     func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_gen_nlmsg_parse(nlh, ptr) >= 0 }
+}
+
+/// Context for libnftnl's `*_expr_foreach` callbacks (C function pointers
+/// cannot capture): collects each expression, borrowed from `owner`.
+private final class ExprCollector {
+    let owner: AnyObject
+    var exprs: [NftnlExpr] = []
+    init(owner: AnyObject) { self.owner = owner }
+}
+
+private func collectExpression(_ e: OpaquePointer?, _ data: UnsafeMutableRawPointer?) -> Int32 {
+    guard let e, let data else { return 0 }
+    let c = Unmanaged<ExprCollector>.fromOpaque(data).takeUnretainedValue()
+    c.exprs.append(NftnlExpr(borrowing: e, owner: c.owner))
+    return 0
 }
 
 private func copyStringArray(_ array: UnsafePointer<UnsafePointer<CChar>?>) -> [String] {

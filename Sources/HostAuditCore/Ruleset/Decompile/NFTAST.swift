@@ -67,6 +67,10 @@ public indirect enum NFTExpr: Sendable, Equatable {
     case fib(flags: [String], result: String, type: NFTDatatype)
     case socket(key: String, type: NFTDatatype)
     case numgen(mode: String, modulus: UInt32, offset: UInt32)
+    /// `jhash ip saddr . tcp dport mod 4 seed 0x1 offset 10`, `symhash mod 2`.
+    case hash(NFTExpr?, modulus: UInt32, seed: UInt32?, offset: UInt32, symmetric: Bool)
+    /// A key nft prints as fixed words: `osf name`, `rt ip nexthop`, `ipsec in reqid`.
+    case named(String, type: NFTDatatype)
     case value(NFTValue)
     /// A quoted or symbolic string constant printed as is (object names, helpers).
     case string(String)
@@ -78,6 +82,10 @@ public indirect enum NFTExpr: Sendable, Equatable {
     case setRef(String)
     /// One set element with its per-element attributes.
     case element(NFTExpr, timeout: UInt64?, expires: UInt64?, comment: String?)
+    /// A set element key followed by its stateful statements
+    /// (`10.0.0.1 counter packets 0 bytes 0`); wrapped by `element` when it
+    /// also has a timeout, expiry or comment.
+    case elementStatements(NFTExpr, [NFTStmt])
     case mapping(NFTExpr, NFTExpr)
     /// `key map @m` / `key map { … }`.
     case map(NFTExpr, NFTExpr)
@@ -118,6 +126,14 @@ public enum NFTStmt: Sendable, Equatable {
     case payloadSet(NFTExpr, NFTExpr)
     case exthdrSet(NFTExpr, NFTExpr)
     case notrack
+    /// `synproxy mss 1460 wscale 7 timestamp sack-perm`.
+    case synproxy(mss: UInt16?, wscale: UInt8?, timestamp: Bool, sackPerm: Bool)
+    /// `dup to 10.0.0.1 device "lo"`, `dup to "lo"` (netdev).
+    case dup(to: NFTExpr?, device: NFTExpr?)
+    /// `fwd to "lo"`, `fwd ip to 1.2.3.4 device "lo"`.
+    case fwd(family: String?, to: NFTExpr?, device: NFTExpr?)
+    /// `tproxy ip to 127.0.0.1:1234`; `family` only in inet tables.
+    case tproxy(family: String?, address: NFTExpr?, port: NFTExpr?)
     case flowOffload(String)
     /// An expression nft prints by name only (`xt match "conntrack"`), or one this decompiler cannot express.
     case xt(kind: String, name: String)

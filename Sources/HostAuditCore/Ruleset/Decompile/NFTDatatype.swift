@@ -5,6 +5,11 @@ public enum NFTDatatype: Sendable, Equatable {
     case ifindex, arphrd, realm, classid, uid, gid, ctState, ctDir, ctStatus, icmpv6Type, ctLabel
     case pkttype, icmpCode, icmpv6Code, icmpxCode, devgroup, dscp, ecn, fibAddr, boolean, ctEvent
     case ifname, igmpType, cgroupv2
+    /// `meta time` (nanoseconds since the epoch), `meta hour` (seconds since
+    /// midnight UTC), `meta day` (0 = Sunday): TYPE_TIME_DATE/_HOUR/_DAY.
+    case date, hour, day
+    /// An integer nft prints in hex (`xinteger`, raw payload values).
+    case xinteger
     /// A concatenation of several types (`ipv4_addr . inet_service`).
     indirect case concat([NFTDatatype])
 
@@ -32,7 +37,8 @@ public enum NFTDatatype: Sendable, Equatable {
             .pkttype, .icmpCode, .icmpv6Code, .icmpxCode, .devgroup, .dscp, .ecn, .fibAddr, .boolean, .ctEvent,
             .ifname, .igmpType,
         ]
-        self = Int(id) < table.count ? table[Int(id)] : (id == 46 ? .cgroupv2 : .integer)
+        let late: [UInt32: NFTDatatype] = [43: .date, 44: .hour, 45: .day, 46: .cgroupv2]
+        self = Int(id) < table.count ? table[Int(id)] : (late[id] ?? .integer)
     }
 
     public var name: String {
@@ -81,6 +87,10 @@ public enum NFTDatatype: Sendable, Equatable {
         case .ifname: "ifname"
         case .igmpType: "igmp_type"
         case .cgroupv2: "cgroupsv2"
+        case .date: "time"
+        case .hour: "hour"
+        case .day: "day"
+        case .xinteger: "integer"
         case .concat(let parts): parts.map(\.name).joined(separator: " . ")
         }
     }
@@ -111,7 +121,9 @@ public enum NFTDatatype: Sendable, Equatable {
             32
         case .ifname: 128
         case .ctLabel: 128
-        case .time: 64
+        case .time, .date: 64
+        case .day: 8
+        case .hour: 32
         case .dscp: 6
         case .ecn: 2
         case .boolean: 1

@@ -29,6 +29,16 @@ public struct NFTDecompiler {
         return NFTRuleAST(statements: out, comment: rule.comment)
     }
 
+    /// Stateful expressions outside a rule (set-level and per-element
+    /// `counter`, `limit`, `quota`, `connlimit`) as statements.
+    public static func statements(_ exprs: [Expression], family: Family) -> [NFTStmt] {
+        guard !exprs.isEmpty else { return [] }
+        let d = NFTDecompiler(table: Table(family: family, name: "", handle: 0))
+        var st = RuleState(family: family)
+        for e in exprs { _ = d.step([e], 0, &st) }
+        return st.stmts
+    }
+
     // MARK: - Register contents
 
     enum Source: Equatable {
@@ -96,7 +106,7 @@ public struct NFTDecompiler {
             }
         case .meta(let m):
             if let d = m.dreg {
-                st.setReg(d, Reg(source: .meta(m.key), byteLength: metaLength(m.key)))
+                st.setReg(d, Reg(source: .meta(m.key), byteLength: Self.metaLength(m.key)))
             } else if let s = m.sreg {
                 let k = NFTProtocols.meta(m.key)
                 let v = valueExpr(st.reg(s), type: k.type, bigEndian: k.bigEndian, &st)
@@ -108,13 +118,17 @@ public struct NFTDecompiler {
             }
         case .ct(let c):
             if let d = c.dreg {
-                st.setReg(d, Reg(source: .ct(c.key, dir: c.direction), byteLength: ctLength(c.key)))
+                st.setReg(d, Reg(source: .ct(c.key, dir: c.direction), byteLength: Self.ctLength(c.key)))
             } else if let s = c.sreg {
                 let k = NFTProtocols.ct(c.key, family: st.l3 ?? .ip)
                 let v = valueExpr(st.reg(s), type: k.type, bigEndian: k.bigEndian, &st)
                 st.append(.ctSet(key: k.name, direction: c.direction.map(dirName), v))
             }
         case .exthdr(let e):
+            // IPv6 extension headers and IPv4 options imply the L3 family
+            // (`meta nfproto` in inet tables), SCTP chunks the L4 protocol.
+            if e.op == 0 || e.op == 2 { killDependency(base: 1, &st) }
+            if e.op == 3 { killDependency(base: 2, &st) }
             if let d = e.dreg {
                 st.setReg(d, Reg(source: .exthdr(e), byteLength: Int(e.length)))
             } else if let s = e.sreg {
@@ -209,17 +223,17 @@ public struct NFTDecompiler {
 
     private func dirName(_ d: UInt8) -> String { d == 0 ? "original" : "reply" }
 
-    private func metaLength(_ key: UInt32) -> Int {
+    static func metaLength(_ key: UInt32) -> Int {
         switch key {
         case 6, 7, 17, 18, 26, 27, 34: 16
-        case 15, 16, 19: 1
+        case 15, 16, 19, 31: 1
         case 8, 9: 2
         case 30: 8
         default: 4
         }
     }
 
-    private func ctLength(_ key: UInt32) -> Int {
+    static func ctLength(_ key: UInt32) -> Int {
         switch key {
         case 6, 13, 21, 22: 16
         case 14, 15, 16: 8
@@ -234,6 +248,12 @@ public struct NFTDecompiler {
     private func attr(_ attrs: [RawAttribute], _ id: UInt16) -> UInt32? {
         guard let a = attrs.first(where: { $0.id == id }), a.bytes.count >= 4 else { return nil }
         return UInt32(NFTFormat.uint(Array(a.bytes.prefix(4)), bigEndian: false))
+    }
+
+    /// An attribute of any width (u8, u16, u32, u64), host order.
+    private func anyAttr(_ attrs: [RawAttribute], _ id: UInt16) -> UInt64? {
+        guard let a = attrs.first(where: { $0.id == id }), !a.bytes.isEmpty else { return nil }
+        return NFTFormat.uint(a.bytes, bigEndian: false)
     }
 
     private func opaque(_ name: String, _ attrs: [RawAttribute], _ st: inout RuleState) {
@@ -256,6 +276,100 @@ public struct NFTDecompiler {
                     Register(d),
                     Reg(source: .numgen(mode: mode, modulus: attr(attrs, 2) ?? 0, offset: attr(attrs, 4) ?? 0), byteLength: 4))
             }
+        case "hash":
+            // SREG 1, DREG 2, LEN 3, MODULUS 4, SEED 5 (dumped only when given), OFFSET 6, TYPE 7 (1 symhash).
+            guard let d = attr(attrs, 2) else { break }
+            let sym = attr(attrs, 7) == 1
+            var input: NFTExpr?
+            if !sym, let s = attr(attrs, 1), let r = st.reg(Register(s)) {
+                input = keyExpr(r, Register(s), length: attr(attrs, 3).map(Int.init), &st)
+            }
+            let e = NFTExpr.hash(input, modulus: attr(attrs, 4) ?? 0, seed: attr(attrs, 5), offset: attr(attrs, 6) ?? 0,
+                                 symmetric: sym)
+            st.setReg(Register(d), Reg(source: .expr(e, .integer), byteLength: 4))
+        case "osf":
+            // DREG 1, TTL 2 (u8: 1 loose, 2 skip), FLAGS 3 (1: version).
+            guard let d = attr(attrs, 1) else { break }
+            var words = "osf"
+            switch anyAttr(attrs, 2) {
+            case 1: words += " ttl loose"
+            case 2: words += " ttl skip"
+            default: break
+            }
+            words += (attr(attrs, 3) ?? 0) & 1 != 0 ? " version" : " name"
+            st.setReg(Register(d), Reg(source: .expr(.named(words, type: .string), .string), byteLength: 16))
+        case "rt":
+            // KEY 1, DREG 2: classid 0, nexthop4 1, nexthop6 2, tcpmss 3, xfrm 4.
+            guard let d = attr(attrs, 2) else { break }
+            let (words, type, len): (String, NFTDatatype, Int) =
+                switch attr(attrs, 1) ?? 0 {
+                case 0: ("rt classid", .realm, 4)
+                case 1: ("rt ip nexthop", .ipv4Addr, 4)
+                case 2: ("rt ip6 nexthop", .ipv6Addr, 16)
+                case 3: ("rt mtu", .integer, 2)
+                default: ("rt ipsec", .boolean, 1)
+                }
+            st.setReg(Register(d), Reg(source: .expr(.named(words, type: type), type), byteLength: len))
+        case "xfrm":
+            // DREG 1, KEY 3, DIR 4 (u8), SPNUM 5.
+            guard let d = attr(attrs, 1) else { break }
+            var words = anyAttr(attrs, 4) == 1 ? "ipsec out" : "ipsec in"
+            if let sp = attr(attrs, 5), sp != 0 { words += " spnum \(sp)" }
+            let (key, type, len): (String, NFTDatatype, Int) =
+                switch attr(attrs, 3) ?? 0 {
+                case 1: ("ip daddr", .ipv4Addr, 4)
+                case 2: ("ip6 daddr", .ipv6Addr, 16)
+                case 3: ("ip saddr", .ipv4Addr, 4)
+                case 4: ("ip6 saddr", .ipv6Addr, 16)
+                case 5: ("reqid", .integer, 4)
+                default: ("spi", .integer, 4)
+                }
+            st.setReg(Register(d), Reg(source: .expr(.named(words + " " + key, type: type), type), byteLength: len))
+        case "synproxy":
+            // MSS 1 (u16), WSCALE 2 (u8), FLAGS 3: sack-perm 4, timestamp 8. nft
+            // prints mss and wscale whenever the kernel reports them.
+            let f = attr(attrs, 3) ?? 0
+            st.append(.synproxy(
+                mss: anyAttr(attrs, 1).map { UInt16(truncatingIfNeeded: $0) },
+                wscale: anyAttr(attrs, 2).map { UInt8(truncatingIfNeeded: $0) },
+                timestamp: f & 8 != 0, sackPerm: f & 4 != 0))
+        case "dup":
+            // SREG_ADDR 1, SREG_DEV 2; without an address the device is the target (netdev).
+            let addrType: NFTDatatype = table.family == .ip6 ? .ipv6Addr : .ipv4Addr
+            let addr = attr(attrs, 1).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: addrType, bigEndian: true, &st)
+            }
+            let dev = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: .ifindex, bigEndian: false, &st)
+            }
+            st.append(addr == nil ? .dup(to: dev, device: nil) : .dup(to: addr, device: dev))
+        case "fwd":
+            // SREG_DEV 1, SREG_ADDR 2, NFPROTO 3.
+            let proto = attr(attrs, 3)
+            let dev = attr(attrs, 1).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: .ifindex, bigEndian: false, &st)
+            }
+            let addr = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: proto == 10 ? .ipv6Addr : .ipv4Addr, bigEndian: true, &st)
+            }
+            if let addr {
+                st.append(.fwd(family: proto == 10 ? "ip6" : "ip", to: addr, device: dev))
+            } else {
+                st.append(.fwd(family: nil, to: dev, device: nil))
+            }
+        case "tproxy":
+            // FAMILY 1, REG_ADDR 2, REG_PORT 3.
+            let fam = attr(attrs, 1).map(Family.init(nfproto:))
+            let addrType: NFTDatatype = fam == .ip6 || (fam == nil && table.family == .ip6) ? .ipv6Addr : .ipv4Addr
+            let address = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: addrType, bigEndian: true, &st)
+            }
+            let port = attr(attrs, 3).flatMap { st.reg(Register($0)) }.map {
+                valueExpr($0, type: .inetService, bigEndian: true, &st)
+            }
+            let family: String? =
+                table.family == .inet ? (attr(attrs, 1) == 2 ? "ip" : attr(attrs, 1) == 10 ? "ip6" : nil) : nil
+            st.append(.tproxy(family: family, address: address, port: port))
         case "flow_offload":
             if let a = attrs.first(where: { $0.id == 1 }) {
                 st.append(.flowOffload(NFTFormat.string(a.bytes)))
@@ -333,7 +447,9 @@ public struct NFTDecompiler {
 
     private func desc(base: UInt32, _ st: RuleState) -> NFTProtoDesc? {
         switch base {
-        case 0: return NFTProtocols.ether
+        case 0:
+            // Link-layer fields need a link-layer context: bridge/netdev, or `meta iiftype ether`.
+            return st.family == .bridge || st.family == .netdev || st.deps[0] != nil ? NFTProtocols.ether : nil
         case 1:
             if st.family == .arp { return NFTProtocols.arp }
             switch st.l3 {
@@ -365,7 +481,7 @@ public struct NFTDecompiler {
             }
         }
         return PayloadResolution(
-            expr: .rawPayload(base: base, offsetBits: bitOff, lengthBits: bitLen), type: .integer, field: nil, shift: 0,
+            expr: .rawPayload(base: base, offsetBits: bitOff, lengthBits: bitLen), type: .xinteger, field: nil, shift: 0,
             prefixBits: nil, maskConsumed: false)
     }
 
@@ -410,6 +526,12 @@ public struct NFTDecompiler {
             if present { return (.exthdr(desc: "tcp option \(name)", field: nil, type: .boolean, exists: true), .boolean) }
             let f = fields.first { $0.0 == Int(e.offset) * 8 && $0.1 == Int(e.length) * 8 }
             return (.exthdr(desc: "tcp option \(name)", field: f?.2 ?? "@\(e.offset * 8),\(e.length * 8)", type: .integer, exists: false), .integer)
+        case 3:
+            let (name, fields) = NFTProtocols.sctpChunk(type: e.type)
+            if present { return (.exthdr(desc: "sctp chunk \(name)", field: nil, type: .boolean, exists: true), .boolean) }
+            let f = fields.first { $0.0 == Int(e.offset) * 8 && $0.1 == Int(e.length) * 8 }
+            return (.exthdr(desc: "sctp chunk \(name)", field: f?.2 ?? "@\(e.offset * 8),\(e.length * 8)", type: .integer,
+                            exists: false), .integer)
         case 2:
             let name = NFTProtocols.ipOption(type: e.type)
             if present { return (.exthdr(desc: "ip option \(name)", field: nil, type: .boolean, exists: true), .boolean) }
@@ -418,6 +540,7 @@ public struct NFTDecompiler {
                 case (0, 1): "type"
                 case (1, 1): "length"
                 case (2, 1): "ptr"
+                case (2, 2): "value"
                 case (3, 4): "addr"
                 default: "@\(e.offset * 8),\(e.length * 8)"
                 }
@@ -472,7 +595,7 @@ public struct NFTDecompiler {
 
     private func isFlagType(_ t: NFTDatatype) -> Bool {
         switch t {
-        case .ctState, .ctStatus, .tcpFlag, .ctEvent: true
+        case .ctState, .ctStatus, .tcpFlag, .ctEvent, .ctLabel: true
         default: false
         }
     }
@@ -514,6 +637,7 @@ public struct NFTDecompiler {
         if case .payload(let base, let off, let len) = reg.source {
             let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: mask, &st)
             left = res.expr
+            icmpv6Mtu(&left, &st)
             type = res.type
             be = true
             if res.maskConsumed {
@@ -563,6 +687,19 @@ public struct NFTDecompiler {
         if finalOp == .implicit || finalOp == .eq, mask == nil, prefixBits == nil {
             protocolContext(left, value, idx, &st)
         }
+    }
+
+    /// `icmpv6 mtu` shares its bytes with `parameter-problem`; nft tells them
+    /// apart by the `icmpv6 type packet-too-big` dependency, which it drops.
+    private func icmpv6Mtu(_ left: inout NFTExpr, _ st: inout RuleState) {
+        guard case .payload(var f) = left, f.proto == "icmpv6", f.offsetBits == 32, f.lengthBits == 32,
+            let i = st.stmts.indices.last(where: { !st.killed[$0] }),
+            case .match(.payload(let t), .implicit, .value(let v)) = st.stmts[i], t.proto == "icmpv6",
+            t.field == "type", v.bytes == [2]
+        else { return }
+        st.killed[i] = true
+        f.field = "mtu"
+        left = .payload(f)
     }
 
     /// Whole fields that exactly tile `[offset, offset+length)`.

@@ -139,6 +139,29 @@ enum NFTProtocols {
             .init(name: "id", offset: 32, length: 16, type: .integer),
             .init(name: "sequence", offset: 48, length: 16, type: .integer),
         ])
+    /// icmpv6 in nft's template order (`proto.c`), for `typeof` (template indexes).
+    static let icmp6Template = NFTProtoDesc(
+        name: "icmpv6", base: 2,
+        fields: [
+            .init(name: "type", offset: 0, length: 8, type: .icmpv6Type),
+            .init(name: "code", offset: 8, length: 8, type: .icmpv6Code),
+            .init(name: "checksum", offset: 16, length: 16, type: .integer),
+            .init(name: "parameter-problem", offset: 32, length: 32, type: .integer),
+            .init(name: "mtu", offset: 32, length: 32, type: .integer),
+            .init(name: "id", offset: 32, length: 16, type: .integer),
+            .init(name: "sequence", offset: 48, length: 16, type: .integer),
+            .init(name: "max-delay", offset: 32, length: 16, type: .integer),
+        ])
+    /// 802.1Q header (after the Ethernet header), in nft's template order.
+    static let vlan = NFTProtoDesc(
+        name: "vlan", base: 0,
+        fields: [
+            .init(name: "pcp", offset: 0, length: 3, type: .integer),
+            .init(name: "dei", offset: 3, length: 1, type: .integer),
+            .init(name: "cfi", offset: 3, length: 1, type: .integer),
+            .init(name: "id", offset: 4, length: 12, type: .integer),
+            .init(name: "type", offset: 16, length: 16, type: .ethertype),
+        ])
     static let esp = NFTProtoDesc(
         name: "esp", base: 2,
         fields: [
@@ -164,7 +187,7 @@ enum NFTProtocols {
     static let igmp = NFTProtoDesc(
         name: "igmp", base: 2,
         fields: [
-            .init(name: "type", offset: 0, length: 8, type: .integer),
+            .init(name: "type", offset: 0, length: 8, type: .igmpType),
             .init(name: "mrt", offset: 8, length: 8, type: .integer),
             .init(name: "checksum", offset: 16, length: 16, type: .integer),
             .init(name: "group", offset: 32, length: 32, type: .ipv4Addr),
@@ -236,9 +259,9 @@ enum NFTProtocols {
         case 27: return m("oifkind", .ifname)
         case 28: return m("ibrpvid", .integer)
         case 29: return m("ibrvproto", .ethertype, be: true)
-        case 30: return m("time", .integer)
-        case 31: return m("day", .integer)
-        case 32: return m("hour", .integer)
+        case 30: return m("time", .date)
+        case 31: return m("day", .day)
+        case 32: return m("hour", .hour)
         case 33: return m("sdif", .ifindex)
         case 34: return m("sdifname", .ifname)
         default: return m("unknown", .integer)
@@ -298,13 +321,36 @@ enum NFTProtocols {
         }
     }
 
+    /// SCTP chunk names and fields (`sctp_chunk.c`), by chunk type.
+    static func sctpChunk(type: UInt8) -> (String, [(Int, Int, String)]) {
+        let common: [(Int, Int, String)] = [(0, 8, "type"), (8, 8, "flags"), (16, 16, "length")]
+        let names: [UInt8: String] = [
+            0: "data", 1: "init", 2: "init-ack", 3: "sack", 4: "heartbeat", 5: "heartbeat-ack", 6: "abort",
+            7: "shutdown", 8: "shutdown-ack", 9: "error", 10: "cookie-echo", 11: "cookie-ack", 12: "ecne", 13: "cwr",
+            14: "shutdown-complete", 128: "asconf-ack", 192: "forward-tsn", 193: "asconf",
+        ]
+        let extra: [(Int, Int, String)] =
+            switch type {
+            case 0: [(32, 32, "tsn"), (64, 16, "stream"), (80, 16, "ssn"), (96, 32, "ppid")]
+            case 1, 2:
+                [(32, 32, "init-tag"), (64, 32, "a-rwnd"), (96, 16, "num-outbound-streams"),
+                 (112, 16, "num-inbound-streams"), (128, 32, "initial-tsn")]
+            case 3: [(32, 32, "cum-tsn-ack"), (64, 32, "a-rwnd"), (96, 16, "num-gap-ack-blocks"), (112, 16, "num-dup-tsns")]
+            case 7: [(32, 32, "cum-tsn-ack")]
+            case 12, 13: [(32, 32, "lowest-tsn")]
+            case 128, 193: [(32, 32, "seqno")]
+            case 192: [(32, 32, "new-cum-tsn")]
+            default: []
+            }
+        return (names[type] ?? String(type), common + extra)
+    }
+
     static func ipOption(type: UInt8) -> String {
         switch type {
         case 7: "rr"
-        case 68: "ts"
-        case 130: "ra"
-        case 148: "lsrr"
+        case 131: "lsrr"
         case 137: "ssrr"
+        case 148: "ra"
         default: String(type)
         }
     }

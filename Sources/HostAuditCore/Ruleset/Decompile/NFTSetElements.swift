@@ -1,9 +1,52 @@
 /// Set and map elements as nft lists them: values typed by the set's key
-/// type, intervals merged back into prefixes and ranges, non-interval sets
-/// sorted by value (`list_expr_sort`), concatenations split per component.
+/// type (or its `typeof` expression), intervals merged back into prefixes
+/// and ranges, non-interval sets sorted by value (`list_expr_sort`),
+/// concatenations split per component.
 public enum NFTSetElements {
     public static func keyType(of set: NFTSet) -> NFTDatatype {
-        NFTDatatype(id: set.keyType ?? 0)
+        if let t = typeof(of: set).key { return displayType(t) }
+        return NFTDatatype(id: set.keyType ?? 0)
+    }
+
+    /// The set's `typeof` key and data expressions, when nft would print them:
+    /// each must match the kernel's lengths, and a data map whose data typeof
+    /// is not usable prints its key with `type` too (`netlink_delinearize_set`).
+    public static func typeof(of set: NFTSet) -> (key: NFTTypeof?, data: NFTTypeof?) {
+        guard let ud = set.userdata else { return (nil, nil) }
+        var key = NFTTypeof.decode(userdata: ud, data: false, family: set.family)
+        if let k = key, k.keyLength != Int(set.keyLength ?? 0) { key = nil }
+        var data: NFTTypeof?
+        if set.isMap {
+            data = NFTTypeof.decode(userdata: ud, data: true, family: set.family)
+            if let d = data, d.parts.count == 1, d.parts[0].type == .verdict {
+                // A verdict's length is the register's, whatever the part says.
+            } else if let d = data, d.keyLength != Int(set.dataLength ?? 0) {
+                // nft 1.0.6 compares with the full data length, so interval data
+                // (two values) always falls back to `type`.
+                data = nil
+            }
+            if data == nil { key = nil }
+        }
+        return (key, data)
+    }
+
+    static func displayType(_ t: NFTTypeof) -> NFTDatatype {
+        t.parts.count == 1 ? t.parts[0].type : .concat(t.parts.map(\.type))
+    }
+
+    /// How one component of a key is laid out and printed.
+    struct KeyPart {
+        var type: NFTDatatype
+        var bytes: Int
+        var bigEndian: Bool
+    }
+
+    static func parts(_ type: NFTDatatype) -> [KeyPart] {
+        components(type).map { KeyPart(type: $0, bytes: $0.byteLength, bigEndian: $0.isBigEndian) }
+    }
+
+    static func parts(_ t: NFTTypeof) -> [KeyPart] {
+        t.parts.map { KeyPart(type: $0.type, bytes: $0.byteLength, bigEndian: $0.bigEndian) }
     }
 
     static func components(_ t: NFTDatatype) -> [NFTDatatype] {
@@ -11,21 +54,50 @@ public enum NFTSetElements {
         return [t]
     }
 
-    /// Splits `bytes` into the typed components of `type`.
-    static func key(_ bytes: [UInt8], _ type: NFTDatatype, forceBigEndian: Bool = false) -> NFTExpr {
-        let parts = components(type)
+    /// Splits `bytes` into the typed components.
+    static func key(_ bytes: [UInt8], _ parts: [KeyPart], forceBigEndian: Bool = false) -> NFTExpr {
         if parts.count == 1 {
-            return .value(NFTValue(type: type, bytes: bytes, bigEndian: forceBigEndian || type.isBigEndian))
+            return value(bytes, parts[0], forceBigEndian: forceBigEndian)
         }
         var out: [NFTExpr] = []
         var off = 0
         for p in parts {
-            let n = p.byteLength
-            let end = min(off + n, bytes.count)
-            out.append(.value(NFTValue(type: p, bytes: off < end ? Array(bytes[off..<end]) : [], bigEndian: p.isBigEndian)))
-            off += (n + 3) / 4 * 4
+            let end = min(off + p.bytes, bytes.count)
+            out.append(value(off < end ? Array(bytes[off..<end]) : [], p, forceBigEndian: false))
+            off += (p.bytes + 3) / 4 * 4
         }
         return .concat(out)
+    }
+
+    static func key(_ bytes: [UInt8], _ type: NFTDatatype, forceBigEndian: Bool = false) -> NFTExpr {
+        key(bytes, parts(type), forceBigEndian: forceBigEndian)
+    }
+
+    /// One value; several bits of a bitmask type print as `a | b` (`bitmask_expr_to_binops`).
+    static func value(_ bytes: [UInt8], _ p: KeyPart, forceBigEndian: Bool) -> NFTExpr {
+        let be = forceBigEndian || p.bigEndian
+        switch p.type {
+        case .ctState, .ctStatus, .tcpFlag, .ctEvent:
+            let n = NFTFormat.uint(bytes, bigEndian: be)
+            if n.nonzeroBitCount > 1 {
+                var bits: [NFTExpr] = []
+                var rest = n
+                while rest != 0 {
+                    let bit = rest & (~rest + 1)
+                    rest &= ~bit
+                    bits.append(.value(NFTValue(type: p.type, bytes: bitBytes(bit, count: bytes.count, bigEndian: be), bigEndian: be)))
+                }
+                return bits.dropFirst().reduce(bits[0]) { .binop(.or, $0, $1) }
+            }
+        default: break
+        }
+        return .value(NFTValue(type: p.type, bytes: bytes, bigEndian: be))
+    }
+
+    static func bitBytes(_ v: UInt64, count: Int, bigEndian: Bool) -> [UInt8] {
+        let n = max(count, 1)
+        let le = (0..<n).map { UInt8(truncatingIfNeeded: v >> UInt64(8 * $0)) }
+        return bigEndian ? le.reversed() : le
     }
 
     static func compare(_ a: [UInt8], _ b: [UInt8], bigEndian: Bool) -> Bool {
@@ -46,15 +118,25 @@ public enum NFTSetElements {
         return false
     }
 
-    static func lessKey(_ a: [UInt8], _ b: [UInt8], _ type: NFTDatatype) -> Bool {
-        let parts = components(type)
-        if parts.count == 1 { return compare(a, b, bigEndian: type.isBigEndian) }
+    static func lessKey(_ a: [UInt8], _ b: [UInt8], _ parts: [KeyPart]) -> Bool {
+        if parts.count == 1 {
+            switch parts[0].type {
+            case .ctState, .ctStatus, .tcpFlag, .ctEvent:
+                // nft sorts `a | b` by its first (lowest) flag (`expr_msort_value`).
+                let be = parts[0].bigEndian
+                let x = NFTFormat.uint(a, bigEndian: be)
+                let y = NFTFormat.uint(b, bigEndian: be)
+                return x & (~x &+ 1) < y & (~y &+ 1)
+            default:
+                return compare(a, b, bigEndian: parts[0].bigEndian)
+            }
+        }
         var off = 0
         for p in parts {
-            let n = (p.byteLength + 3) / 4 * 4
+            let n = (p.bytes + 3) / 4 * 4
             let x = Array(a[min(off, a.count)..<min(off + n, a.count)])
             let y = Array(b[min(off, b.count)..<min(off + n, b.count)])
-            if x != y { return compare(x, y, bigEndian: p.isBigEndian) }
+            if x != y { return compare(x, y, bigEndian: p.bigEndian) }
             off += n
         }
         return false
@@ -62,8 +144,10 @@ public enum NFTSetElements {
 
     /// The elements of `set`, each as an element expression (mapping for maps).
     public static func elements(of set: NFTSet, decompiler: NFTDecompiler?) -> [NFTExpr] {
-        let type = keyType(of: set)
-        let isConcat = components(type).count > 1
+        let typeofs = typeof(of: set)
+        let kparts = typeofs.key.map(parts) ?? parts(NFTDatatype(id: set.keyType ?? 0))
+        let dparts = typeofs.data.map(parts)
+        let isConcat = kparts.count > 1
         var out: [NFTExpr] = []
         out.reserveCapacity(set.elements.count)
         if set.flags.contains(.interval) && !isConcat {
@@ -84,22 +168,27 @@ public enum NFTSetElements {
                     endInclusive = [UInt8](repeating: 0xff, count: e.key.count)
                     i += 1
                 }
-                let k = interval(e.key, endInclusive, type, forceBigEndian: true)
-                out.append(wrap(k, e, set))
+                let k = interval(e.key, endInclusive, kparts[0], forceBigEndian: true)
+                out.append(wrap(k, e, set, data: dparts))
             }
             return out
         }
         var elems = set.elements
         if !isConcat || !set.flags.contains(.interval) {
-            elems.sort { lessKey($0.key, $1.key, type) }
+            // Equal sort keys (`a | b` and `a`) come out in reverse kernel order in nft 1.0.6.
+            elems = elems.enumerated().sorted {
+                if lessKey($0.element.key, $1.element.key, kparts) { return true }
+                if lessKey($1.element.key, $0.element.key, kparts) { return false }
+                return $0.offset > $1.offset
+            }.map(\.element)
         }
         for e in elems {
             var k: NFTExpr
             if let end = e.keyEnd, isConcat {
                 var parts: [NFTExpr] = []
                 var off = 0
-                for p in components(type) {
-                    let n = p.byteLength
+                for p in kparts {
+                    let n = p.bytes
                     let pad = (n + 3) / 4 * 4
                     let a = Array(e.key[min(off, e.key.count)..<min(off + n, e.key.count)])
                     let b = Array(end[min(off, end.count)..<min(off + n, end.count)])
@@ -108,9 +197,9 @@ public enum NFTSetElements {
                 }
                 k = .concat(parts)
             } else {
-                k = key(e.key, type)
+                k = key(e.key, kparts)
             }
-            out.append(wrap(k, e, set))
+            out.append(wrap(k, e, set, data: dparts))
         }
         return out
     }
@@ -130,9 +219,10 @@ public enum NFTSetElements {
     }
 
     /// `a`, `a/len` or `a-b` for an inclusive interval (big-endian bytes).
-    static func interval(_ a: [UInt8], _ b: [UInt8], _ type: NFTDatatype, forceBigEndian: Bool) -> NFTExpr {
-        let be = forceBigEndian || type.isBigEndian
-        let lo = NFTExpr.value(NFTValue(type: type, bytes: a, bigEndian: be))
+    static func interval(_ a: [UInt8], _ b: [UInt8], _ part: KeyPart, forceBigEndian: Bool) -> NFTExpr {
+        let type = part.type
+        let be = forceBigEndian || part.bigEndian
+        let lo = value(a, part, forceBigEndian: forceBigEndian)
         if a == b { return lo }
         // Prefix: the high bits agree, then `a` has only zeros and `b` only ones.
         let total = a.count * 8
@@ -167,6 +257,15 @@ public enum NFTSetElements {
         return .range(lo, .value(NFTValue(type: type, bytes: b, bigEndian: be)))
     }
 
+    /// `range_expr_to_prefix` for interval map data: a prefix whenever the
+    /// range is one (also `/32` for a single address), else `low-high`.
+    static func intervalData(_ a: [UInt8], _ b: [UInt8], _ part: KeyPart) -> NFTExpr {
+        let lo = value(a, part, forceBigEndian: true)
+        if a == b { return .prefix(lo, length: a.count * 8) }
+        let r = interval(a, b, part, forceBigEndian: true)
+        return r
+    }
+
     static func prefixable(_ t: NFTDatatype) -> Bool {
         switch t {
         case .ipv4Addr, .ipv6Addr, .ifname, .string, .etherAddr, .mark: true
@@ -174,8 +273,11 @@ public enum NFTSetElements {
         }
     }
 
-    static func wrap(_ key: NFTExpr, _ e: SetElement, _ set: NFTSet) -> NFTExpr {
+    static func wrap(_ key: NFTExpr, _ e: SetElement, _ set: NFTSet, data dparts: [KeyPart]?) -> NFTExpr {
         var k = key
+        if !e.expressions.isEmpty {
+            k = .elementStatements(k, NFTDecompiler.statements(e.expressions, family: set.family))
+        }
         let timeout = e.timeout.flatMap { $0 == 0 ? nil : $0 }
         let expires = e.expiration.flatMap { $0 == 0 ? nil : $0 }
         let comment = e.userdata.flatMap(NFTUserdata.elementComment)
@@ -189,7 +291,16 @@ public enum NFTSetElements {
             } else if let o = e.objectReference {
                 data = .string("\"" + o + "\"")
             } else {
-                data = NFTSetElements.key(e.data ?? [], NFTDatatype(id: set.dataType ?? 0))
+                let dp = dparts ?? parts(NFTDatatype(id: set.dataType ?? 0))
+                let bytes = e.data ?? []
+                if dp.count == 1, let ud = set.userdata, NFTUserdata.u32(ud, type: 6) == 1, bytes.count >= 2 {
+                    // Interval data: [low, high] halves, shown as a prefix or range
+                    // (`netlink_parse_interval_elem`).
+                    let half = bytes.count / 2
+                    data = intervalData(Array(bytes[..<half]), Array(bytes[half...]), dp[0])
+                } else {
+                    data = NFTSetElements.key(bytes, dp)
+                }
             }
             return .mapping(k, data)
         }

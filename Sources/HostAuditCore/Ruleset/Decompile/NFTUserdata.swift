@@ -13,6 +13,12 @@ public enum NFTUserdata {
         return nil
     }
 
+    /// A u32 TLV (host order, as `nftnl_udata_put_u32` writes it).
+    static func u32(_ bytes: [UInt8], type: UInt8) -> UInt32? {
+        guard let v = tlv(bytes, type: type), v.count == 4 else { return nil }
+        return UInt32(NFTFormat.uint(Array(v), bigEndian: false))
+    }
+
     static func string(_ s: ArraySlice<UInt8>) -> String {
         var v = s
         if let nul = v.firstIndex(of: 0) { v = v[..<nul] }

@@ -228,6 +228,17 @@ enum NFTFormat {
         case .mark: return hex8(n)
         case .boolean: return n != 0 ? "exists" : "missing"
         case .time: return time(ms: n)
+        case .day:
+            let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+            return n < 7 ? "\"" + days[Int(n)] + "\"" : "\"" + String(n) + "\""
+        case .hour:
+            // Seconds since midnight UTC; nft shifts by the local UTC offset (UTC here).
+            let secs = n % 86400
+            var out = "\"" + pad2(secs / 3600) + ":" + pad2(secs / 60 % 60)
+            if secs % 60 != 0 { out += ":" + pad2(secs % 60) }
+            return out + "\""
+        case .date:
+            return "\"" + date(seconds: Int64(n / 1_000_000_000)) + "\""
         case .classid:
             if n == 0xffff_ffff { return "root" }
             if n == 0 { return "none" }
@@ -242,8 +253,13 @@ enum NFTFormat {
                 for bit in 0..<8 where byte & (1 << UInt8(bit)) != 0 { bits.append(String(i * 8 + bit)) }
             }
             return bits.isEmpty ? "0" : bits.joined(separator: ",")
-        case .bitmask:
+        case .bitmask, .xinteger where b.count <= 8:
             return "0x" + String(n, radix: 16)
+        case .igmpType:
+            return named(n, [
+                0x11: "membership-query", 0x12: "membership-report-v1", 0x16: "membership-report-v2",
+                0x22: "membership-report-v3", 0x17: "leave-group",
+            ])
         default:
             if b.count > 8 {
                 return "0x" + (v.bigEndian ? b : b.reversed()).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
@@ -251,6 +267,25 @@ enum NFTFormat {
             }
             return String(n)
         }
+    }
+
+    static func pad2(_ v: UInt64) -> String { v < 10 ? "0\(v)" : String(v) }
+
+    /// `%Y-%m-%d %T` in UTC (days-to-civil, Howard Hinnant's algorithm).
+    static func date(seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let rem = UInt64(seconds - days * 86400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return "\(y)-" + pad2(UInt64(m)) + "-" + pad2(UInt64(d)) + " " + pad2(rem / 3600) + ":" + pad2(rem / 60 % 60)
+            + ":" + pad2(rem % 60)
     }
 
     static func hexPadded(_ n: UInt64, bytes: Int) -> String {

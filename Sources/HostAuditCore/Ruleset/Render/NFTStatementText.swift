@@ -37,6 +37,18 @@ struct NFTTextPrinter {
         case .socket(let key, _):
             s += "socket "
             s += key
+        case .hash(let input, let mod, let seed, let off, let sym):
+            if sym {
+                s += "symhash"
+            } else {
+                s += "jhash "
+                if let input { expr(input, into: &s) }
+            }
+            s += " mod \(mod)"
+            if let seed { s += " seed 0x" + String(seed, radix: 16) }
+            if off != 0 { s += " offset \(off)" }
+        case .named(let words, _):
+            s += words
         case .numgen(let mode, let mod, let off):
             s += "numgen \(mode) mod \(mod)"
             if off != 0 { s += " offset \(off)" }
@@ -76,6 +88,12 @@ struct NFTTextPrinter {
             if let timeout { s += " timeout " + NFTFormat.time(ms: timeout) }
             if let expires, !stateless { s += " expires " + NFTFormat.time(ms: expires) }
             if let comment { s += " comment \"\(comment)\"" }
+        case .elementStatements(let k, let stmts):
+            expr(k, into: &s)
+            for st in stmts {
+                s += " "
+                stmt(st, into: &s)
+            }
         case .mapping(let k, let v):
             expr(k, into: &s)
             s += " : "
@@ -264,6 +282,53 @@ struct NFTTextPrinter {
             expr(v, into: &s)
         case .notrack:
             s += "notrack"
+        case .synproxy(let mss, let wscale, let ts, let sack):
+            s += "synproxy"
+            if let mss { s += " mss \(mss)" }
+            if let wscale { s += " wscale \(wscale)" }
+            if ts { s += " timestamp" }
+            if sack { s += " sack-perm" }
+        case .dup(let to, let device):
+            s += "dup"
+            if let to {
+                s += " to "
+                expr(to, into: &s)
+            }
+            if let device {
+                s += " device "
+                expr(device, into: &s)
+            }
+        case .fwd(let family, let to, let device):
+            s += "fwd"
+            if let family { s += " " + family }
+            if let to {
+                s += " to "
+                expr(to, into: &s)
+            }
+            if let device {
+                s += " device "
+                expr(device, into: &s)
+            }
+        case .tproxy(let family, let address, let port):
+            s += "tproxy"
+            if let family { s += " " + family }
+            s += " to"
+            if let address {
+                s += " "
+                if isIPv6(address) {
+                    s += "["
+                    expr(address, into: &s)
+                    s += "]"
+                } else {
+                    expr(address, into: &s)
+                }
+            } else {
+                s += " "
+            }
+            if let port {
+                s += ":"
+                expr(port, into: &s)
+            }
         case .flowOffload(let name):
             s += "flow add @" + name
         case .xt(let kind, let name):

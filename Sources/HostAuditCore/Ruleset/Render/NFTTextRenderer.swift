@@ -5,6 +5,10 @@ public enum NFTTextRenderer {
     /// Interface index → name, for `iif`/`oif` values (nft resolves them on
     /// the host; Core makes no system calls, so the caller supplies them).
     @TaskLocal public static var interfaceNames: [UInt32: String] = [:]
+    /// Netlink port id → name of the process owning that socket, for owner
+    /// tables (`# progname nft`); nft resolves it through /proc, so the
+    /// caller supplies it. An unknown owner prints as nft's `(null)`.
+    @TaskLocal public static var processNames: [UInt32: String] = [:]
 
     public static func render(table: Table, in snapshot: RulesetSnapshot) -> String {
         var s = ""
@@ -16,7 +20,7 @@ public enum NFTTextRenderer {
         let printer = NFTTextPrinter(interfaces: interfaceNames)
         let decompiler = NFTDecompiler(table: table)
         s += "table \(table.family.name) \(table.name) {"
-        if table.flags.contains(.owner) { s += " # progname \(table.owner.map(String.init) ?? "")" }
+        if table.flags.contains(.owner) { s += " # progname " + (table.owner.flatMap { processNames[$0] } ?? "(null)") }
         s += "\n"
         var delim = ""
         if !table.flags.isEmpty {
@@ -26,6 +30,8 @@ public enum NFTTextRenderer {
             s += "\tflags " + names.joined(separator: ",") + "\n"
             delim = "\n"
         }
+        // nft 1.0.6 separates the flags line from what follows, not the comment.
+        if let c = table.comment { s += "\tcomment \"\(c)\"\n" }
         for o in table.objects {
             s += delim
             object(o, into: &s)
@@ -51,6 +57,7 @@ public enum NFTTextRenderer {
 
     static func chain(_ c: Chain, table: Table, decompiler: NFTDecompiler, printer: NFTTextPrinter, into s: inout String) {
         s += "\tchain \(c.name) {\n"
+        if let comment = c.comment { s += "\t\tcomment \"\(comment)\"\n" }
         if let b = c.base {
             s += "\t\ttype \(b.type ?? "filter") hook \(hookName(b.hook, family: table.family))"
             if b.devices.count == 1 {
@@ -160,10 +167,23 @@ public enum NFTTextRenderer {
 enum NFTSetText {
     static func render(_ set: NFTSet, printer: NFTTextPrinter, into s: inout String) {
         let keyType = NFTSetElements.keyType(of: set)
+        let typeofs = NFTSetElements.typeof(of: set)
         let kind = set.isMap || set.flags.contains(.object) ? "map" : "set"
-        s += "\t\(kind) \(set.name) {\n\t\ttype \(keyType.name)"
+        s += "\t\(kind) \(set.name) {\n\t\t"
+        if let k = typeofs.key {
+            s += "typeof "
+            printer.expr(k.expr, into: &s)
+        } else {
+            s += "type \(keyType.name)"
+        }
         if set.isMap {
-            s += " : " + (set.isVerdictMap ? "verdict" : NFTDatatype(id: set.dataType ?? 0).name)
+            s += " : "
+            if let ud = set.userdata, NFTUserdata.u32(ud, type: 6) == 1 { s += "interval " }
+            if typeofs.key != nil, let d = typeofs.data {
+                printer.expr(d.expr, into: &s)
+            } else {
+                s += set.isVerdictMap ? "verdict" : NFTDatatype(id: set.dataType ?? 0).name
+            }
         } else if set.flags.contains(.object) {
             let names: [UInt32: String] = [
                 1: "counter", 2: "quota", 3: "ct helper", 4: "limit", 7: "ct timeout", 8: "secmark", 9: "ct expectation",
@@ -185,6 +205,18 @@ enum NFTSetText {
             if set.flags.contains(.interval) { names.append("interval") }
             if set.flags.contains(.timeout) { names.append("timeout") }
             s += "\t\tflags " + names.joined(separator: ",") + "\n"
+        }
+        let setStmts = NFTDecompiler.statements(set.expressions, family: set.family)
+        if !setStmts.isEmpty {
+            // Set-level statements are templates: printed without state.
+            var stateless = printer
+            stateless.stateless = true
+            s += "\t\t"
+            for (i, st) in setStmts.enumerated() {
+                if i > 0 { s += " " }
+                stateless.stmt(st, into: &s)
+            }
+            s += "\n"
         }
         if let t = set.timeout, t > 0 { s += "\t\ttimeout " + NFTFormat.time(ms: t) + "\n" }
         if let g = set.gcInterval, g > 0 { s += "\t\tgc-interval " + NFTFormat.time(ms: UInt64(g)) + "\n" }
