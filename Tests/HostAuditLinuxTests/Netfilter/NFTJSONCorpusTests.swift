@@ -80,7 +80,13 @@ enum NFTJSONCorpus {
     /// Files whose JSON differs on purpose or through a known gap, with the reason.
     static let knownGaps: [String: String] = [
         "nft/corpus/known-gaps.nft":
-            "set and element statements (`counter` on a set, `elem` with a counter) are not in the model yet",
+            "set and element statements (`counter` on a set, `elem` with a counter) are not in the JSON renderer yet",
+        "nft/corpus/set-statements.nft": "set and element statements are not in the JSON renderer yet",
+        "nft/corpus/typeof.nft": "`typeof` set keys are not in the JSON renderer yet",
+        "nft/corpus/meta-time.nft": "meta time/day/hour values are not in the JSON renderer yet",
+        "nft/corpus/rare-inet.nft": "rarer expressions (exthdr, options, jhash, osf, …) are not all in the JSON renderer yet",
+        "nft/corpus/rare-families.nft": "rarer family-specific forms are not all in the JSON renderer yet",
+        "nft/corpus/vlan.nft": "vlan headers decompile as raw link-layer loads (no 802.1Q context)",
         "kube-proxy.rules":
             "the decompiler drops a `meta l4proto tcp` dependency even when a non-match statement (here "
             + "`xt match comment`) stands between it and `tcp dport`; nft resets its dependency context at "

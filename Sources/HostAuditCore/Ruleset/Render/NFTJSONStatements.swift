@@ -106,6 +106,36 @@ extension NFTJSONRuleWriter {
             return F.object("mangle", .object(o))
         case .notrack:
             return F.object("notrack", .null)
+        case .synproxy(let mss, let wscale, let timestamp, let sackPerm):
+            // synproxy_stmt_json: options present only when set; null when none is.
+            var o = JSONObject()
+            if let mss { o.appendNew("mss", F.int(mss)) }
+            if let wscale { o.appendNew("wscale", F.int(wscale)) }
+            var flags: [JSONValue] = []
+            if timestamp { flags.append("timestamp") }
+            if sackPerm { flags.append("sack-perm") }
+            if !flags.isEmpty { o.appendNew("flags", .array(flags)) }
+            return F.object("synproxy", o.isEmpty ? .null : .object(o))
+        case .dup(let to, let device):
+            guard let to else { return F.object("dup", .null) }
+            var o = JSONObject()
+            o.appendNew("addr", expr(to))
+            if let device { o.appendNew("dev", expr(device)) }
+            return F.object("dup", .object(o))
+        case .fwd(let family, let to, let device):
+            var o = JSONObject()
+            if let device { o.appendNew("dev", expr(device)) }
+            if let to {
+                if let family { o.appendNew("family", .string(family)) }
+                o.appendNew("addr", expr(to))
+            }
+            return F.object("fwd", .object(o))
+        case .tproxy(let family, let address, let port):
+            var o = JSONObject()
+            if let family { o.appendNew("family", .string(family)) }
+            if let address { o.appendNew("addr", expr(address)) }
+            if let port { o.appendNew("port", expr(port)) }
+            return F.object("tproxy", .object(o))
         case .flowOffload(let name):
             var o = JSONObject()
             o.appendNew("op", "add")

@@ -282,6 +282,34 @@ struct NFTJSONRuleWriter {
             return F.object("elem", .object(o))
         case .mapping(let k, let v):
             return .array([expr(k), expr(v)])
+        case .hash(let input, let mod, let seed, let off, let symmetric):
+            // hash_expr_json
+            var o = JSONObject()
+            o.appendNew("mod", F.int(mod))
+            if let seed { o.appendNew("seed", F.int(seed)) }
+            if off != 0 { o.appendNew("offset", F.int(off)) }
+            if !symmetric, let input { o.appendNew("expr", expr(input)) }
+            return F.object(symmetric ? "symhash" : "jhash", .object(o))
+        case .named(let words, _):
+            return .string(words)
+        case .elementStatements(let key, let stmts):
+            // set_elem_expr_json: statements join the formal `elem` object, keys
+            // already present (val, timeout, expires, comment) winning.
+            var inner: JSONObject
+            let base = expr(key)
+            if case .object(let wrapper) = base, wrapper.count == 1, wrapper.keys.first == "elem",
+                case .object(let existing)? = wrapper["elem"]
+            {
+                inner = existing
+            } else {
+                inner = JSONObject()
+                inner.appendNew("val", base)
+            }
+            for st in stmts {
+                guard case .object(let so) = stmt(st) else { continue }
+                for (k, v) in so.entries where inner[k] == nil { inner.appendNew(k, v) }
+            }
+            return F.object("elem", .object(inner))
         case .map(let k, let m):
             var o = JSONObject()
             o.appendNew("key", expr(k))
