@@ -21,6 +21,8 @@ public struct VerdictEvaluator: Sendable {
         let table: Table
         let chainIndex: [String: Int]
         let sets: [String: CompiledSet]
+        /// Rule text as `firewall show` prints it (built once per table).
+        let text: RuleText
     }
 
     enum PlanEntry: Sendable {
@@ -47,7 +49,7 @@ public struct VerdictEvaluator: Sendable {
             for (i, c) in t.chains.enumerated() { ci[c.name] = i }
             var sets: [String: CompiledSet] = [:]
             for s in t.sets { sets[s.name] = CompiledSet(s) }
-            return TableIndex(table: t, chainIndex: ci, sets: sets)
+            return TableIndex(table: t, chainIndex: ci, sets: sets, text: RuleText(table: t))
         }
         var plans: [Bool: [HookPlan]] = [:]
         for v6 in [false, true] {
@@ -159,7 +161,7 @@ public struct VerdictEvaluator: Sendable {
             let family: Family = t == 1 ? .ip6 : .ip
             return RuleLocation(
                 family: family, table: legacy, chain: "(legacy x_tables)", handle: nil,
-                rule: "rules of legacy \(family == .ip6 ? "ip6tables" : "iptables") table \(legacy), not readable over netlink")
+                rule: "rules of legacy \(family == .ip6 ? "ip6tables" : "iptables") table \(legacy) (x_tables), not evaluated statically")
         }
         let table = tables[t].table
         let chain = table.chains[c]
@@ -167,7 +169,7 @@ public struct VerdictEvaluator: Sendable {
             let rule = chain.rules[r]
             return RuleLocation(
                 family: table.family, table: table.name, chain: chain.name, handle: rule.handle,
-                rule: RuleDescription.describe(rule, in: table))
+                rule: tables[t].text.preferred(rule))
         }
         return RuleLocation(
             family: table.family, table: table.name, chain: chain.name, handle: nil,

@@ -99,6 +99,7 @@ public struct FlowTracer: Sendable {
             var table: String
         }
         var tables: [Key: Table] = [:]
+        var texts: [Key: RuleText] = [:]
         for t in snapshot.tables { tables[Key(family: t.family, table: t.name)] = t }
         var path: [PathStep] = []
         var hook: Hook = .output
@@ -120,9 +121,12 @@ public struct FlowTracer: Sendable {
                     notes.append("trace names rule handle \(handle) in \(e.table) \(e.chain), not in the snapshot")
                     continue
                 }
+                let key = Key(family: e.family, table: e.table)
+                let ruleText = texts[key] ?? RuleText(table: table)
+                texts[key] = ruleText
                 let loc = RuleLocation(
                     family: table.family, table: table.name, chain: chain.name, handle: handle,
-                    rule: RuleDescription.describe(rule, in: table))
+                    rule: ruleText.preferred(rule))
                 path.append(PathStep(location: loc, matched: true, hook: hook))
                 switch e.verdict {
                 case .accept?:
@@ -242,3 +246,4 @@ final class ProbeSocket {
         return p.revents & Int16(POLLOUT) != 0 ? .connected : .pending
     }
 }
+

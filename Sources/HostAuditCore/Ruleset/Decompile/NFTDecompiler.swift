@@ -2,7 +2,7 @@
 /// `netlink_delinearize.c` does: registers are tracked in 32-bit slots,
 /// loads become typed header fields, `cmp`/`range`/`lookup` become matches,
 /// and protocol dependencies implied by later matches are dropped.
-public struct NFTDecompiler {
+public struct NFTDecompiler: Sendable {
     public let table: Table
     let setIndex: [String: Int]
 

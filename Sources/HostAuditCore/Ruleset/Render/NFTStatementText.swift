@@ -1,5 +1,5 @@
 /// Prints the decompiled AST in nft's syntax (`expression.c`, `statement.c`).
-struct NFTTextPrinter {
+struct NFTTextPrinter: Sendable {
     var interfaces: [UInt32: String] = [:]
     /// Inside a set declaration or dynset: stateful statements print without state.
     var stateless = false

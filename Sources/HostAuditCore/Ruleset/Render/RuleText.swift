@@ -2,22 +2,28 @@
 /// `facts firewall`, the verdict's deciding rule, the egress explanation.
 ///
 /// Build one per table and reuse it: the decompiler indexes the table's sets once.
-public struct RuleText {
+public struct RuleText: Sendable {
     public let table: Table
     private let decompiler: NFTDecompiler
     private let printer: NFTTextPrinter
     /// Whether the table is written in iptables syntax by `firewall show`.
     public let isIptables: Bool
 
-    public init(table: Table, interfaceNames: [UInt32: String] = NFTTextRenderer.interfaceNames) {
+    /// `stateless` leaves counter values out, as `nft -s` does (`counter drop`):
+    /// a rule's name should not change with traffic.
+    public init(
+        table: Table, interfaceNames: [UInt32: String] = NFTTextRenderer.interfaceNames, stateless: Bool = true
+    ) {
         self.table = table
         self.decompiler = NFTDecompiler(table: table)
-        self.printer = NFTTextPrinter(interfaces: interfaceNames)
+        var printer = NFTTextPrinter(interfaces: interfaceNames)
+        printer.stateless = stateless
+        self.printer = printer
         self.isIptables = table.holdsXTExpressions || table.isShapedLikeIptablesNFT
     }
 
-    /// The rule as `nft list ruleset` prints it, without indentation:
-    /// `tcp dport 80 counter packets 0 bytes 0 drop`.
+    /// The rule as `nft list ruleset` prints it (`nft -s` when stateless), without
+    /// indentation: `tcp dport 80 counter drop`.
     public func nft(_ rule: Rule) -> String {
         var s = ""
         printer.rule(decompiler.decompile(rule), into: &s)
