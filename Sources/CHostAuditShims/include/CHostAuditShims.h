@@ -11,4 +11,34 @@ uint32_t CHostAuditShims_fs_immutable_fl(void);
 uint32_t CHostAuditShims_fs_append_fl(void);
 /* Raw getdents64(2): not libc's readdir, which an LD_PRELOAD rootkit can hook. */
 ssize_t CHostAuditShims_getdents64(int fd, void *buf, size_t len);
+
+/* --- egress probing (probe_shims.c) --- */
+
+/* One message from a socket's error queue (IP_RECVERR / IPV6_RECVERR),
+   copied out of struct sock_extended_err. */
+typedef struct {
+    uint32_t ee_errno;
+    uint8_t origin;          /* SO_EE_ORIGIN_*: 2 ICMP, 3 ICMP6, 1 local */
+    uint8_t type;
+    uint8_t code;
+    int offender_family;     /* AF_INET / AF_INET6, or 0 when there is no offender */
+    uint8_t offender[16];    /* the offender's address (SO_EE_OFFENDER) */
+} CHostAuditShims_sock_err;
+
+/* recvmsg(fd, MSG_ERRQUEUE | MSG_DONTWAIT): 1 with *out filled, 0 when the
+   queue holds nothing (EAGAIN), -1 with errno on another failure. */
+int CHostAuditShims_recv_errqueue(int fd, CHostAuditShims_sock_err *out);
+
+/* The fields of struct tcp_info a prober reads; getsockopt(TCP_INFO). 0 or -1 with errno. */
+typedef struct {
+    uint8_t state;
+    uint8_t retransmits;
+    uint32_t total_retrans;
+    uint32_t rto_us;
+} CHostAuditShims_tcp_info;
+int CHostAuditShims_get_tcp_info(int fd, CHostAuditShims_tcp_info *out);
+
+/* SO_EE_ORIGIN_ICMP / SO_EE_ORIGIN_ICMP6. */
+int CHostAuditShims_ee_origin_icmp(void);
+int CHostAuditShims_ee_origin_icmp6(void);
 #endif

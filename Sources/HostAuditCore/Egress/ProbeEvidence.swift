@@ -203,3 +203,9 @@ public struct LocalVerdict: Sendable, Equatable {
         return where_.isEmpty ? r : "\(r) (\(TerminalText.escape(where_)))"
     }
 }
+
+/// Supplies the static local verdict for a probe's flow. The verdict layer
+/// implements it; `egress` passes none until then (`local_verdict` is null).
+public protocol LocalVerdictSource: Sendable {
+    func verdict(address: String, port: Int, protocol: String) -> LocalVerdict?
+}
