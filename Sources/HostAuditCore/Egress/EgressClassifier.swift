@@ -22,10 +22,12 @@ public enum EgressCause: String, Sendable, Equatable, CaseIterable {
 /// Follows nmap's SYN-scan meaning rather than its connect scan: the error
 /// queue's ICMP type and code decide, so an ICMP port-unreachable is
 /// *filtered* (a reject), not *closed*, although connect(2) reports it with
-/// the same ECONNREFUSED as a reset. Open needs `SO_ERROR == 0` and ESTABLISHED.
+/// the same ECONNREFUSED as a reset. Open needs `SO_ERROR == 0` and a
+/// completed handshake (ESTABLISHED, or CLOSE_WAIT when the server has
+/// already accepted and closed).
 public enum EgressClassifier {
     public static func classify(_ e: TCPProbeEvidence) -> (state: PortState, reason: String) {
-        if e.error == nil, e.tcpInfo?.state == "ESTABLISHED" { return (.open, "syn-ack") }
+        if e.error == nil, e.tcpInfo?.isConnected == true { return (.open, "syn-ack") }
         if let icmp = e.icmp {
             let reason = icmp.reason
             switch reason {
@@ -53,7 +55,7 @@ public enum EgressClassifier {
     /// timer firings, also when the SYN waited for ARP), the total for an open socket.
     public static func synRetransmits(_ e: TCPProbeEvidence) -> Int? {
         guard let ti = e.tcpInfo else { return e.phase == .connect ? 0 : nil }
-        if ti.state == "ESTABLISHED" { return ti.totalRetrans }
+        if ti.isConnected { return ti.totalRetrans }
         return max(ti.retransmits, ti.totalRetrans)
     }
 }

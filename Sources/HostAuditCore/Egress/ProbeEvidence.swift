@@ -70,6 +70,10 @@ public struct TCPInfoSnapshot: Sendable, Equatable {
         self.rtoMs = rtoMs
     }
 
+    /// The handshake completed: ESTABLISHED, or CLOSE_WAIT when the server
+    /// accepted and already closed (a SYN-ACK came back either way).
+    public var isConnected: Bool { state == "ESTABLISHED" || state == "CLOSE_WAIT" }
+
     /// Names of the kernel's TCP states (include/net/tcp_states.h), by number.
     public static func stateName(_ n: Int) -> String {
         let names = [

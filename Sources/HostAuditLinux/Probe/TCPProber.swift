@@ -32,7 +32,7 @@ public struct ProbeProgress: Sendable {
 /// `TCP_INFO`, then the error queue, whose `sock_extended_err` gives the ICMP
 /// type, code and sender; a sender that is one of this host's addresses marks
 /// a local reject. A port is open only when `SO_ERROR` is 0 and the state is
-/// ESTABLISHED. At the deadline, `TCP_INFO` is read before closing.
+/// ESTABLISHED (or CLOSE_WAIT: connected, and the server already closed). At the deadline, `TCP_INFO` is read before closing.
 ///
 /// Concurrency is bounded by `maxInFlight` (kept below `RLIMIT_NOFILE`,
 /// whose soft limit is raised to the hard one) and `maxInFlightPerAddress`.
@@ -260,7 +260,7 @@ public struct TCPProber: Sendable {
             address: a.addressText, port: Int(a.address.port), family: a.address.familyName,
             phase: atDeadline ? .deadline : .poll, error: soErr == 0 ? nil : ErrnoName.error(soErr), icmp: icmp,
             tcpInfo: ti, elapsedMs: elapsed)
-        if soErr == 0 && ti?.state == "ESTABLISHED" { return e }
+        if soErr == 0 && ti?.isConnected == true { return e }
         if soErr != 0 || icmp != nil || atDeadline { return e }
         if ti?.state == "CLOSE" {
             e.error = ErrnoName.error(ECONNRESET)
