@@ -12,7 +12,7 @@ import Foundation
 /// The client routes only 10.66.2.0/24 and fd66:2::/64 via the router (so
 /// 10.66.50.1 has no route). The router's `inet labrouter` table plays the
 /// provider: it drops 10.66.2.2:80 and UDP/TCP 53 to 10.66.2.54 silently and
-/// rejects port 82 with ICMP admin-prohibited. Use `EgressLab.with { lab in … }`:
+/// rejects ports 82 and 30000-30099 with ICMP admin-prohibited. Use `EgressLab.with { lab in … }`:
 /// listeners are killed and the namespaces deleted even when the body throws.
 public final class EgressLab: @unchecked Sendable {
     public let client: NetNamespace
@@ -41,6 +41,7 @@ public final class EgressLab: @unchecked Sendable {
             ip daddr 10.66.2.54 udp dport 53 counter drop
             ip daddr 10.66.2.54 tcp dport 53 counter drop
             tcp dport 20000-29999 counter drop
+            tcp dport 30000-30099 counter reject with icmpx type admin-prohibited
           }
         }
         """

@@ -71,11 +71,15 @@ public struct EgressFacts: Sendable {
     /// Other probes to the same address that got an answer (open, closed or an
     /// ICMP error): the host is up, so silence on this port is port-specific.
     public var siblingsAnswered: Bool
+    /// Other ports on the same address drew ICMP errors: this port's silence
+    /// may be a reject whose ICMP the router's rate limit suppressed.
+    public var siblingsRejected: Bool
 
     public init(
         evidence: TCPProbeEvidence, state: PortState, reason: String, icmpEcho: ICMPEchoResult,
-        localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false
+        localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false, siblingsRejected: Bool = false
     ) {
+        self.siblingsRejected = siblingsRejected
         self.evidence = evidence
         self.state = state
         self.reason = reason
@@ -136,9 +140,13 @@ public enum EgressExplainer {
             }
             if f.icmpEcho.reachable == true || f.siblingsAnswered {
                 let why = f.icmpEcho.reachable == true ? "\(e.address) answers ICMP echo" : "other ports on \(e.address) answer"
+                let rateNote =
+                    f.siblingsRejected
+                    ? " Other ports on \(e.address) were rejected with ICMP errors, which routers rate-limit (about 6, then 1 per second)\(e.reprobed ? "; probed again alone, it stayed silent" : ", so this silence may be a reject whose ICMP error was suppressed")."
+                    : ""
                 return (
                     .upstreamFilter,
-                    "\(subject): \(sent), no answer within \(ms); \(why), so the host is up and port \(e.port) is filtered upstream (a network firewall, the provider, or the destination's own firewall).\(localNote) Ask the network's or provider's operator to allow the port."
+                    "\(subject): \(sent), no answer within \(ms); \(why), so the host is up and port \(e.port) is filtered upstream (a network firewall, the provider, or the destination's own firewall).\(rateNote)\(localNote) Ask the network's or provider's operator to allow the port."
                 )
             }
             let echo: String

@@ -67,8 +67,10 @@ public struct EgressRunner: Sendable {
 
         // 4. Classify and explain.
         var answeredPorts: [String: Set<Int>] = [:]
+        var rejectedPorts: [String: Set<Int>] = [:]
         for e in evidence where EgressClassifier.classify(e).reason != "no-response" && e.phase != .connect {
             answeredPorts[e.address, default: []].insert(e.port)
+            if e.icmp != nil { rejectedPorts[e.address, default: []].insert(e.port) }
         }
         var probes: [EgressProbeResult] = []
         for (t, addrs) in plan {
@@ -81,11 +83,12 @@ public struct EgressRunner: Sendable {
                 let r = TCPProbeRequest(address: a, port: t.port)
                 guard let e = byRequest[r] else { continue }
                 let siblings = !(answeredPorts[a, default: []].subtracting([t.port])).isEmpty
+                let rejected = !(rejectedPorts[a, default: []].subtracting([t.port])).isEmpty
                 probes.append(
                     .from(
                         target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
                         localVerdict: verdicts?.verdict(address: a, port: t.port, protocol: "tcp"),
-                        siblingsAnswered: siblings))
+                        siblingsAnswered: siblings, siblingsRejected: rejected))
             }
         }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })

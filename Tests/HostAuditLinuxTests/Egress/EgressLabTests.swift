@@ -282,6 +282,23 @@ import Testing
         }
     }
 
+    /// Routers send about 6 ICMP errors in a burst, then 1/s: of 20 rejected
+    /// ports probed at once most fall silent. The silent ones are probed again
+    /// alone and turn into admin-prohibited; those beyond the re-probe cap say
+    /// their silence may be a rate-limited reject.
+    @Test func icmpRateLimitedRejectsAreReprobed() throws {
+        try EgressLab.with { lab in
+            let run = try egress(lab, (30000..<30020).map { "10.66.2.2:\($0)" } + ["--timeout", "1.5"])
+            let rejected = run.probes.filter { $0["reason"] as? String == "admin-prohibited" }
+            let reprobed = rejected.filter { $0["reprobed"] as? Bool == true }
+            #expect(rejected.count >= 12, "\(run.probes.map { $0["reason"] ?? "" })")
+            #expect(reprobed.count >= 4)
+            for p in run.probes where p["reason"] as? String == "no-response" {
+                #expect((p["explanation"] as? String)?.contains("rate-limit") == true, "\(p)")
+            }
+        }
+    }
+
     @Test func namespacesAreCleanedUp() throws {
         var names: [String] = []
         try EgressLab.with { lab in names = [lab.client.name, lab.router.name, lab.server.name] }
