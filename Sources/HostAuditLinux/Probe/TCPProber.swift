@@ -32,7 +32,8 @@ public struct ProbeProgress: Sendable {
 /// `TCP_INFO`, then the error queue, whose `sock_extended_err` gives the ICMP
 /// type, code and sender; a sender that is one of this host's addresses marks
 /// a local reject. A port is open only when `SO_ERROR` is 0 and the state is
-/// ESTABLISHED (or CLOSE_WAIT: connected, and the server already closed). At the deadline, `TCP_INFO` is read before closing.
+/// ESTABLISHED (or CLOSE_WAIT: connected, and the server already closed).
+/// At the deadline, `TCP_INFO` is read before closing.
 ///
 /// Concurrency is bounded by `maxInFlight` (kept below `RLIMIT_NOFILE`,
 /// whose soft limit is raised to the hard one) and `maxInFlightPerAddress`.
@@ -119,6 +120,12 @@ public struct TCPProber: Sendable {
         var done = 0
         var lastProgressMs = 0.0
         let timeoutMs = timeout * 1000
+        // One deadline for the first wave: attempts launched within the first
+        // tenth of the window (a burst of connect calls) all end at
+        // waveStart + timeout, so launching many does not stretch the run.
+        // Attempts started later, when a cap freed a slot, get a full window.
+        let waveStart = Clock.nowMs()
+        let waveDeadline = waveStart + timeoutMs
 
         func finish(_ a: Attempt, _ e: TCPProbeEvidence) {
             close(a.fd)
@@ -145,7 +152,9 @@ public struct TCPProber: Sendable {
                     deferred.append(i)
                     continue
                 }
-                switch start(index: i, sa: sa, timeoutMs: timeoutMs, local: local) {
+                let launchMs = Clock.nowMs()
+                let deadline = launchMs - waveStart < timeoutMs / 10 ? waveDeadline : launchMs + timeoutMs
+                switch start(index: i, sa: sa, deadlineMs: deadline, timeoutMs: timeoutMs, local: local) {
                 case .running(let a):
                     active[a.fd] = a
                     perAddressCount[key, default: 0] += 1
@@ -215,7 +224,7 @@ public struct TCPProber: Sendable {
         case outOfDescriptors
     }
 
-    private func start(index: Int, sa: SocketAddress, timeoutMs: Double, local: Set<String>) -> StartResult {
+    private func start(index: Int, sa: SocketAddress, deadlineMs: Double, timeoutMs: Double, local: Set<String>) -> StartResult {
         let startMs = Clock.nowMs()
         let fd = socket(sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 {
@@ -231,7 +240,7 @@ public struct TCPProber: Sendable {
         repeat {
             rc = sa.withSockaddr { connect(fd, $0, $1) }
         } while rc != 0 && errno == EINTR
-        let a = Attempt(index: index, fd: fd, startMs: startMs, deadlineMs: startMs + timeoutMs, address: sa, addressText: sa.text)
+        let a = Attempt(index: index, fd: fd, startMs: startMs, deadlineMs: deadlineMs, address: sa, addressText: sa.text)
         if rc == 0 {
             let e = evaluate(a, local: local, atDeadline: false)!
             close(fd)
