@@ -29,6 +29,8 @@ let package = Package(
             pkgConfig: "libnftnl",
             providers: [.apt(["libmnl-dev", "libnftnl-dev"])]
         ),
+        // glibc's libresolv: per-name-server DNS queries for `egress` (ns_initparse/ns_parserr).
+        .systemLibrary(name: "CResolv"),
         // Small C shims for variadic or macro-only kernel interfaces (ioctl, raw syscalls).
         .target(name: "CHostAuditShims"),
         .target(
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "HostAuditLinux",
             dependencies: [
-                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims",
+                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims", "CResolv",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -17,7 +17,7 @@ struct HostAuditCommand: AsyncParsableCommand {
             64 command-line misuse.
             """,
         version: HostAuditVersion.string,
-        subcommands: [Facts.self, Firewall.self]
+        subcommands: [Facts.self, Firewall.self, Egress.self]
     )
 
     static func main() async {

@@ -23,4 +23,34 @@ int CHostAuditShims_xt_get_info(int fd, int ipv6, const char *name, uint32_t *va
 /* IPT_SO_GET_ENTRIES: copies `size` bytes of the entry table into buf; returns 0,
    or -1 with errno (EAGAIN when the table changed since GET_INFO). */
 int CHostAuditShims_xt_get_entries(int fd, int ipv6, const char *name, void *buf, uint32_t size);
+
+/* --- egress probing (probe_shims.c) --- */
+
+/* One message from a socket's error queue (IP_RECVERR / IPV6_RECVERR),
+   copied out of struct sock_extended_err. */
+typedef struct {
+    uint32_t ee_errno;
+    uint8_t origin;          /* SO_EE_ORIGIN_*: 2 ICMP, 3 ICMP6, 1 local */
+    uint8_t type;
+    uint8_t code;
+    int offender_family;     /* AF_INET / AF_INET6, or 0 when there is no offender */
+    uint8_t offender[16];    /* the offender's address (SO_EE_OFFENDER) */
+} CHostAuditShims_sock_err;
+
+/* recvmsg(fd, MSG_ERRQUEUE | MSG_DONTWAIT): 1 with *out filled, 0 when the
+   queue holds nothing (EAGAIN), -1 with errno on another failure. */
+int CHostAuditShims_recv_errqueue(int fd, CHostAuditShims_sock_err *out);
+
+/* The fields of struct tcp_info a prober reads; getsockopt(TCP_INFO). 0 or -1 with errno. */
+typedef struct {
+    uint8_t state;
+    uint8_t retransmits;
+    uint32_t total_retrans;
+    uint32_t rto_us;
+} CHostAuditShims_tcp_info;
+int CHostAuditShims_get_tcp_info(int fd, CHostAuditShims_tcp_info *out);
+
+/* SO_EE_ORIGIN_ICMP / SO_EE_ORIGIN_ICMP6. */
+int CHostAuditShims_ee_origin_icmp(void);
+int CHostAuditShims_ee_origin_icmp6(void);
 #endif

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CResolv
 import HostAuditCore
 
 /// What happened to the real packet the trace sent.

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CNetfilter
+import CResolv
 import HostAuditCore
 
 /// Asks the kernel which route, source address and output interface it would

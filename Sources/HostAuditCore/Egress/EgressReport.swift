@@ -1,0 +1,142 @@
+/// One entry of `probes` in `hostaudit.egress/v1`.
+public struct EgressProbeResult: Sendable, Equatable {
+    public var target: EgressTarget
+    /// Null when the name did not resolve.
+    public var address: String?
+    public var state: PortState
+    public var reason: String
+    public var elapsedMs: Double?
+    public var synRetransmits: Int?
+    public var icmpEcho: ICMPEchoResult
+    public var localVerdict: LocalVerdict?
+    public var cause: EgressCause
+    public var explanation: String
+    public var relatedFindings: [String]
+    /// The socket evidence (null for a DNS failure).
+    public var evidence: TCPProbeEvidence?
+
+    public init(
+        target: EgressTarget, address: String?, state: PortState, reason: String, elapsedMs: Double?,
+        synRetransmits: Int?, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict?, cause: EgressCause,
+        explanation: String, relatedFindings: [String] = [], evidence: TCPProbeEvidence?
+    ) {
+        self.target = target
+        self.address = address
+        self.state = state
+        self.reason = reason
+        self.elapsedMs = elapsedMs
+        self.synRetransmits = synRetransmits
+        self.icmpEcho = icmpEcho
+        self.localVerdict = localVerdict
+        self.cause = cause
+        self.explanation = explanation
+        self.relatedFindings = relatedFindings
+        self.evidence = evidence
+    }
+
+    /// Classifies socket evidence and explains it.
+    public static func from(
+        target: EgressTarget, evidence: TCPProbeEvidence, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict? = nil,
+        siblingsAnswered: Bool = false, siblingsRejected: Bool = false
+    ) -> EgressProbeResult {
+        let (state, reason) = EgressClassifier.classify(evidence)
+        let facts = EgressFacts(
+            evidence: evidence, state: state, reason: reason, icmpEcho: icmpEcho, localVerdict: localVerdict,
+            siblingsAnswered: siblingsAnswered, siblingsRejected: siblingsRejected)
+        let (cause, text) = EgressExplainer.explain(facts)
+        return EgressProbeResult(
+            target: target, address: evidence.address, state: state, reason: reason, elapsedMs: evidence.elapsedMs,
+            synRetransmits: EgressClassifier.synRetransmits(evidence), icmpEcho: icmpEcho, localVerdict: localVerdict,
+            cause: cause, explanation: text, evidence: evidence)
+    }
+
+    /// The row for a name that resolved to no address.
+    public static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> EgressProbeResult {
+        EgressProbeResult(
+            target: target, address: nil, state: .error, reason: "dns-failure",
+            elapsedMs: resolution.servers.map(\.elapsedMs).max(), synRetransmits: nil,
+            icmpEcho: .notTested("the name has no address"), localVerdict: nil, cause: .dnsFailure,
+            explanation: EgressExplainer.dnsFailure(target: target, resolution: resolution), evidence: nil)
+    }
+
+    public var isOpen: Bool { state == .open }
+
+    /// The contract's fields in order, then additions (`errno`, `icmp_error`,
+    /// `tcp_info`, `icmp_echo`, `reprobed`, `sources`).
+    public func json() -> JSONValue {
+        var o = JSONObject()
+        o["target"] = .string(target.text)
+        o["host"] = .string(target.host)
+        o["address"] = address.map(JSONValue.string) ?? .null
+        o["port"] = .int(Int64(target.port))
+        o["protocol"] = "tcp"
+        o["state"] = .string(state.rawValue)
+        o["reason"] = .string(reason)
+        o["elapsed_ms"] = elapsedMs.map { .int(Int64($0.rounded())) } ?? .null
+        o["syn_retransmits"] = synRetransmits.map { .int(Int64($0)) } ?? .null
+        o["icmp_reachable"] = icmpEcho.reachable.map(JSONValue.bool) ?? .null
+        o["local_verdict"] = localVerdict?.json() ?? .null
+        o["cause"] = .string(cause.rawValue)
+        o["explanation"] = .string(explanation)
+        o["related_findings"] = .array(relatedFindings.map(JSONValue.string))
+        // Additions.
+        o["errno"] = evidence?.error.map { .string($0.name) } ?? .null
+        if let icmp = evidence?.icmp {
+            o["icmp_error"] = .object(
+                JSONObject([
+                    ("origin", .string(icmp.origin)), ("type", .int(Int64(icmp.type))), ("code", .int(Int64(icmp.code))),
+                    ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
+                ]))
+        } else {
+            o["icmp_error"] = .null
+        }
+        if let ti = evidence?.tcpInfo {
+            o["tcp_info"] = .object(
+                JSONObject([
+                    ("state", .string(ti.state)), ("retransmits", .int(Int64(ti.retransmits))),
+                    ("total_retrans", .int(Int64(ti.totalRetrans))), ("rto_ms", .int(Int64(ti.rtoMs))),
+                ]))
+        } else {
+            o["tcp_info"] = .null
+        }
+        o["icmp_echo"] = .object(
+            JSONObject([
+                ("method", icmpEcho.method.map(JSONValue.string) ?? .null),
+                ("rtt_ms", icmpEcho.rttMs.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
+                ("detail", icmpEcho.detail.map(JSONValue.string) ?? .null),
+            ]))
+        o["reprobed"] = .bool(evidence?.reprobed ?? false)
+        o["sources"] = .array(target.origins.map { .string($0.description) })
+        return .object(o)
+    }
+}
+
+/// A complete `hostaudit.egress/v1` document.
+public struct EgressDocument: Sendable, Equatable {
+    public static let schema = "hostaudit.egress/v1"
+
+    public var probes: [EgressProbeResult]
+    /// How each target name resolved, per name server (an addition to the contract).
+    public var resolutions: [NameResolution]
+    /// Lines of package-source files that gave no target (an addition).
+    public var problems: [FileProblem]
+
+    public init(probes: [EgressProbeResult], resolutions: [NameResolution] = [], problems: [FileProblem] = []) {
+        self.probes = probes
+        self.resolutions = resolutions
+        self.problems = problems
+    }
+
+    /// Every target open.
+    public var allOpen: Bool { !probes.isEmpty && probes.allSatisfy(\.isOpen) }
+
+    public func json() -> JSONValue {
+        .object(
+            JSONObject([
+                ("schema", .string(Self.schema)),
+                ("probes", .array(probes.map { $0.json() })),
+                ("dns", .array(resolutions.map { $0.json() })),
+                ("problems", .array(problems.map { JSONValueEncoder().encodeValue($0) })),
+            ]))
+    }
+}

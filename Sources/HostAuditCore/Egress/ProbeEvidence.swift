@@ -1,0 +1,215 @@
+/// What the socket said about one TCP connection attempt, copied out of the
+/// kernel by the Linux prober (`SO_ERROR`, `TCP_INFO`, the `IP_RECVERR` queue).
+/// Pure data: classification and explanation work on it without a kernel.
+public struct TCPProbeEvidence: Sendable, Equatable {
+    /// Where the attempt ended: `connect` (connect(2) failed at once), `poll`
+    /// (an event arrived) or `deadline` (the time-out passed without an answer).
+    public enum Phase: String, Sendable, Equatable {
+        case connect, poll, deadline
+    }
+
+    public var address: String
+    public var port: Int
+    /// `ipv4` or `ipv6`.
+    public var family: String
+    public var phase: Phase
+    /// The error of connect(2) or `SO_ERROR`; null when there was none.
+    public var error: SocketError?
+    /// The ICMP error queued on the socket, with its sender.
+    public var icmp: ICMPError?
+    /// `TCP_INFO` when the attempt ended.
+    public var tcpInfo: TCPInfoSnapshot?
+    public var elapsedMs: Double
+    /// True when this is the result of probing the port again, alone, because
+    /// sibling ports on the same address got ICMP answers (ICMP rate limits).
+    public var reprobed: Bool
+
+    public init(
+        address: String, port: Int, family: String, phase: Phase, error: SocketError? = nil, icmp: ICMPError? = nil,
+        tcpInfo: TCPInfoSnapshot? = nil, elapsedMs: Double, reprobed: Bool = false
+    ) {
+        self.address = address
+        self.port = port
+        self.family = family
+        self.phase = phase
+        self.error = error
+        self.icmp = icmp
+        self.tcpInfo = tcpInfo
+        self.elapsedMs = elapsedMs
+        self.reprobed = reprobed
+    }
+}
+
+/// An errno value with its symbolic name (`ECONNREFUSED`) and message.
+public struct SocketError: Sendable, Equatable, CustomStringConvertible {
+    public var number: Int32
+    public var name: String
+    public var message: String
+    public init(number: Int32, name: String, message: String) {
+        self.number = number
+        self.name = name
+        self.message = message
+    }
+    public var description: String { "\(name) (\(message))" }
+}
+
+/// The part of `struct tcp_info` a prober needs.
+public struct TCPInfoSnapshot: Sendable, Equatable {
+    /// `SYN_SENT`, `ESTABLISHED`, `CLOSE`, …
+    public var state: String
+    /// `tcpi_retransmits`: consecutive retransmission timeouts (SYNs re-sent while connecting).
+    public var retransmits: Int
+    /// `tcpi_total_retrans`: segments actually retransmitted (0 while a SYN waits for ARP).
+    public var totalRetrans: Int
+    public var rtoMs: Int
+
+    public init(state: String, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
+        self.state = state
+        self.retransmits = retransmits
+        self.totalRetrans = totalRetrans
+        self.rtoMs = rtoMs
+    }
+
+    /// The handshake completed: ESTABLISHED, or CLOSE_WAIT when the server
+    /// accepted and already closed (a SYN-ACK came back either way).
+    public var isConnected: Bool { state == "ESTABLISHED" || state == "CLOSE_WAIT" }
+
+    /// Names of the kernel's TCP states (include/net/tcp_states.h), by number.
+    public static func stateName(_ n: Int) -> String {
+        let names = [
+            "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT",
+            "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
+        ]
+        return names.indices.contains(n) && n > 0 ? names[n] : "STATE_\(n)"
+    }
+}
+
+/// An ICMP or ICMPv6 error read from the socket's error queue (`sock_extended_err`).
+public struct ICMPError: Sendable, Equatable {
+    /// `icmp` or `icmp6`.
+    public var origin: String
+    public var type: Int
+    public var code: Int
+    /// The sender of the error (`SO_EE_OFFENDER`): a router, or this host.
+    public var offender: String?
+    /// True when the offender is one of this host's own addresses: a local
+    /// reject (netfilter) or a neighbour (ARP/ND) failure on this host.
+    public var offenderIsLocal: Bool
+
+    public init(origin: String, type: Int, code: Int, offender: String?, offenderIsLocal: Bool) {
+        self.origin = origin
+        self.type = type
+        self.code = code
+        self.offender = offender
+        self.offenderIsLocal = offenderIsLocal
+    }
+
+    /// nmap's `--reason` word for this type and code.
+    public var reason: String { Self.reason(origin: origin, type: type, code: code) }
+
+    public static func reason(origin: String, type: Int, code: Int) -> String {
+        if origin == "icmp6" {
+            switch (type, code) {
+            case (1, 0), (1, 2): return "net-unreach"
+            case (1, 1), (1, 5), (1, 6): return "admin-prohibited"
+            case (1, 3): return "host-unreach"
+            case (1, 4): return "port-unreach"
+            case (1, _): return "host-unreach"
+            case (2, _): return "packet-too-big"
+            case (3, _): return "time-exceeded"
+            case (4, _): return "param-problem"
+            default: return "icmp6-\(type)-\(code)"
+            }
+        }
+        switch (type, code) {
+        case (3, 0), (3, 6), (3, 11): return "net-unreach"
+        case (3, 1), (3, 7), (3, 12): return "host-unreach"
+        case (3, 2): return "proto-unreach"
+        case (3, 3): return "port-unreach"
+        case (3, 9): return "net-prohibited"
+        case (3, 10): return "host-prohibited"
+        case (3, 13), (3, 14), (3, 15): return "admin-prohibited"
+        case (3, 4): return "frag-needed"
+        case (3, _): return "host-unreach"
+        case (11, _): return "time-exceeded"
+        case (12, _): return "param-problem"
+        case (5, _): return "redirect"
+        default: return "icmp-\(type)-\(code)"
+        }
+    }
+
+    /// `ICMP 3/13` or `ICMPv6 1/1`.
+    public var label: String { "\(origin == "icmp6" ? "ICMPv6" : "ICMP") \(type)/\(code)" }
+}
+
+/// The result of ICMP echo to one address. `reachable` is null when it could
+/// not be tested (no ping socket allowed and no CAP_NET_RAW): never "failed".
+public struct ICMPEchoResult: Sendable, Equatable {
+    public var reachable: Bool?
+    /// `datagram` (an unprivileged ping socket), `raw`, or null when not tested.
+    public var method: String?
+    public var rttMs: Double?
+    /// Why it was not tested, or what error came back instead of a reply.
+    public var detail: String?
+
+    public init(reachable: Bool?, method: String?, rttMs: Double? = nil, detail: String? = nil) {
+        self.reachable = reachable
+        self.method = method
+        self.rttMs = rttMs
+        self.detail = detail
+    }
+
+    public static func notTested(_ why: String) -> ICMPEchoResult {
+        ICMPEchoResult(reachable: nil, method: nil, detail: why)
+    }
+}
+
+/// The static verdict for the probe's flow (filled in by the verdict layer;
+/// null until then). Mirrors the contract's `local_verdict` object.
+public struct LocalVerdict: Sendable, Equatable {
+    /// `accept`, `drop`, `reject` or `unknown`.
+    public var verdict: String
+    public var hook: String?
+    public var table: String?
+    public var chain: String?
+    public var handle: Int?
+    public var rule: String?
+    public var traced: Bool
+
+    public init(
+        verdict: String, hook: String? = nil, table: String? = nil, chain: String? = nil, handle: Int? = nil,
+        rule: String? = nil, traced: Bool = false
+    ) {
+        self.verdict = verdict
+        self.hook = hook
+        self.table = table
+        self.chain = chain
+        self.handle = handle
+        self.rule = rule
+        self.traced = traced
+    }
+
+    public func json() -> JSONValue {
+        .object(
+            JSONObject([
+                ("verdict", .string(verdict)), ("hook", hook.map(JSONValue.string) ?? .null),
+                ("table", table.map(JSONValue.string) ?? .null), ("chain", chain.map(JSONValue.string) ?? .null),
+                ("handle", handle.map { .int(Int64($0)) } ?? .null), ("rule", rule.map(JSONValue.string) ?? .null),
+                ("traced", .bool(traced)),
+            ]))
+    }
+
+    /// `rule 'tcp dport 80 drop' (inet filter output, handle 7)`.
+    var label: String {
+        var where_ = [table, chain].compactMap { $0 }.joined(separator: " ")
+        if let handle { where_ += where_.isEmpty ? "handle \(handle)" : ", handle \(handle)" }
+        let r = rule.map { "rule '\(TerminalText.escape($0))'" } ?? "a rule"
+        return where_.isEmpty ? r : "\(r) (\(TerminalText.escape(where_)))"
+    }
+}
+
+/// Supplies the static local verdict for a probe's flow. The verdict layer
+/// implements it; `egress` passes none until then (`local_verdict` is null).
+public protocol LocalVerdictSource: Sendable {
+    func verdict(address: String, port: Int, protocol: String) -> LocalVerdict?
+}

@@ -1,0 +1,112 @@
+import HostAuditCore
+
+/// Runs `hostaudit egress`: resolves target names through each configured
+/// name server, probes every address each name resolves to (and literal
+/// addresses) with TCP and ICMP echo at the same time, and explains each result.
+///
+/// Files (resolv.conf, /etc/hosts, nsswitch.conf) are read through `scope`;
+/// the probes are always sent from this machine's current network namespace.
+public struct EgressRunner: Sendable {
+    public var scope: CollectionScope
+    public var timeout: Double
+    /// The static verdict per flow, once the verdict layer provides one.
+    public var verdicts: (any LocalVerdictSource)?
+
+    public init(scope: CollectionScope = .live, timeout: Double, verdicts: (any LocalVerdictSource)? = nil) {
+        self.scope = scope
+        self.timeout = timeout
+        self.verdicts = verdicts
+    }
+
+    public func run(_ targets: [EgressTarget], progress: (@Sendable (String) -> Void)? = nil) async -> EgressDocument {
+        // 1. Names, per name server (and the hosts file when nsswitch reads it).
+        var names: [String] = []
+        for t in targets where t.hostKind == .name && !names.contains(t.host) { names.append(t.host) }
+        var resolutions: [String: NameResolution] = [:]
+        if !names.isEmpty {
+            progress?("resolving \(names.count) name\(names.count == 1 ? "" : "s")…")
+            let facts = ResolverCollector(scope: scope).collect()
+            let servers = facts.effectiveNameservers.map { ns in ns.scope.map { "\(ns.address)%\($0)" } ?? ns.address }
+            let hosts = Self.hostsFileAddresses(names: names, facts: facts)
+            let prober = DNSProber(timeout: timeout)
+            let asked = names
+            let found = await onDedicatedThread("egress-dns") { prober.resolve(names: asked, servers: servers, hostsFile: hosts) }
+            for r in found { resolutions[r.name] = r }
+        }
+
+        // 2. Every (address, port) once.
+        var requests: [TCPProbeRequest] = []
+        var seen = Set<TCPProbeRequest>()
+        var plan: [(EgressTarget, [String])] = []
+        for t in targets {
+            let addresses = t.hostKind == .name ? resolutions[t.host]?.addresses ?? [] : [t.host]
+            plan.append((t, addresses))
+            for a in addresses {
+                let r = TCPProbeRequest(address: a, port: t.port)
+                if seen.insert(r).inserted { requests.append(r) }
+            }
+        }
+
+        // 3. TCP and ICMP echo concurrently, each on its own thread.
+        let timeout = self.timeout
+        let work = requests
+        let addresses = Array(Set(requests.map(\.address)))
+        if !requests.isEmpty {
+            progress?("probing \(requests.count) address\(requests.count == 1 ? "" : "es")/port\(requests.count == 1 ? "" : "s"), up to \(Int(timeout.rounded(.up))) s…")
+        }
+        async let tcp = onDedicatedThread("egress-tcp") {
+            TCPProber(timeout: timeout).probe(work) { p in
+                progress?("probing: \(p.done) of \(p.total) done, up to \(Int(p.secondsLeft.rounded(.up))) s left…")
+            }
+        }
+        async let echo = onDedicatedThread("egress-icmp") { ICMPEchoProber(timeout: timeout).ping(addresses) }
+        let evidence = await tcp
+        let echoes = await echo
+        var byRequest: [TCPProbeRequest: TCPProbeEvidence] = [:]
+        for (r, e) in zip(requests, evidence) { byRequest[r] = e }
+
+        // 4. Classify and explain.
+        var answeredPorts: [String: Set<Int>] = [:]
+        var rejectedPorts: [String: Set<Int>] = [:]
+        for e in evidence where EgressClassifier.classify(e).reason != "no-response" && e.phase != .connect {
+            answeredPorts[e.address, default: []].insert(e.port)
+            if e.icmp != nil { rejectedPorts[e.address, default: []].insert(e.port) }
+        }
+        var probes: [EgressProbeResult] = []
+        for (t, addrs) in plan {
+            if addrs.isEmpty {
+                let res = resolutions[t.host] ?? NameResolution(name: t.host, servers: [], note: "not resolved")
+                probes.append(.dnsFailure(target: t, resolution: res))
+                continue
+            }
+            for a in addrs {
+                let r = TCPProbeRequest(address: a, port: t.port)
+                guard let e = byRequest[r] else { continue }
+                let siblings = !(answeredPorts[a, default: []].subtracting([t.port])).isEmpty
+                let rejected = !(rejectedPorts[a, default: []].subtracting([t.port])).isEmpty
+                probes.append(
+                    .from(
+                        target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
+                        localVerdict: verdicts?.verdict(address: a, port: t.port, protocol: "tcp"),
+                        siblingsAnswered: siblings, siblingsRejected: rejected))
+            }
+        }
+        return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+    }
+
+    /// Addresses /etc/hosts gives each name, when nsswitch's `hosts:` consults `files`.
+    static func hostsFileAddresses(names: [String], facts: ResolverFacts) -> [String: [String]] {
+        let usesFiles = facts.nsswitch.hosts?.sources.contains { $0.name == "files" } ?? true
+        guard usesFiles else { return [:] }
+        var out: [String: [String]] = [:]
+        for entry in facts.hosts.entries {
+            for n in [entry.canonicalName] + entry.aliases {
+                let key = n.lowercased()
+                if names.contains(key), !(out[key]?.contains(entry.address) ?? false) {
+                    out[key, default: []].append(entry.address)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,305 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CResolv
+import HostAuditCore
+
+/// Asks each configured name server separately, the way `getaddrinfo` never
+/// tells: answered, NXDOMAIN, SERVFAIL, refused, unreachable, or silent.
+///
+/// Queries go over connected UDP sockets with `IP_RECVERR` (so "nothing on
+/// port 53", "no route" and a local EPERM are told apart from silence), one
+/// resend at half the time-out, and TCP when an answer comes back truncated.
+/// Answers are parsed with libresolv's `ns_initparse`/`ns_parserr`. Every
+/// query of every name and server runs concurrently in one poll(2) loop.
+public struct DNSProber: Sendable {
+    public var timeout: Double
+
+    public init(timeout: Double) { self.timeout = timeout }
+
+    /// Resolves each name (A and AAAA) through each server; hosts-file
+    /// addresses are passed through into the result.
+    public func resolve(names: [String], servers: [String], hostsFile: [String: [String]] = [:]) -> [NameResolution] {
+        var queries: [QuerySpec] = []
+        for (n, name) in names.enumerated() {
+            for (s, server) in servers.enumerated() {
+                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: "A"))
+                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
+            }
+        }
+        let results = run(queries)
+        return names.enumerated().map { n, name in
+            let perServer = servers.enumerated().map { s, server in
+                DNSServerResult(
+                    server: server,
+                    queries: zip(queries, results).filter { $0.0.nameIndex == n && $0.0.serverIndex == s }.map(\.1))
+            }
+            return NameResolution(
+                name: name, hostsFileAddresses: hostsFile[name] ?? [], servers: perServer,
+                note: servers.isEmpty ? "no name server is configured" : nil)
+        }
+    }
+
+    /// Whether each server answers at all: one `. NS` query each. Any answer,
+    /// even REFUSED, shows the server is alive; `audit` reads these.
+    public func liveness(servers: [String]) -> [DNSServerResult] {
+        let specs = servers.enumerated().map { QuerySpec(name: ".", nameIndex: 0, server: $1, serverIndex: $0, type: "NS") }
+        return zip(servers, run(specs)).map { DNSServerResult(server: $0, queries: [$1]) }
+    }
+
+    struct QuerySpec {
+        var name: String
+        var nameIndex: Int
+        var server: String
+        var serverIndex: Int
+        var type: String
+        var qtype: UInt16 {
+            switch type {
+            case "A": return UInt16(CResolv_t_a())
+            case "AAAA": return UInt16(CResolv_t_aaaa())
+            default: return UInt16(CResolv_t_ns())
+            }
+        }
+    }
+
+    private struct Running {
+        var index: Int
+        var fd: Int32
+        var sa: SocketAddress
+        var packet: [UInt8]
+        var id: UInt16
+        var startMs: Double
+        var resent = false
+    }
+
+    func run(_ specs: [QuerySpec]) -> [DNSQueryResult] {
+        var results = [DNSQueryResult?](repeating: nil, count: specs.count)
+        var running: [Running] = []
+        let local = LocalAddresses.current()
+        let timeoutMs = timeout * 1000
+        var idSeed = UInt16(truncatingIfNeeded: getpid() &* 31 &+ Int32(Clock.nowMs().truncatingRemainder(dividingBy: 65536)))
+        for (i, spec) in specs.enumerated() {
+            let start = Clock.nowMs()
+            idSeed = idSeed &* 25173 &+ 13849
+            guard let sa = SocketAddress(spec.server, port: 53) else {
+                results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not an IP address")
+                continue
+            }
+            guard let packet = Self.query(id: idSeed, name: spec.name, type: spec.qtype) else {
+                results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not a valid DNS name")
+                continue
+            }
+            let fd = socket(sa.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else {
+                results[i] = failure(spec, errno, start: start)
+                continue
+            }
+            SockOpt.enableRecvErr(fd, family: sa.family)
+            if sa.withSockaddr({ connect(fd, $0, $1) }) != 0 {
+                results[i] = failure(spec, errno, start: start)
+                close(fd)
+                continue
+            }
+            let r = Running(index: i, fd: fd, sa: sa, packet: packet, id: idSeed, startMs: start)
+            if let err = send(r) {
+                results[i] = failure(spec, err, start: start)
+                close(fd)
+                continue
+            }
+            running.append(r)
+        }
+
+        while !running.isEmpty {
+            let now = Clock.nowMs()
+            var fds = running.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let next = running.map { $0.resent ? $0.startMs + timeoutMs : $0.startMs + timeoutMs / 2 }.min()!
+            let wait = Int32(max(0, next - now).rounded(.up))
+            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
+            var finished = Set<Int>()
+            if n > 0 {
+                for (k, p) in fds.enumerated() where p.revents != 0 {
+                    let r = running[k]
+                    if let result = receive(r, spec: specs[r.index], local: local) {
+                        results[r.index] = result
+                        finished.insert(k)
+                    }
+                }
+            }
+            let after = Clock.nowMs()
+            for k in running.indices where !finished.contains(k) {
+                let r = running[k]
+                if after - r.startMs >= timeoutMs {
+                    results[r.index] = DNSQueryResult(
+                        type: specs[r.index].type, status: .timeout, elapsedMs: after - r.startMs,
+                        detail: "no answer to \(r.resent ? 2 : 1) UDP quer\(r.resent ? "ies" : "y")")
+                    finished.insert(k)
+                } else if !r.resent && after - r.startMs >= timeoutMs / 2 {
+                    running[k].resent = true
+                    _ = send(r)
+                }
+            }
+            for k in finished.sorted(by: >) {
+                close(running[k].fd)
+                running.remove(at: k)
+            }
+        }
+        return results.enumerated().map { i, r in
+            r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, detail: "not run")
+        }
+    }
+
+    /// Sends the query; returns errno on failure.
+    private func send(_ r: Running) -> Int32? {
+        let n = r.packet.withUnsafeBytes { Glibc.send(r.fd, $0.baseAddress, $0.count, 0) }
+        return n < 0 ? errno : nil
+    }
+
+    /// Reads what arrived; nil means "not for us, keep waiting".
+    private func receive(_ r: Running, spec: QuerySpec, local: Set<String>) -> DNSQueryResult? {
+        let soErr = SockOpt.soError(r.fd)
+        let icmp = drainErrorQueue(r.fd, local: local)
+        let elapsed = Clock.nowMs() - r.startMs
+        if soErr != 0 {
+            var result = failure(spec, soErr, start: r.startMs)
+            if let icmp {
+                result.detail = "\(icmp.label) \(icmp.reason) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")"
+            }
+            return result
+        }
+        var buf = [UInt8](repeating: 0, count: 65535)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(r.fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                let err = errno
+                if err == EAGAIN || err == EINTR { return nil }
+                return failure(spec, err, start: r.startMs)
+            }
+            let msg = Array(buf[0..<n])
+            guard msg.count >= 12, UInt16(msg[0]) << 8 | UInt16(msg[1]) == r.id, msg[2] & 0x80 != 0 else { continue }
+            if msg[2] & 0x02 != 0 {
+                // Truncated: ask again over TCP within what is left of the time-out.
+                return tcpQuery(r, spec: spec)
+            }
+            return Self.interpret(msg, spec: spec, elapsedMs: elapsed, transport: "udp")
+        }
+    }
+
+    private func tcpQuery(_ r: Running, spec: QuerySpec) -> DNSQueryResult {
+        let deadline = r.startMs + timeout * 1000
+        let fd = socket(r.sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return failure(spec, errno, start: r.startMs, transport: "tcp") }
+        defer { close(fd) }
+        func wait(_ events: Int32) -> Bool {
+            var p = pollfd(fd: fd, events: Int16(events), revents: 0)
+            let ms = Int32(max(0, deadline - Clock.nowMs()).rounded(.up))
+            return poll(&p, 1, ms) > 0
+        }
+        if r.sa.withSockaddr({ connect(fd, $0, $1) }) != 0 && errno != EINPROGRESS {
+            return failure(spec, errno, start: r.startMs, transport: "tcp")
+        }
+        guard wait(Int32(POLLOUT)) else {
+            return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+        }
+        let err = SockOpt.soError(fd)
+        if err != 0 { return failure(spec, err, start: r.startMs, transport: "tcp") }
+        let framed = [UInt8(r.packet.count >> 8), UInt8(r.packet.count & 0xFF)] + r.packet
+        guard framed.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == framed.count else {
+            return failure(spec, errno, start: r.startMs, transport: "tcp")
+        }
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65537)
+        while true {
+            if data.count >= 2 {
+                let want = Int(data[0]) << 8 | Int(data[1])
+                if data.count >= want + 2 {
+                    return Self.interpret(Array(data[2..<(want + 2)]), spec: spec, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+                }
+            }
+            guard wait(Int32(POLLIN)) else {
+                return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+            }
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                return failure(spec, errno, start: r.startMs, transport: "tcp")
+            }
+            if n == 0 {
+                return DNSQueryResult(
+                    type: spec.type, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
+                    detail: "the server closed the TCP connection before answering")
+            }
+            data += buf[0..<n]
+        }
+    }
+
+    private func failure(_ spec: QuerySpec, _ err: Int32, start: Double, transport: String = "udp") -> DNSQueryResult {
+        let e = ErrnoName.error(err)
+        let status: DNSStatus
+        let detail: String
+        switch err {
+        case ECONNREFUSED:
+            status = .unreachable
+            detail = "nothing answers on port 53 (ICMP port unreachable, \(e.name))"
+        case ENETUNREACH, EHOSTUNREACH, EHOSTDOWN:
+            status = .unreachable
+            detail = e.name == "ENETUNREACH" ? "no route to the server (\(e.name))" : "host unreachable (\(e.name))"
+        case EPERM, EACCES:
+            status = .localDenied
+            detail = "this host refused to send the query (\(e.name)): a local firewall rule"
+        default:
+            status = .error
+            detail = e.description
+        }
+        return DNSQueryResult(
+            type: spec.type, status: status, elapsedMs: Clock.nowMs() - start, transport: transport, detail: detail)
+    }
+
+    /// Reads an answer's rcode and addresses with libresolv.
+    static func interpret(_ msg: [UInt8], spec: QuerySpec, elapsedMs: Double, transport: String) -> DNSQueryResult {
+        var rcode: Int32 = 0
+        var tc: Int32 = 0
+        var ancount: Int32 = 0
+        var addrs = [UInt8](repeating: 0, count: 16 * 64)
+        let n = msg.withUnsafeBufferPointer { m in
+            addrs.withUnsafeMutableBufferPointer { a in
+                CResolv_parse_answer(m.baseAddress, Int32(m.count), Int32(spec.qtype), a.baseAddress, 64, &rcode, &tc, &ancount)
+            }
+        }
+        guard n >= 0 else {
+            return DNSQueryResult(
+                type: spec.type, status: .error, elapsedMs: elapsedMs, transport: transport, detail: "malformed answer")
+        }
+        let family = spec.type == "AAAA" ? AF_INET6 : AF_INET
+        let size = family == AF_INET6 ? 16 : 4
+        let addresses = (0..<Int(n)).map { SocketAddress.format(family: family, bytes: Array(addrs[(16 * $0)..<(16 * $0 + size)])) }
+        let status: DNSStatus
+        switch rcode {
+        case 0: status = .answered
+        case 2: status = .servfail
+        case 3: status = .nxdomain
+        case 5: status = .refused
+        default: status = .error
+        }
+        return DNSQueryResult(
+            type: spec.type, status: status, rcode: Int(rcode), addresses: addresses, elapsedMs: elapsedMs,
+            transport: transport, detail: status == .error ? "rcode \(rcode)" : nil)
+    }
+
+    /// A standard query with recursion desired, or nil for an invalid name.
+    static func query(id: UInt16, name: String, type: UInt16) -> [UInt8]? {
+        var p: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+        let trimmed = name.hasSuffix(".") ? String(name.dropLast()) : name
+        if !trimmed.isEmpty {
+            for label in trimmed.split(separator: ".", omittingEmptySubsequences: false) {
+                let bytes = Array(label.utf8)
+                guard !bytes.isEmpty, bytes.count <= 63 else { return nil }
+                p.append(UInt8(bytes.count))
+                p += bytes
+            }
+        }
+        p.append(0)
+        guard p.count - 12 <= 255 else { return nil }
+        p += [UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+        return p
+    }
+}

@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+// socket types (SOCK_*, sa_family_t) are imported through the C module that includes <sys/socket.h>.
+import CResolv
+import Foundation
+import HostAuditCore
+
+/// An IPv4 or IPv6 socket address built from text (`inet_pton`), kept as
+/// bytes so it never crosses an API as a C type.
+struct SocketAddress: Sendable, Hashable {
+    var family: Int32
+    /// 4 or 16 address bytes.
+    var bytes: [UInt8]
+    var port: UInt16
+    var scopeID: UInt32 = 0
+
+    init?(_ text: String, port: Int) {
+        self.port = UInt16(truncatingIfNeeded: port)
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            family = AF_INET
+            bytes = withUnsafeBytes(of: v4) { Array($0) }
+        } else {
+            var addr = text
+            var scope: UInt32 = 0
+            if let pct = text.firstIndex(of: "%") {
+                addr = String(text[..<pct])
+                let zone = String(text[text.index(after: pct)...])
+                scope = UInt32(zone) ?? if_nametoindex(zone)
+            }
+            guard inet_pton(AF_INET6, addr, &v6) == 1 else { return nil }
+            family = AF_INET6
+            bytes = withUnsafeBytes(of: v6) { Array($0) }
+            scopeID = scope
+        }
+    }
+
+    init(family: Int32, bytes: [UInt8], port: UInt16) {
+        self.family = family
+        self.bytes = bytes
+        self.port = port
+    }
+
+    var familyName: String { family == AF_INET6 ? "ipv6" : "ipv4" }
+
+    /// Calls `body` with a `sockaddr` pointer and its length.
+    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        if family == AF_INET {
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: bytes) }
+            return withUnsafePointer(to: &sin) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        var sin6 = sockaddr_in6()
+        sin6.sin6_family = sa_family_t(AF_INET6)
+        sin6.sin6_port = port.bigEndian
+        sin6.sin6_scope_id = scopeID
+        withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: bytes) }
+        return withUnsafePointer(to: &sin6) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
+    }
+
+    /// The canonical text (`inet_ntop`).
+    var text: String { Self.format(family: family, bytes: bytes) }
+
+    static func format(family: Int32, bytes: [UInt8]) -> String {
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let ok = bytes.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress, &buf, socklen_t(buf.count)) != nil
+        }
+        guard ok else { return "?" }
+        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension LocalAddresses {
+    /// This host's own addresses (in the current network namespace) as text, in
+    /// the form `SocketAddress.format` gives an ICMP offender, so the two compare.
+    static func current() -> Set<String> {
+        Set(
+            read().localAddresses.map {
+                SocketAddress.format(family: $0.isIPv6 ? AF_INET6 : AF_INET, bytes: $0.bytes)
+            })
+    }
+}
+
+/// errno → `SocketError` with its symbolic name.
+enum ErrnoName {
+    static let names: [Int32: String] = [
+        EPERM: "EPERM", EACCES: "EACCES", EINVAL: "EINVAL", ECONNREFUSED: "ECONNREFUSED", ETIMEDOUT: "ETIMEDOUT",
+        EHOSTUNREACH: "EHOSTUNREACH", ENETUNREACH: "ENETUNREACH", EHOSTDOWN: "EHOSTDOWN", ENOPROTOOPT: "ENOPROTOOPT",
+        EADDRNOTAVAIL: "EADDRNOTAVAIL", ECONNRESET: "ECONNRESET", EMFILE: "EMFILE", ENFILE: "ENFILE",
+        EAFNOSUPPORT: "EAFNOSUPPORT", ENOBUFS: "ENOBUFS", EMSGSIZE: "EMSGSIZE", ENETDOWN: "ENETDOWN",
+        EPROTO: "EPROTO", EADDRINUSE: "EADDRINUSE",
+    ]
+
+    static func error(_ e: Int32) -> SocketError {
+        SocketError(number: e, name: names[e] ?? "errno \(e)", message: errnoMessage(e))
+    }
+}
+
+enum Clock {
+    /// CLOCK_MONOTONIC in milliseconds.
+    static func nowMs() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
+    }
+}
+
+enum FileLimit {
+    /// Raises the soft RLIMIT_NOFILE to the hard limit and returns the soft limit now in force.
+    static func raise() -> Int {
+        var rl = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &rl) == 0 else { return 1024 }
+        if rl.rlim_cur < rl.rlim_max {
+            var want = rl
+            want.rlim_cur = rl.rlim_max
+            if setrlimit(resource, &want) == 0 { rl = want }
+        }
+        return rl.rlim_cur > rlim_t(Int32.max) ? Int(Int32.max) : Int(rl.rlim_cur)
+    }
+
+    /// Descriptors open now (entries of /proc/self/fd), or nil.
+    static func openCount() -> Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count
+    }
+}
+
+/// Runs blocking socket work on its own thread, so a poll(2) wait never holds
+/// a thread of Swift's cooperative pool.
+func onDedicatedThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
+        let t = Thread { c.resume(returning: body()) }
+        t.name = name
+        t.stackSize = 1 << 20
+        t.start()
+    }
+}
+
+/// Socket options as one-liners.
+enum SockOpt {
+    @discardableResult
+    static func setInt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) -> Bool {
+        var v = value
+        return setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0
+    }
+
+    static func soError(_ fd: Int32) -> Int32 {
+        var v: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) != 0 { return errno }
+        return v
+    }
+
+    /// IP_RECVERR or IPV6_RECVERR, so ICMP errors are queued with their sender.
+    static func enableRecvErr(_ fd: Int32, family: Int32) {
+        if family == AF_INET6 {
+            setInt(fd, Int32(IPPROTO_IPV6), IPV6_RECVERR, 1)
+        } else {
+            setInt(fd, Int32(IPPROTO_IP), IP_RECVERR, 1)
+        }
+    }
+}

@@ -1,0 +1,311 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+// socket types (SOCK_*, sa_family_t) are imported through the C module that includes <sys/socket.h>.
+import CResolv
+import CHostAuditShims
+import HostAuditCore
+
+/// One TCP port on one address.
+public struct TCPProbeRequest: Sendable, Hashable {
+    public var address: String
+    public var port: Int
+    public init(address: String, port: Int) {
+        self.address = address
+        self.port = port
+    }
+}
+
+/// How many probes are done, for a progress line.
+public struct ProbeProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    /// Seconds until the latest running probe's deadline.
+    public var secondsLeft: Double
+}
+
+/// Probes many TCP ports at once with non-blocking connect(2) and poll(2).
+///
+/// Each attempt gets `TCP_USER_TIMEOUT` = the time-out as a kernel-side cap
+/// and `IP_RECVERR`/`IPV6_RECVERR`. On each event the prober reads, in this
+/// order, `SO_ERROR` (draining the error queue first would clear it), then
+/// `TCP_INFO`, then the error queue, whose `sock_extended_err` gives the ICMP
+/// type, code and sender; a sender that is one of this host's addresses marks
+/// a local reject. A port is open only when `SO_ERROR` is 0 and the state is
+/// ESTABLISHED (or CLOSE_WAIT: connected, and the server already closed).
+/// At the deadline, `TCP_INFO` is read before closing.
+///
+/// Concurrency is bounded by `maxInFlight` (kept below `RLIMIT_NOFILE`,
+/// whose soft limit is raised to the hard one) and `maxInFlightPerAddress`.
+/// Routers rate-limit ICMP errors (about 6 in a burst, then 1/s), so when
+/// some ports of an address got ICMP answers and others stayed silent, the
+/// silent ones are probed again, one at a time (`reprobed` in the evidence).
+public struct TCPProber: Sendable {
+    public var timeout: Double
+    public var maxInFlight: Int
+    public var maxInFlightPerAddress: Int
+    /// Silent ports probed again per address when siblings got ICMP answers.
+    public var maxReprobesPerAddress: Int
+
+    public init(timeout: Double, maxInFlight: Int = 4096, maxInFlightPerAddress: Int = 1024, maxReprobesPerAddress: Int = 8) {
+        self.timeout = timeout
+        self.maxInFlight = maxInFlight
+        self.maxInFlightPerAddress = maxInFlightPerAddress
+        self.maxReprobesPerAddress = maxReprobesPerAddress
+    }
+
+    /// Probes every request; the result has one evidence per request, in order.
+    public func probe(_ requests: [TCPProbeRequest], progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> [TCPProbeEvidence] {
+        let limit = FileLimit.raise()
+        let open = FileLimit.openCount() ?? 16
+        let cap = max(1, min(maxInFlight, limit - open - 32))
+        let local = LocalAddresses.current()
+        var results = run(requests, cap: cap, perAddress: maxInFlightPerAddress, local: local, progress: progress)
+
+        // Re-probe silent ports alone where siblings on the same address got ICMP errors.
+        var byAddress: [String: [Int]] = [:]
+        for (i, r) in results.enumerated() { byAddress[r.address, default: []].append(i) }
+        var queue: [[Int]] = []
+        for (_, indices) in byAddress {
+            let gotICMP = indices.contains { results[$0].icmp != nil }
+            let silent = indices.filter { isSilent(results[$0]) }
+            if gotICMP && !silent.isEmpty { queue.append(Array(silent.prefix(maxReprobesPerAddress))) }
+        }
+        guard !queue.isEmpty else { return results }
+        // One port per address at a time; addresses in parallel. Stop an address
+        // after two re-probes in a row stay silent (the silence is real there).
+        var silentStreak: [String: Int] = [:]
+        var round = 0
+        while true {
+            let batch = queue.compactMap { $0.indices.contains(round) ? $0[round] : nil }
+                .filter { silentStreak[results[$0].address, default: 0] < 2 }
+            if batch.isEmpty { break }
+            let again = run(batch.map { TCPProbeRequest(address: results[$0].address, port: results[$0].port) },
+                            cap: cap, perAddress: 1, local: local, progress: nil)
+            for (i, e) in zip(batch, again) {
+                var e = e
+                e.reprobed = true
+                results[i] = e
+                silentStreak[e.address] = isSilent(e) ? silentStreak[e.address, default: 0] + 1 : 0
+            }
+            round += 1
+        }
+        return results
+    }
+
+    func isSilent(_ e: TCPProbeEvidence) -> Bool {
+        e.icmp == nil && (e.phase == .deadline || e.error?.name == "ETIMEDOUT")
+    }
+
+    // MARK: - The poll loop
+
+    private struct Attempt {
+        var index: Int
+        var fd: Int32
+        var startMs: Double
+        var deadlineMs: Double
+        var address: SocketAddress
+        var addressText: String
+    }
+
+    func run(
+        _ requests: [TCPProbeRequest], cap: Int, perAddress: Int, local: Set<String>,
+        progress: (@Sendable (ProbeProgress) -> Void)?
+    ) -> [TCPProbeEvidence] {
+        var results = [TCPProbeEvidence?](repeating: nil, count: requests.count)
+        var pending = Array(requests.indices.reversed())  // popLast takes them in order
+        var active: [Int32: Attempt] = [:]
+        var perAddressCount: [String: Int] = [:]
+        var effectiveCap = cap
+        var done = 0
+        var lastProgressMs = 0.0
+        let timeoutMs = timeout * 1000
+        // One deadline for the first wave: attempts launched within the first
+        // tenth of the window (a burst of connect calls) all end at
+        // waveStart + timeout, so launching many does not stretch the run.
+        // Attempts started later, when a cap freed a slot, get a full window.
+        let waveStart = Clock.nowMs()
+        let waveDeadline = waveStart + timeoutMs
+
+        func finish(_ a: Attempt, _ e: TCPProbeEvidence) {
+            close(a.fd)
+            active[a.fd] = nil
+            perAddressCount[a.addressText, default: 1] -= 1
+            results[a.index] = e
+            done += 1
+        }
+
+        while !pending.isEmpty || !active.isEmpty {
+            // Launch what the caps allow; skip past addresses at their cap.
+            var deferred: [Int] = []
+            while active.count < effectiveCap, let i = pending.popLast() {
+                let req = requests[i]
+                guard let sa = SocketAddress(req.address, port: req.port) else {
+                    results[i] = TCPProbeEvidence(
+                        address: req.address, port: req.port, family: "unknown", phase: .connect,
+                        error: ErrnoName.error(EINVAL), elapsedMs: 0)
+                    done += 1
+                    continue
+                }
+                let key = sa.text
+                if perAddressCount[key, default: 0] >= perAddress {
+                    deferred.append(i)
+                    continue
+                }
+                let launchMs = Clock.nowMs()
+                let deadline = launchMs - waveStart < timeoutMs / 10 ? waveDeadline : launchMs + timeoutMs
+                switch start(index: i, sa: sa, deadlineMs: deadline, timeoutMs: timeoutMs, local: local) {
+                case .running(let a):
+                    active[a.fd] = a
+                    perAddressCount[key, default: 0] += 1
+                case .finished(let e):
+                    results[i] = e
+                    done += 1
+                case .outOfDescriptors:
+                    // EMFILE/ENFILE: retry when something closes; never go below one.
+                    effectiveCap = max(1, active.count)
+                    deferred.append(i)
+                    if active.isEmpty {
+                        results[i] = TCPProbeEvidence(
+                            address: req.address, port: req.port, family: sa.familyName, phase: .connect,
+                            error: ErrnoName.error(EMFILE), elapsedMs: 0)
+                        deferred.removeLast()
+                        done += 1
+                    }
+                }
+            }
+            pending.append(contentsOf: deferred.reversed())
+            if active.isEmpty {
+                if pending.isEmpty { break }
+                continue
+            }
+
+            let now = Clock.nowMs()
+            let nextDeadline = active.values.map(\.deadlineMs).min() ?? now
+            var fds = active.keys.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
+            let waitMs = Int32(max(0, min(1000, (nextDeadline - now).rounded(.up))))
+            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), waitMs) }
+            if n < 0 && errno != EINTR {
+                // EINVAL: more descriptors than RLIMIT_NOFILE; should not happen with the cap.
+                let err = errno
+                for a in active.values {
+                    finish(a, TCPProbeEvidence(
+                        address: a.addressText, port: Int(a.address.port), family: a.address.familyName,
+                        phase: .poll, error: ErrnoName.error(err), elapsedMs: Clock.nowMs() - a.startMs))
+                }
+                continue
+            }
+            if n > 0 {
+                for p in fds where p.revents != 0 {
+                    guard let a = active[p.fd] else { continue }
+                    if let e = evaluate(a, local: local, atDeadline: false) { finish(a, e) }
+                }
+            }
+            let after = Clock.nowMs()
+            for a in active.values where a.deadlineMs <= after {
+                finish(a, evaluate(a, local: local, atDeadline: true)!)
+            }
+            if let progress, after - lastProgressMs >= 200 {
+                lastProgressMs = after
+                let left = (active.values.map(\.deadlineMs).max() ?? after) - after
+                progress(ProbeProgress(done: done, total: requests.count, secondsLeft: max(0, left / 1000)))
+            }
+        }
+        return results.enumerated().map { i, r in
+            r ?? TCPProbeEvidence(
+                address: requests[i].address, port: requests[i].port, family: "unknown", phase: .connect,
+                error: ErrnoName.error(EINVAL), elapsedMs: 0)
+        }
+    }
+
+    private enum StartResult {
+        case running(Attempt)
+        case finished(TCPProbeEvidence)
+        case outOfDescriptors
+    }
+
+    private func start(index: Int, sa: SocketAddress, deadlineMs: Double, timeoutMs: Double, local: Set<String>) -> StartResult {
+        let startMs = Clock.nowMs()
+        let fd = socket(sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 {
+            let err = errno
+            if err == EMFILE || err == ENFILE { return .outOfDescriptors }
+            return .finished(TCPProbeEvidence(
+                address: sa.text, port: Int(sa.port), family: sa.familyName, phase: .connect,
+                error: ErrnoName.error(err), elapsedMs: 0))
+        }
+        SockOpt.enableRecvErr(fd, family: sa.family)
+        SockOpt.setInt(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, Int32(min(Double(Int32.max), timeoutMs)))
+        var rc: Int32
+        repeat {
+            rc = sa.withSockaddr { connect(fd, $0, $1) }
+        } while rc != 0 && errno == EINTR
+        let a = Attempt(index: index, fd: fd, startMs: startMs, deadlineMs: deadlineMs, address: sa, addressText: sa.text)
+        if rc == 0 {
+            let e = evaluate(a, local: local, atDeadline: false)!
+            close(fd)
+            return .finished(e)
+        }
+        let err = errno
+        if err == EINPROGRESS { return .running(a) }
+        // Any other errno is the host's own verdict (no route, prohibit route, EPERM from a hook, …).
+        var e = TCPProbeEvidence(
+            address: sa.text, port: Int(sa.port), family: sa.familyName, phase: .connect, error: ErrnoName.error(err),
+            elapsedMs: Clock.nowMs() - startMs)
+        e.tcpInfo = tcpInfo(fd)
+        e.icmp = drainErrorQueue(fd, local: local)
+        close(fd)
+        return .finished(e)
+    }
+
+    /// Reads SO_ERROR, then TCP_INFO, then the error queue. Returns nil when the
+    /// event told nothing final (a spurious wake-up) and the attempt should wait on.
+    private func evaluate(_ a: Attempt, local: Set<String>, atDeadline: Bool) -> TCPProbeEvidence? {
+        let soErr = SockOpt.soError(a.fd)
+        let ti = tcpInfo(a.fd)
+        let icmp = drainErrorQueue(a.fd, local: local)
+        let elapsed = Clock.nowMs() - a.startMs
+        var e = TCPProbeEvidence(
+            address: a.addressText, port: Int(a.address.port), family: a.address.familyName,
+            phase: atDeadline ? .deadline : .poll, error: soErr == 0 ? nil : ErrnoName.error(soErr), icmp: icmp,
+            tcpInfo: ti, elapsedMs: elapsed)
+        if soErr == 0 && ti?.isConnected == true { return e }
+        if soErr != 0 || icmp != nil || atDeadline { return e }
+        if ti?.state == "CLOSE" {
+            e.error = ErrnoName.error(ECONNRESET)
+            return e
+        }
+        return nil
+    }
+
+    private func tcpInfo(_ fd: Int32) -> TCPInfoSnapshot? {
+        var ti = CHostAuditShims_tcp_info()
+        guard CHostAuditShims_get_tcp_info(fd, &ti) == 0 else { return nil }
+        return TCPInfoSnapshot(
+            state: TCPInfoSnapshot.stateName(Int(ti.state)), retransmits: Int(ti.retransmits),
+            totalRetrans: Int(ti.total_retrans), rtoMs: Int(ti.rto_us / 1000))
+    }
+}
+
+/// Drains a socket's error queue and returns its first ICMP error, if any.
+func drainErrorQueue(_ fd: Int32, local: Set<String>) -> ICMPError? {
+    var first: ICMPError? = nil
+    for _ in 0..<16 {
+        var ee = CHostAuditShims_sock_err()
+        guard CHostAuditShims_recv_errqueue(fd, &ee) == 1 else { break }
+        let origin = Int32(ee.origin)
+        guard origin == CHostAuditShims_ee_origin_icmp() || origin == CHostAuditShims_ee_origin_icmp6() else { continue }
+        var offender: String? = nil
+        if ee.offender_family == AF_INET || ee.offender_family == AF_INET6 {
+            let n = ee.offender_family == AF_INET ? 4 : 16
+            let bytes = withUnsafeBytes(of: ee.offender) { Array($0.prefix(n)) }
+            offender = SocketAddress.format(family: ee.offender_family, bytes: bytes)
+        }
+        if first == nil {
+            first = ICMPError(
+                origin: origin == CHostAuditShims_ee_origin_icmp6() ? "icmp6" : "icmp", type: Int(ee.type),
+                code: Int(ee.code), offender: offender, offenderIsLocal: offender.map { local.contains($0) } ?? false)
+        }
+    }
+    return first
+}

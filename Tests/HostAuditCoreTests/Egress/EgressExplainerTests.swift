@@ -1,0 +1,145 @@
+import HostAuditCore
+import Testing
+
+/// Classification and explanation from evidence alone, and the refinement a
+/// static local verdict brings (the verdict layer plugs in through `LocalVerdictSource`).
+@Suite struct EgressExplainerTests {
+    let target = EgressTarget(text: "mirror.example:80", host: "mirror.example", hostKind: .name, port: 80)
+
+    func evidence(
+        phase: TCPProbeEvidence.Phase = .poll, error: String? = nil, icmp: ICMPError? = nil, state: String = "SYN_SENT",
+        retrans: Int = 0, ms: Double = 0.2
+    ) -> TCPProbeEvidence {
+        TCPProbeEvidence(
+            address: "192.0.2.10", port: 80, family: "ipv4", phase: phase,
+            error: error.map { SocketError(number: 1, name: $0, message: $0) }, icmp: icmp,
+            tcpInfo: TCPInfoSnapshot(state: state, retransmits: retrans, totalRetrans: retrans, rtoMs: 1000), elapsedMs: ms)
+    }
+
+    let echoYes = ICMPEchoResult(reachable: true, method: "raw", rttMs: 0.1)
+    let echoNo = ICMPEchoResult(reachable: false, method: "raw", detail: "no echo reply")
+    let echoUntested = ICMPEchoResult.notTested("no ping socket")
+
+    func result(_ e: TCPProbeEvidence, echo: ICMPEchoResult? = nil, verdict: LocalVerdict? = nil, siblings: Bool = false)
+        -> EgressProbeResult
+    {
+        .from(target: target, evidence: e, icmpEcho: echo ?? echoYes, localVerdict: verdict, siblingsAnswered: siblings)
+    }
+
+    @Test func open() {
+        let r = result(evidence(state: "ESTABLISHED"))
+        #expect((r.state, r.reason, r.cause) == (.open, "syn-ack", .none))
+        let closeWait = result(evidence(state: "CLOSE_WAIT"))
+        #expect(closeWait.state == .open)
+        // SO_ERROR set: never open, whatever the state says.
+        #expect(result(evidence(error: "ECONNREFUSED", state: "ESTABLISHED")).state == .closed)
+    }
+
+    @Test func resetIsClosedUntilAVerdictSaysLocal() {
+        let e = evidence(error: "ECONNREFUSED", state: "CLOSE")
+        let alone = result(e)
+        #expect((alone.state, alone.reason, alone.cause) == (.closed, "reset", .closedPort))
+        #expect(alone.explanation.contains("reject with tcp reset"))
+        let v = LocalVerdict(verdict: "reject", hook: "output", table: "inet filter", chain: "output", handle: 7, rule: "tcp dport 80 reject with tcp reset")
+        let local = result(e, verdict: v)
+        #expect(local.cause == .localFirewall)
+        #expect(local.explanation.contains("handle 7") && local.explanation.contains("not by a closed port"))
+    }
+
+    @Test func icmpPortUnreachableIsFilteredNotClosed() {
+        let icmp = ICMPError(origin: "icmp", type: 3, code: 3, offender: "198.51.100.1", offenderIsLocal: false)
+        let r = result(evidence(error: "ECONNREFUSED", icmp: icmp))
+        #expect((r.state, r.reason, r.cause) == (.filtered, "port-unreach", .upstreamReject))
+        #expect(r.explanation.contains("198.51.100.1"))
+    }
+
+    @Test func localOffenderMeansLocalFirewall() {
+        let icmp = ICMPError(origin: "icmp", type: 3, code: 13, offender: "10.0.0.5", offenderIsLocal: true)
+        let r = result(evidence(error: "EHOSTUNREACH", icmp: icmp))
+        #expect((r.state, r.reason, r.cause) == (.filtered, "admin-prohibited", .localFirewall))
+    }
+
+    @Test func silence() {
+        let e = evidence(phase: .deadline, retrans: 2, ms: 2001)
+        let up = result(e)
+        #expect((up.state, up.reason, up.cause) == (.filtered, "no-response", .upstreamFilter))
+        #expect(up.explanation.contains("SYN retransmitted 2 times") && up.explanation.contains("Local rules were not checked"))
+        #expect(up.synRetransmits == 2)
+        #expect(result(e, echo: echoNo).cause == .unknown)
+        #expect(result(e, echo: echoUntested).explanation.contains("not tested"))
+        #expect(result(e, echo: echoNo, siblings: true).cause == .upstreamFilter)
+        let drop = LocalVerdict(verdict: "drop", hook: "output", table: "ip labclient", chain: "output", handle: 2, rule: "tcp dport 80 drop")
+        let local = result(e, verdict: drop)
+        #expect(local.cause == .localFirewall && local.explanation.contains("tcp dport 80 drop"))
+        let accept = LocalVerdict(verdict: "accept", hook: "output", table: "inet filter", chain: "output")
+        let confirmed = result(e, verdict: accept)
+        #expect(confirmed.cause == .upstreamFilter && confirmed.explanation.contains("No local rule drops it"))
+        // ETIMEDOUT from the kernel (TCP_USER_TIMEOUT) is the same silence.
+        #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == "no-response")
+    }
+
+    @Test func localErrors() {
+        let noRoute = result(evidence(phase: .connect, error: "ENETUNREACH"))
+        #expect((noRoute.state, noRoute.reason, noRoute.cause) == (.unreachable, "net-unreach", .noRoute))
+        let denied = result(evidence(phase: .connect, error: "EPERM"))
+        #expect((denied.state, denied.reason, denied.cause) == (.filtered, "local-denied", .localFirewall))
+        let eacces = result(evidence(phase: .connect, error: "EACCES"))
+        #expect(eacces.cause == .localFirewall && eacces.explanation.contains("SELinux"))
+        let blackhole = result(evidence(phase: .connect, error: "EINVAL"))
+        #expect((blackhole.reason, blackhole.cause) == ("no-route", .noRoute))
+        let unreachableRoute = result(evidence(phase: .connect, error: "EHOSTUNREACH"))
+        #expect((unreachableRoute.reason, unreachableRoute.cause) == ("host-unreach", .noRoute))
+    }
+
+    @Test func routerErrors() {
+        let net = ICMPError(origin: "icmp", type: 3, code: 0, offender: "198.51.100.1", offenderIsLocal: false)
+        #expect(result(evidence(error: "ENETUNREACH", icmp: net)).cause == .noRoute)
+        let host = ICMPError(origin: "icmp", type: 3, code: 1, offender: "198.51.100.1", offenderIsLocal: false)
+        let down = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060))
+        #expect((down.state, down.reason, down.cause) == (.unreachable, "host-unreach", .hostDown))
+        let ttl = ICMPError(origin: "icmp", type: 11, code: 0, offender: "198.51.100.9", offenderIsLocal: false)
+        #expect(result(evidence(error: "EHOSTUNREACH", icmp: ttl)).reason == "time-exceeded")
+    }
+
+    @Test(arguments: [
+        ("icmp", 3, 0, "net-unreach"), ("icmp", 3, 1, "host-unreach"), ("icmp", 3, 2, "proto-unreach"),
+        ("icmp", 3, 3, "port-unreach"), ("icmp", 3, 9, "net-prohibited"), ("icmp", 3, 10, "host-prohibited"),
+        ("icmp", 3, 13, "admin-prohibited"), ("icmp", 11, 0, "time-exceeded"), ("icmp6", 1, 0, "net-unreach"),
+        ("icmp6", 1, 1, "admin-prohibited"), ("icmp6", 1, 3, "host-unreach"), ("icmp6", 1, 4, "port-unreach"),
+        ("icmp6", 3, 0, "time-exceeded"),
+    ])
+    func nmapReasonWords(origin: String, type: Int, code: Int, word: String) {
+        #expect(ICMPError.reason(origin: origin, type: type, code: code) == word)
+    }
+
+    @Test func dnsFailureRowAndJSONShape() {
+        let res = NameResolution(
+            name: "mirror.example",
+            servers: [
+                DNSServerResult(server: "192.0.2.53", queries: [DNSQueryResult(type: "A", status: .timeout, elapsedMs: 1000)]),
+                DNSServerResult(server: "192.0.2.54", queries: [DNSQueryResult(type: "A", status: .nxdomain, rcode: 3, elapsedMs: 1)]),
+            ])
+        let r = EgressProbeResult.dnsFailure(target: target, resolution: res)
+        #expect((r.state, r.reason, r.cause) == (.error, "dns-failure", .dnsFailure))
+        #expect(r.explanation.contains("192.0.2.53 did not answer") && r.explanation.contains("NXDOMAIN"))
+        let json = EgressDocument(probes: [r], resolutions: [res]).json()
+        #expect(json.objectValue?.keys.first == "schema")
+        let p = json["probes"]?[0]?.objectValue
+        let contractKeys = [
+            "target", "host", "address", "port", "protocol", "state", "reason", "elapsed_ms", "syn_retransmits",
+            "icmp_reachable", "local_verdict", "cause", "explanation", "related_findings",
+        ]
+        #expect(Array(p?.keys.prefix(contractKeys.count) ?? []) == contractKeys)
+        #expect(p?["address"] == .null && p?["local_verdict"] == .null && p?["icmp_reachable"] == .null)
+        #expect(json["dns"]?[0]?["servers"]?[1]?["status"] == "nxdomain")
+    }
+
+    @Test func textIsEscaped() {
+        var t = target
+        t.text = "evil\u{1b}[2J.example:80"
+        let r = EgressProbeResult.from(target: t, evidence: evidence(state: "ESTABLISHED"), icmpEcho: echoYes)
+        let text = EgressTextRenderer().render(EgressDocument(probes: [r]))
+        #expect(!text.contains("\u{1b}"))
+        #expect(text.contains("1 of 1 target open"))
+    }
+}
