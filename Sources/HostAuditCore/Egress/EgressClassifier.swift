@@ -74,12 +74,16 @@ public struct EgressFacts: Sendable {
     /// Other ports on the same address drew ICMP errors: this port's silence
     /// may be a reject whose ICMP the router's rate limit suppressed.
     public var siblingsRejected: Bool
+    /// SELinux on the probing host: true when enforcing, false when not, nil when unknown.
+    public var selinuxEnforcing: Bool?
 
     public init(
         evidence: TCPProbeEvidence, state: PortState, reason: String, icmpEcho: ICMPEchoResult,
-        localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false, siblingsRejected: Bool = false
+        localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false, siblingsRejected: Bool = false,
+        selinuxEnforcing: Bool? = nil
     ) {
         self.siblingsRejected = siblingsRejected
+        self.selinuxEnforcing = selinuxEnforcing
         self.evidence = evidence
         self.state = state
         self.reason = reason
@@ -104,6 +108,14 @@ public enum EgressExplainer {
         let verdict = f.localVerdict
         let localBlocks = verdict.map { $0.verdict == "drop" || $0.verdict == "reject" } ?? false
         let localAccepts = verdict?.verdict == "accept"
+        // What the kernel's own counter saw, when the deciding rule counts.
+        let counted = verdict?.counterDeltaPackets.map { n in
+            " Its counter rose by \(n) packet\(n == 1 ? "" : "s") while the probe ran\(n == 0 ? " (so the packets may not have reached it)" : "")."
+        } ?? ""
+        let unknownNote: String? =
+            verdict?.verdict == "unknown"
+            ? " The local firewall's verdict is unknown statically (\(verdict!.notes.isEmpty ? "see firewall verdict" : verdict!.notes.joined(separator: "; "))); run with --trace to ask the kernel."
+            : nil
 
         switch f.reason {
         case "syn-ack":
@@ -113,11 +125,13 @@ public enum EgressExplainer {
             if localBlocks, let v = verdict {
                 return (
                     .localFirewall,
-                    "\(subject): refused with a TCP reset in \(ms), sent by this host's own \(v.label), not by a closed port. Change that rule to allow the connection."
+                    "\(subject): refused with a TCP reset in \(ms), sent by this host's own \(v.label), not by a closed port.\(counted) Change that rule to allow the connection."
                 )
             }
             var text = "\(subject): refused with a TCP reset in \(ms): nothing listens on port \(e.port) at \(e.address), or a firewall answers for it with a reset."
-            if verdict == nil {
+            if let unknownNote {
+                text += unknownNote
+            } else if verdict == nil {
                 text += " Local rules were not checked; a local 'reject with tcp reset' rule looks the same."
             } else if localAccepts {
                 text += " No local rule rejects it; check that the service runs on \(e.address)."
@@ -129,11 +143,13 @@ public enum EgressExplainer {
             if localBlocks, let v = verdict {
                 return (
                     .localFirewall,
-                    "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it before it leaves. Change that rule to allow the connection."
+                    "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it before it leaves.\(counted) Change that rule to allow the connection."
                 )
             }
             let localNote: String
-            if let v = verdict, localAccepts {
+            if let unknownNote {
+                localNote = unknownNote
+            } else if let v = verdict, localAccepts {
                 localNote = " No local rule drops it (\(v.label.isEmpty ? "accept" : v.label) accepts)."
             } else {
                 localNote = " Local rules were not checked; a local output drop looks the same from the socket."
@@ -159,7 +175,16 @@ public enum EgressExplainer {
         case "local-denied":
             let errName = e.error?.name ?? "EPERM"
             if localBlocks, let v = verdict {
-                return (.localFirewall, "\(subject): this host refused to send it (\(errName)); \(v.label) blocks it. Change that rule.")
+                return (.localFirewall, "\(subject): this host refused to send it (\(errName)); \(v.label) blocks it.\(counted) Change that rule.")
+            }
+            if f.selinuxEnforcing == true && (localAccepts || errName == "EACCES") {
+                // connect() fails with EACCES when an SELinux policy denies name_connect;
+                // the firewall lets the flow out, so the security module is the refusal.
+                let fw = localAccepts ? " The local firewall accepts the flow, so the denial is not a netfilter rule." : ""
+                return (
+                    .selinuxDenied,
+                    "\(subject): this host refused to send it (\(errName)) and SELinux is enforcing: the policy denies this process's domain from connecting to port \(e.port) (name_connect).\(fw) Check the audit log (ausearch -m avc) and allow the port (e.g. a boolean or semanage port), rather than setenforce 0."
+                )
             }
             return (
                 .localFirewall,

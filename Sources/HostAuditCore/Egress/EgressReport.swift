@@ -37,12 +37,12 @@ public struct EgressProbeResult: Sendable, Equatable {
     /// Classifies socket evidence and explains it.
     public static func from(
         target: EgressTarget, evidence: TCPProbeEvidence, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict? = nil,
-        siblingsAnswered: Bool = false, siblingsRejected: Bool = false
+        siblingsAnswered: Bool = false, siblingsRejected: Bool = false, selinuxEnforcing: Bool? = nil
     ) -> EgressProbeResult {
         let (state, reason) = EgressClassifier.classify(evidence)
         let facts = EgressFacts(
             evidence: evidence, state: state, reason: reason, icmpEcho: icmpEcho, localVerdict: localVerdict,
-            siblingsAnswered: siblingsAnswered, siblingsRejected: siblingsRejected)
+            siblingsAnswered: siblingsAnswered, siblingsRejected: siblingsRejected, selinuxEnforcing: selinuxEnforcing)
         let (cause, text) = EgressExplainer.explain(facts)
         return EgressProbeResult(
             target: target, address: evidence.address, state: state, reason: reason, elapsedMs: evidence.elapsedMs,

@@ -164,8 +164,11 @@ public struct ICMPEchoResult: Sendable, Equatable {
     }
 }
 
-/// The static verdict for the probe's flow (filled in by the verdict layer;
-/// null until then). Mirrors the contract's `local_verdict` object.
+/// The local verdict for the probe's flow: the static evaluation of the
+/// ruleset (or the kernel trace with `--trace`). Mirrors the contract's
+/// `local_verdict` object, plus `notes` (why it is unknown, when it is) and
+/// `counter_delta_packets` (how many packets the deciding rule's counter
+/// gained while the probe ran).
 public struct LocalVerdict: Sendable, Equatable {
     /// `accept`, `drop`, `reject` or `unknown`.
     public var verdict: String
@@ -175,10 +178,12 @@ public struct LocalVerdict: Sendable, Equatable {
     public var handle: Int?
     public var rule: String?
     public var traced: Bool
+    public var notes: [String]
+    public var counterDeltaPackets: UInt64?
 
     public init(
         verdict: String, hook: String? = nil, table: String? = nil, chain: String? = nil, handle: Int? = nil,
-        rule: String? = nil, traced: Bool = false
+        rule: String? = nil, traced: Bool = false, notes: [String] = [], counterDeltaPackets: UInt64? = nil
     ) {
         self.verdict = verdict
         self.hook = hook
@@ -187,6 +192,8 @@ public struct LocalVerdict: Sendable, Equatable {
         self.handle = handle
         self.rule = rule
         self.traced = traced
+        self.notes = notes
+        self.counterDeltaPackets = counterDeltaPackets
     }
 
     public func json() -> JSONValue {
@@ -195,7 +202,8 @@ public struct LocalVerdict: Sendable, Equatable {
                 ("verdict", .string(verdict)), ("hook", hook.map(JSONValue.string) ?? .null),
                 ("table", table.map(JSONValue.string) ?? .null), ("chain", chain.map(JSONValue.string) ?? .null),
                 ("handle", handle.map { .int(Int64($0)) } ?? .null), ("rule", rule.map(JSONValue.string) ?? .null),
-                ("traced", .bool(traced)),
+                ("traced", .bool(traced)), ("notes", .array(notes.map(JSONValue.string))),
+                ("counter_delta_packets", counterDeltaPackets.map { .int(Int64(clamping: $0)) } ?? .null),
             ]))
     }
 

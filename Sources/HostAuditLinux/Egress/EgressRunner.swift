@@ -11,11 +11,17 @@ public struct EgressRunner: Sendable {
     public var timeout: Double
     /// The static verdict per flow, once the verdict layer provides one.
     public var verdicts: (any LocalVerdictSource)?
+    /// SELinux on this machine (the probes leave from here): enforcing or not; nil when unknown.
+    public var selinuxEnforcing: Bool?
 
-    public init(scope: CollectionScope = .live, timeout: Double, verdicts: (any LocalVerdictSource)? = nil) {
+    public init(
+        scope: CollectionScope = .live, timeout: Double, verdicts: (any LocalVerdictSource)? = nil,
+        selinuxEnforcing: Bool? = nil
+    ) {
         self.scope = scope
         self.timeout = timeout
         self.verdicts = verdicts
+        self.selinuxEnforcing = selinuxEnforcing
     }
 
     public func run(_ targets: [EgressTarget], progress: (@Sendable (String) -> Void)? = nil) async -> EgressDocument {
@@ -88,7 +94,7 @@ public struct EgressRunner: Sendable {
                     .from(
                         target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
                         localVerdict: verdicts?.verdict(address: a, port: t.port, protocol: "tcp"),
-                        siblingsAnswered: siblings, siblingsRejected: rejected))
+                        siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing))
             }
         }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })

@@ -29,6 +29,11 @@ struct Egress: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for each probe and DNS query.", valueName: "SECONDS"))
     var timeout: Double = 3.5
 
+    @Flag(
+        help: "Ask the kernel which rule decides each flow: trace one real packet per probe through a temporary table (changes the ruleset for a moment)."
+    )
+    var trace = false
+
     @Option(help: "Output format.")
     var format: FactsFormat = .text
 
@@ -69,10 +74,25 @@ struct Egress: AsyncParsableCommand {
             throw ExitStatus.couldNotRun
         }
 
+        // Local evidence for the explanation: the ruleset before probing (its
+        // counters are compared with a second read afterwards) and SELinux.
+        var verdicts: SnapshotVerdicts?
+        do {
+            verdicts = SnapshotVerdicts(before: try NetfilterReader().snapshot(), trace: trace)
+        } catch {
+            problems.append(
+                FileProblem(
+                    path: "(firewall)", line: nil, text: nil,
+                    problem: "local firewall rules not checked: \(error)"))
+        }
+        let selinux = SELinuxCollector(scope: .live).collect().kernel.runtimeMode
         let progress = Progress.forStandardError()
-        var document = await EgressRunner(scope: scope, timeout: timeout).run(list) { progress?.show($0) }
+        var document = await EgressRunner(
+            scope: scope, timeout: timeout, verdicts: verdicts,
+            selinuxEnforcing: selinux.map { $0 == .enforcing }
+        ).run(list) { progress?.show($0) }
         progress?.clear()
-        document.problems = problems
+        document.problems = problems + document.problems
 
         switch format {
         case .json: Output.write(JSONWriter().string(document.json()) + "\n")

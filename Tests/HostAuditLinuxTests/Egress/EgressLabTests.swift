@@ -99,9 +99,9 @@ import Testing
         }
     }
 
-    /// A local output drop is silent like an upstream one. Probing alone
-    /// cannot tell them apart: the explanation says local rules were not
-    /// checked (the verdict layer will name the rule).
+    /// A local output drop is silent like an upstream one; the static verdict
+    /// tells them apart and names the rule, and the rule's own counter shows
+    /// it caught the probe.
     @Test func localOutputDrop() throws {
         try EgressLab.with { lab in
             try lab.clientRules("""
@@ -113,9 +113,19 @@ import Testing
                 """)
             let run = try egress(lab, ["10.66.2.2:87", "--timeout", "1"])
             let p = run.probe("10.66.2.2", 87)
-            expectProbe(p, state: "filtered", reason: "no-response", cause: "upstream-filter")
-            #expect(p?["local_verdict"] is NSNull)
-            #expect((p?["explanation"] as? String)?.contains("Local rules were not checked") == true)
+            expectProbe(p, state: "filtered", reason: "no-response", cause: "local-firewall")
+            let v = try #require(p?["local_verdict"] as? [String: Any])
+            #expect(v["verdict"] as? String == "drop")
+            #expect(v["table"] as? String == "ip labclient")
+            #expect(v["chain"] as? String == "output")
+            #expect(v["hook"] as? String == "output")
+            #expect((v["rule"] as? String)?.contains("tcp dport 87") == true)
+            #expect(v["traced"] as? Bool == false)
+            // The SYN and its retransmissions were counted by the dropping rule.
+            #expect((v["counter_delta_packets"] as? Int ?? 0) >= 1, "\(v)")
+            let explanation = p?["explanation"] as? String ?? ""
+            #expect(explanation.contains("drops it before it leaves"), "\(explanation)")
+            #expect(explanation.contains("local egress drop"))
             let t = try text(lab, ["10.66.2.2:87", "--timeout", "1"])
             #expect(t.stdout.contains("FILTERED (no-response)"), "\(t)")
         }
@@ -138,8 +148,11 @@ import Testing
                 """)
             let run = try egress(lab, ["10.66.2.2:88", "10.66.2.2:89", "10.66.2.2:91"])
             let rst = run.probe("10.66.2.2", 88)
+            // A reset from a local rule is not a closed port: the verdict proves which it is.
             #expect(rst?["reason"] as? String == "reset")
-            #expect((rst?["explanation"] as? String)?.contains("local 'reject with tcp reset'") == true)
+            #expect(rst?["cause"] as? String == "local-firewall")
+            #expect((rst?["local_verdict"] as? [String: Any])?["verdict"] as? String == "reject")
+            #expect((rst?["explanation"] as? String)?.contains("not by a closed port") == true)
             for port in [89, 91] {
                 let p = run.probe("10.66.2.2", port)
                 expectProbe(
