@@ -134,6 +134,14 @@ public struct PasswdAccount: Sendable, Equatable {
     public var home: String
     public var shell: String
     public var line: Int
+
+    public init(name: String, uid: Int?, home: String, shell: String, line: Int) {
+        self.name = name
+        self.uid = uid
+        self.home = home
+        self.shell = shell
+        self.line = line
+    }
 }
 
 /// /etc/passwd: seven `:`-separated fields; NIS `+`/`-` lines are skipped.
