@@ -48,7 +48,7 @@ public struct PersistenceIndicator: Encodable, Sendable, Equatable {
     /// `preload-entry`, `hugepages`, `msr-allow-writes`, `msr-module-loaded`,
     /// `msr-autoload`, `nmi-watchdog-off`, `immutable`, `append-only`,
     /// `pool-domain`, `security-vendor-domain`, `agent-not-running`,
-    /// `known-miner-unit-name`, `unit-file-in-temp`.
+    /// `known-miner-unit-name`, `unit-file-in-temp`, `unit-file-in-dot-dir`.
     public var indicator: String
     /// Host path of the file, or the runtime path (`/proc/sys/vm/nr_hugepages`).
     public var path: String

@@ -17,6 +17,8 @@ public struct PersistenceCollector: Sendable {
     public var domainLists: PersistenceDomainLists
     public var agents: [CloudAgentDefinition]
     let files: HostFiles
+    /// For tests: a process table used instead of scanning /proc (also with `--root`).
+    var processTableOverride: ProcessTable? = nil
 
     public static let readLimit = 1 << 20
     /// At most this many files per directory are read (a hostile image may hold millions).
@@ -275,7 +277,10 @@ public struct PersistenceCollector: Sendable {
             + ["/etc/sysctl.conf"]
         var hugepages: [TunableValue] = []
         var nmi: [TunableValue] = []
+        var resolvedSysctl = Set<String>()
         for path in sysctlFiles {
+            // /etc/sysctl.d/99-sysctl.conf is usually a link to /etc/sysctl.conf: read it once.
+            if let r = try? files.resolve(path).hostPath, !resolvedSysctl.insert(r).inserted { continue }
             let (status, bytes) = read(path, attributes: false)
             if let e = status.error { problems.append(FileProblem(path: path, line: nil, text: nil, problem: e)) }
             guard let bytes else { continue }
@@ -498,8 +503,11 @@ public struct PersistenceCollector: Sendable {
             if !f.dropIn, UnitFileParser.knownMinerUnitNames.contains(f.name) {
                 indicators.append(.init(indicator: "known-miner-unit-name", match: f.name))
             }
-            if let r = unit.resolvedPath, SuspiciousPath.classify(r) != nil {
-                indicators.append(.init(indicator: "unit-file-in-temp", match: r))
+            // User units live in ~/.config (a dot directory) by design; other dot directories and temp dirs do not hold units.
+            if let r = unit.resolvedPath, let cls = SuspiciousPath.classify(r),
+                cls == "temp" || !(r.contains("/.config/systemd/user/") || r.contains("/.local/share/systemd/user/"))
+            {
+                indicators.append(.init(indicator: cls == "temp" ? "unit-file-in-temp" : "unit-file-in-dot-dir", match: r))
             }
             unit.indicators = indicators
             // Enabled: a wants/ link named like the unit, or like an instance of a template.
@@ -551,7 +559,10 @@ public struct PersistenceCollector: Sendable {
         let unitPaths = Dictionary(units.filter { !$0.dropIn }.map { ($0.name, $0.path) }, uniquingKeysWith: { a, _ in a })
         var scan: ProcessTable? = nil
         var scanState = CloudAgents.ProcessScan(performed: false, reason: Self.notLiveReason, processes: nil, unreadable: nil)
-        if scope.isLive {
+        if let t = processTableOverride {
+            scan = t
+            scanState = .init(performed: true, reason: "process table supplied by the caller", processes: t.processes.count, unreadable: t.unreadable)
+        } else if scope.isLive {
             switch ProcessTable.read() {
             case .success(let t):
                 scan = t
@@ -574,7 +585,7 @@ public struct PersistenceCollector: Sendable {
 /// A minimal /proc reader for the agent check: pids from raw `getdents64`
 /// (not libc's `readdir`, which an LD_PRELOAD rootkit can hook), then each
 /// process's comm and exe. A process that exits mid-scan is skipped.
-struct ProcessTable {
+struct ProcessTable: Sendable {
     var processes: [CloudAgents.RunningProcess]
     var unreadable: Int
 
