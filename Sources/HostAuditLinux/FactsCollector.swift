@@ -20,6 +20,8 @@ public struct FactsCollector: Sendable {
                 value = encoder.encodeValue(ResolverCollector(scope: scope).collect())
             case .firewall:
                 value = encoder.encodeValue(FirewallCollector(scope: scope).collect())
+            case .persistence:
+                value = encoder.encodeValue(PersistenceCollector(scope: scope).collect())
             }
             sections.append((category, value))
         }

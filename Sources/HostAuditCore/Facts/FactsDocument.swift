@@ -4,6 +4,7 @@ public enum FactCategory: String, CaseIterable, Sendable, Codable {
     case selinux
     case resolver
     case firewall
+    case persistence
 }
 
 /// Where facts are read from: the running host, or a mounted image/chroot

@@ -8,6 +8,7 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
     case selinux
     case resolver
     case firewall
+    case persistence
     case all
 
     var categories: [FactCategory] {
@@ -16,6 +17,7 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
         case .selinux: return [.selinux]
         case .resolver: return [.resolver]
         case .firewall: return [.firewall]
+        case .persistence: return [.persistence]
         }
     }
 }

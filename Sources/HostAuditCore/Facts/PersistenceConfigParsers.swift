@@ -1,0 +1,166 @@
+/// A `key = value` of a sysctl.d file.
+public struct SysctlAssignment: Sendable, Equatable {
+    /// Dotted form (`vm.nr_hugepages`), also when the file wrote `vm/nr_hugepages`.
+    public var key: String
+    public var value: String
+    public var line: Int
+    /// A leading `-`: systemd-sysctl ignores a failure to apply it.
+    public var ignoreFailure: Bool
+}
+
+/// sysctl.d(5): `#` and `;` comments, `key = value`, an optional leading `-`;
+/// a key whose first separator is `/` uses `/` for `.` and vice versa.
+public enum SysctlConfParser {
+    public static func parse(_ bytes: [UInt8], path: String) -> (assignments: [SysctlAssignment], problems: [FileProblem]) {
+        var out: [SysctlAssignment] = []
+        var problems = ProblemList(path: path)
+        for (number, raw) in ConfigLines.split(bytes).lines {
+            let text = ConfigLines.text(ConfigLines.cString(raw))
+            let trimmed = text.persistTrimmed.persistTrimmingCR
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                problems.add(line: number, text: String(trimmed), "line is not 'key = value'")
+                continue
+            }
+            var key = String(trimmed[trimmed.startIndex..<eq].persistTrimmed)
+            let value = String(trimmed[trimmed.index(after: eq)...].persistTrimmed)
+            var ignore = false
+            if key.hasPrefix("-") {
+                ignore = true
+                key.removeFirst()
+            }
+            out.append(SysctlAssignment(key: normalizeKey(key), value: value, line: number, ignoreFailure: ignore))
+        }
+        return (out, problems.finish())
+    }
+
+    public static func normalizeKey(_ key: String) -> String {
+        guard let sep = key.firstIndex(where: { $0 == "." || $0 == "/" }), key[sep] == "/" else { return key }
+        return String(key.map { $0 == "/" ? "." : ($0 == "." ? "/" : $0) })
+    }
+}
+
+/// A directive of a modprobe.d file (`options`, `install`, `blacklist`, …).
+public struct ModprobeDirective: Sendable, Equatable {
+    public var line: Int
+    public var directive: String
+    /// The module name with `-` written as `_` (modprobe treats them alike).
+    public var module: String
+    /// The rest of the line after the module name.
+    public var arguments: String
+}
+
+/// modprobe.d(5): `#` comments, `\` continues a line, directives separated by blanks.
+public enum ModprobeConfParser {
+    public static func parse(_ bytes: [UInt8], path: String) -> (directives: [ModprobeDirective], problems: [FileProblem]) {
+        var out: [ModprobeDirective] = []
+        var problems = ProblemList(path: path)
+        var pending = ""
+        var pendingLine = 0
+        let known: Set<String> = ["alias", "options", "install", "remove", "blacklist", "softdep", "include"]
+        for (number, raw) in ConfigLines.split(bytes).lines {
+            let text = String(ConfigLines.text(ConfigLines.cString(raw)).persistTrimmingCR)
+            if pending.isEmpty { pendingLine = number }
+            if text.hasSuffix("\\") {
+                pending += text.dropLast()
+                continue
+            }
+            let full = pending + text
+            pending = ""
+            let trimmed = full.persistTrimmed
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let directive = String(words[0])
+            guard known.contains(directive) else {
+                problems.add(line: pendingLine, text: String(trimmed), "unknown directive '\(directive)'")
+                continue
+            }
+            guard words.count >= 2 else {
+                problems.add(line: pendingLine, text: String(trimmed), "\(directive) without a module")
+                continue
+            }
+            let afterModule = trimmed[words[1].endIndex...].persistTrimmed
+            out.append(
+                ModprobeDirective(
+                    line: pendingLine, directive: directive, module: String(words[1].map { $0 == "-" ? "_" : $0 }),
+                    arguments: String(afterModule)))
+        }
+        return (out, problems.finish())
+    }
+
+    /// `name=value` parameters of an `options` line (quoted values kept whole).
+    public static func parameters(_ arguments: String) -> [(name: String, value: String?)] {
+        ShellCommand.parse(arguments).first?.words.map { word in
+            if let eq = word.firstIndex(of: "=") {
+                return (String(word[word.startIndex..<eq]), String(word[word.index(after: eq)...]))
+            }
+            return (word, nil)
+        } ?? []
+    }
+}
+
+/// modules-load.d(5) and Debian's /etc/modules: one module per line, `#`/`;` comments.
+public enum ModulesLoadParser {
+    public static func parse(_ bytes: [UInt8]) -> [(line: Int, module: String)] {
+        ConfigLines.split(bytes).lines.compactMap { number, raw in
+            let t = ConfigLines.text(ConfigLines.cString(raw)).persistTrimmed.persistTrimmingCR
+            if t.isEmpty || t.hasPrefix("#") || t.hasPrefix(";") { return nil }
+            let name = t.split(whereSeparator: { $0 == " " || $0 == "\t" })[0]
+            return (number, String(name.map { $0 == "-" ? "_" : $0 }))
+        }
+    }
+}
+
+/// `/etc/ld.so.preload` as glibc's rtld reads it: `#` starts a comment to the
+/// end of the line; names are separated by blanks, newlines or `:`.
+public enum LdSoPreloadParser {
+    public static func parse(_ bytes: [UInt8]) -> [(line: Int, library: String)] {
+        var out: [(Int, String)] = []
+        for (number, raw) in ConfigLines.split(bytes).lines {
+            let line = ConfigLines.cString(raw)
+            let content = line.firstIndex(of: UInt8(ascii: "#")).map { line[line.startIndex..<$0] } ?? line
+            for word in content.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == UInt8(ascii: ":") }) {
+                out.append((number, ConfigLines.text(word)))
+            }
+        }
+        return out
+    }
+}
+
+/// One account of /etc/passwd.
+public struct PasswdAccount: Sendable, Equatable {
+    public var name: String
+    public var uid: Int?
+    public var home: String
+    public var shell: String
+    public var line: Int
+
+    public init(name: String, uid: Int?, home: String, shell: String, line: Int) {
+        self.name = name
+        self.uid = uid
+        self.home = home
+        self.shell = shell
+        self.line = line
+    }
+}
+
+/// /etc/passwd: seven `:`-separated fields; NIS `+`/`-` lines are skipped.
+public enum PasswdParser {
+    public static func parse(_ bytes: [UInt8]) -> [PasswdAccount] {
+        ConfigLines.split(bytes).lines.compactMap { number, raw in
+            let t = ConfigLines.text(ConfigLines.cString(raw)).persistTrimmingCR
+            guard !t.isEmpty, !t.hasPrefix("#"), !t.hasPrefix("+"), !t.hasPrefix("-") else { return nil }
+            let f = t.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count >= 7 else { return nil }
+            return PasswdAccount(name: String(f[0]), uid: Int(f[2]), home: String(f[5]), shell: String(f[6]), line: number)
+        }
+    }
+}
+
+extension StringProtocol {
+    var persistTrimmingCR: SubSequence {
+        var s = self[startIndex..<endIndex]
+        while s.last == "\r" { s = s.dropLast() }
+        return s
+    }
+}
