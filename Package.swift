@@ -87,11 +87,23 @@ let package = Package(
     ]
 )
 
+// Targets that import the C modules (CSELinux, CNetfilter, CResolv, CHostAuditShims).
+let cModuleImporters: Set<String> = [
+    "HostAuditLinux", "HostAuditLinuxTests", "HostAuditTestSupport", "ruleset-dump", "verdict-lab",
+]
+
 // Shared settings for every Swift target (swift-nio's closing loop).
 for target in package.targets where target.type != .system && target.name != "CHostAuditShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.swiftLanguageMode(.v6))
     settings.append(.enableUpcomingFeature("ExistentialAny"))
-    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // MemberImportVisibility misfires where C system modules re-export glibc
+    // headers: a glibc struct's members (sockaddr.sa_family, timespec.tv_sec)
+    // are attributed to whichever module the compiler saw first, so a clean
+    // build can fail where an incremental one passed. Off for targets that
+    // import the C modules.
+    if !cModuleImporters.contains(target.name) {
+        settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    }
     target.swiftSettings = settings
 }
