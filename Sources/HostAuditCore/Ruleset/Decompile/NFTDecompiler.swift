@@ -82,6 +82,10 @@ public struct NFTDecompiler {
         mutating func append(_ s: NFTStmt) {
             stmts.append(s)
             killed.append(false)
+            // nft resets its dependency context at every statement that is not a
+            // match (`rule_maybe_reset_payload_deps`): a `meta l4proto tcp` before
+            // an xt match, counter or log stays even when `tcp dport` follows.
+            if case .match = s {} else { deps = [nil, nil, nil, nil] }
         }
         func reg(_ r: Register) -> Reg? {
             let s = r.slot
