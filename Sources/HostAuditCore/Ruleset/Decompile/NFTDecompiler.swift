@@ -667,7 +667,8 @@ public struct NFTDecompiler {
                 if op == .neq, data.allSatisfy({ $0 == 0 }) {
                     right = .value(NFTValue(type: type, bytes: m, bigEndian: be))
                     finalOp = .implicit
-                } else if op == .implicit {
+                } else if op == .implicit || op == .neq {
+                    // `tcp flags syn / syn,rst`, `tcp flags != syn / syn,rst`.
                     right = .flagsMask(.value(NFTValue(type: type, bytes: data, bigEndian: be)), .value(NFTValue(type: type, bytes: m, bigEndian: be)))
                 } else {
                     left = .binop(.and, left, .value(NFTValue(type: type, bytes: m, bigEndian: be)))
