@@ -1,7 +1,8 @@
 /// Set and map elements as nft lists them: values typed by the set's key
 /// type (or its `typeof` expression), intervals merged back into prefixes
-/// and ranges, non-interval sets sorted by value (`list_expr_sort`),
-/// concatenations split per component.
+/// and ranges, non-interval sets sorted by value (`list_expr_sort`; a
+/// concatenation by its bytes read as one little-endian number, as 1.0.6's
+/// `concat_expr_msort_value` does), concatenations split per component.
 public enum NFTSetElements {
     public static func keyType(of set: NFTSet) -> NFTDatatype {
         if let t = typeof(of: set).key { return displayType(t) }
