@@ -82,6 +82,10 @@ public struct NFTDecompiler: Sendable {
         mutating func append(_ s: NFTStmt) {
             stmts.append(s)
             killed.append(false)
+            // nft resets its dependency context at every statement that is not a
+            // match (`rule_maybe_reset_payload_deps`): a `meta l4proto tcp` before
+            // an xt match, counter or log stays even when `tcp dport` follows.
+            if case .match = s {} else { deps = [nil, nil, nil, nil] }
         }
         func reg(_ r: Register) -> Reg? {
             let s = r.slot
@@ -663,7 +667,8 @@ public struct NFTDecompiler: Sendable {
                 if op == .neq, data.allSatisfy({ $0 == 0 }) {
                     right = .value(NFTValue(type: type, bytes: m, bigEndian: be))
                     finalOp = .implicit
-                } else if op == .implicit {
+                } else if op == .implicit || op == .neq {
+                    // `tcp flags syn / syn,rst`, `tcp flags != syn / syn,rst`.
                     right = .flagsMask(.value(NFTValue(type: type, bytes: data, bigEndian: be)), .value(NFTValue(type: type, bytes: m, bigEndian: be)))
                 } else {
                     left = .binop(.and, left, .value(NFTValue(type: type, bytes: m, bigEndian: be)))

@@ -126,7 +126,7 @@ enum NFTProtocols {
             .init(name: "checksum", offset: 16, length: 16, type: .integer),
             .init(name: "id", offset: 32, length: 16, type: .integer),
             .init(name: "sequence", offset: 48, length: 16, type: .integer),
-            .init(name: "gateway", offset: 32, length: 32, type: .ipv4Addr),
+            .init(name: "gateway", offset: 32, length: 32, type: .integer),
             .init(name: "mtu", offset: 48, length: 16, type: .integer),
         ])
     static let icmp6 = NFTProtoDesc(

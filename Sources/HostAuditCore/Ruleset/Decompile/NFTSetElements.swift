@@ -1,7 +1,8 @@
 /// Set and map elements as nft lists them: values typed by the set's key
 /// type (or its `typeof` expression), intervals merged back into prefixes
-/// and ranges, non-interval sets sorted by value (`list_expr_sort`),
-/// concatenations split per component.
+/// and ranges, non-interval sets sorted by value (`list_expr_sort`; a
+/// concatenation by its bytes read as one little-endian number, as 1.0.6's
+/// `concat_expr_msort_value` does), concatenations split per component.
 public enum NFTSetElements {
     public static func keyType(of set: NFTSet) -> NFTDatatype {
         if let t = typeof(of: set).key { return displayType(t) }
@@ -142,6 +143,20 @@ public enum NFTSetElements {
         return false
     }
 
+    /// nft's merge-sort value of a concatenated key, most significant byte first.
+    static func concatSortKey(_ key: [UInt8], _ parts: [KeyPart]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(key.count)
+        var off = 0
+        for p in parts {
+            let end = min(off + p.bytes, key.count)
+            if off < end { out.append(contentsOf: key[off..<end]) }
+            off += (p.bytes + 3) / 4 * 4
+        }
+        out.reverse()
+        return out
+    }
+
     /// The elements of `set`, each as an element expression (mapping for maps).
     public static func elements(of set: NFTSet, decompiler: NFTDecompiler?) -> [NFTExpr] {
         let typeofs = typeof(of: set)
@@ -174,13 +189,24 @@ public enum NFTSetElements {
             return out
         }
         var elems = set.elements
-        if !isConcat || !set.flags.contains(.interval) {
+        if !isConcat {
             // Equal sort keys (`a | b` and `a`) come out in reverse kernel order in nft 1.0.6.
             elems = elems.enumerated().sorted {
                 if lessKey($0.element.key, $1.element.key, kparts) { return true }
                 if lessKey($1.element.key, $0.element.key, kparts) { return false }
                 return $0.offset > $1.offset
             }.map(\.element)
+        } else if !set.flags.contains(.interval) {
+            // `concat_expr_msort_value` (1.0.6): the components' bytes, unpadded and
+            // each in its own byte order, read back as one host-endian (little-endian)
+            // number, so the last byte weighs most. Compared here as the reversed bytes.
+            let keys = elems.map { concatSortKey($0.key, kparts) }
+            elems = elems.indices.sorted { a, b in
+                let x = keys[a]
+                let y = keys[b]
+                if x != y { return x.lexicographicallyPrecedes(y) }
+                return a > b
+            }.map { elems[$0] }
         }
         for e in elems {
             var k: NFTExpr

@@ -229,7 +229,6 @@ enum NFTFormat {
         case .boolean: return n != 0 ? "exists" : "missing"
         case .time: return time(ms: n)
         case .day:
-            let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
             return n < 7 ? "\"" + days[Int(n)] + "\"" : "\"" + String(n) + "\""
         case .hour:
             // Seconds since midnight UTC; nft shifts by the local UTC offset (UTC here).
@@ -256,10 +255,7 @@ enum NFTFormat {
         case .bitmask, .xinteger where b.count <= 8:
             return "0x" + String(n, radix: 16)
         case .igmpType:
-            return named(n, [
-                0x11: "membership-query", 0x12: "membership-report-v1", 0x16: "membership-report-v2",
-                0x22: "membership-report-v3", 0x17: "leave-group",
-            ])
+            return named(n, igmpTypes)
         default:
             if b.count > 8 {
                 return "0x" + (v.bigEndian ? b : b.reversed()).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
@@ -268,6 +264,13 @@ enum NFTFormat {
             return String(n)
         }
     }
+
+    static let igmpTypes: [UInt64: String] = [
+        0x11: "membership-query", 0x12: "membership-report-v1", 0x16: "membership-report-v2",
+        0x22: "membership-report-v3", 0x17: "leave-group",
+    ]
+
+    static let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
     static func pad2(_ v: UInt64) -> String { v < 10 ? "0\(v)" : String(v) }
 

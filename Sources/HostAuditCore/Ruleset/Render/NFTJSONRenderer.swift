@@ -247,6 +247,15 @@ public enum NFTJSONRenderer {
                 o.appendNew("elem", .array(items))
             }
         }
+        let setStmts = NFTDecompiler.statements(s.expressions, family: s.family)
+        if !setStmts.isEmpty {
+            // Set-level statements are templates: printed without state.
+            var w = NFTJSONRuleWriter(interfaces: interfaces, family: s.family)
+            w.stateless = true
+            var list: [JSONValue] = []
+            for st in setStmts { list.append(w.stmt(st)) }
+            o.appendNew("stmt", .array(list))
+        }
         return F.object(isMap ? "map" : "set", .object(o))
     }
 

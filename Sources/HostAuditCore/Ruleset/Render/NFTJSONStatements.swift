@@ -107,10 +107,11 @@ extension NFTJSONRuleWriter {
         case .notrack:
             return F.object("notrack", .null)
         case .synproxy(let mss, let wscale, let timestamp, let sackPerm):
-            // synproxy_stmt_json: options present only when set; null when none is.
+            // synproxy_stmt_json: options present only when nonzero; null when none is
+            // (the text prints a reported `wscale 0`, the JSON leaves it out).
             var o = JSONObject()
-            if let mss { o.appendNew("mss", F.int(mss)) }
-            if let wscale { o.appendNew("wscale", F.int(wscale)) }
+            if let mss, mss != 0 { o.appendNew("mss", F.int(mss)) }
+            if let wscale, wscale != 0 { o.appendNew("wscale", F.int(wscale)) }
             var flags: [JSONValue] = []
             if timestamp { flags.append("timestamp") }
             if sackPerm { flags.append("sack-perm") }
@@ -122,6 +123,9 @@ extension NFTJSONRuleWriter {
             o.appendNew("addr", expr(to))
             if let device { o.appendNew("dev", expr(device)) }
             return F.object("dup", .object(o))
+        case .fwd(nil, let dev?, nil):
+            // netdev `fwd to "lo"`: the AST keeps the device as the target; JSON names it `dev`.
+            return F.object("fwd", F.object("dev", expr(dev)))
         case .fwd(let family, let to, let device):
             var o = JSONObject()
             if let device { o.appendNew("dev", expr(device)) }

@@ -51,7 +51,7 @@ enum NFTJSONFormat {
 
     static func isFlagType(_ t: NFTDatatype) -> Bool {
         switch t {
-        case .ctState, .ctStatus, .tcpFlag, .ctEvent: true
+        case .ctState, .ctStatus, .tcpFlag, .ctEvent, .ctLabel: true
         default: false
         }
     }
@@ -87,7 +87,7 @@ enum NFTJSONFormat {
         let n = NFTFormat.uint(b, bigEndian: v.bigEndian)
         switch v.type {
         case .boolean: return .bool(n != 0)
-        case .inetService, .mark, .integer, .uid, .gid, .realm, .devgroup, .bitmask, .cgroupv2, .invalid, .verdict:
+        case .inetService, .mark, .integer, .uid, .gid, .devgroup, .bitmask, .cgroupv2, .invalid, .verdict:
             return int(n)
         case .inetProto:
             if numericProto { return int(n) }
@@ -112,9 +112,14 @@ enum NFTJSONFormat {
         case .mhType: return symbolic(n, NFTFormat.mhTypes)
         case .dccpPkttype: return symbolic(n, NFTFormat.dccpTypes)
         case .nfproto: return symbolic(n, NFTFormat.nfprotos)
-        case .igmpType: return int(n)
+        case .igmpType: return symbolic(n, NFTFormat.igmpTypes)
         case .time: return int(n / 1000)
-        case .classid, .ifindex:
+        case .day:
+            // day_type has a symbol table: the name, else the number.
+            return n < 7 ? .string(NFTFormat.days[Int(n)]) : int(n)
+        case .classid, .ifindex, .hour, .date, .realm:
+            // No JSON printer in nft (`datatype_json` falls back to the type's
+            // text printer): its text, unquoted.
             // No JSON printer in nft: its text, unquoted.
             var s = NFTFormat.value(v, interfaces: interfaces)
             if s.hasPrefix("\""), s.hasSuffix("\""), s.count >= 2 { s = String(s.dropFirst().dropLast()) }
@@ -143,6 +148,9 @@ enum NFTJSONFormat {
         } else if desc.hasPrefix("ip option ") {
             key = "ip option"
             name = desc.dropFirst("ip option ".count)
+        } else if desc.hasPrefix("sctp chunk ") {
+            key = "sctp chunk"
+            name = desc.dropFirst("sctp chunk ".count)
         } else if desc.hasPrefix("exthdr ") {
             name = desc.dropFirst("exthdr ".count)
         }
@@ -150,6 +158,39 @@ enum NFTJSONFormat {
         o.appendNew("name", .string(String(name)))
         if let field { o.appendNew("field", .string(field)) }
         return object(key, .object(o))
+    }
+
+    /// The keys the decompiler spells as fixed words: `osf_expr_json`,
+    /// `rt_expr_json`, `xfrm_expr_json`.
+    static func named(_ words: String) -> JSONValue {
+        let w = words.split(separator: " ").map(String.init)
+        guard let head = w.first, let key = w.last, w.count >= 2 else { return .string(words) }
+        var o = JSONObject()
+        switch head {
+        case "osf":
+            o.appendNew("key", .string(key))
+            if w.count >= 4, w[1] == "ttl" { o.appendNew("ttl", .string(w[2])) }
+            return object("osf", .object(o))
+        case "rt":
+            o.appendNew("key", .string(key))
+            if w.count == 3 { o.appendNew("family", .string(w[1])) }
+            return object("rt", .object(o))
+        case "ipsec" where w.count >= 3:
+            // ipsec in|out [spnum N] [ip|ip6] KEY
+            o.appendNew("key", .string(key))
+            o.appendNew("dir", .string(w[1]))
+            var i = 2
+            var spnum: Int64 = 0
+            if w.count > i + 1, w[i] == "spnum" {
+                spnum = Int64(w[i + 1]) ?? 0
+                i += 2
+            }
+            o.appendNew("spnum", .int(spnum))
+            if w.count == i + 2 { o.appendNew("family", .string(w[i])) }
+            return object("ipsec", .object(o))
+        default:
+            return .string(words)
+        }
     }
 
     static let payloadBases = ["ll", "nh", "th", "ih"]
@@ -274,11 +315,20 @@ struct NFTJSONRuleWriter {
         case .setRef(let name):
             return .string("@" + name)
         case .element(let k, let timeout, let expires, let comment):
+            // set_elem_expr_json: one formal `elem` object holds the key, the
+            // attributes and the element's statement.
             var o = JSONObject()
-            o.appendNew("val", expr(k))
+            var stmts: [NFTStmt] = []
+            if case .elementStatements(let key, let list) = k {
+                o.appendNew("val", expr(key))
+                stmts = list
+            } else {
+                o.appendNew("val", expr(k))
+            }
             if let timeout { o.appendNew("timeout", F.int(timeout / 1000)) }
             if let expires, !stateless { o.appendNew("expires", F.int(expires / 1000)) }
             if let comment { o.appendNew("comment", .string(comment)) }
+            mergeFirstStatement(stmts, into: &o)
             return F.object("elem", .object(o))
         case .mapping(let k, let v):
             return .array([expr(k), expr(v)])
@@ -291,25 +341,12 @@ struct NFTJSONRuleWriter {
             if !symmetric, let input { o.appendNew("expr", expr(input)) }
             return F.object(symmetric ? "symhash" : "jhash", .object(o))
         case .named(let words, _):
-            return .string(words)
+            return F.named(words)
         case .elementStatements(let key, let stmts):
-            // set_elem_expr_json: statements join the formal `elem` object, keys
-            // already present (val, timeout, expires, comment) winning.
-            var inner: JSONObject
-            let base = expr(key)
-            if case .object(let wrapper) = base, wrapper.count == 1, wrapper.keys.first == "elem",
-                case .object(let existing)? = wrapper["elem"]
-            {
-                inner = existing
-            } else {
-                inner = JSONObject()
-                inner.appendNew("val", base)
-            }
-            for st in stmts {
-                guard case .object(let so) = stmt(st) else { continue }
-                for (k, v) in so.entries where inner[k] == nil { inner.appendNew(k, v) }
-            }
-            return F.object("elem", .object(inner))
+            var o = JSONObject()
+            o.appendNew("val", expr(key))
+            mergeFirstStatement(stmts, into: &o)
+            return F.object("elem", .object(o))
         case .map(let k, let m):
             var o = JSONObject()
             o.appendNew("key", expr(k))
@@ -330,6 +367,13 @@ struct NFTJSONRuleWriter {
         case .verdict(let v):
             return F.verdict(v)
         }
+    }
+
+    /// nft 1.0.6 merges only an element's first statement into its `elem`
+    /// object ("TODO: only one statement per element"); keys already there win.
+    private mutating func mergeFirstStatement(_ stmts: [NFTStmt], into o: inout JSONObject) {
+        guard let first = stmts.first, case .object(let so) = stmt(first) else { return }
+        for (k, v) in so.entries where o[k] == nil { o.appendNew(k, v) }
     }
 
     /// `__binop_expr_json`: nested operations of the same operator become one list.

@@ -72,7 +72,10 @@ public enum NFTTextRenderer {
         }
         for r in c.rules {
             s += "\t\t"
-            printer.rule(decompiler.decompile(r), into: &s)
+            // Only tables holding xt expressions (iptables-nft's, printed in nft
+            // syntax on request) have any: their exact nft equivalents, not nft's
+            // lossy libxtables translations (`NFTXTTranslation`).
+            printer.rule(NFTXTTranslation.translate(decompiler.decompile(r), rule: r, family: table.family), into: &s)
             s += "\n"
         }
         s += "\t}\n"
