@@ -4,6 +4,9 @@ public enum FactCategory: String, CaseIterable, Sendable, Codable {
     case selinux
     case resolver
     case firewall
+    case processes
+    case sockets
+    case kernel
 }
 
 /// Where facts are read from: the running host, or a mounted image/chroot
