@@ -6,7 +6,18 @@ import HostAuditCore
 public struct FactsCollector: Sendable {
     public let scope: CollectionScope
 
-    public init(scope: CollectionScope) { self.scope = scope }
+    /// Options for the `processes` section (CPU interval, hidden-pid sweep).
+    public var processOptions: ProcessCollectionOptions
+
+    public init(scope: CollectionScope) {
+        self.scope = scope
+        self.processOptions = .init()
+    }
+
+    public init(scope: CollectionScope, processOptions: ProcessCollectionOptions) {
+        self.scope = scope
+        self.processOptions = processOptions
+    }
 
     public func collect(_ categories: [FactCategory]) -> FactsDocument {
         let encoder = JSONValueEncoder()
@@ -20,8 +31,14 @@ public struct FactsCollector: Sendable {
                 value = encoder.encodeValue(ResolverCollector(scope: scope).collect())
             case .firewall:
                 value = encoder.encodeValue(FirewallCollector(scope: scope).collect())
+            case .processes:
+                value = encoder.encodeValue(ProcessCollector(scope: scope, options: processOptions).collect())
+            case .sockets:
+                value = encoder.encodeValue(SocketCollector(scope: scope).collect())
             case .persistence:
                 value = encoder.encodeValue(PersistenceCollector(scope: scope).collect())
+            case .kernel:
+                value = encoder.encodeValue(KernelCollector(scope: scope).collect())
             }
             sections.append((category, value))
         }

@@ -4,7 +4,10 @@ public enum FactCategory: String, CaseIterable, Sendable, Codable {
     case selinux
     case resolver
     case firewall
+    case processes
+    case sockets
     case persistence
+    case kernel
 }
 
 /// Where facts are read from: the running host, or a mounted image/chroot

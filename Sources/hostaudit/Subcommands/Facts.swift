@@ -8,7 +8,10 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
     case selinux
     case resolver
     case firewall
+    case processes
+    case sockets
     case persistence
+    case kernel
     case all
 
     var categories: [FactCategory] {
@@ -17,7 +20,10 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
         case .selinux: return [.selinux]
         case .resolver: return [.resolver]
         case .firewall: return [.firewall]
+        case .processes: return [.processes]
+        case .sockets: return [.sockets]
         case .persistence: return [.persistence]
+        case .kernel: return [.kernel]
         }
     }
 }
@@ -39,9 +45,33 @@ struct Facts: AsyncParsableCommand {
     @Option(help: "Output format.")
     var format: FactsFormat = .text
 
+    @Option(
+        name: .customLong("cpu-interval"),
+        help: "processes: seconds between the two CPU samples (0 disables the CPU sample).")
+    var cpuInterval: Double = 0.5
+
+    @Option(
+        name: .customLong("sweep-pid-max"),
+        help: ArgumentHelp("processes: probe pids below this value instead of kernel.pid_max (benchmarks).", visibility: .hidden))
+    var sweepPidMax: Int?
+
+    @Flag(name: .customLong("no-hidden-sweep"), help: "processes: skip the hidden-pid sweep.")
+    var noHiddenSweep = false
+
+    func validate() throws {
+        guard cpuInterval >= 0 && cpuInterval <= 60 else {
+            throw ValidationError("--cpu-interval must be between 0 and 60 seconds")
+        }
+        if let p = sweepPidMax, p < 2 || p > 4_194_304 {
+            throw ValidationError("--sweep-pid-max must be between 2 and 4194304")
+        }
+    }
+
     func run() async throws {
         let scope = try Facts.scope(for: rootOption.root)
-        let document = FactsCollector(scope: scope).collect(topic.categories)
+        let processOptions = ProcessCollectionOptions(
+            cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
+        let document = FactsCollector(scope: scope, processOptions: processOptions).collect(topic.categories)
         switch format {
         case .json:
             Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])

@@ -1,0 +1,456 @@
+/// The `processes` section of `hostaudit facts`: every process the kernel
+/// lists in `/proc` (read with raw `getdents64`, so a libc `readdir` hook
+/// cannot hide one), CPU use over a short interval, and a hidden-pid sweep.
+///
+/// Paths policies read, e.g. `processes.list[].exe.deleted`,
+/// `processes.list[].cmdline.args`, `processes.list[].fake_kernel_thread`,
+/// `processes.list[].environ.variables[].name`, `processes.hidden_sweep.hidden[].pid`,
+/// `processes.cpu.unaccounted_percent`.
+public struct ProcessesFacts: Encodable, Sendable, Equatable {
+    /// False with `--root` (processes are live-kernel facts) or when /proc cannot be listed.
+    public var available: Bool
+    public var unavailableReason: String?
+    /// The procfs mount read (`/proc` on a live host).
+    public var procRoot: String
+    /// Whether root-only fields (environ, maps, sockets of other users' processes) were read.
+    public var privileged: Bool
+    public var clockTicksPerSecond: Int
+    /// Boot time (`btime` in /proc/stat), seconds since the epoch.
+    public var bootTime: Int64?
+    public var count: Int
+    /// Processes that exited while they were being read (skipped, not errors).
+    public var vanished: Int
+    /// Processes with at least one unreadable entry (see `list[].unreadable`).
+    public var withUnreadable: Int
+    public var list: [ProcessFact]
+    /// Null when the CPU sample was disabled (`--cpu-interval 0`) or not taken.
+    public var cpu: CPUSample?
+    /// Null when the sweep was not run.
+    public var hiddenSweep: HiddenSweep?
+    public var errors: [String]
+
+    public init(
+        available: Bool, unavailableReason: String? = nil, procRoot: String, privileged: Bool,
+        clockTicksPerSecond: Int, bootTime: Int64?, list: [ProcessFact], vanished: Int, cpu: CPUSample? = nil,
+        hiddenSweep: HiddenSweep? = nil, errors: [String] = []
+    ) {
+        self.available = available
+        self.unavailableReason = unavailableReason
+        self.procRoot = procRoot
+        self.privileged = privileged
+        self.clockTicksPerSecond = clockTicksPerSecond
+        self.bootTime = bootTime
+        self.count = list.count
+        self.vanished = vanished
+        self.withUnreadable = list.filter { !$0.unreadable.isEmpty }.count
+        self.list = list
+        self.cpu = cpu
+        self.hiddenSweep = hiddenSweep
+        self.errors = errors
+    }
+
+    public static func unavailable(procRoot: String, reason: String) -> ProcessesFacts {
+        ProcessesFacts(
+            available: false, unavailableReason: reason, procRoot: procRoot, privileged: false,
+            clockTicksPerSecond: 0, bootTime: nil, list: [], vanished: 0)
+    }
+}
+
+/// One process (thread group) from `/proc/PID`.
+public struct ProcessFact: Encodable, Sendable, Equatable {
+    public var pid: Int32
+    public var ppid: Int32
+    /// Single-letter state from `stat` (R, S, D, Z, T, t, X, I …).
+    public var state: String
+    /// `comm` from `stat` (at most 15 bytes, set by the kernel from the exe name or prctl).
+    public var comm: String
+    public var commB64: String?
+    public var cmdline: ProcessCommandLine
+    /// Null for kernel threads, zombies, or when unreadable.
+    public var exe: ProcessPath?
+    public var cwd: ProcessPath?
+    public var uids: IDs
+    public var gids: IDs
+    public var threads: Int
+    /// `stat` field 9.
+    public var flags: UInt32
+    /// PF_KTHREAD (0x00200000) is set: a real kernel thread (cleared by execve, so userland cannot keep it).
+    public var kernelThread: Bool
+    /// The name looks like a kernel thread (bracketed argv[0]/comm, or a kernel-thread name such as kworker).
+    public var kernelThreadName: Bool
+    /// A kernel-thread-like name on something that is not a kernel thread.
+    public var fakeKernelThread: Bool
+    /// Why: `has-exe`, `parent-not-kthreadd`, `no-kthread-flag`, `has-cmdline`.
+    public var fakeKernelThreadReasons: [String]
+    /// Start time, milliseconds since the epoch (stat field 22 + btime); null without btime.
+    public var startTimeMs: Int64?
+    /// Stat field 22: clock ticks after boot.
+    public var startTicks: UInt64
+    public var cpu: ProcessCPU
+    /// The parent pid has an entry in the same /proc listing (B8: false hints at a hidden parent).
+    public var parentListed: Bool
+    /// Selected environment variables (root or same user only); null when not read.
+    public var environ: ProcessEnviron?
+    /// Summary of `/proc/PID/maps` (root or same user only); null when not read.
+    public var maps: ProcessMaps?
+    /// Inodes of the process's sockets (`/proc/PID/fd/N` → `socket:[INODE]`); null when not read.
+    public var socketInodes: [UInt64]?
+    public var fdCount: Int?
+    /// Entries that could not be read, e.g. `exe: Permission denied`.
+    public var unreadable: [String]
+
+    public init(
+        pid: Int32, ppid: Int32, state: String, comm: String, commB64: String?, cmdline: ProcessCommandLine,
+        exe: ProcessPath?, cwd: ProcessPath?, uids: IDs, gids: IDs, threads: Int, flags: UInt32,
+        startTimeMs: Int64?, startTicks: UInt64, cpu: ProcessCPU, parentListed: Bool = true,
+        environ: ProcessEnviron?, maps: ProcessMaps?, socketInodes: [UInt64]?, fdCount: Int?, unreadable: [String]
+    ) {
+        self.pid = pid
+        self.ppid = ppid
+        self.state = state
+        self.comm = comm
+        self.commB64 = commB64
+        self.cmdline = cmdline
+        self.exe = exe
+        self.cwd = cwd
+        self.uids = uids
+        self.gids = gids
+        self.threads = threads
+        self.flags = flags
+        self.kernelThread = flags & Self.pfKthread != 0
+        self.startTimeMs = startTimeMs
+        self.startTicks = startTicks
+        self.cpu = cpu
+        self.parentListed = parentListed
+        self.environ = environ
+        self.maps = maps
+        self.socketInodes = socketInodes
+        self.fdCount = fdCount
+        self.unreadable = unreadable
+        let verdict = KernelThreadCheck.evaluate(
+            pid: pid, ppid: ppid, comm: comm, argv0: cmdline.args.first, cmdlineLength: cmdline.length,
+            hasExe: exe != nil, kthreadFlag: kernelThread)
+        self.kernelThreadName = verdict.nameLike
+        self.fakeKernelThread = !verdict.reasons.isEmpty
+        self.fakeKernelThreadReasons = verdict.reasons
+    }
+
+    public static let pfKthread: UInt32 = 0x0020_0000
+
+    public struct IDs: Encodable, Sendable, Equatable {
+        public var real: UInt32
+        public var effective: UInt32
+        public var saved: UInt32
+        public var fs: UInt32
+        public init(real: UInt32, effective: UInt32, saved: UInt32, fs: UInt32) {
+            self.real = real
+            self.effective = effective
+            self.saved = saved
+            self.fs = fs
+        }
+    }
+}
+
+public struct ProcessCPU: Encodable, Sendable, Equatable {
+    /// utime (stat field 14), clock ticks.
+    public var userTicks: UInt64
+    /// stime (stat field 15), clock ticks.
+    public var systemTicks: UInt64
+    /// (utime + stime) / clock ticks per second.
+    public var seconds: Double
+    /// CPU use over the sample interval, in percent of one CPU (can exceed 100
+    /// for multi-threaded processes); null when no second sample was taken.
+    public var percent: Double?
+
+    public init(userTicks: UInt64, systemTicks: UInt64, ticksPerSecond: Int, percent: Double? = nil) {
+        self.userTicks = userTicks
+        self.systemTicks = systemTicks
+        self.seconds = Double(userTicks + systemTicks) / Double(max(ticksPerSecond, 1))
+        self.percent = percent
+    }
+
+    public var totalTicks: UInt64 { userTicks + systemTicks }
+}
+
+/// Environment variables a policy needs, never the whole environment (it holds secrets).
+public struct ProcessEnviron: Encodable, Sendable, Equatable {
+    public var variables: [Variable]
+    /// Number of variables in the environment.
+    public var count: Int
+    /// The environment was larger than the read limit.
+    public var truncated: Bool
+
+    public init(variables: [Variable], count: Int, truncated: Bool) {
+        self.variables = variables
+        self.count = count
+        self.truncated = truncated
+    }
+
+    public struct Variable: Encodable, Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public var valueB64: String?
+        public init(name: String, value: String, valueB64: String?) {
+            self.name = name
+            self.value = value
+            self.valueB64 = valueB64
+        }
+    }
+
+    /// The dynamic-linker variables and the markers miners leave (B9).
+    public static let reportedNames: Set<String> = [
+        "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "LD_BIND_NOW", "LD_DEBUG", "LD_PROFILE", "LD_ORIGIN_PATH",
+        "LD_DYNAMIC_WEAK", "LD_SHOW_AUXV", "LD_USE_LOAD_BIAS", "GCONV_PATH", "HISTFILE", "HISTFILESIZE", "HISTSIZE",
+        "SKL",
+    ]
+
+    /// Parses `/proc/PID/environ` (NUL-separated `NAME=value`).
+    public static func parse(_ bytes: [UInt8], truncated: Bool) -> ProcessEnviron {
+        var vars: [Variable] = []
+        var count = 0
+        for entry in bytes.split(separator: 0, omittingEmptySubsequences: true) {
+            count += 1
+            guard let eq = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let nameBytes = entry[entry.startIndex..<eq]
+            guard let name = String(validating: nameBytes, as: UTF8.self), reportedNames.contains(name) else { continue }
+            let (value, b64) = HostBytes.text(entry[(eq + 1)...])
+            vars.append(Variable(name: name, value: value, valueB64: b64))
+        }
+        return ProcessEnviron(variables: vars, count: count, truncated: truncated)
+    }
+}
+
+/// What `/proc/PID/maps` says about injected code.
+public struct ProcessMaps: Encodable, Sendable, Equatable {
+    /// Distinct shared objects (`*.so*`) mapped.
+    public var sharedObjects: Int
+    /// Shared objects mapped from unusual places: deleted, memfd, temp or dot
+    /// directories, or outside the system library directories (B10).
+    public var suspiciousLibraries: [Library]
+    /// Executable mappings with no file behind them (B12; JITs make these too).
+    public var anonymousExecutable: [Mapping]
+    public var anonymousExecutableCount: Int
+    /// Executable mappings of deleted or memfd files that are not shared objects.
+    public var deletedExecutable: [Library]
+
+    public init(
+        sharedObjects: Int, suspiciousLibraries: [Library], anonymousExecutable: [Mapping],
+        anonymousExecutableCount: Int, deletedExecutable: [Library]
+    ) {
+        self.sharedObjects = sharedObjects
+        self.suspiciousLibraries = suspiciousLibraries
+        self.anonymousExecutable = anonymousExecutable
+        self.anonymousExecutableCount = anonymousExecutableCount
+        self.deletedExecutable = deletedExecutable
+    }
+
+    public struct Library: Encodable, Sendable, Equatable {
+        public var path: ProcessPath
+        /// `deleted`, `memfd`, `temp-dir`, `dot-dir`, `unusual-dir`.
+        public var reasons: [String]
+        public init(path: ProcessPath, reasons: [String]) {
+            self.path = path
+            self.reasons = reasons
+        }
+    }
+
+    public struct Mapping: Encodable, Sendable, Equatable {
+        /// `start-end` as in maps.
+        public var address: String
+        public var perms: String
+        public init(address: String, perms: String) {
+            self.address = address
+            self.perms = perms
+        }
+    }
+
+    /// Directories shared objects normally come from.
+    public static let systemLibraryDirectories = [
+        "/lib/", "/lib64/", "/lib32/", "/libx32/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/", "/usr/libx32/",
+        "/usr/libexec/",
+    ]
+    static let anonymousListLimit = 16
+
+    /// Parses the text of `/proc/PID/maps`.
+    public static func parse(_ bytes: [UInt8]) -> ProcessMaps {
+        var seen = Set<[UInt8]>()
+        var objects = 0
+        var suspicious: [Library] = []
+        var deletedExec: [Library] = []
+        var seenDeletedExec = Set<[UInt8]>()
+        var anon: [Mapping] = []
+        var anonCount = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            // address perms offset dev inode [path]; the path may contain spaces.
+            var fields: [ArraySlice<UInt8>] = []
+            var i = line.startIndex
+            while fields.count < 5 && i < line.endIndex {
+                while i < line.endIndex && line[i] == UInt8(ascii: " ") { i += 1 }
+                let start = i
+                while i < line.endIndex && line[i] != UInt8(ascii: " ") { i += 1 }
+                if start < i { fields.append(line[start..<i]) }
+            }
+            guard fields.count == 5 else { continue }
+            while i < line.endIndex && line[i] == UInt8(ascii: " ") { i += 1 }
+            let path = Array(line[i...])
+            let perms = String(decoding: fields[1], as: UTF8.self)
+            let exec = perms.contains("x")
+            if path.isEmpty {
+                if exec {
+                    anonCount += 1
+                    if anon.count < anonymousListLimit {
+                        anon.append(Mapping(address: String(decoding: fields[0], as: UTF8.self), perms: perms))
+                    }
+                }
+                continue
+            }
+            if path.first == UInt8(ascii: "[") { continue }  // [heap], [stack], [vdso], [vsyscall]
+            let classified = ProcessPath.classify(path)
+            let isSharedObject = classified.path.split(separator: "/").last.map { $0.contains(".so") } ?? false
+            if isSharedObject {
+                guard seen.insert(path).inserted else { continue }
+                objects += 1
+                var reasons: [String] = []
+                if classified.deleted { reasons.append("deleted") }
+                if classified.memfd { reasons.append("memfd") }
+                if classified.inTempDir { reasons.append("temp-dir") }
+                if classified.inDotDir { reasons.append("dot-dir") }
+                if !classified.memfd && !systemLibraryDirectories.contains(where: { classified.path.hasPrefix($0) }) {
+                    reasons.append("unusual-dir")
+                }
+                if !reasons.isEmpty { suspicious.append(Library(path: classified, reasons: reasons)) }
+            } else if exec && (classified.deleted || classified.memfd) {
+                guard seenDeletedExec.insert(path).inserted else { continue }
+                var reasons: [String] = []
+                if classified.deleted { reasons.append("deleted") }
+                if classified.memfd { reasons.append("memfd") }
+                deletedExec.append(Library(path: classified, reasons: reasons))
+            }
+        }
+        return ProcessMaps(
+            sharedObjects: objects, suspiciousLibraries: suspicious, anonymousExecutable: anon,
+            anonymousExecutableCount: anonCount, deletedExecutable: deletedExec)
+    }
+}
+
+/// Host CPU time against the sum of per-process time over one interval (B5, B6).
+public struct CPUSample: Encodable, Sendable, Equatable {
+    public var intervalSeconds: Double
+    public var cpus: Int
+    /// Busy ticks on all CPUs in /proc/stat (user+nice+system+irq+softirq+steal).
+    public var hostBusyTicks: UInt64
+    /// utime+stime gained by the processes present in both samples.
+    public var processTicks: UInt64
+    /// Busy time as a percentage of all CPUs' capacity over the interval.
+    public var hostBusyPercent: Double
+    public var processPercent: Double
+    /// Host busy time not accounted for by any listed process, in percent of
+    /// all CPUs; a large value hints at a hidden process (or a faked /proc/stat).
+    /// Interrupt time and processes that exited during the interval also land here.
+    public var unaccountedPercent: Double
+    /// Processes present in both samples.
+    public var processesSampled: Int
+
+    public init(
+        intervalSeconds: Double, cpus: Int, hostBusyTicks: UInt64, hostTotalTicks: UInt64, processTicks: UInt64,
+        processesSampled: Int
+    ) {
+        self.intervalSeconds = intervalSeconds
+        self.cpus = cpus
+        self.hostBusyTicks = hostBusyTicks
+        self.processTicks = processTicks
+        let total = Double(max(hostTotalTicks, 1))
+        self.hostBusyPercent = Self.round(Double(hostBusyTicks) / total * 100)
+        self.processPercent = Self.round(Double(processTicks) / total * 100)
+        self.unaccountedPercent = Self.round((Double(hostBusyTicks) - Double(processTicks)) / total * 100)
+        self.processesSampled = processesSampled
+    }
+
+    static func round(_ v: Double) -> Double { (v * 100).rounded() / 100 }
+}
+
+/// Pids that answer signals but are missing from the `/proc` listing (B7).
+public struct HiddenSweep: Encodable, Sendable, Equatable {
+    /// `/proc/sys/kernel/pid_max` (or the override): pids 1 … pid_max − 1 were probed.
+    public var pidMax: Int
+    /// Pids for which `kill(pid, 0)` reported a live task (0 or EPERM).
+    public var alive: Int
+    /// Thread ids among them (Tgid ≠ pid), which /proc does not list.
+    public var threads: Int
+    /// Pids listed by getdents64 on /proc.
+    public var listed: Int
+    /// Still alive and still absent from a second listing.
+    public var hidden: [HiddenPid]
+    /// Candidates that turned out to be races (exited, or appeared in the second listing).
+    public var raced: Int
+    public var durationMs: Double
+
+    public init(
+        pidMax: Int, alive: Int, threads: Int, listed: Int, hidden: [HiddenPid], raced: Int, durationMs: Double
+    ) {
+        self.pidMax = pidMax
+        self.alive = alive
+        self.threads = threads
+        self.listed = listed
+        self.hidden = hidden
+        self.raced = raced
+        self.durationMs = durationMs
+    }
+
+    public struct HiddenPid: Encodable, Sendable, Equatable {
+        public var pid: Int32
+        /// Which probes saw it: `kill`, `getsid`, `getpgid`, `sched_getparam`, `stat-proc-path`.
+        public var seenBy: [String]
+        /// From `/proc/PID/stat` read by path, when that works.
+        public var comm: String?
+        public var ppid: Int32?
+        public init(pid: Int32, seenBy: [String], comm: String?, ppid: Int32?) {
+            self.pid = pid
+            self.seenBy = seenBy
+            self.comm = comm
+            self.ppid = ppid
+        }
+    }
+}
+
+/// The fake-kernel-thread rule (B4), pure so the policy tests can reuse it.
+public enum KernelThreadCheck {
+    /// Name prefixes of real kernel threads (comm), as a miner would borrow them.
+    public static let namePrefixes = [
+        "kworker", "kthreadd", "ksoftirqd", "kswapd", "bioset", "kauditd", "khugepaged", "kcompactd", "kdevtmpfs",
+        "migration/", "rcu_", "rcuop", "rcuos", "watchdog/", "cpuhp/", "idle_inject/", "irq/", "jbd2/",
+        "ksmd", "kblockd", "kintegrityd", "kthrotld", "kstrp", "writeback", "oom_reaper", "khungtaskd", "kpsmoused",
+        "netns", "kaluad", "kmpath", "ipv6_addrconf", "scsi_eh", "scsi_tmf", "ext4-rsv", "xfsaild", "xfs-",
+        "md", "edac-poller", "ecryptfs", "card0-crtc", "zswap", "ttm", "pool_workqueue", "krfcommd", "hwrng",
+        "psimon", "kvm",
+    ]
+
+    /// Names matched exactly (the prefix list would catch too much).
+    static let exactNames: Set<String> = ["md", "kvm", "netns"]
+
+    public static func nameLooksLikeKernelThread(comm: String, argv0: String?) -> Bool {
+        if let a = argv0, a.count >= 3, a.hasPrefix("["), a.hasSuffix("]") { return true }
+        if comm.count >= 3 && comm.hasPrefix("[") && comm.hasSuffix("]") { return true }
+        for p in namePrefixes where comm.hasPrefix(p) {
+            if exactNames.contains(p) { if comm == p { return true } else { continue } }
+            return true
+        }
+        return false
+    }
+
+    /// Whether a process with a kernel-thread-like name is not a kernel thread, and why.
+    public static func evaluate(
+        pid: Int32, ppid: Int32, comm: String, argv0: String?, cmdlineLength: Int, hasExe: Bool, kthreadFlag: Bool
+    ) -> (nameLike: Bool, reasons: [String]) {
+        let nameLike = nameLooksLikeKernelThread(comm: comm, argv0: argv0)
+        guard nameLike else { return (false, []) }
+        var reasons: [String] = []
+        if hasExe { reasons.append("has-exe") }
+        // kthreadd is pid 2 with parent 0; every other kernel thread is its child.
+        let kthreaddParent = ppid == 2 || (pid == 2 && ppid == 0)
+        if !kthreaddParent { reasons.append("parent-not-kthreadd") }
+        if !kthreadFlag { reasons.append("no-kthread-flag") }
+        if cmdlineLength > 0 { reasons.append("has-cmdline") }
+        return (true, reasons)
+    }
+}

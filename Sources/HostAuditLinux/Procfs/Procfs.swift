@@ -1,0 +1,250 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import HostAuditCore
+
+/// A procfs mount: `/proc` on the live host, or a fixture tree in tests
+/// (prometheus/procfs `NewFS(mountPoint)`).
+///
+/// Listings use raw `getdents64` on an `openat` fd; per-process files are
+/// opened with `openat` relative to the `/proc/PID` directory fd, so a
+/// process that exits and whose pid is reused cannot mix two processes.
+public struct Procfs: Sendable {
+    public let root: String
+
+    public init(root: String = "/proc") {
+        var r = root
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        self.root = r
+    }
+
+    /// Which root-only files (environ, maps, fds) to read.
+    public enum PrivilegedReads: Sendable {
+        /// As root every process; otherwise only processes of the same real uid.
+        case auto
+        case always
+        case never
+    }
+
+    public struct Options: Sendable {
+        public var privilegedReads: PrivilegedReads
+        /// Bytes of each command line kept exactly.
+        public var cmdlineLimit: Int
+
+        public init(privilegedReads: PrivilegedReads = .auto, cmdlineLimit: Int = 64 * 1024) {
+            self.privilegedReads = privilegedReads
+            self.cmdlineLimit = cmdlineLimit
+        }
+    }
+
+    /// The pids `/proc` lists (raw getdents64).
+    public func listPids() throws(ProbeError) -> [Int32] {
+        let io = ProcfsIO()
+        return try listPids(io)
+    }
+
+    func listPids(_ io: ProcfsIO) throws(ProbeError) -> [Int32] {
+        do throws(SysErr) {
+            let fd = try io.openDirectory(root)
+            defer { close(fd) }
+            return try io.pids(of: fd)
+        } catch {
+            throw ProbeError.from(error.call, path: root, errno: error.errno)
+        }
+    }
+
+    /// Boot time (`btime` of /proc/stat).
+    func bootTime(_ io: ProcfsIO) -> Int64? {
+        guard let text = try? readText("stat", io) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
+            return Int64(line.dropFirst(6).trimmingCharacters(in: " "))
+        }
+        return nil
+    }
+
+    /// A file below the root as text (e.g. `sys/kernel/pid_max`).
+    func readText(_ relative: String, _ io: ProcfsIO, limit: Int = 1 << 20) throws(SysErr) -> String {
+        let out = try io.read(root + "/" + relative, at: AT_FDCWD, limit: limit)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// The raw stat values of one process needed by the scan and the CPU sample.
+    struct Stat: Equatable {
+        var commBytes: [UInt8]
+        var state: String
+        var ppid: Int32
+        var flags: UInt32
+        var utime: UInt64
+        var stime: UInt64
+        var threads: Int
+        var startTicks: UInt64
+    }
+
+    /// Parses `/proc/PID/stat`. The comm sits between the first `(` and the
+    /// *last* `)`: it may itself contain parentheses, spaces and newlines.
+    static func parseStat(_ bytes: [UInt8]) -> Stat? {
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
+            let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open
+        else { return nil }
+        let comm = Array(bytes[(open + 1)..<close])
+        let rest = bytes[(close + 1)...].split(
+            whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") })
+        // rest[0] is field 3 (state).
+        guard rest.count >= 20 else { return nil }
+        func u(_ i: Int) -> UInt64? { UInt64(String(decoding: rest[i], as: UTF8.self)) }
+        func s(_ i: Int) -> Int64? { Int64(String(decoding: rest[i], as: UTF8.self)) }
+        guard let ppid = s(1), let flags = u(6), let ut = u(11), let st = u(12), let th = s(17), let start = u(19) else {
+            return nil
+        }
+        return Stat(
+            commBytes: comm, state: String(decoding: rest[0], as: UTF8.self), ppid: Int32(truncatingIfNeeded: ppid),
+            flags: UInt32(truncatingIfNeeded: flags), utime: ut, stime: st, threads: Int(th), startTicks: start)
+    }
+
+    struct Status: Equatable {
+        var tgid: Int32?
+        var uids: ProcessFact.IDs?
+        var gids: ProcessFact.IDs?
+    }
+
+    static func parseStatus(_ bytes: [UInt8]) -> Status {
+        var out = Status()
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let key = line[line.startIndex..<colon]
+            let isTgid = key.elementsEqual("Tgid".utf8)
+            let isUid = key.elementsEqual("Uid".utf8)
+            let isGid = key.elementsEqual("Gid".utf8)
+            guard isTgid || isUid || isGid else { continue }
+            let values = line[(colon + 1)...].split(
+                whereSeparator: { $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: " ") }
+            ).compactMap { UInt32(String(decoding: $0, as: UTF8.self)) }
+            if isTgid, let v = values.first {
+                out.tgid = Int32(bitPattern: v)
+            } else if values.count >= 4 {
+                let ids = ProcessFact.IDs(real: values[0], effective: values[1], saved: values[2], fs: values[3])
+                if isUid { out.uids = ids } else { out.gids = ids }
+            }
+        }
+        return out
+    }
+
+    /// What reading one process produced.
+    enum ReadResult {
+        case process(ProcessFact)
+        /// The process exited while it was being read: skipped.
+        case vanished
+    }
+
+    /// Reads one process. `btime`/`hz` give the start time.
+    func readProcess(
+        pid: Int32, procfd: Int32, io: ProcfsIO, options: Options, btime: Int64?, hz: Int, euid: UInt32
+    ) -> ReadResult {
+        let dirfd: Int32
+        do throws(SysErr) { dirfd = try io.openDirectory(String(pid), at: procfd) } catch { return .vanished }
+        defer { close(dirfd) }
+
+        guard let statOut = try? io.read("stat", at: dirfd, limit: 4096), let st = Self.parseStat(statOut.bytes) else {
+            return .vanished
+        }
+        var unreadable: [String] = []
+        var sawVanish = false
+        func note(_ what: String, _ e: SysErr) {
+            if e.vanished { sawVanish = true } else { unreadable.append("\(what): \(e.message)") }
+        }
+
+        var status = Status()
+        do throws(SysErr) { status = Self.parseStatus(try io.read("status", at: dirfd, limit: 16384).bytes) } catch {
+            note("status", error)
+        }
+
+        var cmdline = ProcessCommandLine.parse(prefix: [], totalLength: 0, totalNULs: 0, endsWithNUL: false)
+        do throws(SysErr) {
+            let c = try io.read("cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true)
+            cmdline = ProcessCommandLine.parse(
+                prefix: c.bytes, totalLength: c.total, totalNULs: c.nuls, endsWithNUL: c.lastByte == 0)
+        } catch { note("cmdline", error) }
+
+        // exe and cwd: ENOENT is normal for kernel threads and zombies (no mm).
+        func link(_ name: String) -> ProcessPath? {
+            do throws(SysErr) { return ProcessPath.classify(try io.readLink(name, at: dirfd)) } catch {
+                if error.errno != ENOENT { note(name, error) }
+                return nil
+            }
+        }
+        let exe = link("exe")
+        let cwd = link("cwd")
+
+        let owner = status.uids?.real
+        let privileged: Bool
+        switch options.privilegedReads {
+        case .always: privileged = true
+        case .never: privileged = false
+        case .auto: privileged = euid == 0 || owner == euid
+        }
+        var environ: ProcessEnviron?
+        var maps: ProcessMaps?
+        var sockets: [UInt64]?
+        var fdCount: Int?
+        if privileged {
+            do throws(SysErr) {
+                let e = try io.read("environ", at: dirfd, limit: 1 << 20)
+                environ = ProcessEnviron.parse(e.bytes, truncated: e.truncated)
+            } catch { note("environ", error) }
+            do throws(SysErr) {
+                maps = ProcessMaps.parse(try io.read("maps", at: dirfd, limit: 16 << 20).bytes)
+            } catch { note("maps", error) }
+            do throws(SysErr) {
+                let r = try socketInodes(dirfd: dirfd, io: io)
+                sockets = r.inodes
+                fdCount = r.count
+            } catch { note("fd", error) }
+        }
+
+        if sawVanish {
+            // Something answered ESRCH/ENOENT: if stat is gone too, the process exited mid-read.
+            if (try? io.read("stat", at: dirfd, limit: 4096)) == nil { return .vanished }
+        }
+
+        let (comm, commB64) = HostBytes.text(st.commBytes)
+        let startMs = btime.map { $0 * 1000 + Int64(st.startTicks) * 1000 / Int64(max(hz, 1)) }
+        let zero = ProcessFact.IDs(real: 0, effective: 0, saved: 0, fs: 0)
+        return .process(
+            ProcessFact(
+                pid: pid, ppid: st.ppid, state: st.state, comm: comm, commB64: commB64, cmdline: cmdline, exe: exe,
+                cwd: cwd, uids: status.uids ?? zero, gids: status.gids ?? zero, threads: st.threads,
+                flags: st.flags, startTimeMs: startMs, startTicks: st.startTicks,
+                cpu: ProcessCPU(userTicks: st.utime, systemTicks: st.stime, ticksPerSecond: hz), environ: environ,
+                maps: maps, socketInodes: sockets, fdCount: fdCount, unreadable: unreadable))
+    }
+
+    /// Socket inodes among a process's fds (`socket:[N]` links), sorted and unique.
+    func socketInodes(dirfd: Int32, io: ProcfsIO) throws(SysErr) -> (inodes: [UInt64], count: Int) {
+        let fdDir = try io.openDirectory("fd", at: dirfd)
+        defer { close(fdDir) }
+        var names: [[UInt8]] = []
+        try io.forEachEntry(of: fdDir) { name, _ in names.append(Array(name)) }
+        var inodes = Set<UInt64>()
+        let prefix = Array("socket:[".utf8)
+        for n in names {
+            guard let link = try? io.readLink(String(decoding: n, as: UTF8.self), at: fdDir) else { continue }
+            guard link.count > prefix.count + 1, link.starts(with: prefix), link.last == UInt8(ascii: "]") else { continue }
+            var v: UInt64 = 0
+            var ok = true
+            for b in link[prefix.count..<(link.count - 1)] {
+                guard b >= 48 && b <= 57 else { ok = false; break }
+                v = v &* 10 &+ UInt64(b - 48)
+            }
+            if ok { inodes.insert(v) }
+        }
+        return (inodes.sorted(), names.count)
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        String(self.drop(while: { $0 == set }).reversed().drop(while: { $0 == set }).reversed())
+    }
+}

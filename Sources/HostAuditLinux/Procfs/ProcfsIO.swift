@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CHostAuditShims
+
+/// An errno from a procfs read; `vanished` when the process is gone.
+struct SysErr: Error {
+    var errno: Int32
+    var call: String
+
+    /// ESRCH/ENOENT: the process (or the file) went away.
+    var vanished: Bool { errno == ESRCH || errno == ENOENT }
+
+    var message: String { errnoMessage(errno) }
+}
+
+/// The result of reading one procfs file: a bounded prefix plus what the
+/// whole file held.
+struct ReadOut {
+    var bytes: [UInt8]
+    /// Bytes in the whole file.
+    var total: Int
+    /// NUL bytes in the whole file (only when counted).
+    var nuls: Int
+    var lastByte: UInt8?
+    var truncated: Bool { total > bytes.count }
+}
+
+/// Raw procfs access: `openat` relative to directory fds, `getdents64` for
+/// listings (never libc `readdir`, which an LD_PRELOAD rootkit hooks), and a
+/// reused read buffer. One per scan, used on one thread; every fd it opens is
+/// closed before the call that opened it returns.
+final class ProcfsIO {
+    private let buffer: UnsafeMutableRawBufferPointer
+    static let bufferSize = 64 * 1024
+
+    init() {
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Opens a directory (relative to `dirfd`, or absolute with AT_FDCWD).
+    func openDirectory(_ name: String, at dirfd: Int32 = AT_FDCWD) throws(SysErr) -> Int32 {
+        while true {
+            let fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            let e = errno
+            if e == EINTR { continue }
+            throw SysErr(errno: e, call: "openat")
+        }
+    }
+
+    /// Reads a file relative to `dirfd`: the first `limit` bytes are kept, the
+    /// rest is read and counted (so a megabyte command line gets its true length).
+    func read(_ name: String, at dirfd: Int32, limit: Int = 1 << 20, countNULs: Bool = false) throws(SysErr)
+        -> ReadOut
+    {
+        var fd: Int32
+        repeat { fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) } while fd < 0 && errno == EINTR
+        if fd < 0 { throw SysErr(errno: errno, call: "openat") }
+        defer { close(fd) }
+        var out = ReadOut(bytes: [], total: 0, nuls: 0, lastByte: nil)
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                throw SysErr(errno: e, call: "read")
+            }
+            if n == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            if out.bytes.count < limit {
+                out.bytes.append(contentsOf: chunk.prefix(limit - out.bytes.count))
+            }
+            if countNULs {
+                var z = 0
+                for b in chunk where b == 0 { z += 1 }
+                out.nuls += z
+            }
+            out.total += n
+            out.lastByte = chunk[n - 1]
+        }
+        return out
+    }
+
+    /// `readlinkat`: the raw target bytes.
+    func readLink(_ name: String, at dirfd: Int32) throws(SysErr) -> [UInt8] {
+        let cap = Int(PATH_MAX) + 1
+        var target = [UInt8](repeating: 0, count: cap)
+        let n = target.withUnsafeMutableBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: cap) { readlinkat(dirfd, name, $0, cap) }
+        }
+        if n < 0 { throw SysErr(errno: errno, call: "readlinkat") }
+        target.removeSubrange(n...)
+        return target
+    }
+
+    /// Every entry of the directory open at `fd` (except `.` and `..`), via raw getdents64.
+    /// `body` gets the name bytes (without the NUL) and d_type.
+    func forEachEntry(of fd: Int32, _ body: (UnsafeRawBufferPointer, UInt8) -> Void) throws(SysErr) {
+        while true {
+            let n = CHostAuditShims_getdents64(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                throw SysErr(errno: e, call: "getdents64")
+            }
+            if n == 0 { return }
+            var off = 0
+            while off < n {
+                // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+                let reclen = Int(buffer.loadUnaligned(fromByteOffset: off + 16, as: UInt16.self))
+                let type = buffer[off + 18]
+                let nameStart = off + 19
+                var nameEnd = nameStart
+                while nameEnd < off + reclen && buffer[nameEnd] != 0 { nameEnd += 1 }
+                let name = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<nameEnd])
+                let dot = name.count == 1 && name[0] == UInt8(ascii: ".")
+                let dotdot = name.count == 2 && name[0] == UInt8(ascii: ".") && name[1] == UInt8(ascii: ".")
+                if !dot && !dotdot { body(name, type) }
+                if reclen == 0 { return }
+                off += reclen
+            }
+        }
+    }
+
+    /// Names of a directory's entries.
+    func names(of fd: Int32) throws(SysErr) -> [String] {
+        var out: [String] = []
+        try forEachEntry(of: fd) { name, _ in out.append(String(decoding: name, as: UTF8.self)) }
+        return out
+    }
+
+    /// The all-digit names of a directory, as pids (the /proc listing).
+    func pids(of fd: Int32) throws(SysErr) -> [Int32] {
+        var out: [Int32] = []
+        try forEachEntry(of: fd) { name, _ in
+            if let p = Self.decimal(name) { out.append(p) }
+        }
+        return out
+    }
+
+    /// Parses an all-digit name; nil otherwise.
+    static func decimal(_ name: some Collection<UInt8>) -> Int32? {
+        guard !name.isEmpty, name.count <= 10 else { return nil }
+        var v: Int64 = 0
+        for b in name {
+            guard b >= 48 && b <= 57 else { return nil }
+            v = v * 10 + Int64(b - 48)
+        }
+        return v <= Int64(Int32.max) ? Int32(v) : nil
+    }
+}

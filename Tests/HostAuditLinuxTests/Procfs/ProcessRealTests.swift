@@ -1,0 +1,118 @@
+import Foundation
+import HostAuditCore
+import HostAuditLinux
+import HostAuditTestSupport
+import Testing
+
+/// Real processes on the live host, scanned by the collector (root: environ,
+/// maps and fds of every process are readable). Each test kills what it starts.
+@Suite(.privileged, .serialized) struct ProcessRealTests {
+    @Test func renamedDeletedMinerFromTempDir() throws {
+        let t2 = try TestProcesses("miner")
+        defer { t2.stopAll() }
+        // GNU sleep rejects unknown options, so the renamed binary is a copy of dash,
+        // which keeps its argv exactly: kdevtmpfsi -c 'loop' ARGV0 ARGS…
+        let exe2 = t2.dir + "/kdevtmpfsi"
+        try FileManager.default.copyItem(atPath: "/bin/dash", toPath: exe2)
+        let minerArgs = ["--donate-level", "1", "-o", "stratum+tcp://pool.example:3333", "-u", "WALLET"]
+        let p = try t2.start(exe2, ["-c", "while :; do sleep 1; done", "kdevtmpfsi"] + minerArgs, cwd: t2.dir)
+        try t2.waitFor(p) { $0.count > 10 }
+        try FileManager.default.removeItem(atPath: exe2)
+
+        let f = LiveScan.processes()
+        let m = try #require(f.list.first { $0.pid == p })
+        let e = try #require(m.exe)
+        #expect(e.deleted && e.inTempDir && e.path == exe2)
+        #expect(m.cwd?.path == t2.dir && m.cwd?.inTempDir == true)
+        #expect(m.cmdline.args == [exe2, "-c", "while :; do sleep 1; done", "kdevtmpfsi"] + minerArgs)
+        #expect(m.cmdline.joined.contains("stratum+tcp://pool.example:3333"))
+        #expect(m.comm == "kdevtmpfsi")
+        #expect(m.fakeKernelThread, "kdevtmpfs* is a kernel-thread name")
+        #expect(m.maps?.deletedExecutable.contains { $0.path.path == exe2 } == true)
+    }
+
+    @Test func argv0PosingAsKernelThread() throws {
+        let t = try TestProcesses("kthread")
+        defer { t.stopAll() }
+        let pid = try t.start("/bin/bash", ["-c", "exec -a '[kworker/0:2]' sleep 60"])
+        try t.waitFor(pid) { $0.starts(with: Array("[kworker".utf8)) }
+        let f = LiveScan.processes()
+        let p = try #require(f.list.first { $0.pid == pid })
+        #expect(p.cmdline.args.first == "[kworker/0:2]")
+        #expect(p.kernelThreadName && p.fakeKernelThread && !p.kernelThread)
+        #expect(p.fakeKernelThreadReasons.contains("has-exe") && p.fakeKernelThreadReasons.contains("no-kthread-flag"))
+        // Real kernel threads on this host are not flagged.
+        let real = f.list.filter(\.kernelThread)
+        #expect(!real.isEmpty)
+        #expect(real.allSatisfy { !$0.fakeKernelThread }, "\(real.filter(\.fakeKernelThread).map(\.comm))")
+    }
+
+    @Test func ldPreloadInEnvironment() throws {
+        let t = try TestProcesses("preload")
+        defer { t.stopAll() }
+        let pid = try t.start("/bin/sleep", ["60"], environment: ["LD_PRELOAD": "/tmp/x.so", "PATH": "/usr/bin:/bin"])
+        try t.waitFor(pid) { $0.starts(with: Array("/bin/sleep".utf8)) }
+        let p = try #require(LiveScan.processes().list.first { $0.pid == pid })
+        #expect(p.environ?.variables.contains { $0.name == "LD_PRELOAD" && $0.value == "/tmp/x.so" } == true)
+        #expect(p.environ?.variables.contains { $0.name == "PATH" } == false, "only selected variables are reported")
+    }
+
+    @Test func benignControlSetHasNoFindings() throws {
+        let t = try TestProcesses("benign")
+        defer { t.stopAll() }
+        let sleepPid = try t.start("/bin/sleep", ["60"])
+        let shPid = try t.start("/bin/sh", ["-c", "while :; do sleep 1; done"])
+        let pyPid = try t.start("/usr/bin/python3", ["-c", "while True: pass"])
+        for pid in [sleepPid, shPid, pyPid] { try t.waitFor(pid) { !$0.isEmpty } }
+        usleep(200_000)
+        let f = LiveScan.processes(cpuInterval: 0.5, sweep: true)
+        for pid in [sleepPid, shPid, pyPid] {
+            let p = try #require(f.list.first { $0.pid == pid })
+            #expect(!p.fakeKernelThread && !p.kernelThreadName, "\(p.comm)")
+            #expect(p.exe?.deleted == false && p.exe?.inTempDir == false && p.exe?.memfd == false)
+            #expect(p.maps?.suspiciousLibraries.isEmpty == true, "\(p.maps?.suspiciousLibraries ?? [])")
+            #expect(p.parentListed && p.unreadable.isEmpty)
+        }
+        let sweep = try #require(f.hiddenSweep)
+        #expect(sweep.hidden.isEmpty, "\(sweep.hidden)")
+        let py = try #require(f.list.first { $0.pid == pyPid })
+        #expect((py.cpu.percent ?? 0) > 10, "a busy loop shows CPU use: \(py.cpu)")
+        let cpu = try #require(f.cpu)
+        #expect(cpu.processTicks > 0 && cpu.processesSampled > 0)
+    }
+
+    @Test func churnOfShortLivedProcessesDuringScans() throws {
+        let t = try TestProcesses("churn")
+        defer { t.stopAll() }
+        let done = t.dir + "/done"
+        let loop = "for i in $(seq 1000); do /bin/sleep 0.0$((i % 5)) & if [ $((i % 20)) -eq 0 ]; then wait; fi; done; wait; echo x > \(done)"
+        let shell = try t.start("/bin/bash", ["-c", loop])
+        var scans = 0
+        repeat {
+            let f = ProcessCollector(options: .init(cpuInterval: 0.05, hiddenSweep: true)).collect()
+            scans += 1
+            #expect(f.available && f.errors.isEmpty, "\(f.errors)")
+            let vanishedNoted = f.list.flatMap(\.unreadable).filter { $0.contains("No such") }
+            #expect(vanishedNoted.isEmpty, "\(vanishedNoted)")
+            #expect(f.hiddenSweep?.hidden.isEmpty == true, "\(f.hiddenSweep?.hidden ?? [])")
+        } while !FileManager.default.fileExists(atPath: done) && scans < 200
+        #expect(FileManager.default.fileExists(atPath: done), "the churn finished (\(scans) scans)")
+        #expect(scans >= 2, "scans overlapped the churn")
+        _ = shell
+    }
+
+    @Test func megabyteCommandLineIsBoundedWithTrueLength() throws {
+        let t = try TestProcesses("bigargs")
+        defer { t.stopAll() }
+        let big = (0..<16).map { String(repeating: "B", count: 100_000) + String($0) }
+        let args = ["-c", "while :; do sleep 1; done", "sh"] + big
+        let pid = try t.start("/bin/sh", args)
+        try t.waitFor(pid) { $0.count > 1000 }
+        let p = try #require(LiveScan.processes().list.first { $0.pid == pid })
+        let full = ["/bin/sh"] + args
+        #expect(p.cmdline.length == full.reduce(0) { $0 + $1.utf8.count + 1 })
+        #expect(p.cmdline.argc == full.count)
+        #expect(p.cmdline.truncated && p.cmdline.keptBytes == 64 * 1024)
+        #expect(Array(p.cmdline.args.prefix(4)) == Array(full.prefix(4)))
+    }
+}
