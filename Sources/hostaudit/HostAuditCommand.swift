@@ -17,7 +17,7 @@ struct HostAuditCommand: AsyncParsableCommand {
             64 command-line misuse.
             """,
         version: HostAuditVersion.string,
-        subcommands: [Facts.self]
+        subcommands: [Facts.self, PolicyCommand.self]
     )
 
     static func main() async {

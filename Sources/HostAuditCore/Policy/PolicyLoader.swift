@@ -238,15 +238,21 @@ struct PolicyParser {
             if case .sequence(let seq) = v {
                 var ids: [String: SourceLocation] = [:]
                 for item in seq {
-                    guard let rule = parseRule(item) else { continue }
-                    if let first = ids[rule.id] {
-                        reader.error(
-                            .duplicateID, "duplicate rule id '\(rule.id)' (first defined at line \(first.line), column \(first.column))",
-                            at: rule.location)
-                    } else {
-                        ids[rule.id] = rule.location
-                        rules.append(rule)
+                    // Duplicate ids are reported even when the rule has other problems.
+                    var duplicate = false
+                    if case .mapping(let rm) = item, let idNode = rm["id"], let id = idNode.stringScalar {
+                        let here = reader.location(idNode)
+                        if let first = ids[id] {
+                            reader.error(
+                                .duplicateID, "duplicate rule id '\(id)' (first defined at line \(first.line), column \(first.column))",
+                                at: here)
+                            duplicate = true
+                        } else {
+                            ids[id] = here
+                        }
                     }
+                    guard let rule = parseRule(item), !duplicate else { continue }
+                    rules.append(rule)
                 }
             } else {
                 reader.error(.wrongType, "'rules' must be a list of rules, not \(v.kindName)", at: v)

@@ -80,8 +80,9 @@ struct CompiledMatcher: Sendable {
         guard let actual else { return nil }
         if case .null = actual {
             switch kind {
-            case .equals: return value == .null
-            case .notEquals: return value != .null
+            // Null is absent knowledge: only a test for null itself is decided.
+            case .equals: return value == .null ? true : nil
+            case .notEquals: return value == .null ? false : nil
             case .in: return members.contains(.null) ? true : nil
             default: return nil
             }
