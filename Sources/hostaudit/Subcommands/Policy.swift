@@ -152,6 +152,12 @@ struct PolicyCommand: ParsableCommand {
                 throw ExitStatus.invalidPolicy
             }
             let factsValue = try Self.readJSON(facts, what: "facts")
+            guard factsValue["schema"]?.stringValue == FactsDocument.schema else {
+                Output.error(
+                    "hostaudit: --facts \(TerminalText.escape(facts)): not a \(FactsDocument.schema) document "
+                        + "(write one with `hostaudit facts all --format json`)")
+                throw ExitStatus.couldNotRun
+            }
             var observations: EgressObservations?
             if let egress {
                 do { observations = try EgressObservations(json: try Self.readJSON(egress, what: "egress")) } catch let e as FixtureError {

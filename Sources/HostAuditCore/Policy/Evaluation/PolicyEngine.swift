@@ -376,6 +376,7 @@ struct Compiler {
             case .fact(nil): s = "item"
             case .parameter(let n): s = "parameter \(n)"
             }
+            if m.kind == .exists, case .literal(.bool(let b)) = m.operand { return b ? "\(s) exists" : "\(s) is absent" }
             return "\(s) \(m.kind.rawValue) \(value(m.operand).1)"
         case .all(let cs, _): return "all of (" + cs.map(describe).joined(separator: "; ") + ")"
         case .any(let cs, _): return "any of (" + cs.map(describe).joined(separator: "; ") + ")"
