@@ -127,6 +127,10 @@ public struct ParameterOverrides: Sendable {
     public struct Value: Sendable {
         public var value: JSONValue
         public var location: SourceLocation
+        public init(value: JSONValue, location: SourceLocation) {
+            self.value = value
+            self.location = location
+        }
     }
     public var values: [String: Value]
     public init(values: [String: Value] = [:]) { self.values = values }
