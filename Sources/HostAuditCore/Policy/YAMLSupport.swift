@@ -55,6 +55,23 @@ struct YAMLReader {
             error(.syntax, "NUL character in file", at: SourceLocation(file: file, line: line, column: column))
             return nil
         }
+        // YAML also breaks lines at a lone CR, NEL, LS and PS; editors do not. Refuse
+        // them so every line number we print is the one an editor shows.
+        let scalars = text.unicodeScalars
+        var idx = scalars.startIndex
+        while idx < scalars.endIndex {
+            let s = scalars[idx]
+            let next = scalars.index(after: idx)
+            let lone = s == "\r" && (next == scalars.endIndex || scalars[next] != "\n")
+            if lone || s == "\u{85}" || s == "\u{2028}" || s == "\u{2029}" {
+                let (line, column) = Self.position(of: idx, in: text)
+                error(
+                    .syntax, "line break U+\(String(s.value, radix: 16, uppercase: true)) where only \\n (or \\r\\n) may end a line",
+                    at: SourceLocation(file: file, line: line, column: column))
+                return nil
+            }
+            idx = next
+        }
         do {
             guard let node = try Yams.compose(yaml: text, Self.resolver) else {
                 error(.syntax, "empty document", at: start)
