@@ -158,7 +158,9 @@ struct CheckEvaluator {
     }
 
     /// `collect`: build evidence (false inside `where` on hot paths).
-    static func evaluate(_ check: CompiledCheck, on value: JSONValue, prefix: String, collect: Bool) -> CheckResult {
+    static func evaluate(
+        _ check: CompiledCheck, on value: JSONValue, prefix: String, collect: Bool, index: FactsIndex? = nil
+    ) -> CheckResult {
         switch check {
         case .match(let subject, let matcher):
             let actual: JSONValue?
@@ -194,7 +196,7 @@ struct CheckEvaluator {
             var anyUnknown = false
             var witnesses: [JSONValue] = []
             for c in children {
-                let r = evaluate(c, on: value, prefix: prefix, collect: collect)
+                let r = evaluate(c, on: value, prefix: prefix, collect: collect, index: index)
                 switch r.outcome {
                 case .fail:
                     if !collect { return .fail }
@@ -216,7 +218,7 @@ struct CheckEvaluator {
             var anyUnknown = false
             var unknownPaths: [String] = []
             for c in children {
-                let r = evaluate(c, on: value, prefix: prefix, collect: collect)
+                let r = evaluate(c, on: value, prefix: prefix, collect: collect, index: index)
                 switch r.outcome {
                 case .pass: return r
                 case .unknown:
@@ -230,7 +232,7 @@ struct CheckEvaluator {
             return failed
 
         case .not(let inner):
-            var r = evaluate(inner, on: value, prefix: prefix, collect: collect)
+            var r = evaluate(inner, on: value, prefix: prefix, collect: collect, index: index)
             switch r.outcome {
             case .pass: r.outcome = .fail
             case .fail: r.outcome = .pass
@@ -239,6 +241,9 @@ struct CheckEvaluator {
             return r
 
         case .quantified(let q):
+            if prefix.isEmpty, let index, q.condition.map(VectorEvaluator.supports) ?? true {
+                return quantifyVector(q, index: index, collect: collect)
+            }
             return quantify(q, on: value, prefix: prefix, collect: collect)
         }
     }
@@ -305,6 +310,42 @@ struct CheckEvaluator {
             }
         }
 
+        return finish(
+            q, path: concrete(prefix, q.path.text), collect: collect, total: total, matchedCount: matchedCount,
+            unknownItems: unknownItems, matched: matched, unmatched: unmatched)
+    }
+
+    /// The column-wise form of `quantify` for top-level quantifiers (same results).
+    static func quantifyVector(_ q: CompiledQuantifier, index: FactsIndex, collect: Bool) -> CheckResult {
+        guard let list = index.items(q) else { return CheckResult(outcome: .unknown, unknown: [q.path.text]) }
+        let n = list.items.count
+        let outcomes = q.condition.map { VectorEvaluator.evaluate($0, list) } ?? [UInt8](repeating: VectorEvaluator.pass, count: n)
+        var matchedCount = 0
+        var unknownItems = 0
+        var matched: [(String, JSONValue)] = []
+        var unmatched: [(String, JSONValue)] = []
+        let keepMatched = collect && q.kind != .all
+        let keepUnmatched = collect && q.kind == .all
+        for i in 0..<n {
+            switch outcomes[i] {
+            case VectorEvaluator.pass:
+                matchedCount += 1
+                if keepMatched, matched.count <= evidenceLimit { matched.append((list.path(i), list.items[i])) }
+            case VectorEvaluator.fail:
+                if keepUnmatched, unmatched.count <= evidenceLimit { unmatched.append((list.path(i), list.items[i])) }
+            default:
+                unknownItems += 1
+            }
+        }
+        return finish(
+            q, path: q.path.text, collect: collect, total: n, matchedCount: matchedCount, unknownItems: unknownItems,
+            matched: matched, unmatched: unmatched)
+    }
+
+    static func finish(
+        _ q: CompiledQuantifier, path: String, collect: Bool, total: Int, matchedCount: Int, unknownItems: Int,
+        matched: [(String, JSONValue)], unmatched: [(String, JSONValue)]
+    ) -> CheckResult {
         func items(_ list: [(String, JSONValue)], _ detail: String) -> [JSONValue] {
             var out: [JSONValue] = []
             for (p, item) in list.prefix(evidenceLimit) {
@@ -328,7 +369,6 @@ struct CheckEvaluator {
             ]
         }
         let whereText = q.description
-        let path = concrete(prefix, q.path.text)
         switch q.kind {
         case .all:
             let failing = total - matchedCount - unknownItems

@@ -111,17 +111,18 @@ public struct PolicyEngine: Sendable {
         only: Set<String>? = nil
     ) -> [Finding] {
         let selected = selected(profile, only: only)
+        let index = FactsIndex(root: facts)
         var findings = [Finding?](repeating: nil, count: selected.count)
         let workers = selected.count >= 64 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
         if workers == 1 {
-            for (i, r) in selected.enumerated() { findings[i] = evaluate(r, facts: facts, egress: egress, now: now) }
+            for (i, r) in selected.enumerated() { findings[i] = evaluate(r, facts: facts, index: index, egress: egress, now: now) }
         } else {
             findings.withUnsafeMutableBufferPointer { buffer in
                 nonisolated(unsafe) let out = buffer
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var i = w
                     while i < selected.count {
-                        out[i] = evaluate(selected[i], facts: facts, egress: egress, now: now)
+                        out[i] = evaluate(selected[i], facts: facts, index: index, egress: egress, now: now)
                         i += workers
                     }
                 }
@@ -150,7 +151,7 @@ public struct PolicyEngine: Sendable {
         return result
     }
 
-    func evaluate(_ r: CompiledRule, facts: JSONValue, egress: EgressObservations?, now: Date) -> Finding {
+    func evaluate(_ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date) -> Finding {
         var f = Finding(
             rule: r.rule.id, policy: r.policy, title: r.rule.title, severity: r.rule.severity, status: .pass,
             remediation: r.rule.remediation, references: r.rule.references)
@@ -171,7 +172,7 @@ public struct PolicyEngine: Sendable {
         }
         switch r.check {
         case .facts(let check):
-            let result = CheckEvaluator.evaluate(check, on: facts, prefix: "", collect: true)
+            let result = CheckEvaluator.evaluate(check, on: facts, prefix: "", collect: true, index: index)
             switch result.outcome {
             case .pass: f.status = .pass
             case .fail:
