@@ -14,12 +14,11 @@ struct YAMLReader {
     /// Deeper flow nesting than this is refused before libyaml sees it (libyaml recurses).
     static let maxDepth = 64
 
-    /// YAML 1.2-style scalar resolution: only true/false are booleans (so `no`
-    /// and `on` stay strings), no timestamps (dates are parsed by us), no merge keys.
-    static let resolver: Resolver = {
-        let r = Resolver.default.removing(.timestamp).removing(.merge)
-        return (try? r.replacing(.bool, with: "^(?:true|True|TRUE|false|False|FALSE)$")) ?? r
-    }()
+    /// Scalars are typed by `Node.scalarKind` (YAML 1.2 core schema: only
+    /// true/false are booleans, so `no` and `on` stay strings; no timestamps;
+    /// no merge keys), so Yams itself resolves nothing (its regex resolver
+    /// dominated load time).
+    static let resolver = Resolver.basic
 
     func location(_ node: Node) -> SourceLocation {
         let m = node.mark
@@ -204,45 +203,6 @@ struct YAMLReader {
     }
 }
 
-extension Node {
-    /// A short name of the node's kind for messages.
-    var kindName: String {
-        switch self {
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        case .scalar(let s):
-            switch tagName {
-            case .bool: return "a boolean"
-            case .int: return "an integer"
-            case .float: return "a number"
-            case .null: return "null"
-            default: return "a string ('\(s.string.count > 40 ? String(s.string.prefix(40)) + "…" : s.string)')"
-            }
-        }
-    }
-
-    /// The scalar as a JSON value by its resolved tag.
-    var jsonScalar: JSONValue? {
-        guard case .scalar(let s) = self else { return nil }
-        switch tagName {
-        case .bool: return bool.map(JSONValue.bool)
-        case .int:
-            if let i = int { return .int(Int64(i)) }
-            return nil
-        case .float: return float.map(JSONValue.double)
-        case .null: return .null
-        default: return .string(s.string)
-        }
-    }
-
-    /// A plain or quoted string scalar (not a number, boolean or null).
-    var stringScalar: String? {
-        guard case .scalar(let s) = self, tagName == .str else { return nil }
-        return s.string
-    }
-}
-
 /// Did-you-mean suggestions by edit distance.
 enum Suggest {
     static func closest(_ word: String, in candidates: [String]) -> String? {
@@ -277,7 +237,111 @@ enum Suggest {
     }
 }
 
+enum ScalarKind { case str, bool, int, float, null }
+
 extension Node {
-    /// The resolved tag (Yams keeps `Tag.name` internal; `rawValue` is public).
-    var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
+    /// The YAML 1.2 core-schema type of a scalar: quoted scalars are strings;
+    /// plain ones may be null, a boolean, an integer or a float.
+    var tagName: ScalarKind {
+        guard case .scalar(let s) = self else { return .str }
+        guard s.style == .plain else { return .str }
+        return Self.classify(s.string)
+    }
+
+    static func classify(_ t: String) -> ScalarKind {
+        switch t {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE", "false", "False", "FALSE": return .bool
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN": return .float
+        default: break
+        }
+        let u = Array(t.utf8)
+        var i = 0
+        if u[0] == UInt8(ascii: "-") || u[0] == UInt8(ascii: "+") { i = 1 }
+        guard i < u.count else { return .str }
+        func allIn(_ from: Int, _ ok: (UInt8) -> Bool) -> Bool { from < u.count && u[from...].allSatisfy(ok) }
+        let digit = { (c: UInt8) in c >= 0x30 && c <= 0x39 }
+        if u.count > i + 2, u[i] == UInt8(ascii: "0"), u[i + 1] == UInt8(ascii: "x") || u[i + 1] == UInt8(ascii: "o") {
+            let hex = u[i + 1] == UInt8(ascii: "x")
+            if allIn(i + 2, { hex ? (digit($0) || (0x61...0x66).contains($0 | 0x20)) : (0x30...0x37).contains($0) }) { return .int }
+            return .str
+        }
+        if allIn(i, digit) { return .int }
+        // Float: digits with one '.', and/or an exponent.
+        var sawDigit = false
+        var sawDot = false
+        var sawExp = false
+        var j = i
+        while j < u.count {
+            let c = u[j]
+            if digit(c) {
+                sawDigit = true
+            } else if c == UInt8(ascii: "."), !sawDot, !sawExp {
+                sawDot = true
+            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E"), sawDigit, !sawExp {
+                sawExp = true
+                if j + 1 < u.count, u[j + 1] == UInt8(ascii: "-") || u[j + 1] == UInt8(ascii: "+") { j += 1 }
+                guard j + 1 < u.count else { return .str }
+            } else {
+                return .str
+            }
+            j += 1
+        }
+        return sawDigit && (sawDot || sawExp) ? .float : .str
+    }
+
+    /// A short name of the node's kind for messages.
+    var kindName: String {
+        switch self {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let s):
+            switch tagName {
+            case .bool: return "a boolean"
+            case .int: return "an integer"
+            case .float: return "a number"
+            case .null: return "null"
+            case .str: return "a string ('\(s.string.count > 40 ? String(s.string.prefix(40)) + "…" : s.string)')"
+            }
+        }
+    }
+
+    /// The scalar as a JSON value by its type; nil for an integer out of range.
+    var jsonScalar: JSONValue? {
+        guard case .scalar(let s) = self else { return nil }
+        let t = s.string
+        switch tagName {
+        case .bool: return .bool(t.first == "t" || t.first == "T")
+        case .int:
+            var body = Substring(t)
+            var negative = false
+            if body.first == "-" || body.first == "+" {
+                negative = body.first == "-"
+                body = body.dropFirst()
+            }
+            let v: Int64?
+            if body.hasPrefix("0x") {
+                v = Int64(body.dropFirst(2), radix: 16)
+            } else if body.hasPrefix("0o") {
+                v = Int64(body.dropFirst(2), radix: 8)
+            } else {
+                v = Int64(body, radix: 10)
+            }
+            return v.map { .int(negative ? -$0 : $0) }
+        case .float:
+            let lower = t.lowercased()
+            if lower.hasSuffix(".nan") { return .double(.nan) }
+            if lower.hasSuffix(".inf") { return .double(lower.hasPrefix("-") ? -.infinity : .infinity) }
+            return Double(t).map(JSONValue.double)
+        case .null: return .null
+        case .str: return .string(t)
+        }
+    }
+
+    /// A plain or quoted string scalar (not a number, boolean or null).
+    var stringScalar: String? {
+        guard case .scalar(let s) = self, tagName == .str else { return nil }
+        return s.string
+    }
 }
