@@ -147,7 +147,7 @@ struct CheckResult {
 
 /// Evaluates compiled checks over a facts document.
 struct CheckEvaluator {
-    static let evidenceLimit = 100
+    static let evidenceLimit = 25
 
     static func category(_ path: String) -> String {
         String(path.prefix { $0 != "." })
