@@ -1,0 +1,84 @@
+import Foundation
+
+/// Everything loaded from the paths given on a command line: policies (with
+/// cross-file checks), waiver files and parameter files, or every problem.
+public struct PolicyLibrary: Sendable {
+    public var policies: [Policy] = []
+    public var waiverFiles: [String] = []
+    public var parameterFiles: [String] = []
+    public var errors: [PolicyError] = []
+    /// Every YAML file considered.
+    public var files: [String] = []
+
+    public init() {}
+
+    /// Expands folders (recursively, `*.yaml`/`*.yml`, skipping `tests/`
+    /// fixture folders) and loads each file by its kind. Waiver and parameter
+    /// files are validated against the policies loaded alongside them.
+    public static func load(paths: [String], loader: PolicyLoader = PolicyLoader()) -> PolicyLibrary {
+        var lib = PolicyLibrary()
+        var waiverBytes: [(String, [UInt8])] = []
+        var paramBytes: [(String, [UInt8])] = []
+        for file in expand(paths, errors: &lib.errors) {
+            lib.files.append(file)
+            let bytes: [UInt8]
+            switch PolicyLoader.readBytes(file) {
+            case .failure(let e):
+                lib.errors.append(e)
+                continue
+            case .success(let b): bytes = b
+            }
+            switch loader.kind(ofBytes: bytes, file: file) {
+            case .waivers?: waiverBytes.append((file, bytes))
+            case .parameters?: paramBytes.append((file, bytes))
+            case .policy?, nil:
+                switch loader.loadPolicy(bytes: bytes, file: file) {
+                case .success(let p): lib.policies.append(p)
+                case .failure(let e): lib.errors += e.errors
+                }
+            }
+        }
+        lib.errors += PolicyLoader.crossFileErrors(lib.policies)
+        for (file, bytes) in waiverBytes {
+            lib.waiverFiles.append(file)
+            if case .failure(let e) = loader.loadWaivers(bytes: bytes, file: file, policies: lib.policies) {
+                lib.errors += e.errors
+            }
+        }
+        for (file, bytes) in paramBytes {
+            lib.parameterFiles.append(file)
+            if case .failure(let e) = loader.loadParameters(bytes: bytes, file: file, policies: lib.policies) {
+                lib.errors += e.errors
+            }
+        }
+        lib.errors = PolicyLoader.sorted(lib.errors)
+        return lib
+    }
+
+    static func expand(_ paths: [String], errors: inout [PolicyError]) -> [String] {
+        let fm = FileManager.default
+        var out: [String] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                errors.append(PolicyError(file: path, line: 1, column: 1, kind: .unreadable, message: "no such file or folder"))
+                continue
+            }
+            guard isDir.boolValue else {
+                out.append(path)
+                continue
+            }
+            var found: [String] = []
+            let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+            if let e = fm.enumerator(atPath: base) {
+                while let rel = e.nextObject() as? String {
+                    let comps = rel.split(separator: "/")
+                    if comps.contains("tests") || comps.contains(where: { $0.hasPrefix(".") }) { continue }
+                    if rel.hasSuffix(".yaml") || rel.hasSuffix(".yml") { found.append(base + "/" + rel) }
+                }
+            }
+            out += found.sorted()
+        }
+        return out
+    }
+}

@@ -1,0 +1,239 @@
+import ArgumentParser
+import Foundation
+import HostAuditCore
+
+/// `hostaudit policy lint|test|check`.
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Validate, test and run declarative YAML policies.",
+        discussion: """
+            Policies are YAML files of rules over the facts `hostaudit facts --format json` prints. \
+            See Policies/README.md for the format. Loading is strict: every problem is printed as \
+            file:line:column: error: message, and a policy that does not load exits 2.
+            """,
+        subcommands: [Lint.self, Test.self, Check.self]
+    )
+
+    /// Loads PATHs; prints every problem and exits 2 when any file does not load.
+    static func loadOrExit(_ paths: [String]) throws -> PolicyLibrary {
+        let lib = PolicyLibrary.load(paths: paths)
+        if !lib.errors.isEmpty {
+            for e in lib.errors { Output.error(TerminalText.escape(e.description)) }
+            Output.error("\(lib.errors.count) problem\(lib.errors.count == 1 ? "" : "s") in \(Set(lib.errors.map(\.file)).count) file(s)")
+            throw ExitStatus.invalidPolicy
+        }
+        return lib
+    }
+
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load and validate policy, waiver and parameter files; print every problem.",
+            discussion: """
+                PATH is a file or a folder (searched recursively for *.yaml and *.yml, skipping tests/). \
+                Problems are printed as file:line:column: error: message. Exit 0 when every file loads, 2 otherwise.
+                """)
+
+        @Argument(help: ArgumentHelp("Policy files or folders.", valueName: "PATH"))
+        var paths: [String]
+
+        func run() throws {
+            let lib = try PolicyCommand.loadOrExit(paths)
+            let rules = lib.policies.reduce(0) { $0 + $1.rules.count }
+            var parts = ["\(lib.policies.count) polic\(lib.policies.count == 1 ? "y" : "ies")", "\(rules) rule\(rules == 1 ? "" : "s")"]
+            if !lib.waiverFiles.isEmpty { parts.append("\(lib.waiverFiles.count) waiver file(s)") }
+            if !lib.parameterFiles.isEmpty { parts.append("\(lib.parameterFiles.count) parameter file(s)") }
+            Output.write("ok: \(parts.joined(separator: ", "))\n")
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every rule against its recorded fixtures and compare with the expected outcome.",
+            discussion: """
+                Fixtures live next to the policy: tests/<policy name>/<rule id>/*.json, each a JSON object \
+                with "expect" (pass, fail, skip or error), "facts" (a facts document), and optionally \
+                "parameters" and recorded "egress" outcomes. Every rule needs a pass and a fail fixture. \
+                Exit 0 when all match, 1 on any mismatch or missing fixture, 2 when a policy does not load.
+                """)
+
+        @Argument(help: ArgumentHelp("Policy files or folders.", valueName: "PATH"))
+        var paths: [String]
+
+        @Flag(name: .shortAndLong, help: "Print every fixture, not only mismatches.")
+        var verbose = false
+
+        func run() throws {
+            let lib = try PolicyCommand.loadOrExit(paths)
+            let summary = PolicyFixtureRunner().run(lib.policies)
+            for r in summary.results {
+                let where_ = TerminalText.escape(r.file)
+                switch r.kind {
+                case .matched:
+                    if verbose { Output.write("ok    \(r.policy)/\(r.rule)  \(where_)\n") }
+                case .mismatch(let expected, let actual, let detail):
+                    Output.write(
+                        "FAIL  \(r.policy)/\(r.rule)  \(where_): expected \(expected.rawValue), got \(actual.rawValue)"
+                            + (detail.map { " (\(TerminalText.escape($0)))" } ?? "") + "\n")
+                case .invalid(let m):
+                    Output.write("FAIL  \(r.policy)/\(r.rule)  \(where_): invalid fixture: \(TerminalText.escape(m))\n")
+                case .missing(let m):
+                    Output.write("FAIL  \(r.policy)/\(r.rule)  \(where_): \(m)\n")
+                }
+            }
+            let bad = summary.failures.count
+            Output.write(
+                "policy test: \(summary.rules) rules, \(summary.fixtures) fixtures, "
+                    + (bad == 0 ? "all as expected\n" : "\(bad) problem\(bad == 1 ? "" : "s")\n"))
+            if bad > 0 { throw ExitStatus.failed }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate policies against a recorded facts document (offline; no probes).",
+            discussion: """
+                FILE is the output of `hostaudit facts all --format json`. Egress rules are skipped unless \
+                --egress gives recorded outcomes. Parameters: --params FILE, else /etc/hostaudit/params.yaml \
+                when present; waiver and parameter files among the PATHs are used too. \
+                Exit 0 when nothing at or above --fail-on failed, 1 otherwise, 2 when a policy does not load, \
+                3 when the facts cannot be read.
+                """)
+
+        @Argument(help: ArgumentHelp("Policy files or folders.", valueName: "PATH"))
+        var paths: [String]
+
+        @Option(help: ArgumentHelp("A facts document (JSON).", valueName: "FILE"))
+        var facts: String
+
+        @Option(help: ArgumentHelp("Recorded egress outcomes ({\"probes\": …, \"verdicts\": …}).", valueName: "FILE"))
+        var egress: String?
+
+        @Option(help: ArgumentHelp("Local parameter overrides.", valueName: "FILE"))
+        var params: String?
+
+        @Option(help: ArgumentHelp("A waivers file.", valueName: "FILE"))
+        var waivers: [String] = []
+
+        @Option(help: "Only rules of this profile (post-compromise, pre-deploy, cron).")
+        var profile: ProfileOption?
+
+        @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding at or above this severity fails.")
+        var failOn: SeverityOption = .high
+
+        @Option(help: "Output format.")
+        var format: FactsFormat = .text
+
+        func run() throws {
+            let extra = waivers + (params.map { [$0] } ?? [])
+            let lib = try PolicyCommand.loadOrExit(paths + extra)
+            let loader = PolicyLoader()
+            var allWaivers: [Waiver] = []
+            for file in lib.waiverFiles {
+                if case .success(let w) = loader.loadWaivers(path: file, policies: lib.policies) { allWaivers += w }
+            }
+            var overrides = ParameterOverrides()
+            var paramFiles = lib.parameterFiles
+            let local = "/etc/hostaudit/params.yaml"
+            if params == nil, paramFiles.isEmpty, FileManager.default.fileExists(atPath: local) { paramFiles.append(local) }
+            for file in paramFiles {
+                switch loader.loadParameters(path: file, policies: lib.policies) {
+                case .success(let o): overrides.values.merge(o.values) { $1 }
+                case .failure(let e):
+                    for x in e.errors { Output.error(TerminalText.escape(x.description)) }
+                    throw ExitStatus.invalidPolicy
+                }
+            }
+            let engine: PolicyEngine
+            do {
+                engine = try PolicyEngine(policies: lib.policies, parameters: overrides, waivers: allWaivers)
+            } catch {
+                for x in error.errors { Output.error(TerminalText.escape(x.description)) }
+                throw ExitStatus.invalidPolicy
+            }
+            let factsValue = try Self.readJSON(facts, what: "facts")
+            guard factsValue["schema"]?.stringValue == FactsDocument.schema else {
+                Output.error(
+                    "hostaudit: --facts \(TerminalText.escape(facts)): not a \(FactsDocument.schema) document "
+                        + "(write one with `hostaudit facts all --format json`)")
+                throw ExitStatus.couldNotRun
+            }
+            var observations: EgressObservations?
+            if let egress {
+                do { observations = try EgressObservations(json: try Self.readJSON(egress, what: "egress")) } catch let e as FixtureError {
+                    Output.error("hostaudit: --egress \(TerminalText.escape(egress)): \(e.message)")
+                    throw ExitStatus.couldNotRun
+                }
+            }
+            let findings = engine.evaluate(facts: factsValue, egress: observations, profile: profile?.profile)
+            let summary = FindingSummary(findings)
+            switch format {
+            case .json:
+                var o = JSONObject()
+                o["schema"] = "hostaudit.policy-check/v1"
+                o["profile"] = profile.map { .string($0.rawValue) } ?? .null
+                o["findings"] = .array(findings.map { $0.json() })
+                o["summary"] = summary.json()
+                Output.write(JSONWriter().string(.object(o)) + "\n")
+            case .text:
+                Output.write(FindingsText.render(findings, summary: summary))
+            }
+            if summary.failed(atOrAbove: failOn.severity) { throw ExitStatus.failed }
+        }
+
+        static func readJSON(_ path: String, what: String) throws -> JSONValue {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                Output.error("hostaudit: --\(what) \(TerminalText.escape(path)): cannot read")
+                throw ExitStatus.couldNotRun
+            }
+            do { return try JSONValue(parsing: [UInt8](data)) } catch {
+                Output.error("hostaudit: --\(what) \(TerminalText.escape(path)): \(error)")
+                throw ExitStatus.couldNotRun
+            }
+        }
+    }
+}
+
+enum ProfileOption: String, ExpressibleByArgument, CaseIterable {
+    case postCompromise = "post-compromise"
+    case preDeploy = "pre-deploy"
+    case cron
+    var profile: Profile { Profile(rawValue: rawValue)! }
+}
+
+enum SeverityOption: String, ExpressibleByArgument, CaseIterable {
+    case info, low, medium, high, critical
+    var severity: Severity { Severity(rawValue: rawValue)! }
+}
+
+/// Findings for people: failures first, then errors, skips and passes, with
+/// evidence; host-supplied text escaped.
+enum FindingsText {
+    static func render(_ findings: [Finding], summary: FindingSummary) -> String {
+        var out = ""
+        let order: [Finding.Status] = [.fail, .error, .skip, .pass]
+        for status in order {
+            let group = findings.filter { $0.status == status }.sorted {
+                ($0.severity, $1.rule) > ($1.severity, $0.rule)
+            }
+            for f in group {
+                out += "\(status.rawValue.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)) "
+                    + "\(f.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
+                    + "\(TerminalText.escape(f.policy))/\(TerminalText.escape(f.rule))  \(TerminalText.escape(f.title))\n"
+                if let d = f.detail, status != .pass { out += "      \(TerminalText.escape(d))\n" }
+                if status == .fail || status == .error {
+                    for e in f.evidence.prefix(10) {
+                        let text = e["detail"]?.stringValue ?? e["explanation"]?.stringValue ?? JSONWriter(pretty: false).string(e)
+                        let path = e["path"]?.stringValue.map { "\($0): " } ?? ""
+                        out += "      - \(TerminalText.escape(path + text))\n"
+                    }
+                    if f.evidence.count > 10 { out += "      - … \(f.evidence.count - 10) more\n" }
+                    if status == .fail, let r = f.remediation { out += "      fix: \(TerminalText.escape(r))\n" }
+                }
+            }
+        }
+        let c = summary.byStatus
+        out += "\(findings.count) findings: \(c[.pass] ?? 0) pass, \(c[.fail] ?? 0) fail, \(c[.error] ?? 0) error, \(c[.skip] ?? 0) skip\n"
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HostAuditCore
+import HostAuditLinux
+import HostAuditTestSupport
+import Testing
+
+/// The fact schema the policy loader checks paths against is generated from
+/// documents the real collectors emit, so it cannot drift from the models.
+/// Regenerate with `HOSTAUDIT_UPDATE_GOLDEN=1 swift test --filter FactSchemaGolden`.
+@Suite struct PolicyFactSchemaGoldenTests {
+    /// Patterns whose keys are data, not field names.
+    static let maps: Set<String> = ["selinux.kernel.booleans", "firewall.hooks"]
+
+    static func documents() throws -> [JSONValue] {
+        var docs: [JSONValue] = []
+        // Every fixture root through the real collectors (files: resolver and SELinux config).
+        let roots = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("roots")).sorted()
+        for r in roots {
+            docs.append(FactsCollector(scope: CollectionScope(root: Fixtures.root(r))).collect(FactCategory.allCases).json())
+        }
+        // A live-kernel SELinux state with booleans, read errors and drift.
+        let config = SELinuxConfig.parse(Array("SELINUX=permissive\nSELINUXTYPE=targeted\n".utf8))
+        let states: [SELinuxRuntimeState] = [
+            .fakeEnabled(
+                enforcing: true, booleans: [SELinuxBoolean(name: "httpd_can_network_connect", active: true, pending: false)],
+                errors: [SELinuxReadError(call: "security_policyvers", message: "EACCES", errno: 13)]),
+            .fakeDisabled,
+        ]
+        for s in states {
+            let facts = SELinuxFacts.make(runtime: s, runtimeUnavailableReason: nil, config: config)
+            docs.append(FactsDocument(root: nil, sections: [(.selinux, facts.json())]).json())
+        }
+        // A populated netfilter snapshot: every firewall field with a value.
+        for snapshot in [Self.snapshot, RulesetSnapshot(generation: 1)] {
+            let firewall = FirewallFacts(snapshot: snapshot)
+            docs.append(FactsDocument(root: nil, sections: [(.firewall, JSONValueEncoder().encodeValue(firewall))]).json())
+        }
+        return docs
+    }
+
+    static func rule(_ family: Family, _ table: String, _ chain: String, _ handle: UInt64, _ e: [HostAuditCore.Expression]) -> Rule {
+        Rule(family: family, table: table, chain: chain, handle: handle, comment: "sample", expressions: e)
+    }
+
+    static let snapshot: RulesetSnapshot = {
+        let drop = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .drop))
+        let accept = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .accept))
+        let counter = HostAuditCore.Expression.counter(.init(packets: 3, bytes: 180))
+        return RulesetSnapshot(
+            generation: 7,
+            tables: [
+                Table(
+                    family: .inet, name: "filter", handle: 1,
+                    chains: [
+                        Chain(
+                            family: .inet, table: "filter", name: "input", handle: 1,
+                            base: BaseChain(hook: .input, priority: 0, policy: .drop, type: "filter", devices: ["eth0"]),
+                            rules: [rule(.inet, "filter", "input", 2, [counter, accept])]),
+                        Chain(
+                            family: .inet, table: "filter", name: "output", handle: 3,
+                            base: BaseChain(hook: .output, priority: 10, policy: .accept, type: "filter"),
+                            rules: [
+                                rule(.inet, "filter", "output", 4, [counter, drop]),
+                                rule(.inet, "filter", "output", 5, [.lookup(.init(set: "gone", sreg: Register(1))), accept]),
+                                rule(.inet, "filter", "output", 6, [.lookup(.init(set: "allowed", sreg: Register(1))), accept]),
+                            ]),
+                    ],
+                    sets: [
+                        NFTSet(
+                            family: .inet, table: "filter", name: "allowed", handle: 9, flags: NFTSet.Flags(rawValue: 0x10),
+                            timeout: 60_000)
+                    ]),
+                Table(
+                    family: .ip, name: "filter", handle: 2,
+                    chains: [
+                        Chain(
+                            family: .ip, table: "filter", name: "OUTPUT", handle: 1,
+                            base: BaseChain(hook: .output, priority: -5, policy: .accept, type: "filter"),
+                            rules: [
+                                rule(.ip, "filter", "OUTPUT", 2, [.match(.init(name: "conntrack", revision: 3, info: [])), counter, accept]),
+                                rule(.ip, "filter", "OUTPUT", 3, [counter, drop]),
+                            ])
+                    ]),
+            ],
+            legacyTables: [.ip: ["filter"]])
+    }()
+
+    static let generatedFile = Fixtures.packageRoot + "/Sources/HostAuditCore/Policy/FactSchema+Generated.swift"
+
+    static func render(_ schema: FactSchema) -> String {
+        let body = schema.text.split(separator: "\n").map { "        " + $0 }.joined(separator: "\n")
+        return """
+            // Generated by FactSchemaGoldenTests from documents the real collectors emit
+            // over the fixture roots and a populated firewall snapshot. Do not edit:
+            // regenerate with `HOSTAUDIT_UPDATE_GOLDEN=1 swift test --filter FactSchemaGolden`.
+            extension FactSchema {
+                static let generatedText = \"\"\"
+            \(body)
+                    \"\"\"
+            }
+
+            """
+    }
+
+    @Test func checkedInSchemaMatchesTheCollectors() throws {
+        let derived = FactSchema.derive(from: try Self.documents(), maps: Self.maps)
+        if ProcessInfo.processInfo.environment["HOSTAUDIT_UPDATE_GOLDEN"] == "1" {
+            try Self.render(derived).write(toFile: Self.generatedFile, atomically: true, encoding: .utf8)
+        }
+        let current = FactSchema.current.text
+        #expect(
+            current == derived.text,
+            "Sources/HostAuditCore/Policy/FactSchema+Generated.swift is stale: run HOSTAUDIT_UPDATE_GOLDEN=1 swift test --filter FactSchemaGolden"
+        )
+    }
+
+    @Test func everyCategoryHasSamples() throws {
+        let schema = FactSchema.derive(from: try Self.documents(), maps: Self.maps)
+        for c in FactCategory.allCases {
+            #expect(!schema.keys(below: c.rawValue).isEmpty, "no sample document populates '\(c.rawValue)'")
+        }
+    }
+
+    @Test func mapsAndArraysAreMarked() {
+        let s = FactSchema.current
+        #expect(s.types("firewall.hooks").contains("map"))
+        #expect(s.types("selinux.kernel.booleans").contains("map"))
+        #expect(s.entries["firewall.hooks.*[].policy"] != nil)
+        #expect(s.entries["selinux.kernel.booleans.*.active"] != nil)
+        #expect(s.entries["resolver.resolv_conf.nameservers[].address"] != nil)
+    }
+}
