@@ -1,3 +1,4 @@
+import CResolv
 import Foundation
 
 /// A three-namespace lab for `egress` tests: client — router — server on veth

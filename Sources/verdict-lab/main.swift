@@ -12,6 +12,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CResolv
 import HostAuditCore
 import HostAuditLinux
 

@@ -3,7 +3,7 @@ import Foundation
 /// Target syntax of the contract: `HOST:PORT`, `[IPv6]:PORT`, a URL (its host
 /// on the scheme's port), or `package-sources`.
 public enum EgressTargetSyntax {
-    public static func parse(_ s: String) -> EgressTarget? {
+    public static func parse(_ s: String) -> PolicyEgressTarget? {
         if s == "package-sources" { return .packageSources }
         if s.contains("://") {
             guard let url = URLComponents(string: s), let scheme = url.scheme?.lowercased(),

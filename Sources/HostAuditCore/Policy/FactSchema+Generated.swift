@@ -9,10 +9,11 @@ extension FactSchema {
         firewall.backends.conflict	bool
         firewall.backends.iptables_legacy	bool
         firewall.backends.iptables_nft	bool
+        firewall.backends.legacy_rules	int|null
         firewall.backends.legacy_tables	array
         firewall.backends.legacy_tables[]	string
         firewall.backends.nftables	bool
-        firewall.backends.note	null|string
+        firewall.backends.note	null
         firewall.error	null|string
         firewall.generation	int|null
         firewall.hooks	map
@@ -47,11 +48,13 @@ extension FactSchema {
         firewall.rules[].handle	int
         firewall.rules[].has_counter	bool
         firewall.rules[].index	int
+        firewall.rules[].iptables	null|string
         firewall.rules[].packets	int|null
         firewall.rules[].sets_referenced	array
         firewall.rules[].sets_referenced[]	string
         firewall.rules[].table	string
         firewall.rules[].target	null
+        firewall.rules[].text	string
         firewall.rules[].verdict	string
         firewall.rules[].xt	array
         firewall.rules[].xt[]	string
@@ -88,7 +91,287 @@ extension FactSchema {
         firewall.tables[].owner	bool
         firewall.tables[].rules	int
         firewall.tables[].sets	int
+        kernel	object
+        kernel.available	bool
+        kernel.errors	array
+        kernel.hidden_modules	array
+        kernel.modules	array
+        kernel.taint	null
+        kernel.unavailable_reason	string
         live	bool
+        persistence	object
+        persistence.authorized_keys	array
+        persistence.authorized_keys[]	object
+        persistence.authorized_keys[].append_only	bool
+        persistence.authorized_keys[].attributes_error	null
+        persistence.authorized_keys[].error	null
+        persistence.authorized_keys[].immutable	bool
+        persistence.authorized_keys[].keys	array
+        persistence.authorized_keys[].keys[]	object
+        persistence.authorized_keys[].keys[].bits	int
+        persistence.authorized_keys[].keys[].blob_type	null
+        persistence.authorized_keys[].keys[].comment	null|string
+        persistence.authorized_keys[].keys[].fingerprint	string
+        persistence.authorized_keys[].keys[].line	int
+        persistence.authorized_keys[].keys[].options	array
+        persistence.authorized_keys[].keys[].options[]	object
+        persistence.authorized_keys[].keys[].options[].name	string
+        persistence.authorized_keys[].keys[].options[].value	null|string
+        persistence.authorized_keys[].keys[].type	string
+        persistence.authorized_keys[].mtime_ms	int
+        persistence.authorized_keys[].path	string
+        persistence.authorized_keys[].present	bool
+        persistence.authorized_keys[].problems	array
+        persistence.authorized_keys[].problems[]	object
+        persistence.authorized_keys[].problems[].line	int
+        persistence.authorized_keys[].problems[].path	string
+        persistence.authorized_keys[].problems[].problem	string
+        persistence.authorized_keys[].problems[].text	string
+        persistence.authorized_keys[].size	int
+        persistence.authorized_keys[].truncated	bool
+        persistence.authorized_keys[].users	array
+        persistence.authorized_keys[].users[]	string
+        persistence.cloud_agents	object
+        persistence.cloud_agents.agents	array
+        persistence.cloud_agents.agents[]	object
+        persistence.cloud_agents.agents[].evidence	array
+        persistence.cloud_agents.agents[].evidence[]	string
+        persistence.cloud_agents.agents[].expected_processes	array
+        persistence.cloud_agents.agents[].expected_processes[]	string
+        persistence.cloud_agents.agents[].id	string
+        persistence.cloud_agents.agents[].installed	bool
+        persistence.cloud_agents.agents[].processes	array
+        persistence.cloud_agents.agents[].product	string
+        persistence.cloud_agents.agents[].running	null
+        persistence.cloud_agents.agents[].vendor	string
+        persistence.cloud_agents.process_scan	object
+        persistence.cloud_agents.process_scan.performed	bool
+        persistence.cloud_agents.process_scan.processes	null
+        persistence.cloud_agents.process_scan.reason	string
+        persistence.cloud_agents.process_scan.unreadable	null
+        persistence.cron	object
+        persistence.cron.files	array
+        persistence.cron.files[]	object
+        persistence.cron.files[].append_only	bool
+        persistence.cron.files[].attributes_error	null
+        persistence.cron.files[].entries	array
+        persistence.cron.files[].entries[]	object
+        persistence.cron.files[].entries[].command	string
+        persistence.cron.files[].entries[].delay	null|string
+        persistence.cron.files[].entries[].frequent	bool
+        persistence.cron.files[].entries[].indicators	array
+        persistence.cron.files[].entries[].indicators[]	object
+        persistence.cron.files[].entries[].indicators[].indicator	string
+        persistence.cron.files[].entries[].indicators[].match	string
+        persistence.cron.files[].entries[].job_identifier	null|string
+        persistence.cron.files[].entries[].line	int
+        persistence.cron.files[].entries[].schedule	string
+        persistence.cron.files[].entries[].user	string
+        persistence.cron.files[].environment	array
+        persistence.cron.files[].environment[]	object
+        persistence.cron.files[].environment[].line	int
+        persistence.cron.files[].environment[].name	string
+        persistence.cron.files[].environment[].value	string
+        persistence.cron.files[].error	null
+        persistence.cron.files[].immutable	bool
+        persistence.cron.files[].kind	string
+        persistence.cron.files[].mtime_ms	int
+        persistence.cron.files[].path	string
+        persistence.cron.files[].present	bool
+        persistence.cron.files[].problems	array
+        persistence.cron.files[].script_lines	array
+        persistence.cron.files[].script_lines[]	object
+        persistence.cron.files[].script_lines[].indicators	array
+        persistence.cron.files[].script_lines[].indicators[]	object
+        persistence.cron.files[].script_lines[].indicators[].indicator	string
+        persistence.cron.files[].script_lines[].indicators[].match	string
+        persistence.cron.files[].script_lines[].line	int
+        persistence.cron.files[].script_lines[].text	string
+        persistence.cron.files[].size	int
+        persistence.cron.files[].truncated	bool
+        persistence.cron.files[].user	null|string
+        persistence.cron.unreadable_directories	array
+        persistence.file_attributes	array
+        persistence.file_attributes[]	object
+        persistence.file_attributes[].append_only	bool|null
+        persistence.file_attributes[].attributes_error	null
+        persistence.file_attributes[].error	null|string
+        persistence.file_attributes[].immutable	bool|null
+        persistence.file_attributes[].mtime_ms	int|null
+        persistence.file_attributes[].path	string
+        persistence.file_attributes[].present	bool
+        persistence.file_attributes[].size	int|null
+        persistence.file_attributes[].truncated	bool
+        persistence.hosts	object
+        persistence.hosts.append_only	null
+        persistence.hosts.attributes_error	null
+        persistence.hosts.error	null
+        persistence.hosts.immutable	null
+        persistence.hosts.matches	array
+        persistence.hosts.matches[]	object
+        persistence.hosts.matches[].address	string
+        persistence.hosts.matches[].line	int
+        persistence.hosts.matches[].list	string
+        persistence.hosts.matches[].name	string
+        persistence.hosts.matches[].points_to	string
+        persistence.hosts.matches[].suffix	string
+        persistence.hosts.mtime_ms	int|null
+        persistence.hosts.path	string
+        persistence.hosts.present	bool
+        persistence.hosts.problems	array
+        persistence.hosts.size	int|null
+        persistence.hosts.truncated	bool
+        persistence.indicators	array
+        persistence.indicators[]	object
+        persistence.indicators[].area	string
+        persistence.indicators[].detail	string
+        persistence.indicators[].indicator	string
+        persistence.indicators[].line	int|null
+        persistence.indicators[].match	string
+        persistence.indicators[].path	string
+        persistence.kernel	object
+        persistence.kernel.files	array
+        persistence.kernel.files[]	string
+        persistence.kernel.hugepage_pools	array
+        persistence.kernel.msr	object
+        persistence.kernel.msr.allow_writes	object
+        persistence.kernel.msr.allow_writes.configured	array
+        persistence.kernel.msr.allow_writes.configured[]	object
+        persistence.kernel.msr.allow_writes.configured[].line	int
+        persistence.kernel.msr.allow_writes.configured[].path	string
+        persistence.kernel.msr.allow_writes.configured[].runtime	bool
+        persistence.kernel.msr.allow_writes.configured[].source	string
+        persistence.kernel.msr.allow_writes.configured[].value	string
+        persistence.kernel.msr.allow_writes.configured_effective	null|object
+        persistence.kernel.msr.allow_writes.configured_effective.line	int
+        persistence.kernel.msr.allow_writes.configured_effective.path	string
+        persistence.kernel.msr.allow_writes.configured_effective.runtime	bool
+        persistence.kernel.msr.allow_writes.configured_effective.source	string
+        persistence.kernel.msr.allow_writes.configured_effective.value	string
+        persistence.kernel.msr.allow_writes.name	string
+        persistence.kernel.msr.allow_writes.runtime	null
+        persistence.kernel.msr.autoload	array
+        persistence.kernel.msr.autoload[]	object
+        persistence.kernel.msr.autoload[].line	int
+        persistence.kernel.msr.autoload[].path	string
+        persistence.kernel.msr.autoload[].runtime	bool
+        persistence.kernel.msr.autoload[].source	string
+        persistence.kernel.msr.autoload[].value	string
+        persistence.kernel.msr.modprobe	array
+        persistence.kernel.msr.modprobe[]	object
+        persistence.kernel.msr.modprobe[].line	int
+        persistence.kernel.msr.modprobe[].path	string
+        persistence.kernel.msr.modprobe[].runtime	bool
+        persistence.kernel.msr.modprobe[].source	string
+        persistence.kernel.msr.modprobe[].value	string
+        persistence.kernel.msr.module_loaded	null
+        persistence.kernel.nmi_watchdog	object
+        persistence.kernel.nmi_watchdog.configured	array
+        persistence.kernel.nmi_watchdog.configured[]	object
+        persistence.kernel.nmi_watchdog.configured[].line	int
+        persistence.kernel.nmi_watchdog.configured[].path	string
+        persistence.kernel.nmi_watchdog.configured[].runtime	bool
+        persistence.kernel.nmi_watchdog.configured[].source	string
+        persistence.kernel.nmi_watchdog.configured[].value	string
+        persistence.kernel.nmi_watchdog.configured_effective	null|object
+        persistence.kernel.nmi_watchdog.configured_effective.line	int
+        persistence.kernel.nmi_watchdog.configured_effective.path	string
+        persistence.kernel.nmi_watchdog.configured_effective.runtime	bool
+        persistence.kernel.nmi_watchdog.configured_effective.source	string
+        persistence.kernel.nmi_watchdog.configured_effective.value	string
+        persistence.kernel.nmi_watchdog.name	string
+        persistence.kernel.nmi_watchdog.runtime	null
+        persistence.kernel.nr_hugepages	object
+        persistence.kernel.nr_hugepages.configured	array
+        persistence.kernel.nr_hugepages.configured[]	object
+        persistence.kernel.nr_hugepages.configured[].line	int
+        persistence.kernel.nr_hugepages.configured[].path	string
+        persistence.kernel.nr_hugepages.configured[].runtime	bool
+        persistence.kernel.nr_hugepages.configured[].source	string
+        persistence.kernel.nr_hugepages.configured[].value	string
+        persistence.kernel.nr_hugepages.configured_effective	null|object
+        persistence.kernel.nr_hugepages.configured_effective.line	int
+        persistence.kernel.nr_hugepages.configured_effective.path	string
+        persistence.kernel.nr_hugepages.configured_effective.runtime	bool
+        persistence.kernel.nr_hugepages.configured_effective.source	string
+        persistence.kernel.nr_hugepages.configured_effective.value	string
+        persistence.kernel.nr_hugepages.name	string
+        persistence.kernel.nr_hugepages.runtime	null
+        persistence.kernel.problems	array
+        persistence.kernel.runtime_read	bool
+        persistence.kernel.runtime_unavailable_reason	string
+        persistence.ld_so_preload	object
+        persistence.ld_so_preload.append_only	bool|null
+        persistence.ld_so_preload.attributes_error	null
+        persistence.ld_so_preload.entries	array
+        persistence.ld_so_preload.entries[]	object
+        persistence.ld_so_preload.entries[].exists	bool
+        persistence.ld_so_preload.entries[].found_at	null|string
+        persistence.ld_so_preload.entries[].library	string
+        persistence.ld_so_preload.entries[].line	int
+        persistence.ld_so_preload.error	null
+        persistence.ld_so_preload.immutable	bool|null
+        persistence.ld_so_preload.mtime_ms	int|null
+        persistence.ld_so_preload.path	string
+        persistence.ld_so_preload.present	bool
+        persistence.ld_so_preload.size	int|null
+        persistence.ld_so_preload.truncated	bool
+        persistence.live	bool
+        persistence.systemd	object
+        persistence.systemd.enablement_links	array
+        persistence.systemd.enablement_links[]	object
+        persistence.systemd.enablement_links[].path	string
+        persistence.systemd.enablement_links[].target	string
+        persistence.systemd.enablement_links[].unit	string
+        persistence.systemd.enablement_links[].wanted_by	string
+        persistence.systemd.units	array
+        persistence.systemd.units[]	object
+        persistence.systemd.units[].description	null|string
+        persistence.systemd.units[].drop_in	bool
+        persistence.systemd.units[].enabled	bool
+        persistence.systemd.units[].enabled_by	array
+        persistence.systemd.units[].enabled_by[]	string
+        persistence.systemd.units[].error	null
+        persistence.systemd.units[].execs	array
+        persistence.systemd.units[].execs[]	object
+        persistence.systemd.units[].execs[].command_line	string
+        persistence.systemd.units[].execs[].indicators	array
+        persistence.systemd.units[].execs[].indicators[]	object
+        persistence.systemd.units[].execs[].indicators[].indicator	string
+        persistence.systemd.units[].execs[].indicators[].match	string
+        persistence.systemd.units[].execs[].key	string
+        persistence.systemd.units[].execs[].line	int
+        persistence.systemd.units[].execs[].prefixes	string
+        persistence.systemd.units[].execs[].program	string
+        persistence.systemd.units[].execs[].program_location	string
+        persistence.systemd.units[].indicators	array
+        persistence.systemd.units[].indicators[]	object
+        persistence.systemd.units[].indicators[].indicator	string
+        persistence.systemd.units[].indicators[].match	string
+        persistence.systemd.units[].link_target	null|string
+        persistence.systemd.units[].masked	bool
+        persistence.systemd.units[].mtime_ms	int|null
+        persistence.systemd.units[].name	string
+        persistence.systemd.units[].path	string
+        persistence.systemd.units[].problems	array
+        persistence.systemd.units[].resolved_path	null|string
+        persistence.systemd.units[].scope	string
+        persistence.systemd.units[].user	null|string
+        persistence.systemd.unreadable_directories	array
+        processes	object
+        processes.available	bool
+        processes.boot_time	null
+        processes.clock_ticks_per_second	int
+        processes.count	int
+        processes.cpu	null
+        processes.errors	array
+        processes.hidden_sweep	null
+        processes.list	array
+        processes.privileged	bool
+        processes.proc_root	string
+        processes.unavailable_reason	string
+        processes.vanished	int
+        processes.with_unreadable	int
         resolver	object
         resolver.effective_nameservers	array
         resolver.effective_nameservers[]	object
@@ -341,5 +624,13 @@ extension FactSchema {
         selinux.kernel.sys_fs_selinux_present	bool|null
         selinux.runtime_available	bool
         selinux.runtime_unavailable_reason	null|string
+        sockets	object
+        sockets.available	bool
+        sockets.count	int
+        sockets.errors	array
+        sockets.list	array
+        sockets.netns	null
+        sockets.privileged	bool
+        sockets.unavailable_reason	string
         """
 }

@@ -94,7 +94,7 @@ public struct PolicyRule: Sendable {
 public enum RuleCheck: Sendable {
     case facts(PolicyCheck)
     /// Every target must be reachable (at least one of its addresses open).
-    case reachable([EgressTarget], SourceLocation)
+    case reachable([PolicyEgressTarget], SourceLocation)
     /// Every flow must be dropped or rejected by the local ruleset (static verdict, no traffic).
     case blocked([EgressFlow], SourceLocation)
 }
@@ -158,7 +158,7 @@ public struct Quantifier: Sendable {
 
 /// An endpoint that must be reachable: `HOST:PORT`, `[IPv6]:PORT`, a URL, or
 /// the host's own package sources (`package-sources`), which the oracle expands.
-public enum EgressTarget: Sendable, Hashable, CustomStringConvertible {
+public enum PolicyEgressTarget: Sendable, Hashable, CustomStringConvertible {
     case endpoint(String)
     case packageSources
     /// A string or list parameter naming targets; expanded when the policy is compiled.

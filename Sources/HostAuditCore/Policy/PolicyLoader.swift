@@ -833,12 +833,12 @@ struct PolicyParser {
 
     // MARK: Egress
 
-    mutating func parseTargets(_ node: Node) -> [EgressTarget]? {
+    mutating func parseTargets(_ node: Node) -> [PolicyEgressTarget]? {
         guard case .sequence(let seq) = node, !seq.isEmpty else {
             reader.error(.wrongType, "'reachable' takes a non-empty list of targets (HOST:PORT, URL or package-sources)", at: node)
             return nil
         }
-        var out: [EgressTarget] = []
+        var out: [PolicyEgressTarget] = []
         var ok = true
         for item in seq {
             if case .mapping = item {

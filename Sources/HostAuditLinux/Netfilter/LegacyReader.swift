@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CHostAuditShims
+import CResolv
 import HostAuditCore
 
 /// Reads legacy x_tables (iptables-legacy) tables the way libiptc does:

@@ -275,7 +275,7 @@ enum PolicyEval {
 
     @Test func egressThroughAnOracle() async throws {
         struct Oracle: EgressOracle {
-            func probe(_ target: EgressTarget) async -> [EgressProbeOutcome] {
+            func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome] {
                 switch target.description {
                 case "mirror.example:80":
                     return [EgressProbeOutcome(state: "open", raw: ["state": "open", "address": "192.0.2.1"])]

@@ -1,4 +1,5 @@
 import Foundation
+import CResolv
 import HostAuditCore
 import HostAuditLinux
 import HostAuditTestSupport

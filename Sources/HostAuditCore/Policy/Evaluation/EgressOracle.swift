@@ -6,7 +6,7 @@
 public protocol EgressOracle: Sendable {
     /// One outcome per address probed (a name may resolve to several; package
     /// sources expand to each mirror). Empty when there was nothing to probe.
-    func probe(_ target: EgressTarget) async -> [EgressProbeOutcome]
+    func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome]
     func verdict(for flow: EgressFlow) async -> EgressFlowVerdict
 }
 
@@ -52,20 +52,20 @@ public struct EgressFlowVerdict: Sendable, Equatable {
 
 /// Egress answers gathered before evaluation (the evaluator itself is synchronous).
 public struct EgressObservations: Sendable {
-    public var probes: [EgressTarget: [EgressProbeOutcome]]
+    public var probes: [PolicyEgressTarget: [EgressProbeOutcome]]
     public var verdicts: [EgressFlow: EgressFlowVerdict]
 
-    public init(probes: [EgressTarget: [EgressProbeOutcome]] = [:], verdicts: [EgressFlow: EgressFlowVerdict] = [:]) {
+    public init(probes: [PolicyEgressTarget: [EgressProbeOutcome]] = [:], verdicts: [EgressFlow: EgressFlowVerdict] = [:]) {
         self.probes = probes
         self.verdicts = verdicts
     }
 
     /// Asks `oracle` about every target and flow, concurrently.
     public static func gather(
-        targets: [EgressTarget], flows: [EgressFlow], from oracle: any EgressOracle
+        targets: [PolicyEgressTarget], flows: [EgressFlow], from oracle: any EgressOracle
     ) async -> EgressObservations {
         var result = EgressObservations()
-        await withTaskGroup(of: (EgressTarget?, [EgressProbeOutcome], EgressFlow?, EgressFlowVerdict?).self) { group in
+        await withTaskGroup(of: (PolicyEgressTarget?, [EgressProbeOutcome], EgressFlow?, EgressFlowVerdict?).self) { group in
             for t in Set(targets) { group.addTask { (t, await oracle.probe(t), nil, nil) } }
             for f in Set(flows) { group.addTask { (nil, [], f, await oracle.verdict(for: f)) } }
             for await (t, outcomes, f, verdict) in group {
@@ -110,7 +110,7 @@ public struct RecordedEgress: EgressOracle {
     public var observations: EgressObservations
     public init(_ observations: EgressObservations) { self.observations = observations }
 
-    public func probe(_ target: EgressTarget) async -> [EgressProbeOutcome] { observations.probes[target] ?? [] }
+    public func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome] { observations.probes[target] ?? [] }
     public func verdict(for flow: EgressFlow) async -> EgressFlowVerdict { observations.verdicts[flow] ?? .unknown }
 }
 

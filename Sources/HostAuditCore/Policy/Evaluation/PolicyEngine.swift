@@ -11,7 +11,7 @@ public struct PolicyEngine: Sendable {
         var check: Kind
         enum Kind: Sendable {
             case facts(CompiledCheck)
-            case reachable([EgressTarget])
+            case reachable([PolicyEgressTarget])
             case blocked([EgressFlow])
         }
     }
@@ -82,8 +82,8 @@ public struct PolicyEngine: Sendable {
     }
 
     /// The targets and flows the selected rules ask about (for an oracle to answer first).
-    public func egressRequests(profile: Profile? = nil) -> (targets: [EgressTarget], flows: [EgressFlow]) {
-        var targets: [EgressTarget] = []
+    public func egressRequests(profile: Profile? = nil) -> (targets: [PolicyEgressTarget], flows: [EgressFlow]) {
+        var targets: [PolicyEgressTarget] = []
         var flows: [EgressFlow] = []
         for r in selected(profile) {
             switch r.check {
@@ -350,8 +350,8 @@ struct Compiler {
         }
     }
 
-    func expand(_ targets: [EgressTarget], at loc: SourceLocation) throws(PolicyError) -> [EgressTarget] {
-        var out: [EgressTarget] = []
+    func expand(_ targets: [PolicyEgressTarget], at loc: SourceLocation) throws(PolicyError) -> [PolicyEgressTarget] {
+        var out: [PolicyEgressTarget] = []
         for t in targets {
             guard case .parameter(let p) = t else {
                 out.append(t)
