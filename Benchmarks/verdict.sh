@@ -1,36 +1,34 @@
 #!/usr/bin/env bash
-# Benchmarks `hostaudit firewall verdict` (snapshot + route + evaluation) against
-# `nft list ruleset` on a generated ruleset with RULES rules (default 100,000),
-# inside a throw-away namespace. Needs root, nft, hyperfine.
-#   Benchmarks/verdict.sh [RULES]
+# Issue 4 benchmark: `hostaudit firewall verdict` on a large ruleset, snapshot
+# included, against the snapshot alone (`hostaudit facts firewall` needs the
+# same dump) and `nft list ruleset`. The evaluation itself is the difference
+# between `firewall verdict` and the bare dump (`ruleset-dump --quiet`).
+# Runs in a network namespace it creates and deletes.
+# Usage: Benchmarks/verdict.sh [RULES...]   (default: 10000 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rules=${1:-100000}
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
+command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
 swift build -c release --product hostaudit >/dev/null
-bin=$(swift build -c release --show-bin-path)/hostaudit
-ns=ha-bench-verdict-$$
-trap 'ip netns delete "$ns" 2>/dev/null || true' EXIT
+swift build -c release --product ruleset-dump >/dev/null
+dir=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+ns=ha-vbench-$$
+cleanup() { ip netns delete "$ns" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
 ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" addr add 10.77.0.1/32 dev lo
-# 10 chains jumped to from the output chain, RULES/10 rules each
-# (`ip saddr A tcp dport P counter accept`), none matching the probe until the end.
-python3 - "$rules" >/tmp/ha-bench-$$.nft <<'PY'
-import sys
-n = int(sys.argv[1]); per = n // 10
-print("table ip bench {")
-for c in range(10):
-    print(f"  chain c{c} {{")
-    for i in range(per):
-        print(f"    ip saddr 192.0.{(i >> 8) & 255}.{i & 255} tcp dport {1 + (i % 60000)} counter accept")
-    print("  }")
-print("  chain output { type filter hook output priority 0; policy accept;")
-for c in range(10):
-    print(f"    jump c{c}")
-print("    tcp dport 8001 drop\n  }\n}")
-PY
-ip netns exec "$ns" nft -f /tmp/ha-bench-$$.nft
-rm -f /tmp/ha-bench-$$.nft
-hyperfine --warmup 1 --runs 5 \
-  "ip netns exec $ns nft list ruleset >/dev/null" \
-  "ip netns exec $ns $bin firewall verdict --dst 10.77.0.1 --dport 8001 --sport 40000 --format json >/dev/null || true"
+ip netns exec "$ns" ip link set lo up
+for n in "${sizes[@]}"; do
+    python3 Benchmarks/gen_ruleset.py "$n" >"$work/r.nft"
+    # The generated ruleset filters input; add an output chain the flow must cross.
+    printf 'table inet out {\n\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n\t\ttcp dport 25 drop\n\t}\n}\n' >>"$work/r.nft"
+    ip netns exec "$ns" nft -f "$work/r.nft"
+    echo "== $n rules ($(uname -r), $(nproc) CPUs)"
+    hyperfine -N -w 1 -r 5 --export-markdown "$work/t.md" \
+        "ip netns exec $ns $dir/hostaudit firewall verdict --dst 127.0.0.1 --dport 80 --format json" \
+        "ip netns exec $ns $dir/hostaudit firewall verdict --dst 127.0.0.1 --dport 25" \
+        "ip netns exec $ns $dir/ruleset-dump --quiet" \
+        "ip netns exec $ns nft list ruleset" >/dev/null || true
+    cat "$work/t.md"
+    echo
+done
