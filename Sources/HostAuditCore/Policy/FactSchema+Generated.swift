@@ -95,9 +95,30 @@ extension FactSchema {
         kernel.available	bool
         kernel.errors	array
         kernel.hidden_modules	array
+        kernel.hidden_modules[]	object
+        kernel.hidden_modules[].initstate	string
+        kernel.hidden_modules[].name	string
+        kernel.hidden_modules[].sections	array
+        kernel.hidden_modules[].sections[]	string
+        kernel.hidden_modules[].taint	string
         kernel.modules	array
-        kernel.taint	null
-        kernel.unavailable_reason	string
+        kernel.modules[]	object
+        kernel.modules[].name	string
+        kernel.modules[].refcount	int
+        kernel.modules[].size	int
+        kernel.modules[].state	string
+        kernel.modules[].taint	string
+        kernel.modules[].used_by	array
+        kernel.modules[].used_by[]	string
+        kernel.taint	null|object
+        kernel.taint.flags	array
+        kernel.taint.flags[]	object
+        kernel.taint.flags[].bit	int
+        kernel.taint.flags[].description	string
+        kernel.taint.flags[].letter	string
+        kernel.taint.letters	string
+        kernel.taint.value	int
+        kernel.unavailable_reason	null|string
         live	bool
         persistence	object
         persistence.authorized_keys	array
@@ -141,14 +162,18 @@ extension FactSchema {
         persistence.cloud_agents.agents[].id	string
         persistence.cloud_agents.agents[].installed	bool
         persistence.cloud_agents.agents[].processes	array
+        persistence.cloud_agents.agents[].processes[]	object
+        persistence.cloud_agents.agents[].processes[].comm	string
+        persistence.cloud_agents.agents[].processes[].exe	string
+        persistence.cloud_agents.agents[].processes[].pid	int
         persistence.cloud_agents.agents[].product	string
-        persistence.cloud_agents.agents[].running	null
+        persistence.cloud_agents.agents[].running	bool|null
         persistence.cloud_agents.agents[].vendor	string
         persistence.cloud_agents.process_scan	object
         persistence.cloud_agents.process_scan.performed	bool
-        persistence.cloud_agents.process_scan.processes	null
-        persistence.cloud_agents.process_scan.reason	string
-        persistence.cloud_agents.process_scan.unreadable	null
+        persistence.cloud_agents.process_scan.processes	int|null
+        persistence.cloud_agents.process_scan.reason	null|string
+        persistence.cloud_agents.process_scan.unreadable	int|null
         persistence.cron	object
         persistence.cron.files	array
         persistence.cron.files[]	object
@@ -203,10 +228,10 @@ extension FactSchema {
         persistence.file_attributes[].size	int|null
         persistence.file_attributes[].truncated	bool
         persistence.hosts	object
-        persistence.hosts.append_only	null
+        persistence.hosts.append_only	bool|null
         persistence.hosts.attributes_error	null
         persistence.hosts.error	null
-        persistence.hosts.immutable	null
+        persistence.hosts.immutable	bool|null
         persistence.hosts.matches	array
         persistence.hosts.matches[]	object
         persistence.hosts.matches[].address	string
@@ -249,7 +274,12 @@ extension FactSchema {
         persistence.kernel.msr.allow_writes.configured_effective.source	string
         persistence.kernel.msr.allow_writes.configured_effective.value	string
         persistence.kernel.msr.allow_writes.name	string
-        persistence.kernel.msr.allow_writes.runtime	null
+        persistence.kernel.msr.allow_writes.runtime	null|object
+        persistence.kernel.msr.allow_writes.runtime.line	null
+        persistence.kernel.msr.allow_writes.runtime.path	string
+        persistence.kernel.msr.allow_writes.runtime.runtime	bool
+        persistence.kernel.msr.allow_writes.runtime.source	string
+        persistence.kernel.msr.allow_writes.runtime.value	string
         persistence.kernel.msr.autoload	array
         persistence.kernel.msr.autoload[]	object
         persistence.kernel.msr.autoload[].line	int
@@ -264,7 +294,7 @@ extension FactSchema {
         persistence.kernel.msr.modprobe[].runtime	bool
         persistence.kernel.msr.modprobe[].source	string
         persistence.kernel.msr.modprobe[].value	string
-        persistence.kernel.msr.module_loaded	null
+        persistence.kernel.msr.module_loaded	bool|null
         persistence.kernel.nmi_watchdog	object
         persistence.kernel.nmi_watchdog.configured	array
         persistence.kernel.nmi_watchdog.configured[]	object
@@ -280,7 +310,12 @@ extension FactSchema {
         persistence.kernel.nmi_watchdog.configured_effective.source	string
         persistence.kernel.nmi_watchdog.configured_effective.value	string
         persistence.kernel.nmi_watchdog.name	string
-        persistence.kernel.nmi_watchdog.runtime	null
+        persistence.kernel.nmi_watchdog.runtime	null|object
+        persistence.kernel.nmi_watchdog.runtime.line	null
+        persistence.kernel.nmi_watchdog.runtime.path	string
+        persistence.kernel.nmi_watchdog.runtime.runtime	bool
+        persistence.kernel.nmi_watchdog.runtime.source	string
+        persistence.kernel.nmi_watchdog.runtime.value	string
         persistence.kernel.nr_hugepages	object
         persistence.kernel.nr_hugepages.configured	array
         persistence.kernel.nr_hugepages.configured[]	object
@@ -296,7 +331,12 @@ extension FactSchema {
         persistence.kernel.nr_hugepages.configured_effective.source	string
         persistence.kernel.nr_hugepages.configured_effective.value	string
         persistence.kernel.nr_hugepages.name	string
-        persistence.kernel.nr_hugepages.runtime	null
+        persistence.kernel.nr_hugepages.runtime	null|object
+        persistence.kernel.nr_hugepages.runtime.line	null
+        persistence.kernel.nr_hugepages.runtime.path	string
+        persistence.kernel.nr_hugepages.runtime.runtime	bool
+        persistence.kernel.nr_hugepages.runtime.source	string
+        persistence.kernel.nr_hugepages.runtime.value	string
         persistence.kernel.problems	array
         persistence.kernel.runtime_read	bool
         persistence.kernel.runtime_unavailable_reason	string
@@ -360,16 +400,132 @@ extension FactSchema {
         persistence.systemd.unreadable_directories	array
         processes	object
         processes.available	bool
-        processes.boot_time	null
+        processes.boot_time	int|null
         processes.clock_ticks_per_second	int
         processes.count	int
-        processes.cpu	null
+        processes.cpu	null|object
+        processes.cpu.cpus	int
+        processes.cpu.host_busy_percent	double
+        processes.cpu.host_busy_ticks	int
+        processes.cpu.interval_seconds	double
+        processes.cpu.process_percent	double
+        processes.cpu.process_ticks	int
+        processes.cpu.processes_sampled	int
+        processes.cpu.unaccounted_percent	double
         processes.errors	array
-        processes.hidden_sweep	null
+        processes.hidden_sweep	null|object
+        processes.hidden_sweep.alive	int
+        processes.hidden_sweep.duration_ms	double
+        processes.hidden_sweep.hidden	array
+        processes.hidden_sweep.hidden[]	object
+        processes.hidden_sweep.hidden[].comm	null|string
+        processes.hidden_sweep.hidden[].pid	int
+        processes.hidden_sweep.hidden[].ppid	int|null
+        processes.hidden_sweep.hidden[].seen_by	array
+        processes.hidden_sweep.hidden[].seen_by[]	string
+        processes.hidden_sweep.listed	int
+        processes.hidden_sweep.pid_max	int
+        processes.hidden_sweep.raced	int
+        processes.hidden_sweep.threads	int
         processes.list	array
+        processes.list[]	object
+        processes.list[].cmdline	object
+        processes.list[].cmdline.argc	int
+        processes.list[].cmdline.args	array
+        processes.list[].cmdline.args[]	string
+        processes.list[].cmdline.args_b64	array|null
+        processes.list[].cmdline.args_b64[]	null|string
+        processes.list[].cmdline.kept_bytes	int
+        processes.list[].cmdline.length	int
+        processes.list[].cmdline.truncated	bool
+        processes.list[].comm	string
+        processes.list[].comm_b64	null|string
+        processes.list[].cpu	object
+        processes.list[].cpu.percent	double
+        processes.list[].cpu.seconds	double
+        processes.list[].cpu.system_ticks	int
+        processes.list[].cpu.user_ticks	int
+        processes.list[].cwd	null|object
+        processes.list[].cwd.deleted	bool
+        processes.list[].cwd.in_dot_dir	bool
+        processes.list[].cwd.in_temp_dir	bool
+        processes.list[].cwd.memfd	bool
+        processes.list[].cwd.path	string
+        processes.list[].cwd.path_b64	null
+        processes.list[].environ	object
+        processes.list[].environ.count	int
+        processes.list[].environ.truncated	bool
+        processes.list[].environ.variables	array
+        processes.list[].environ.variables[]	object
+        processes.list[].environ.variables[].name	string
+        processes.list[].environ.variables[].value	string
+        processes.list[].environ.variables[].value_b64	null
+        processes.list[].exe	null|object
+        processes.list[].exe.deleted	bool
+        processes.list[].exe.in_dot_dir	bool
+        processes.list[].exe.in_temp_dir	bool
+        processes.list[].exe.memfd	bool
+        processes.list[].exe.path	string
+        processes.list[].exe.path_b64	null
+        processes.list[].fake_kernel_thread	bool
+        processes.list[].fake_kernel_thread_reasons	array
+        processes.list[].fake_kernel_thread_reasons[]	string
+        processes.list[].fd_count	int
+        processes.list[].flags	int
+        processes.list[].gids	object
+        processes.list[].gids.effective	int
+        processes.list[].gids.fs	int
+        processes.list[].gids.real	int
+        processes.list[].gids.saved	int
+        processes.list[].kernel_thread	bool
+        processes.list[].kernel_thread_name	bool
+        processes.list[].maps	object
+        processes.list[].maps.anonymous_executable	array
+        processes.list[].maps.anonymous_executable[]	object
+        processes.list[].maps.anonymous_executable[].address	string
+        processes.list[].maps.anonymous_executable[].perms	string
+        processes.list[].maps.anonymous_executable_count	int
+        processes.list[].maps.deleted_executable	array
+        processes.list[].maps.deleted_executable[]	object
+        processes.list[].maps.deleted_executable[].path	object
+        processes.list[].maps.deleted_executable[].path.deleted	bool
+        processes.list[].maps.deleted_executable[].path.in_dot_dir	bool
+        processes.list[].maps.deleted_executable[].path.in_temp_dir	bool
+        processes.list[].maps.deleted_executable[].path.memfd	bool
+        processes.list[].maps.deleted_executable[].path.path	string
+        processes.list[].maps.deleted_executable[].path.path_b64	null
+        processes.list[].maps.deleted_executable[].reasons	array
+        processes.list[].maps.deleted_executable[].reasons[]	string
+        processes.list[].maps.shared_objects	int
+        processes.list[].maps.suspicious_libraries	array
+        processes.list[].maps.suspicious_libraries[]	object
+        processes.list[].maps.suspicious_libraries[].path	object
+        processes.list[].maps.suspicious_libraries[].path.deleted	bool
+        processes.list[].maps.suspicious_libraries[].path.in_dot_dir	bool
+        processes.list[].maps.suspicious_libraries[].path.in_temp_dir	bool
+        processes.list[].maps.suspicious_libraries[].path.memfd	bool
+        processes.list[].maps.suspicious_libraries[].path.path	string
+        processes.list[].maps.suspicious_libraries[].path.path_b64	null
+        processes.list[].maps.suspicious_libraries[].reasons	array
+        processes.list[].maps.suspicious_libraries[].reasons[]	string
+        processes.list[].parent_listed	bool
+        processes.list[].pid	int
+        processes.list[].ppid	int
+        processes.list[].socket_inodes	array
+        processes.list[].socket_inodes[]	int
+        processes.list[].start_ticks	int
+        processes.list[].start_time_ms	int
+        processes.list[].state	string
+        processes.list[].threads	int
+        processes.list[].uids	object
+        processes.list[].uids.effective	int
+        processes.list[].uids.fs	int
+        processes.list[].uids.real	int
+        processes.list[].uids.saved	int
+        processes.list[].unreadable	array
         processes.privileged	bool
         processes.proc_root	string
-        processes.unavailable_reason	string
+        processes.unavailable_reason	null|string
         processes.vanished	int
         processes.with_unreadable	int
         resolver	object
@@ -628,9 +784,30 @@ extension FactSchema {
         sockets.available	bool
         sockets.count	int
         sockets.errors	array
+        sockets.errors[]	string
         sockets.list	array
-        sockets.netns	null
+        sockets.list[]	object
+        sockets.list[].family	string
+        sockets.list[].inode	int
+        sockets.list[].interface	int
+        sockets.list[].local_address	string
+        sockets.list[].local_port	int
+        sockets.list[].pids	array
+        sockets.list[].pids[]	int
+        sockets.list[].processes	array
+        sockets.list[].processes[]	object
+        sockets.list[].processes[].comm	string
+        sockets.list[].processes[].comm_b64	null|string
+        sockets.list[].processes[].pid	int
+        sockets.list[].protocol	string
+        sockets.list[].receive_queue	int
+        sockets.list[].remote_address	string
+        sockets.list[].remote_port	int
+        sockets.list[].send_queue	int
+        sockets.list[].state	string
+        sockets.list[].uid	int
+        sockets.netns	null|string
         sockets.privileged	bool
-        sockets.unavailable_reason	string
+        sockets.unavailable_reason	null|string
         """
 }

@@ -35,6 +35,57 @@ import Testing
             let firewall = FirewallFacts(snapshot: snapshot)
             docs.append(FactsDocument(root: nil, sections: [(.firewall, JSONValueEncoder().encodeValue(firewall))]).json())
         }
+        // Populated processes, sockets and kernel sections: the procfs fixture
+        // trees through the real collectors, plus CPU and hidden-sweep samples.
+        for scenario in ["miner", "hostile"] {
+            let procfs = Procfs(root: Fixtures.path("proc/" + scenario))
+            let options = ProcessCollectionOptions(
+                cpuInterval: 0, hiddenSweep: false, procfs: .init(privilegedReads: .always))
+            var p = ProcessCollector(procfs: procfs, options: options).collect()
+            p.cpu = CPUSample(
+                intervalSeconds: 0.5, cpus: 2, hostBusyTicks: 90, hostTotalTicks: 100, processTicks: 40,
+                processesSampled: p.list.count)
+            for i in p.list.indices { p.list[i].cpu.percent = 99.5 }
+            p.hiddenSweep = HiddenSweep(
+                pidMax: 32768, alive: 120, threads: 20, listed: 99,
+                hidden: [.init(pid: 31337, seenBy: ["kill", "getsid"], comm: "kworker", ppid: 1),
+                         .init(pid: 31338, seenBy: ["kill"], comm: nil, ppid: nil)],
+                raced: 1, durationMs: 9.5)
+            docs.append(FactsDocument(root: nil, sections: [(.processes, JSONValueEncoder().encodeValue(p))]).json())
+        }
+        let kernel = KernelCollector(
+            procfs: Procfs(root: Fixtures.path("proc/kernel-rootkit")), sysRoot: Fixtures.path("sys/kernel-rootkit")
+        ).collect()
+        docs.append(FactsDocument(root: nil, sections: [(.kernel, JSONValueEncoder().encodeValue(kernel))]).json())
+        let sockets = SocketsFacts(
+            available: true, netns: "net:[4026531840]", privileged: true,
+            list: [
+                SocketFact(
+                    protocolName: "tcp", family: "ipv4", state: "ESTABLISHED", localAddress: "10.0.0.5",
+                    localPort: 40112, remoteAddress: "192.0.2.7", remotePort: 3333, interface: 0, uid: 33,
+                    inode: 31337, receiveQueue: 0, sendQueue: 0,
+                    processes: [.init(pid: 4242, comm: "kdevtmpfsi", commB64: nil), .init(pid: 7, comm: "x", commB64: "eA==")])
+            ],
+            errors: ["sample error"])
+        docs.append(FactsDocument(root: nil, sections: [(.sockets, JSONValueEncoder().encodeValue(sockets))]).json())
+        // Persistence as a live host reports it: runtime tunables, attributes, running agents.
+        for r in ["persist-aegis", "persist-kernel", "persist-hosts"] {
+            var f = PersistenceCollector(scope: CollectionScope(root: Fixtures.root(r))).collect()
+            let runtime = TunableValue(value: "1", path: "/proc/sys/vm/nr_hugepages", line: nil, runtime: true)
+            f.kernel.nrHugepages.runtime = runtime
+            f.kernel.nmiWatchdog.runtime = runtime
+            f.kernel.msr.allowWrites.runtime = runtime
+            f.kernel.msr.moduleLoaded = true
+            f.hosts.status.immutable = false
+            f.hosts.status.appendOnly = false
+            f.ldSoPreload.status.immutable = false
+            f.cloudAgents.processScan = .init(performed: true, reason: nil, processes: 100, unreadable: 0)
+            for i in f.cloudAgents.agents.indices {
+                f.cloudAgents.agents[i].running = false
+                f.cloudAgents.agents[i].processes = [.init(pid: 10, comm: "AliYunDun", exe: "/usr/local/aegis/AliYunDun")]
+            }
+            docs.append(FactsDocument(root: nil, sections: [(.persistence, JSONValueEncoder().encodeValue(f))]).json())
+        }
         return docs
     }
 
