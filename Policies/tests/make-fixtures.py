@@ -645,3 +645,11 @@ write(C, "cron-download-and-run", "fail-script", "fail", "a cron.hourly script t
 write(C, "systemd-unit-exec-from-temp", "fail-miner-unit", "fail", "an xmrig.service unit", host(miner_unit))
 write(C, "exe-deleted", "fail-tmp", "fail", "a deleted binary that ran from /tmp",
       host(add_proc(proc(4501, 1, "x", ["./x"], exe="/tmp/x", deleted=True, uid=33))))
+write(M, "miner-command-line-flags", "fail-base64", "fail", "a dropper passing base64 of --donate-level=",
+      host(add_proc(renamed(["sh", "-c", "echo LS1kb25hdGUtbGV2ZWw9MQ== | base64 -d"]))))
+write(M, "miner-command-line-flags", "fail-msr", "fail", "xmrig's modprobe msr allow_writes=on",
+      host(add_proc(proc(4310, 4300, "modprobe", ["modprobe", "msr", "allow_writes=on"], exe="/usr/bin/kmod"))))
+write(M, "miner-stratum-url", "fail-daemon", "fail", "solo mining against a daemon+http URL",
+      host(add_proc(renamed(["httpd-worker", "-o", "daemon+http://203.0.113.9:18081"]))))
+write(M, "miner-wallet-argument", "pass-hash", "pass", "a 64-character hex digest as an argument",
+      host(add_proc(renamed(["sha256sum", "-c", "4" + "f" * 63]))))
