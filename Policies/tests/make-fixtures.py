@@ -653,3 +653,18 @@ write(M, "miner-stratum-url", "fail-daemon", "fail", "solo mining against a daem
       host(add_proc(renamed(["httpd-worker", "-o", "daemon+http://203.0.113.9:18081"]))))
 write(M, "miner-wallet-argument", "pass-hash", "pass", "a 64-character hex digest as an argument",
       host(add_proc(renamed(["sha256sum", "-c", "4" + "f" * 63]))))
+
+
+def with_library(path, reasons):
+    p = proc(5000, 1, "nginx", ["nginx: worker process"], exe="/usr/sbin/nginx", uid=33)
+    p["maps"]["suspicious_libraries"] = [{"path": path_fact(path, deleted="deleted" in reasons), "reasons": reasons}]
+    return add_proc(p)
+
+
+write(C, "injected-library", "pass", "pass", "clean host", host())
+write(C, "injected-library", "pass-upgraded-libc", "pass", "libc replaced by an upgrade, the old one still mapped",
+      host(with_library("/usr/lib/x86_64-linux-gnu/libc.so.6", ["deleted"])))
+write(C, "injected-library", "fail", "fail", "a process hider mapped from /dev/shm",
+      host(with_library("/dev/shm/.x/libprocesshider.so", ["temp-dir", "dot-dir", "unusual-dir"])))
+write(C, "injected-library", "fail-deleted", "fail", "a library deleted from /etc after loading",
+      host(with_library("/etc/libsystem.so", ["deleted", "unusual-dir"])))
