@@ -668,3 +668,29 @@ write(C, "injected-library", "fail", "fail", "a process hider mapped from /dev/s
       host(with_library("/dev/shm/.x/libprocesshider.so", ["temp-dir", "dot-dir", "unusual-dir"])))
 write(C, "injected-library", "fail-deleted", "fail", "a library deleted from /etc after loading",
       host(with_library("/etc/libsystem.so", ["deleted", "unusual-dir"])))
+
+
+def absent_sudoers(d):
+    d["persistence"]["file_attributes"].append({"path": "/etc/sudoers.d/missing", "present": False, "error": None,
+                                                "mtime_ms": None, "size": None, "truncated": False,
+                                                "immutable": None, "append_only": None, "attributes_error": None})
+
+
+write(C, "sensitive-file-immutable", "pass-absent-file", "pass", "an absent file has no attributes",
+      host(absent_sudoers))
+
+
+def offline_image(d):
+    d["root"] = "/mnt/image"
+    d["live"] = False
+    reason = "live-kernel facts; not read with --root"
+    d["processes"].update({"available": False, "unavailable_reason": reason, "list": [], "count": 0, "cpu": None,
+                           "hidden_sweep": None})
+    d["sockets"].update({"available": False, "unavailable_reason": reason, "list": [], "count": 0})
+    d["kernel"].update({"available": False, "unavailable_reason": reason, "taint": None, "modules": []})
+
+
+for pack, rule in [(M, "miner-process-name"), (M, "miner-pool-port-connection"), (C, "exe-deleted"),
+                   (C, "fake-kernel-thread"), (C, "hidden-kernel-module")]:
+    write(pack, rule, "skip-offline", "skip", "an offline image (--root): no processes, sockets or kernel",
+          host(offline_image))
