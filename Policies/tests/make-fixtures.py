@@ -694,3 +694,13 @@ for pack, rule in [(M, "miner-process-name"), (M, "miner-pool-port-connection"),
                    (C, "fake-kernel-thread"), (C, "hidden-kernel-module")]:
     write(pack, rule, "skip-offline", "skip", "an offline image (--root): no processes, sockets or kernel",
           host(offline_image))
+
+
+def cpu_gap(d):
+    d["processes"]["cpu"].update({"host_busy_percent": 98.0, "process_percent": 12.0, "unaccounted_percent": 86.0})
+
+
+write(C, "cpu-time-unaccounted", "pass", "pass", "3% of busy time unaccounted", host())
+write(C, "cpu-time-unaccounted", "fail", "fail", "86% of the CPUs busy with no listed process to show for it",
+      host(cpu_gap))
+write(C, "cpu-time-unaccounted", "skip-no-sample", "skip", "CPU not sampled", host(no_cpu))
