@@ -15,7 +15,7 @@ public struct FactSchema: Sendable {
 
     /// Categories a later collector will add: a path under one of them is
     /// reported as "not collected yet" rather than as a typo.
-    public static let reservedCategories = ["processes", "sockets", "persistence", "kernel", "packages", "egress"]
+    public static let reservedCategories = ["packages", "egress"]
 
     public init(entries: [String: Set<String>]) {
         var e = entries

@@ -10,7 +10,8 @@ import Testing
     static let seeds: [(String, [UInt8])] = {
         let root = Fixtures.packageRoot
         let files = [
-            root + "/Policies/baseline.yaml", root + "/Policies/egress.yaml",
+            root + "/Policies/baseline.yaml", root + "/Policies/egress.yaml", root + "/Policies/miners.yaml",
+            root + "/Policies/compromise.yaml",
             root + "/Tests/Fixtures/policies/valid/complete.yaml",
         ]
         return files.compactMap { f in FileManager.default.contents(atPath: f).map { (f, [UInt8]($0)) } }
@@ -73,7 +74,7 @@ import Testing
     }
 
     @Test func mutatedPoliciesNeverCrashAndAlwaysLocateTheProblem() throws {
-        #expect(Self.seeds.count == 3)
+        #expect(Self.seeds.count == 5)
         var rng = SeededRandom(seed: Self.seed)
         var loaded = 0
         var rejected = 0
