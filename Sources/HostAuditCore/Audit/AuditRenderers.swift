@@ -81,11 +81,15 @@ public struct AuditTextRenderer: Sendable {
             return "\(e["target"]?.stringValue ?? "?") \(e["state"]?.stringValue ?? ""): \(x)"
         }
         var parts: [String] = []
-        if let k = e["kind"]?.stringValue { parts.append("[\(k)]") }
         if let pid = e["pid"]?.intValue { parts.append("pid \(pid)") }
-        for k in ["comm", "exe", "path"] { if let s = e[k]?.stringValue { parts.append(s) } }
-        if let d = e["detail"]?.stringValue { parts.append(d) }
-        if parts.count <= 1 { return JSONWriter(pretty: false).string(e) }
+        for k in ["comm", "exe"] { if let s = e[k]?.stringValue { parts.append(s) } }
+        if let d = e["detail"]?.stringValue {
+            parts.append(d)
+        } else if let p = e["path"]?.stringValue {
+            parts.append(p)
+        }
+        if let v = e["value"], let vd = v["detail"]?.stringValue ?? v["path"]?.stringValue { parts.append("(\(vd))") }
+        if parts.isEmpty { return JSONWriter(pretty: false).string(e) }
         return parts.joined(separator: " ")
     }
 }
