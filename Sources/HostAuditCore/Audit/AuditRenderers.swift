@@ -39,7 +39,7 @@ public struct AuditTextRenderer: Sendable {
                 let addr = p.address.map { $0.contains(":") ? "[\($0)]:\(p.target.port)" : "\($0):\(p.target.port)" } ?? "-"
                 out += "  \(esc(p.target.text)) -> \(esc(addr))  \(p.state.rawValue.uppercased()) (\(esc(p.reason)))  cause: \(p.cause.rawValue)\n"
                 out += "    \(esc(p.explanation))\n"
-                if let v = p.localVerdict?.json(), let rule = v["rule"]?.stringValue {
+                if let v = p.localVerdict?.json(), v["verdict"]?.stringValue != "accept", let rule = v["rule"]?.stringValue {
                     out += "    local rule: \(esc(rule))\n"
                 }
                 if !p.relatedFindings.isEmpty {
