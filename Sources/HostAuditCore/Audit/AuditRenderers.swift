@@ -162,7 +162,6 @@ public enum AuditJUnitRenderer {
                     out += "      <skipped message=\"\(e(f.detail ?? "skipped"))\"/>\n"
                 case .pass: break
                 }
-                out += "      <properties><property name=\"severity\" value=\"\(f.severity.rawValue)\"/></properties>\n"
                 out += "    </testcase>\n"
             }
             out += "  </testsuite>\n"
