@@ -143,6 +143,21 @@ import Testing
         #expect(r.status == status, "\(r)")
     }
 
+    @Test(arguments: ["text", "json", "junit", "prometheus"], ["post-compromise", "pre-deploy", "cron"])
+    func exitCodesInEveryProfileAndFormat(format: String, profile: String) throws {
+        // pre-deploy leaves out the critical preload rule: only a medium failure remains.
+        let expected: Int32 = profile == "pre-deploy" ? 0 : 1
+        let dir = try Fixtures.temporaryDirectory("ha-audit-exit")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let toStdout = try Self.audit(["--format", format, "--profile", profile])
+        #expect(toStdout.status == expected, "\(toStdout)")
+        let toFile = try Self.audit(["--format", format, "--profile", profile, "--output", dir + "/r", "--state", dir + "/s", "--quiet"])
+        #expect(toFile.status == expected, "\(toFile)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/r"))
+        let medium = try Self.audit(["--format", format, "--profile", profile, "--fail-on", "medium"])
+        #expect(medium.status == 1)
+    }
+
     @Test func failOnAboveEveryFailureExits0() throws {
         // The clean root: only the low resolver rule fails.
         let r = try Self.audit(["--fail-on", "medium"], root: Self.cleanRoot)
