@@ -18,9 +18,9 @@ ha="$BIN audit --no-probes --profile $profile --policy Policies --format json --
 ly="lynis audit system --quick --no-colors --logfile $work/lynis.log --report-file $work/lynis.dat"
 $ha || true
 load=$(cut -d" " -f1-3 /proc/loadavg)
-hyperfine --warmup 2 -N -i --runs "${RUNS:-10}" --export-markdown "$work/ha.md" --export-json "$work/ha.json" \
+hyperfine --time-unit millisecond --warmup 2 -N -i --runs "${RUNS:-10}" --export-markdown "$work/ha.md" --export-json "$work/ha.json" \
   --command-name "hostaudit audit --no-probes --profile $profile" "$ha" >&2
-hyperfine --warmup 0 -N -i --runs "${LYNIS_RUNS:-3}" --export-markdown "$work/ly.md" --export-json "$work/ly.json" \
+hyperfine --time-unit millisecond --warmup 0 -N -i --runs "${LYNIS_RUNS:-3}" --export-markdown "$work/ly.md" --export-json "$work/ly.json" \
   --command-name "lynis audit system --quick" "$ly" >&2
 { cat "$work/ha.md"; tail -n +3 "$work/ly.md"; } >"$work/result.md"
 mem_ha=$(/usr/bin/time -f %M $ha 2>&1 >/dev/null | tail -1 || true)
