@@ -25,8 +25,12 @@ import Testing
                 """)
             // The client namespace's resolver: only the dead name server (ip netns exec bind-mounts it).
             let netnsEtc = "/etc/netns/\(lab.client.name)"
+            let hadNetnsDir = FileManager.default.fileExists(atPath: "/etc/netns")
             try FileManager.default.createDirectory(atPath: netnsEtc, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: netnsEtc) }
+            defer {
+                try? FileManager.default.removeItem(atPath: netnsEtc)
+                if !hadNetnsDir { rmdir("/etc/netns") }
+            }
             try "nameserver \(EgressLab.deadDNSV4)\n".write(toFile: netnsEtc + "/resolv.conf", atomically: true, encoding: .utf8)
 
             // A miner-like process: a copy of dash whose argv names a stratum pool.
