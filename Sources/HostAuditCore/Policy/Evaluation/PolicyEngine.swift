@@ -387,3 +387,16 @@ struct Compiler {
         }
     }
 }
+
+extension PolicyEngine {
+    /// Ids of the selected rules that probe (`reachable`), and of all the others
+    /// (so an audit without probes can still answer `blocked` rules statically).
+    public func ruleIDs(profile: Profile? = nil) -> (reachable: Set<String>, other: Set<String>) {
+        var reachable = Set<String>()
+        var other = Set<String>()
+        for r in selected(profile) {
+            if case .reachable = r.check { reachable.insert(r.rule.id) } else { other.insert(r.rule.id) }
+        }
+        return (reachable, other)
+    }
+}

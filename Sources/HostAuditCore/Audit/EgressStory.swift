@@ -1,0 +1,48 @@
+/// Links blocked egress to compromise findings: a provider that blocks a
+/// port on a host with miner indicators is the likeliest story, and the
+/// report says so with the evidence.
+public enum EgressStory {
+    /// Policies whose failing rules are compromise indicators.
+    public static let compromisePolicies: Set<String> = ["miners", "compromise"]
+
+    static func isCompromise(_ f: Finding) -> Bool {
+        f.status == .fail && (compromisePolicies.contains(f.policy) || f.rule.hasPrefix("miner"))
+    }
+
+    static func isMiner(_ f: Finding) -> Bool {
+        f.status == .fail && (f.policy == "miners" || f.rule.contains("miner") || f.rule.contains("stratum"))
+    }
+
+    /// Sets `related_findings` on every probe that is not open, and extends
+    /// the explanation of upstream blocks when miner indicators failed.
+    public static func link(_ probes: [EgressProbeResult], findings: [Finding]) -> [EgressProbeResult] {
+        let compromise = findings.filter(isCompromise).sorted { FindingKey($0) < FindingKey($1) }
+        let miners = compromise.filter(isMiner)
+        return probes.map { p in
+            guard !p.isOpen else { return p }
+            var p = p
+            for f in compromise where !p.relatedFindings.contains(f.rule) { p.relatedFindings.append(f.rule) }
+            if (p.cause == .upstreamFilter || p.cause == .upstreamReject), !miners.isEmpty {
+                let evidence = miners.prefix(3).map { f in "\(f.rule) (\(summary(f)))" }.joined(separator: "; ")
+                p.explanation +=
+                    " This host shows cryptocurrency-miner indicators (\(evidence)): a provider blocking traffic"
+                    + " because of mining is the likeliest story; remove the miner and ask the provider to lift the block."
+            }
+            return p
+        }
+    }
+
+    /// A short, one-line account of a finding's first evidence item.
+    public static func summary(_ f: Finding) -> String {
+        guard let e = f.evidence.first else { return f.title }
+        var parts: [String] = []
+        if let pid = e["pid"]?.intValue { parts.append("pid \(pid)") }
+        for k in ["comm", "exe", "cmdline", "path", "detail"] {
+            if let s = e[k]?.stringValue, !s.isEmpty {
+                parts.append(s.count > 120 ? String(s.prefix(120)) + "…" : s)
+                if parts.count >= 3 { break }
+            }
+        }
+        return parts.isEmpty ? f.title : parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,285 @@
+import ArgumentParser
+import Foundation
+import HostAuditCore
+import HostAuditLinux
+
+enum AuditFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, junit, prometheus
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Collect every fact, run the policies, probe egress and report.",
+        discussion: """
+            Profiles: post-compromise (every compromise indicator, the egress story first), \
+            pre-deploy (baseline and egress expectations; JUnit for CI), cron (with --quiet and \
+            --state: only what changed since the last run). Without --policy the shipped policies \
+            are used: $HOSTAUDIT_POLICIES, else ../share/hostaudit/policies next to the binary, \
+            else Policies/ of the checkout the binary was built in.
+
+            --output and --state are written atomically; --state is locked (STATE.lock) so two \
+            runs never interleave: the second waits up to 10 s, then exits 3.
+
+            Exit status: 0 nothing at or above --fail-on failed; 1 something did; 2 a policy \
+            does not load; 3 could not run (unwritable output, a held lock); 64 misuse.
+            """
+    )
+
+    @Option(help: "Which rules to run: post-compromise, pre-deploy or cron (default: every rule).")
+    var profile: ProfileOption?
+
+    @Option(name: .customLong("policy"), help: ArgumentHelp("A policy file or folder (repeatable).", valueName: "PATH"))
+    var policies: [String] = []
+
+    @Flag(name: .customLong("no-probes"), help: "Send no traffic: rules that need a probe are skipped.")
+    var noProbes = false
+
+    @Option(name: .customLong("probe"), help: ArgumentHelp("Also probe this target (repeatable).", valueName: "TARGET"))
+    var probes: [String] = []
+
+    @OptionGroup var rootOption: RootOption
+
+    @Option(help: "Report format.")
+    var format: AuditFormat = .text
+
+    @Option(help: ArgumentHelp("Write the report to FILE (atomically) instead of standard output.", valueName: "FILE"))
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding at or above this severity fails.")
+    var failOn: SeverityOption = .high
+
+    @Option(help: ArgumentHelp("The previous run's findings; the report adds new and resolved ones.", valueName: "FILE"))
+    var state: String?
+
+    @Flag(help: "Print only the changes since the last run (with --state); no progress.")
+    var quiet = false
+
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for each probe.", valueName: "SECONDS"))
+    var timeout: Double = 3.5
+
+    func validate() throws {
+        for t in probes {
+            do { _ = try EgressTargetParser.parse(t) } catch { throw ValidationError(error.description) }
+        }
+        if noProbes && !probes.isEmpty { throw ValidationError("--probe and --no-probes contradict each other.") }
+        guard timeout.isFinite, timeout > 0, timeout <= 600 else {
+            throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
+        }
+    }
+
+    static func env(_ k: String) -> String? { ProcessInfo.processInfo.environment[k] }
+
+    /// The shipped policies: $HOSTAUDIT_POLICIES, ../share/hostaudit/policies, or the checkout's Policies/.
+    static func defaultPolicies() -> String? {
+        let fm = FileManager.default
+        if let p = env("HOSTAUDIT_POLICIES"), !p.isEmpty { return p }
+        let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let binDir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        let share = binDir.appendingPathComponent("../share/hostaudit/policies").standardized.path
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: share, isDirectory: &isDir), isDir.boolValue { return share }
+        var dir = binDir
+        while dir.path != "/" {
+            if fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path),
+                fm.fileExists(atPath: dir.appendingPathComponent("Policies").path, isDirectory: &isDir), isDir.boolValue
+            {
+                return dir.appendingPathComponent("Policies").path
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    func fail(_ message: String) -> ExitCode {
+        Output.error("hostaudit: " + TerminalText.escape(message))
+        return ExitStatus.couldNotRun
+    }
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        let startInstant = clock.now
+        let startedAt = Date()
+        let scope = try Facts.scope(for: rootOption.root)
+        let profile = self.profile?.profile
+
+        // Policies: load errors exit 2 with file:line:column.
+        var paths = policies
+        if paths.isEmpty {
+            guard let p = Self.defaultPolicies() else {
+                throw fail("no policies: give --policy PATH, set HOSTAUDIT_POLICIES, or install them in ../share/hostaudit/policies")
+            }
+            paths = [p]
+        }
+        let engine = try Self.engine(paths: paths, scope: scope)
+
+        // Fail before the long work when the output cannot be written.
+        if let output {
+            do { try AtomicFile.checkWritable(output) } catch { throw fail("--output \(error.description)") }
+        }
+
+        // The state lock is held for the whole run.
+        var lock: StateLock?
+        var notes: [String] = []
+        var extraFindings: [Finding] = []
+        var previous: AuditState?
+        if let state {
+            do { try AtomicFile.checkWritable(state) } catch { throw fail("--state \(error.description)") }
+            let wait = Self.env("HOSTAUDIT_LOCK_TIMEOUT_S").flatMap(Double.init) ?? 10
+            do {
+                lock = try StateLock.acquire(statePath: state, timeout: wait)
+            } catch { throw fail("--state \(error.description)") }
+            guard lock != nil else {
+                throw fail(
+                    "another hostaudit run holds the lock \(state).lock; waited \(AuditCollection.format(wait)) s. "
+                        + "Nothing was written; try again when it has finished.")
+            }
+            if let data = FileManager.default.contents(atPath: state) {
+                do { previous = try AuditState(bytes: [UInt8](data)) } catch {
+                    let stamp = ISO8601DateFormatter().string(from: startedAt).replacingOccurrences(of: ":", with: "")
+                    let aside = "\(state).corrupt-\(stamp)"
+                    let moved = rename(state, aside) == 0
+                    let msg =
+                        "the state file \(state) is corrupt (\(error.description)); "
+                        + (moved ? "it was moved aside to \(aside)" : "it could not be moved aside") + " and changes start afresh"
+                    notes.append(msg)
+                    extraFindings.append(
+                        Finding(
+                            rule: "state-corrupt", policy: "hostaudit", title: "The previous run's state file was corrupt",
+                            severity: .low, status: .error,
+                            evidence: [.object(JSONObject([("kind", "file"), ("path", .string(state)), ("detail", .string(msg))]))],
+                            remediation: "Inspect \(aside); a truncated or hand-edited file is the usual cause.", detail: msg))
+                    if !quiet { Output.error("hostaudit: note: " + TerminalText.escape(msg)) }
+                }
+            }
+        }
+
+        // Collect and probe concurrently.
+        let progress = quiet ? nil : Progress.forStandardError()
+        let sweep = profile != .preDeploy
+        let collection = AuditCollection(
+            scope: scope,
+            processOptions: ProcessCollectionOptions(cpuInterval: profile == .preDeploy ? 0 : 0.5, hiddenSweep: sweep),
+            budget: Self.env("HOSTAUDIT_COLLECTOR_BUDGET_S").flatMap(Double.init) ?? 30)
+        progress?.show("collecting facts…")
+        var onProgress: (@Sendable (String) -> Void)?
+        if let progress { onProgress = { progress.show($0) } }
+        let oracle = LiveEgressOracle(scope: scope, timeout: timeout, progress: onProgress)
+        let (reachableIDs, otherIDs) = engine.ruleIDs(profile: profile)
+        let (targets, flows) = engine.egressRequests(profile: profile)
+        let extra = probes.compactMap { try? EgressTargetParser.parse($0) }
+        let probing = !noProbes
+        async let collected = collection.run()
+        let plainTargets = probing ? extra + Self.packageTargets(scope: scope, already: targets) : []
+        async let gathered = Self.gather(oracle: oracle, probing: probing, targets: targets, flows: flows, plain: plainTargets)
+        let (factsDoc, collectorErrors) = await collected
+        let observations = await gathered
+        progress?.clear()
+
+        var findings: [Finding]
+        let facts = factsDoc.json()
+        if probing {
+            findings = engine.evaluate(facts: facts, egress: observations, profile: profile, now: startedAt)
+        } else {
+            findings = engine.evaluate(facts: facts, egress: observations, profile: profile, now: startedAt, only: otherIDs)
+            let skipped = engine.evaluate(facts: facts, egress: nil, profile: profile, now: startedAt, only: reachableIDs)
+            for var f in skipped where f.rule != "waiver-expired" || f.policy != "waivers" {
+                if f.status == .skip, f.detail == "egress was not probed" { f.detail = "egress was not probed (--no-probes)" }
+                findings.append(f)
+            }
+        }
+        findings = collectorErrors + extraFindings + findings
+        let egress = EgressStory.link(oracle.results, findings: findings)
+
+        let hostInfo = Self.host(scope: scope)
+        let durationMs = Int((clock.now - startInstant) / .milliseconds(1))
+        var report = AuditReport(
+            host: AuditHost(hostname: hostInfo.0, kernel: hostInfo.1, startedAt: startedAt, durationMs: durationMs),
+            profile: profile, findings: findings, egress: egress, notes: notes, failOn: failOn.severity)
+        let current = AuditState(findings: findings, savedAt: startedAt)
+        if state != nil { report.changes = (previous ?? AuditState(failing: [], savedAt: startedAt)).changes(to: current) }
+
+        let colour = format == .text && output == nil && Output.isTerminal(STDOUT_FILENO) && Self.env("NO_COLOR") == nil
+            && Self.env("TERM") != "dumb"
+        let rendered: String
+        switch format {
+        case .text: rendered = AuditTextRenderer(colour: colour).render(report)
+        case .json: rendered = JSONWriter().string(report.json()) + "\n"
+        case .junit: rendered = AuditJUnitRenderer.render(report)
+        case .prometheus: rendered = AuditPrometheusRenderer.render(report, now: Date())
+        }
+        if let output {
+            do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch { throw fail("--output \(error.description)") }
+        } else if !quiet {
+            Output.write(rendered)
+        }
+        if quiet, let c = report.changes, !c.isEmpty {
+            Output.write("hostaudit: changes since the last run:\n" + AuditChangesRenderer.lines(c))
+        }
+        if let state {
+            do {
+                try AtomicFile.write(JSONWriter().bytes(current.json()) + [UInt8(ascii: "\n")], to: state)
+            } catch { throw fail("--state \(error.description)") }
+        }
+        withExtendedLifetime(lock) {}
+        if report.failed { throw ExitStatus.failed }
+    }
+
+    static func gather(
+        oracle: LiveEgressOracle, probing: Bool, targets: [PolicyEgressTarget], flows: [EgressFlow], plain: [EgressTarget]
+    ) async -> EgressObservations {
+        guard probing else { return await EgressObservations.gather(targets: [], flows: flows, from: oracle) }
+        async let extra = oracle.probe(targets: plain)
+        let obs = await EgressObservations.gather(targets: targets, flows: flows, from: oracle)
+        _ = await extra
+        return obs
+    }
+
+    /// Package sources, unless a policy already probes them.
+    static func packageTargets(scope: CollectionScope, already: [PolicyEgressTarget]) -> [EgressTarget] {
+        if already.contains(.packageSources) { return [] }
+        return PackageSourceReader(scope: scope).read().targets().targets
+    }
+
+    /// Hostname and kernel: the running host's, or the image's /etc/hostname with --root (kernel unknown).
+    static func host(scope: CollectionScope) -> (String?, String?) {
+        if !scope.isLive {
+            let name = (try? String(contentsOfFile: scope.root + "/etc/hostname", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return (name?.isEmpty == false ? name : nil, nil)
+        }
+        var u = utsname()
+        uname(&u)
+        func str<T>(_ t: T) -> String {
+            withUnsafeBytes(of: t) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return (str(u.nodename), str(u.release))
+    }
+
+    /// Loads and compiles the policies with their waivers and parameters (exit 2 on problems).
+    static func engine(paths: [String], scope: CollectionScope) throws -> PolicyEngine {
+        let lib = try PolicyCommand.loadOrExit(paths)
+        let loader = PolicyLoader()
+        var waivers: [Waiver] = []
+        for file in lib.waiverFiles {
+            if case .success(let w) = loader.loadWaivers(path: file, policies: lib.policies) { waivers += w }
+        }
+        var overrides = ParameterOverrides()
+        var paramFiles = lib.parameterFiles
+        let local = (scope.isLive ? "" : scope.root) + "/etc/hostaudit/params.yaml"
+        if paramFiles.isEmpty, FileManager.default.fileExists(atPath: local) { paramFiles.append(local) }
+        for file in paramFiles {
+            switch loader.loadParameters(path: file, policies: lib.policies) {
+            case .success(let o): overrides.values.merge(o.values) { $1 }
+            case .failure(let e):
+                for x in e.errors { Output.error(TerminalText.escape(x.description)) }
+                throw ExitStatus.invalidPolicy
+            }
+        }
+        do {
+            return try PolicyEngine(policies: lib.policies, parameters: overrides, waivers: waivers)
+        } catch {
+            for x in error.errors { Output.error(TerminalText.escape(x.description)) }
+            throw ExitStatus.invalidPolicy
+        }
+    }
+}

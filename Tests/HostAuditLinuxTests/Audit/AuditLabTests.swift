@@ -1,0 +1,102 @@
+import Foundation
+import HostAuditTestSupport
+import Testing
+
+/// `hostaudit audit --profile post-compromise` end to end in the namespace lab:
+/// a miner-like process, a port the provider (router) drops, one a local rule
+/// drops, and a dead name server. The report must tell the whole story.
+@Suite(.privileged) struct AuditLabTests {
+    static let policy = Fixtures.path("policies/audit-lab/miners.yaml")
+
+    /// The miner fixture reads processes.list[].cmdline.args; the generated fact
+    /// schema (owned by the policy packs work) may not list process items yet.
+    static let minerRuleLoads: Bool = {
+        (try? HostAuditCLI.run(["policy", "lint", policy]))?.status == 0
+    }()
+
+    @Test func postCompromiseTellsTheStory() throws {
+        try EgressLab.with { lab in
+            try lab.clientRules("""
+                table ip labclient {
+                  chain output { type filter hook output priority filter; policy accept;
+                    ip daddr 10.66.2.2 tcp dport 87 counter drop comment "local egress drop"
+                  }
+                }
+                """)
+            // The client namespace's resolver: only the dead name server (ip netns exec bind-mounts it).
+            let netnsEtc = "/etc/netns/\(lab.client.name)"
+            let hadNetnsDir = FileManager.default.fileExists(atPath: "/etc/netns")
+            try FileManager.default.createDirectory(atPath: netnsEtc, withIntermediateDirectories: true)
+            defer {
+                try? FileManager.default.removeItem(atPath: netnsEtc)
+                if !hadNetnsDir { rmdir("/etc/netns") }
+            }
+            try "nameserver \(EgressLab.deadDNSV4)\n".write(toFile: netnsEtc + "/resolv.conf", atomically: true, encoding: .utf8)
+
+            // A miner-like process: a copy of dash whose argv names a stratum pool.
+            let dir = try Fixtures.temporaryDirectory("ha-audit-lab")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.copyItem(atPath: "/bin/dash", toPath: dir + "/kworkerds")
+            let miner = Process()
+            miner.executableURL = URL(fileURLWithPath: "/bin/bash")
+            miner.arguments = [
+                "-c", "exec -a kworkerds \(dir)/kworkerds -c 'while :; do sleep 1; done' -o stratum+tcp://10.66.2.2:3333 --donate-level 1",
+            ]
+            try miner.run()
+            defer {
+                kill(miner.processIdentifier, SIGKILL)
+                miner.waitUntilExit()
+            }
+            usleep(200_000)
+
+            let args = [
+                "audit", "--profile", "post-compromise", "--policy", Self.minerRuleLoads ? Self.policy : Fixtures.path("policies/audit"),
+                "--probe", "10.66.2.2:80",
+                "--probe", "10.66.2.2:87", "--probe", "mirror.lab.example:80", "--timeout", "1.5",
+            ]
+            let r = try lab.hostaudit(args + ["--format", "json"])
+            #expect(r.status == 1, "\(r)")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+            let findings = doc["findings"] as? [[String: Any]] ?? []
+            let minerFinding = findings.first { $0["rule"] as? String == "miner-process" }
+            let linked = Self.minerRuleLoads
+            if linked {
+                #expect(minerFinding?["status"] as? String == "fail", "\(r.stdout)")
+                #expect("\(minerFinding?["evidence"] ?? "")".contains("stratum+tcp://10.66.2.2:3333"))
+            }
+            let egress = doc["egress"] as? [[String: Any]] ?? []
+            func probe(_ target: String) -> [String: Any]? { egress.first { $0["target"] as? String == target } }
+
+            let upstream = probe("10.66.2.2:80")
+            #expect(upstream?["cause"] as? String == "upstream-filter", "\(egress)")
+            if linked {
+                #expect(upstream?["related_findings"] as? [String] == ["miner-process"])
+                #expect((upstream?["explanation"] as? String)?.contains("because of mining is the likeliest story") == true)
+            }
+
+            let local = probe("10.66.2.2:87")
+            #expect(local?["cause"] as? String == "local-firewall", "\(egress)")
+            #expect((local?["explanation"] as? String)?.contains("likeliest story") == false)
+            if linked { #expect(local?["related_findings"] as? [String] == ["miner-process"]) }
+
+            let dns = probe("mirror.lab.example:80")
+            #expect(dns?["cause"] as? String == "dns-failure", "\(egress)")
+
+            let t = try lab.hostaudit(args + ["--format", "text"])
+            #expect(t.status == 1)
+            let why = try #require(t.stdout.range(of: "Why egress is blocked"), "\(t)")
+            let firstGroup = ["\nCritical\n", "\nHigh\n", "\nMedium\n", "\nLow\n"].compactMap { t.stdout.range(of: $0) }
+                .map(\.lowerBound).min()
+            #expect(firstGroup.map { why.lowerBound < $0 } ?? true, "\(t)")
+            #expect(t.stdout.contains("VERDICT: FAIL"))
+            #expect(t.stdout.contains("cause: upstream-filter"))
+            #expect(t.stdout.contains("cause: local-firewall"))
+            #expect(t.stdout.contains("cause: dns-failure"))
+            if linked {
+                #expect(t.stdout.contains("likeliest story"))
+                #expect(t.stdout.contains("related findings: miner-process"))
+                #expect(t.stdout.contains("FAIL  miners/miner-process"))
+            }
+        }
+    }
+}
