@@ -350,7 +350,15 @@ struct CheckEvaluator {
             var out: [JSONValue] = []
             for (p, item) in list.prefix(evidenceLimit) {
                 var e = JSONObject()
-                e["kind"] = .string(category(p))
+                if category(p) == "processes", let pid = item["pid"] {
+                    // The report contract's process evidence: kind, pid, comm, exe first.
+                    e["kind"] = .string("process")
+                    e["pid"] = pid
+                    e["comm"] = item["comm"] ?? .null
+                    e["exe"] = item["exe"]?["path"] ?? .null
+                } else {
+                    e["kind"] = .string(category(p))
+                }
                 e["path"] = .string(p)
                 e["detail"] = .string(detail)
                 e["value"] = item
