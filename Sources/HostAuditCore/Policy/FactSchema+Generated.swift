@@ -557,6 +557,13 @@ extension FactSchema {
         resolver.hosts.problems[].problem	string
         resolver.hosts.problems[].text	string
         resolver.hosts.truncated	bool
+        resolver.liveness	object
+        resolver.liveness.answering	bool
+        resolver.liveness.servers	array
+        resolver.liveness.servers[]	object
+        resolver.liveness.servers[].elapsed_ms	double
+        resolver.liveness.servers[].server	string
+        resolver.liveness.servers[].status	string
         resolver.nsswitch	object
         resolver.nsswitch.error	null|string
         resolver.nsswitch.hosts	object

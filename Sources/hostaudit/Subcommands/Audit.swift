@@ -171,12 +171,20 @@ struct Audit: AsyncParsableCommand {
         async let collected = collection.run()
         let plainTargets = probing ? extra + Self.packageTargets(scope: scope, already: targets) : []
         async let gathered = Self.gather(oracle: oracle, probing: probing, targets: targets, flows: flows, plain: plainTargets)
+        // Name-server liveness (only when probes are allowed: it sends DNS queries).
+        async let liveness: JSONValue? = probing ? Self.liveness(scope: scope, timeout: timeout) : nil
         let (factsDoc, collectorErrors) = await collected
         let observations = await gathered
+        let live = await liveness
         progress?.clear()
 
         var findings: [Finding]
-        let facts = factsDoc.json()
+        var facts = factsDoc.json()
+        if let live, case .object(var doc) = facts, case .object(var resolver)? = doc["resolver"] {
+            resolver["liveness"] = live
+            doc["resolver"] = .object(resolver)
+            facts = .object(doc)
+        }
         if probing {
             findings = engine.evaluate(facts: facts, egress: observations, profile: profile, now: startedAt)
         } else {
@@ -222,6 +230,26 @@ struct Audit: AsyncParsableCommand {
         }
         withExtendedLifetime(lock) {}
         if report.failed { throw ExitStatus.failed }
+    }
+
+    /// `resolver.liveness`: each effective name server asked for the root's NS
+    /// records, and whether any answered.
+    static func liveness(scope: CollectionScope, timeout: Double) async -> JSONValue {
+        let servers = ResolverCollector(scope: scope).collect().effectiveNameservers.map { ns in
+            ns.scope.map { "\(ns.address)%\($0)" } ?? ns.address
+        }
+        let results = await Task.detached { DNSProber(timeout: min(timeout, 3)).liveness(servers: servers) }.value
+        let items: [JSONValue] = results.map { r in
+            .object(
+                JSONObject([
+                    ("server", .string(r.server)), ("status", .string(r.status.rawValue)),
+                    ("elapsed_ms", r.queries.first.map { .double(($0.elapsedMs * 10).rounded() / 10) } ?? .null),
+                ]))
+        }
+        return .object(
+            JSONObject([
+                ("answering", .bool(results.contains { $0.status == .answered })), ("servers", .array(items)),
+            ]))
     }
 
     static func gather(

@@ -51,6 +51,7 @@ import Testing
 
             let args = [
                 "audit", "--profile", "post-compromise", "--policy", Self.policy,
+                "--policy", Fixtures.packageRoot + "/Policies/baseline.yaml",
                 "--probe", "10.66.2.2:80",
                 "--probe", "10.66.2.2:87", "--probe", "mirror.lab.example:80", "--timeout", "1.5",
             ]
@@ -66,6 +67,10 @@ import Testing
                 #expect(minerFinding?["status"] as? String == "fail", "\(r.stdout)")
                 #expect("\(minerFinding?["evidence"] ?? "")".contains("stratum+tcp://10.66.2.2:3333"))
             }
+            // The client's only name server is dead: liveness is measured (probes allowed) and fails.
+            let answering = findings.first { $0["rule"] as? String == "resolver-nameserver-answering" }
+            #expect(answering?["status"] as? String == "fail", "\(answering ?? [:])")
+            #expect("\(answering?["evidence"] ?? "")".contains("answering"))
             let egress = doc["egress"] as? [[String: Any]] ?? []
             func probe(_ target: String) -> [String: Any]? { egress.first { $0["target"] as? String == target } }
 

@@ -30,6 +30,17 @@ import Testing
             let facts = SELinuxFacts.make(runtime: s, runtimeUnavailableReason: nil, config: config)
             docs.append(FactsDocument(root: nil, sections: [(.selinux, facts.json())]).json())
         }
+        // Name-server liveness, added by `audit` when it may send probes.
+        docs.append(
+            [
+                "schema": "hostaudit.facts/v1",
+                "resolver": [
+                    "liveness": [
+                        "answering": true,
+                        "servers": [["server": "192.0.2.53", "status": "answered", "elapsed_ms": 1.5]],
+                    ]
+                ],
+            ])
         // A populated netfilter snapshot: every firewall field with a value.
         for snapshot in [Self.snapshot, RulesetSnapshot(generation: 1)] {
             let firewall = FirewallFacts(snapshot: snapshot)
