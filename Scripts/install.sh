@@ -45,4 +45,4 @@ case "$schedule" in
         sed "s|/usr/local/bin/hostaudit|$prefix/bin/hostaudit|" "$src/cron.d/hostaudit" >"$root/etc/cron.d/hostaudit"
         chmod 0644 "$root/etc/cron.d/hostaudit" ;;
 esac
-echo "installed hostaudit into ${root:-/}${prefix#/}"
+echo "installed hostaudit into ${root}${prefix}"
