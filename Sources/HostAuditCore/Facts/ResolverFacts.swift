@@ -38,6 +38,9 @@ public struct ResolverFacts: Encodable, Sendable, Equatable {
         public var address: String
         public var family: String
         public var scope: String?
+
+        /// The address to send queries to: with its IPv6 zone (`fe80::1%eth0`) when it has one.
+        public var queryAddress: String { scope.map { "\(address)%\($0)" } ?? address }
         /// The file it was read from (null for glibc's built-in default).
         public var path: String?
         public var line: Int?

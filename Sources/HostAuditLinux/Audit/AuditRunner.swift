@@ -87,17 +87,7 @@ public final class LiveEgressOracle: EgressOracle, @unchecked Sendable {
             destination: dst, destinationPort: UInt16(clamping: flow.dport), proto: FlowProtocol(rawValue: flow.proto) ?? .tcp,
             source: flow.src.flatMap(IPAddress.init), sourcePort: flow.sport.map { UInt16(clamping: $0) },
             outputInterface: flow.oif)
-        if vf.source == nil || vf.outputInterface == nil {
-            let route = RouteLookup().lookup(vf)
-            if route.status == .ok {
-                if vf.source == nil { vf.source = route.source }
-                if vf.outputInterface == nil {
-                    vf.outputInterface = route.outputInterface
-                    vf.outputInterfaceIndex = route.outputInterfaceIndex
-                }
-            }
-        }
-        if let name = vf.outputInterface, vf.outputInterfaceIndex == nil { vf.outputInterfaceIndex = RouteLookup.interfaceIndex(name) }
+        RouteLookup().complete(&vf)
         let result = VerdictEvaluator(snapshot: snapshot).evaluate(vf, local: LocalAddresses.read())
         return EgressFlowVerdict(json: result.json()) ?? .unknown
     }

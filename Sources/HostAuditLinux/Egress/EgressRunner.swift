@@ -32,7 +32,7 @@ public struct EgressRunner: Sendable {
         if !names.isEmpty {
             progress?("resolving \(names.count) name\(names.count == 1 ? "" : "s")…")
             let facts = ResolverCollector(scope: scope).collect()
-            let servers = facts.effectiveNameservers.map { ns in ns.scope.map { "\(ns.address)%\($0)" } ?? ns.address }
+            let servers = facts.effectiveNameservers.map(\.queryAddress)
             let hosts = Self.hostsFileAddresses(names: names, facts: facts)
             let prober = DNSProber(timeout: timeout)
             let asked = names

@@ -120,6 +120,30 @@ public struct RouteLookup: Sendable {
         return String(cString: name)
     }
 
+    /// Fills what the caller left unknown in `flow` (source address, output
+    /// interface) from the kernel's route, and the interface's index from its
+    /// name. Returns the route (status `given` when nothing had to be looked up).
+    @discardableResult
+    public func complete(_ flow: inout VerdictFlow) -> RouteInfo {
+        var route: RouteInfo
+        if flow.source == nil || flow.outputInterface == nil {
+            route = lookup(flow)
+            if route.status == .ok {
+                if flow.source == nil { flow.source = route.source }
+                if flow.outputInterface == nil {
+                    flow.outputInterface = route.outputInterface
+                    flow.outputInterfaceIndex = route.outputInterfaceIndex
+                }
+            }
+        } else {
+            route = RouteInfo(status: .given, source: flow.source, outputInterface: flow.outputInterface)
+        }
+        if let name = flow.outputInterface, flow.outputInterfaceIndex == nil {
+            flow.outputInterfaceIndex = Self.interfaceIndex(name)
+        }
+        return route
+    }
+
     public static func interfaceIndex(_ name: String) -> UInt32? {
         let i = if_nametoindex(name)
         return i == 0 ? nil : i

@@ -93,22 +93,7 @@ struct FirewallVerdict: AsyncParsableCommand {
 
         let snapshot = try FirewallShow.readSnapshot()
 
-        var route: RouteInfo
-        if flow.source == nil || flow.outputInterface == nil {
-            route = RouteLookup().lookup(flow)
-            if route.status == .ok {
-                if flow.source == nil { flow.source = route.source }
-                if flow.outputInterface == nil {
-                    flow.outputInterface = route.outputInterface
-                    flow.outputInterfaceIndex = route.outputInterfaceIndex
-                }
-            }
-        } else {
-            route = RouteInfo(status: .given, source: flow.source, outputInterface: flow.outputInterface)
-        }
-        if let name = flow.outputInterface, flow.outputInterfaceIndex == nil {
-            flow.outputInterfaceIndex = RouteLookup.interfaceIndex(name)
-        }
+        let route = RouteLookup().complete(&flow)
 
         var result: VerdictResult
         if trace {
