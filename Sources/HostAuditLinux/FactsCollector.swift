@@ -9,6 +9,9 @@ public struct FactsCollector: Sendable {
     /// Options for the `processes` section (CPU interval, hidden-pid sweep).
     public var processOptions: ProcessCollectionOptions
 
+    /// Where `kernel.sysctl` reads the configuration files; nil: below `scope`.
+    public var sysctlConfigScope: CollectionScope? = nil
+
     public init(scope: CollectionScope) {
         self.scope = scope
         self.processOptions = .init()
@@ -38,7 +41,7 @@ public struct FactsCollector: Sendable {
             case .persistence:
                 value = encoder.encodeValue(PersistenceCollector(scope: scope).collect())
             case .kernel:
-                value = encoder.encodeValue(KernelCollector(scope: scope).collect())
+                value = encoder.encodeValue(KernelCollector(scope: scope, sysctlConfigScope: sysctlConfigScope).collect())
             }
             sections.append((category, value))
         }

@@ -4,7 +4,7 @@
 /// itself from the module list (B23).
 ///
 /// Paths policies read, e.g. `kernel.taint.letters`, `kernel.taint.flags[].letter`,
-/// `kernel.modules[].name`, `kernel.hidden_modules[].name`.
+/// `kernel.modules[].name`, `kernel.hidden_modules[].name`, `kernel.sysctl.…` (SysctlFacts).
 public struct KernelFacts: Encodable, Sendable, Equatable {
     /// False with `--root` (these are live-kernel facts).
     public var available: Bool
@@ -14,11 +14,15 @@ public struct KernelFacts: Encodable, Sendable, Equatable {
     /// Names in /sys/module with an `initstate` (loadable modules) absent from /proc/modules.
     public var hiddenModules: [HiddenModule]
     public var errors: [String]
+    /// Network kernel parameters: live, configured, effective per interface,
+    /// drift. Collected with `--root` too (configured values only).
+    public var sysctl: SysctlFacts
 
     public init(
         available: Bool, unavailableReason: String? = nil, taint: Taint?, modules: [Module],
-        hiddenModules: [HiddenModule], errors: [String] = []
+        hiddenModules: [HiddenModule], errors: [String] = [], sysctl: SysctlFacts = .unavailable("not collected")
     ) {
+        self.sysctl = sysctl
         self.available = available
         self.unavailableReason = unavailableReason
         self.taint = taint
@@ -27,8 +31,8 @@ public struct KernelFacts: Encodable, Sendable, Equatable {
         self.errors = errors
     }
 
-    public static func unavailable(_ reason: String) -> KernelFacts {
-        KernelFacts(available: false, unavailableReason: reason, taint: nil, modules: [], hiddenModules: [])
+    public static func unavailable(_ reason: String, sysctl: SysctlFacts = .unavailable("not collected")) -> KernelFacts {
+        KernelFacts(available: false, unavailableReason: reason, taint: nil, modules: [], hiddenModules: [], sysctl: sysctl)
     }
 
     public struct Taint: Encodable, Sendable, Equatable {

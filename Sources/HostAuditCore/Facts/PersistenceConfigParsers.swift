@@ -12,13 +12,33 @@ public struct SysctlAssignment: Sendable, Equatable {
 /// a key whose first separator is `/` uses `/` for `.` and vice versa.
 public enum SysctlConfParser {
     public static func parse(_ bytes: [UInt8], path: String) -> (assignments: [SysctlAssignment], problems: [FileProblem]) {
-        var out: [SysctlAssignment] = []
+        let r = parseEntries(bytes, path: path)
+        return (r.entries.compactMap { e in e.value.map { SysctlAssignment(key: e.key, value: $0, line: e.line, ignoreFailure: e.ignoreFailure) } }, r.problems)
+    }
+
+    /// One line of a sysctl.d file: an assignment, or (value nil) a `-key`
+    /// line without `=`, which systemd-sysctl reads as "exclude this key from
+    /// the globs" (a negative match).
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        public var value: String?
+        public var line: Int
+        public var ignoreFailure: Bool
+    }
+
+    public static func parseEntries(_ bytes: [UInt8], path: String) -> (entries: [Entry], problems: [FileProblem]) {
+        var out: [Entry] = []
         var problems = ProblemList(path: path)
         for (number, raw) in ConfigLines.split(bytes).lines {
             let text = ConfigLines.text(ConfigLines.cString(raw))
             let trimmed = text.persistTrimmed.persistTrimmingCR
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             guard let eq = trimmed.firstIndex(of: "=") else {
+                if trimmed.hasPrefix("-"), trimmed.count > 1 {
+                    let key = String(trimmed.dropFirst().persistTrimmed)
+                    out.append(Entry(key: normalizeKey(key), value: nil, line: number, ignoreFailure: true))
+                    continue
+                }
                 problems.add(line: number, text: String(trimmed), "line is not 'key = value'")
                 continue
             }
@@ -29,7 +49,7 @@ public enum SysctlConfParser {
                 ignore = true
                 key.removeFirst()
             }
-            out.append(SysctlAssignment(key: normalizeKey(key), value: value, line: number, ignoreFailure: ignore))
+            out.append(Entry(key: normalizeKey(String(key.persistTrimmed)), value: value, line: number, ignoreFailure: ignore))
         }
         return (out, problems.finish())
     }

@@ -13,17 +13,26 @@ public struct KernelCollector: Sendable {
     public let procfs: Procfs
     /// The sysfs mount (`/sys`, or a fixture tree).
     public let sysRoot: String
+    /// Where the sysctl configuration files are read: `scope` unless given
+    /// (`facts --sysctl-config-root`: a prepared tree compared with this kernel).
+    public let sysctlConfigScope: CollectionScope
 
-    public init(scope: CollectionScope = .live, procfs: Procfs = Procfs(), sysRoot: String = "/sys") {
+    public init(
+        scope: CollectionScope = .live, procfs: Procfs = Procfs(), sysRoot: String = "/sys",
+        sysctlConfigScope: CollectionScope? = nil
+    ) {
         self.scope = scope
         self.procfs = procfs
         self.sysRoot = sysRoot
+        self.sysctlConfigScope = sysctlConfigScope ?? scope
     }
 
     public func collect() -> KernelFacts {
+        let sysctl = SysctlCollector(configScope: sysctlConfigScope, readLive: scope.isLive, procfs: procfs).collect()
         guard scope.isLive else {
             return .unavailable(
-                "taint and loaded modules are live-kernel facts; not read with --root (the image's kernel is not running)")
+                "taint and loaded modules are live-kernel facts; not read with --root (the image's kernel is not running)",
+                sysctl: sysctl)
         }
         let io = ProcfsIO()
         var errors: [String] = []
@@ -75,7 +84,8 @@ public struct KernelCollector: Sendable {
                 }
             } catch { errors.append("\(base): \(error.message)") }
         }
-        return KernelFacts(available: true, taint: taint, modules: modules, hiddenModules: hidden, errors: errors)
+        return KernelFacts(
+            available: true, taint: taint, modules: modules, hiddenModules: hidden, errors: errors, sysctl: sysctl)
     }
 }
 

@@ -55,6 +55,13 @@ struct Facts: AsyncParsableCommand {
         help: ArgumentHelp("processes: probe pids below this value instead of kernel.pid_max (benchmarks).", visibility: .hidden))
     var sweepPidMax: Int?
 
+    @Option(
+        name: .customLong("sysctl-config-root"),
+        help: ArgumentHelp(
+            "kernel: read the sysctl configuration files below DIR while reading the live values from this kernel "
+                + "(compare a prepared tree with the running kernel).", valueName: "DIR"))
+    var sysctlConfigRoot: String?
+
     @Flag(name: .customLong("no-hidden-sweep"), help: "processes: skip the hidden-pid sweep.")
     var noHiddenSweep = false
 
@@ -71,7 +78,9 @@ struct Facts: AsyncParsableCommand {
         let scope = try Facts.scope(for: rootOption.root)
         let processOptions = ProcessCollectionOptions(
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
-        let document = FactsCollector(scope: scope, processOptions: processOptions).collect(topic.categories)
+        var collector = FactsCollector(scope: scope, processOptions: processOptions)
+        if let dir = sysctlConfigRoot { collector.sysctlConfigScope = try Facts.scope(for: dir) }
+        let document = collector.collect(topic.categories)
         switch format {
         case .json:
             Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])
