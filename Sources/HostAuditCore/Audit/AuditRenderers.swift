@@ -65,6 +65,7 @@ public struct AuditTextRenderer: Sendable {
                 if f.status == .fail, let rem = f.remediation { out += "        fix: \(esc(rem))\n" }
             }
         }
+        out += Self.byControl(r, paint: paint)
         if let c = r.changes {
             out += "\nChanges since the last run:\n"
             if c.isEmpty { out += "  none\n" }
@@ -72,6 +73,25 @@ public struct AuditTextRenderer: Sendable {
         }
         out += "\n\(r.findings.count) findings: \(s.byStatus[.pass] ?? 0) pass, \(s.byStatus[.fail] ?? 0) fail, "
             + "\(s.byStatus[.error] ?? 0) error, \(s.byStatus[.skip] ?? 0) skip\n"
+        return out
+    }
+
+    /// "By control": every control the evaluated rules map to, with the
+    /// status of each rule; empty when no rule names a control.
+    static func byControl(_ r: AuditReport, paint: (String, String) -> String) -> String {
+        let esc = TerminalText.escape
+        let groups = AuditControls.groups(r.orderedFindings)
+        guard !groups.isEmpty else { return "" }
+        var out = "\n" + paint("By control", "1") + "\n"
+        for g in groups {
+            let worst = AuditControls.status(g.findings)
+            out += "  \(worst.rawValue.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)) \(esc(g.control.label))"
+            if let t = g.control.title { out += "  \(esc(t))" }
+            out += "\n"
+            for f in g.findings {
+                out += "        \(f.status.rawValue) \(esc(f.policy))/\(esc(f.rule))\n"
+            }
+        }
         return out
     }
 
@@ -91,6 +111,47 @@ public struct AuditTextRenderer: Sendable {
         if let v = e["value"], let vd = v["detail"]?.stringValue ?? v["path"]?.stringValue { parts.append("(\(vd))") }
         if parts.isEmpty { return JSONWriter(pretty: false).string(e) }
         return parts.joined(separator: " ")
+    }
+}
+
+/// Findings grouped by benchmark control (framework, then id in numeric order).
+public enum AuditControls {
+    public struct Group: Sendable {
+        public var control: PolicyControl
+        public var findings: [Finding]
+    }
+
+    public static func groups(_ findings: [Finding]) -> [Group] {
+        var byKey: [String: Group] = [:]
+        for f in findings {
+            for c in f.controls {
+                let key = c.framework + "\u{0}" + c.id
+                if byKey[key] == nil { byKey[key] = Group(control: c, findings: []) }
+                if byKey[key]!.control.title == nil { byKey[key]!.control.title = c.title }
+                byKey[key]!.findings.append(f)
+            }
+        }
+        return byKey.values.sorted { a, b in
+            if a.control.framework != b.control.framework { return a.control.framework < b.control.framework }
+            return idOrder(a.control.id, b.control.id)
+        }
+    }
+
+    /// "3.3.10" after "3.3.9": numeric parts compare as numbers.
+    static func idOrder(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "."), y = b.split(separator: ".")
+        for (p, q) in zip(x, y) where p != q {
+            if let i = Int(p), let j = Int(q) { return i < j }
+            return p < q
+        }
+        return x.count < y.count
+    }
+
+    /// A control's status: fail if any of its rules failed, then error, then pass, else skip.
+    public static func status(_ findings: [Finding]) -> Finding.Status {
+        let s = Set(findings.map(\.status))
+        for candidate in [Finding.Status.fail, .error, .pass] where s.contains(candidate) { return candidate }
+        return .skip
     }
 }
 
@@ -150,6 +211,13 @@ public enum AuditJUnitRenderer {
                 + "timestamp=\"\(e(AuditHost.rfc3339(r.host.startedAt)))\" hostname=\"\(e(r.host.hostname ?? "unknown"))\">\n"
             for f in fs {
                 out += "    <testcase classname=\"\(e(policy))\" name=\"\(e(f.rule))\" time=\"0\">\n"
+                if !f.controls.isEmpty {
+                    out += "      <properties>\n"
+                    for c in f.controls {
+                        out += "        <property name=\"control\" value=\"\(e(c.framework)) \(e(c.id))\"/>\n"
+                    }
+                    out += "      </properties>\n"
+                }
                 let body =
                     ([f.title] + (f.detail.map { [$0] } ?? []) + f.evidence.map { "- " + AuditTextRenderer.evidenceLine($0) }
                     + (f.remediation.map { ["fix: " + $0] } ?? [])).joined(separator: "\n")

@@ -110,6 +110,60 @@ extension FactSchema {
         kernel.modules[].taint	string
         kernel.modules[].used_by	array
         kernel.modules[].used_by[]	string
+        kernel.sysctl	object
+        kernel.sysctl.drift	array|null
+        kernel.sysctl.drift[]	object
+        kernel.sysctl.drift[].configured	string
+        kernel.sysctl.drift[].key	string
+        kernel.sysctl.drift[].line	int
+        kernel.sysctl.drift[].live	string
+        kernel.sysctl.drift[].message	string
+        kernel.sysctl.drift[].path	string
+        kernel.sysctl.effective	array
+        kernel.sysctl.effective[]	object
+        kernel.sysctl.effective[].all	string
+        kernel.sysctl.effective[].effective	null|string
+        kernel.sysctl.effective[].family	string
+        kernel.sysctl.effective[].forwarding	null|string
+        kernel.sysctl.effective[].interface	string
+        kernel.sysctl.effective[].name	string
+        kernel.sysctl.effective[].own	null|string
+        kernel.sysctl.effective[].rule	string
+        kernel.sysctl.errors	array
+        kernel.sysctl.errors[]	string
+        kernel.sysctl.files	array
+        kernel.sysctl.files[]	string
+        kernel.sysctl.live_available	bool
+        kernel.sysctl.live_unavailable_reason	null|string
+        kernel.sysctl.problems	array
+        kernel.sysctl.problems[]	object
+        kernel.sysctl.problems[].line	int|null
+        kernel.sysctl.problems[].path	string
+        kernel.sysctl.problems[].problem	string
+        kernel.sysctl.problems[].text	null|string
+        kernel.sysctl.settings	array
+        kernel.sysctl.settings[]	object
+        kernel.sysctl.settings[].configured	null|string
+        kernel.sysctl.settings[].configured_at	null|object
+        kernel.sysctl.settings[].configured_at.line	int
+        kernel.sysctl.settings[].configured_at.path	string
+        kernel.sysctl.settings[].configured_at.pattern	null|string
+        kernel.sysctl.settings[].configured_at.value	null|string
+        kernel.sysctl.settings[].drift	bool|null
+        kernel.sysctl.settings[].family	string
+        kernel.sysctl.settings[].ignore_failure	bool|null
+        kernel.sysctl.settings[].interface	null|string
+        kernel.sysctl.settings[].key	string
+        kernel.sysctl.settings[].live	null|string
+        kernel.sysctl.settings[].live_error	null|string
+        kernel.sysctl.settings[].name	string
+        kernel.sysctl.settings[].overridden	array
+        kernel.sysctl.settings[].overridden[]	object
+        kernel.sysctl.settings[].overridden[].line	int
+        kernel.sysctl.settings[].overridden[].path	string
+        kernel.sysctl.settings[].overridden[].pattern	null|string
+        kernel.sysctl.settings[].overridden[].value	string
+        kernel.sysctl.settings[].source	null|string
         kernel.taint	null|object
         kernel.taint.flags	array
         kernel.taint.flags[]	object
@@ -338,6 +392,11 @@ extension FactSchema {
         persistence.kernel.nr_hugepages.runtime.source	string
         persistence.kernel.nr_hugepages.runtime.value	string
         persistence.kernel.problems	array
+        persistence.kernel.problems[]	object
+        persistence.kernel.problems[].line	int|null
+        persistence.kernel.problems[].path	string
+        persistence.kernel.problems[].problem	string
+        persistence.kernel.problems[].text	null|string
         persistence.kernel.runtime_read	bool
         persistence.kernel.runtime_unavailable_reason	string
         persistence.ld_so_preload	object

@@ -84,10 +84,37 @@ public struct PolicyRule: Sendable {
     public var rationale: String?
     public var remediation: String?
     public var references: [String]
+    /// Benchmark controls the rule corresponds to (`{framework: cis-debian-12, id: "3.3.1"}`).
+    public var controls: [PolicyControl] = []
     /// Applicability: when it does not hold, the finding is `skip`.
     public var when: PolicyCheck?
     public var check: RuleCheck
     public var location: SourceLocation
+}
+
+/// A benchmark control a rule corresponds to: the framework's id (lower-case,
+/// e.g. `cis-debian-12`) and the control's number there, with an optional title.
+public struct PolicyControl: Sendable, Equatable, Hashable {
+    public var framework: String
+    public var id: String
+    public var title: String?
+
+    public init(framework: String, id: String, title: String? = nil) {
+        self.framework = framework
+        self.id = id
+        self.title = title
+    }
+
+    public func json() -> JSONValue {
+        var o = JSONObject()
+        o["framework"] = .string(framework)
+        o["id"] = .string(id)
+        if let title { o["title"] = .string(title) }
+        return .object(o)
+    }
+
+    /// `cis-debian-12 3.3.1`
+    public var label: String { "\(framework) \(id)" }
 }
 
 /// What a rule tests: facts, or egress expectations answered by an `EgressOracle`.

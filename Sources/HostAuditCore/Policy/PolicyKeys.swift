@@ -5,8 +5,9 @@ public enum PolicyKeys {
     public static let policy = ["name", "version", "description", "parameters", "lists", "rules"]
     public static let parameter = ["default", "type", "description"]
     public static let rule = [
-        "id", "title", "severity", "profiles", "rationale", "remediation", "references", "when", "check",
+        "id", "title", "severity", "profiles", "rationale", "remediation", "references", "controls", "when", "check",
     ]
+    public static let control = ["framework", "id", "title"]
     public static let matchers = MatcherKind.allCases.map(\.rawValue)
     public static let combinators = ["all", "any", "not", "none", "count"]
     public static let check = ["path", "param"] + matchers + combinators

@@ -427,6 +427,7 @@ struct PolicyParser {
         let rationale = byKey["rationale"].flatMap { string($0.1, "'rationale'") }
         let remediation = byKey["remediation"].flatMap { string($0.1, "'remediation'") }
         let references = byKey["references"].flatMap { stringList($0.1, "'references'") } ?? []
+        let controls = byKey["controls"].map { parseControls($0.1) } ?? []
         let when = byKey["when"].flatMap { parseCheck($0.1, base: "", relative: false) }
         var check: RuleCheck?
         if let (_, v) = byKey["check"] { check = parseRuleCheck(v) } else {
@@ -435,8 +436,47 @@ struct PolicyParser {
         guard reader.errors.count == errorsBefore, let id, let title, let severity, let check else { return nil }
         return PolicyRule(
             id: id, title: title, severity: severity, profiles: profiles, rationale: rationale,
-            remediation: remediation, references: references, when: when, check: check,
+            remediation: remediation, references: references, controls: controls, when: when, check: check,
             location: reader.location(idNode))
+    }
+
+    /// `controls: [{framework: cis-debian-12, id: "3.3.1", title: ...}]`. Ids
+    /// must be strings: `3.10` unquoted would be the number 3.1.
+    mutating func parseControls(_ node: Node) -> [PolicyControl] {
+        guard case .sequence(let seq) = node else {
+            reader.error(.wrongType, "'controls' must be a list of {framework, id}, not \(node.kindName)", at: node)
+            return []
+        }
+        var out: [PolicyControl] = []
+        for item in seq {
+            let fields = pairs(item, allowed: PolicyKeys.control, what: "a control")
+            guard case .mapping = item else { continue }
+            var byKey: [String: Node] = [:]
+            for f in fields { byKey[f.key] = f.value }
+            var framework: String?
+            if let v = byKey["framework"] {
+                framework = string(v, "a control's 'framework'")
+                if let f = framework, !Self.isID(f) {
+                    reader.error(.invalidValue, "framework '\(f)' must be lower-case letters, digits, '-', '_' or '.' (e.g. cis-debian-12)", at: v)
+                    framework = nil
+                }
+            } else {
+                reader.error(.missingKey, "a control needs a 'framework'", at: item)
+            }
+            var id: String?
+            if let v = byKey["id"] {
+                if v.stringScalar == nil, case .scalar = v {
+                    reader.error(.wrongType, "a control's 'id' must be a string: quote it (\"3.10\" unquoted is a number)", at: v)
+                } else {
+                    id = string(v, "a control's 'id'")
+                }
+            } else {
+                reader.error(.missingKey, "a control needs an 'id'", at: item)
+            }
+            let title = byKey["title"].flatMap { string($0, "a control's 'title'") }
+            if let framework, let id { out.append(PolicyControl(framework: framework, id: id, title: title)) }
+        }
+        return out
     }
 
     mutating func parseRuleCheck(_ node: Node) -> RuleCheck? {

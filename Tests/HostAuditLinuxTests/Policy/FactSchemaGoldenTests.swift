@@ -64,9 +64,13 @@ import Testing
                 raced: 1, durationMs: 9.5)
             docs.append(FactsDocument(root: nil, sections: [(.processes, JSONValueEncoder().encodeValue(p))]).json())
         }
-        let kernel = KernelCollector(
-            procfs: Procfs(root: Fixtures.path("proc/kernel-rootkit")), sysRoot: Fixtures.path("sys/kernel-rootkit")
+        var kernel = KernelCollector(
+            procfs: Procfs(root: Fixtures.path("proc/kernel-rootkit")), sysRoot: Fixtures.path("sys/kernel-rootkit"),
+            sysctlConfigScope: CollectionScope(root: Fixtures.root("sysctl-hardened"))
         ).collect()
+        docs.append(FactsDocument(root: nil, sections: [(.kernel, JSONValueEncoder().encodeValue(kernel))]).json())
+        // kernel.sysctl with live values, per-interface effective values and drift.
+        kernel.sysctl = SysctlSamples.populated()
         docs.append(FactsDocument(root: nil, sections: [(.kernel, JSONValueEncoder().encodeValue(kernel))]).json())
         let sockets = SocketsFacts(
             available: true, netns: "net:[4026531840]", privileged: true,

@@ -15,6 +15,8 @@ public struct Finding: Sendable, Equatable {
     public var evidence: [JSONValue]
     public var remediation: String?
     public var references: [String]
+    /// Benchmark controls of the rule (in JSON only when there are any).
+    public var controls: [PolicyControl] = []
     /// Why a rule was skipped or could not be evaluated; what a failure means.
     public var detail: String?
     /// The waiver that turned a failure into `skip`, or that waived part of the evidence.
@@ -46,6 +48,7 @@ public struct Finding: Sendable, Equatable {
         o["evidence"] = .array(evidence)
         o["remediation"] = remediation.map(JSONValue.string) ?? .null
         o["references"] = .array(references.map(JSONValue.string))
+        if !controls.isEmpty { o["controls"] = .array(controls.map { $0.json() }) }
         o["detail"] = detail.map(JSONValue.string) ?? .null
         if let waiver { o["waiver"] = waiver }
         return .object(o)

@@ -155,6 +155,7 @@ public struct PolicyEngine: Sendable {
         var f = Finding(
             rule: r.rule.id, policy: r.policy, title: r.rule.title, severity: r.rule.severity, status: .pass,
             remediation: r.rule.remediation, references: r.rule.references)
+        f.controls = r.rule.controls
         if let when = r.when {
             let w = CheckEvaluator.evaluate(when, on: facts, prefix: "", collect: false)
             switch w.outcome {
