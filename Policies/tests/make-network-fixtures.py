@@ -173,3 +173,59 @@ R = "network-sysctl-no-drift"
 write(R, "pass", "pass", "live values as configured", doc())
 write(R, "fail", "fail", "rp_filter switched off by hand", doc(drifted))
 write(R, "skip-offline", "skip", "--root: drift unknown", doc(offline))
+
+
+# --- baseline rules added with the benchmark mapping (their fixtures live with
+# the other baseline fixtures; written here so make-fixtures.py stays as it is).
+def write_baseline(rule, name, expect, description, facts):
+    folder = os.path.join(here, "baseline", rule)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name + ".json"), "w") as f:
+        json.dump({"expect": expect, "description": description, "facts": facts}, f, indent=2)
+        f.write("\n")
+
+
+good = json.load(open(os.path.join(here, "base", "good-host.json")))
+
+
+def host(*changes):
+    d = copy.deepcopy(good)
+    for c in changes:
+        c(d)
+    return d
+
+
+def forward_drop(d):
+    d["firewall"]["summary"]["forward_default_deny"] = True
+    d["firewall"]["hooks"]["forward"] = [
+        {"family": "inet", "table": "filter", "chain": "forward", "type": "filter", "priority": 0, "policy": "drop",
+         "rules": 0, "devices": [], "ends_with_catch_all_deny": False}]
+
+
+def forward_accept(d):
+    d["firewall"]["hooks"]["forward"] = [
+        {"family": "inet", "table": "filter", "chain": "forward", "type": "filter", "priority": 0, "policy": "accept",
+         "rules": 0, "devices": [], "ends_with_catch_all_deny": False}]
+
+
+def firewall_unavailable(d):
+    d["firewall"]["available"] = False
+
+
+def no_policy_type(d):
+    d["selinux"]["config"]["policy_type"] = None
+
+
+def no_selinux_config(d):
+    d["selinux"]["config"].update({"present": False, "mode": None, "policy_type": None})
+
+
+R = "firewall-forward-default-deny"
+write_baseline(R, "pass", "pass", "forward chain with policy drop", host(forward_drop))
+write_baseline(R, "fail", "fail", "no forward chain: forwarded packets pass", host())
+write_baseline(R, "fail-accept", "fail", "forward chain with policy accept", host(forward_accept))
+write_baseline(R, "skip-unavailable", "skip", "--root: no netfilter state", host(firewall_unavailable))
+R = "selinux-policy-type-configured"
+write_baseline(R, "pass", "pass", "SELINUXTYPE=targeted", host())
+write_baseline(R, "fail", "fail", "config without SELINUXTYPE", host(no_policy_type))
+write_baseline(R, "skip-no-config", "skip", "no /etc/selinux/config", host(no_selinux_config))

@@ -9,7 +9,7 @@ import Testing
     @Test func shippedPacksLint() throws {
         let r = try HostAuditCLI.run(["policy", "lint", Self.policies])
         #expect(r.status == 0, "\(r)")
-        #expect(r.stdout.hasPrefix("ok: 4 policies"))
+        #expect(r.stdout.hasPrefix("ok: 5 policies"))
     }
 
     @Test func shippedPacksPassTheirFixtures() throws {
