@@ -95,7 +95,8 @@ import Testing
         let failed = findings.first { $0["rule"] as? String == "firewall-single-backend" }
         #expect(failed?["status"] as? String == "fail")
         #expect((failed?["evidence"] as? [[String: Any]])?.first?["path"] as? String == "firewall.backends.conflict")
-        #expect((doc["summary"] as? [String: Any])?["fail"] as? Int == 1)
+        // firewall-single-backend, and firewall-forward-default-deny (the recorded host has no forward chain).
+        #expect((doc["summary"] as? [String: Any])?["fail"] as? Int == 2)
 
         // Profiles filter; parameters from a file; waivers from a file.
         try "parameters:\n  require-egress-control: false\n".write(toFile: dir + "/params.yaml", atomically: true, encoding: .utf8)

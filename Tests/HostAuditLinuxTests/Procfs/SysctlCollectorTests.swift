@@ -47,7 +47,7 @@ import Testing
         // The line is cut at the NUL byte.
         #expect(f.settings.first { $0.key == "net.ipv4.tcp_syncookies" }?.configured == "1")
         // A key naming an interface with an escape sequence is kept byte-exact, and escaped in text.
-        let evil = try #require(f.settings.first { $0.interface == "e\u{1b}[31mvil" && $0.name == "rp_filter" })
+        let evil = try #require(f.settings.first { $0.interface == "e\u{1b}\u{07}vil" && $0.name == "rp_filter" })
         #expect(evil.configured == "0")
         let text = FactsTextRenderer().render(FactsDocument(root: "/r", sections: [(.kernel, JSONValueEncoder().encodeValue(KernelFacts.unavailable("x", sysctl: f)))]).json())
         #expect(!text.contains("\u{1b}"))
@@ -149,8 +149,12 @@ import Testing
             #expect(status("network-tcp-syncookies") == "pass")
 
             // Put the kernel back in line with the files: no drift.
+            // (The glob also names conf.all and conf.default.)
+            #expect(drift.contains("net.ipv4.conf.all.log_martians") == (doc.value(atPath: "kernel.sysctl.settings")?.arrayValue?.first {
+                $0["key"]?.stringValue == "net.ipv4.conf.all.log_martians" }?["live"]?.stringValue != "1"))
             try ns.check([
                 "sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.ha/v0.log_martians=1",
+                "net.ipv4.conf.all.log_martians=1", "net.ipv4.conf.default.log_martians=1",
             ])
             let after = try Self.facts(ns, root: root)
             #expect(Self.driftKeys(after).isEmpty, "\(after.value(atPath: "kernel.sysctl.drift") ?? .null)")
