@@ -100,6 +100,7 @@ public struct AuditTextRenderer: Sendable {
         if let x = e["explanation"]?.stringValue {
             return "\(e["target"]?.stringValue ?? "?") \(e["state"]?.stringValue ?? ""): \(x)"
         }
+        if let v = e["value"], let line = sysctlLine(v) { return line }
         var parts: [String] = []
         if let pid = e["pid"]?.intValue { parts.append("pid \(pid)") }
         for k in ["comm", "exe"] { if let s = e[k]?.stringValue { parts.append(s) } }
@@ -152,6 +153,32 @@ public enum AuditControls {
         let s = Set(findings.map(\.status))
         for candidate in [Finding.Status.fail, .error, .pass] where s.contains(candidate) { return candidate }
         return .skip
+    }
+}
+
+extension AuditTextRenderer {
+    /// A `kernel.sysctl` item as one line: a setting (`key: live 1, configured 0 at FILE:LINE`)
+    /// or an interface's effective value (`ipv4 eth0 rp_filter: effective 0 (interface 0, all 0; max(all, interface))`).
+    static func sysctlLine(_ v: JSONValue) -> String? {
+        func s(_ k: String) -> String { v[k]?.stringValue ?? "unknown" }
+        if let key = v["key"]?.stringValue, v["name"] != nil, v["configured"] != nil {
+            var out = "\(key): live \(s("live")), " + (v["configured"]?.stringValue.map { "configured \($0)" } ?? "not set in any file")
+            if let at = v["configured_at"], let path = at["path"]?.stringValue, let line = at["line"]?.intValue {
+                out += " at \(path):\(line)"
+            }
+            return out
+        }
+        if let iface = v["interface"]?.stringValue, let name = v["name"]?.stringValue, let rule = v["rule"]?.stringValue,
+            let family = v["family"]?.stringValue
+        {
+            return "\(family) \(iface) \(name): effective \(s("effective")) (interface \(s("own")), all \(s("all")); \(rule))"
+        }
+        if let key = v["key"]?.stringValue, let configured = v["configured"]?.stringValue, let live = v["live"]?.stringValue,
+            let path = v["path"]?.stringValue, let line = v["line"]?.intValue
+        {
+            return "\(key): live \(live), configured \(configured) at \(path):\(line)"
+        }
+        return nil
     }
 }
 
