@@ -266,26 +266,40 @@ public struct SysctlConfiguration: Sendable, Equatable {
 
     /// Every line read, in reading order.
     public private(set) var lines: [Line] = []
-    /// systemd-sysctl's ordered map: key (or pattern) → index into `lines`,
-    /// in application order.
-    private var order: [String] = []
-    private var current: [String: Int] = [:]
+    /// systemd-sysctl's ordered map: key (or pattern) → the deciding line and
+    /// its place in application order (a changed value moves a key to the end).
+    private var current: [String: (line: Int, order: Int)] = [:]
+    private var nextOrder = 0
+    /// Lines by key, for `overridden`.
+    private var byKey: [String: [Int]] = [:]
+    /// Distinct glob patterns, in first-seen order.
+    private var patterns: [String] = []
+    /// Distinct glob patterns considered; more are reported and ignored (each costs a match per key).
+    public static let maxPatterns = 256
 
     public init() {}
 
-    public mutating func add(_ line: Line) {
+    public static func == (a: SysctlConfiguration, b: SysctlConfiguration) -> Bool { a.lines == b.lines }
+
+    /// Adds one line; false when it was ignored (too many patterns).
+    @discardableResult
+    public mutating func add(_ line: Line) -> Bool {
+        let glob = SysctlKey.isGlob(line.key)
+        if glob && current[line.key] == nil && byKey[line.key] == nil {
+            guard patterns.count < Self.maxPatterns else { return false }
+            patterns.append(line.key)
+        }
         lines.append(line)
         let index = lines.count - 1
-        if let existing = current[line.key] {
-            if lines[existing].value == line.value {
-                // Same value: systemd keeps the earlier entry in its place (failures ignored if either says so).
-                if line.ignoreFailure { lines[existing].ignoreFailure = true }
-                return
-            }
-            order.removeAll { $0 == line.key }
+        byKey[line.key, default: []].append(index)
+        if let existing = current[line.key], lines[existing.line].value == line.value {
+            // Same value: systemd keeps the earlier entry in its place (failures ignored if either says so).
+            if line.ignoreFailure { lines[existing.line].ignoreFailure = true }
+            return true
         }
-        current[line.key] = index
-        order.append(line.key)
+        current[line.key] = (index, nextOrder)
+        nextOrder += 1
+        return true
     }
 
     /// Parses and adds one file's bytes; returns its problems.
@@ -297,7 +311,9 @@ public struct SysctlConfiguration: Sendable, Equatable {
                 problems.append(FileProblem(path: path, line: e.line, text: nil, problem: "key longer than \(SysctlKey.maxLength) bytes: ignored"))
                 continue
             }
-            add(Line(key: e.key, value: e.value, path: path, line: e.line, ignoreFailure: e.ignoreFailure))
+            if !add(Line(key: e.key, value: e.value, path: path, line: e.line, ignoreFailure: e.ignoreFailure)) {
+                problems.append(FileProblem(path: path, line: e.line, text: nil, problem: "more than \(Self.maxPatterns) glob patterns: ignored"))
+            }
         }
         return problems
     }
@@ -315,34 +331,40 @@ public struct SysctlConfiguration: Sendable, Equatable {
         func assignment(_ l: Line) -> SysctlFacts.Assignment {
             SysctlFacts.Assignment(value: l.value, path: l.path, line: l.line, pattern: SysctlKey.isGlob(l.key) ? l.key : nil)
         }
-        // Every line that names the key or a pattern matching it, in reading order.
-        let relevant = lines.filter { $0.key == key || (SysctlKey.isGlob($0.key) && SysctlKey.matches(pattern: $0.key, key: key)) }
-        var decided: Line? = nil
+        let matching = patterns.filter { SysctlKey.matches(pattern: $0, key: key) }
+        var decided: Int? = nil
         var source: String? = nil
-        if let i = current[key] {
-            decided = lines[i]
-            source = lines[i].value == nil ? "excluded" : "explicit"
+        if let c = current[key] {
+            decided = c.line
+            source = lines[c.line].value == nil ? "excluded" : "explicit"
         } else {
             // Globs are applied in the map's order: the last one applied wins.
-            for k in order where SysctlKey.isGlob(k) {
-                let l = lines[current[k]!]
-                if l.value != nil && SysctlKey.matches(pattern: k, key: key) {
-                    decided = l
-                    source = "glob"
-                }
+            var best: (line: Int, order: Int)? = nil
+            for p in matching {
+                guard let c = current[p], lines[c.line].value != nil else { continue }
+                if best == nil || c.order > best!.order { best = c }
+            }
+            if let b = best {
+                decided = b.line
+                source = "glob"
             }
         }
         guard let d = decided else {
             return Resolution(value: nil, source: nil, decidedBy: nil, ignoreFailure: nil, overridden: [])
         }
-        let overridden = relevant.filter { $0 != d && $0.value != nil }.map(assignment)
+        // Every other line that names the key or a pattern matching it, in reading order.
+        let relevant = Set((byKey[key] ?? []) + matching.flatMap { byKey[$0] ?? [] }).sorted()
+        let overridden = relevant.filter { $0 != d && lines[$0].value != nil }.map { assignment(lines[$0]) }
+        let l = lines[d]
         return Resolution(
-            value: d.value.map(SysctlValue.normalize), source: source, decidedBy: assignment(d),
-            ignoreFailure: d.value == nil ? nil : d.ignoreFailure, overridden: overridden)
+            value: l.value.map(SysctlValue.normalize), source: source, decidedBy: assignment(l),
+            ignoreFailure: l.value == nil ? nil : l.ignoreFailure, overridden: overridden)
     }
 
-    /// Explicit (non-glob) keys the configuration names.
-    public var explicitKeys: [String] { order.filter { !SysctlKey.isGlob($0) } }
+    /// Explicit (non-glob) keys the configuration names, in application order.
+    public var explicitKeys: [String] {
+        current.filter { !SysctlKey.isGlob($0.key) }.sorted { $0.value.order < $1.value.order }.map(\.key)
+    }
 }
 
 public enum SysctlValue {
@@ -383,12 +405,19 @@ extension SysctlFacts {
                 for n in SysctlCatalog.conf(family) { keys[SysctlCatalog.confKey(family, i, n)] = (family, i, n) }
             }
         }
+        var extra = 0
+        var errors = errors
         for k in configuration.explicitKeys where keys[k] == nil {
+            guard extra < 1000 else {
+                errors.append("more than 1000 interfaces named only in the configuration: the rest not listed")
+                break
+            }
             let c = SysctlKey.components(k)
             if c.count == 5, c[0] == "net", c[2] == "conf", ["ipv4", "ipv6"].contains(c[1]),
                 SysctlCatalog.conf(c[1]).contains(c[4])
             {
                 keys[k] = (c[1], c[3], c[4])
+                extra += 1
             }
         }
         var settings: [Setting] = []

@@ -141,4 +141,18 @@ import Testing
         let offline = SysctlFacts.make(configuration: c, files: [], problems: [], live: nil, liveUnavailableReason: "--root")
         #expect(offline.drift == nil && !offline.liveAvailable && offline.settings.allSatisfy { $0.drift == nil })
     }
+
+    @Test func largeHostileConfigurationIsBounded() {
+        var text = ""
+        for i in 0..<20_000 { text += "net.ipv4.conf.if\(i).rp_filter = 1\n" }
+        for i in 0..<300 { text += "net.ipv4.conf.x\(i)*.log_martians = 1\n" }
+        let (c, problems) = config([("/etc/sysctl.d/big.conf", text)])
+        #expect(problems.filter { $0.problem.contains("glob patterns") }.count == 300 - SysctlConfiguration.maxPatterns)
+        #expect(c.resolve("net.ipv4.conf.if19999.rp_filter").value == "1")
+        #expect(c.resolve("net.ipv4.conf.x12abc.log_martians").source == "glob")
+        let f = SysctlFacts.make(configuration: c, files: [], problems: [], live: nil, liveUnavailableReason: "--root")
+        // Interfaces named only in the files are listed up to a bound, and the cut is said.
+        #expect(f.settings.count < 1200)
+        #expect(f.errors.contains { $0.contains("more than 1000") })
+    }
 }
