@@ -494,6 +494,8 @@ extension SysctlFacts {
         }
         for iface in (live.interfaces["ipv6"] ?? []).sorted() {
             let fwd = v("ipv6", iface, "forwarding")
+            // An interface with disable_ipv6 drops every IPv6 packet on receipt.
+            let disabled = v("ipv6", iface, "disable_ipv6")
             for name in SysctlCatalog.ipv6Conf {
                 let own = v("ipv6", iface, name), all = v("ipv6", "all", name)
                 var eff: Int? = nil
@@ -506,11 +508,13 @@ extension SysctlFacts {
                 case "accept_ra":
                     usesForwarding = true
                     if let o = own, let f = fwd { eff = f != 0 ? (o == 2 ? 1 : 0) : (o != 0 ? 1 : 0) }
-                    rule = "interface; 1 = router advertisements accepted (with forwarding on only when accept_ra is 2)"
+                    if disabled == 1 { eff = 0 }
+                    rule = "interface; 1 = router advertisements accepted (with forwarding on only when accept_ra is 2; never with disable_ipv6)"
                 case "accept_redirects":
                     usesForwarding = true
                     if let o = own, let f = fwd { eff = (f == 0 && o != 0) ? 1 : 0 }
-                    rule = "interface, and never with forwarding on"
+                    if disabled == 1 { eff = 0 }
+                    rule = "interface, and never with forwarding on or disable_ipv6"
                 case "accept_source_route":
                     if let o = own, let a = all { eff = min(o, a) }
                     rule = "min(all, interface)"

@@ -123,6 +123,10 @@ import Testing
         #expect(eff("ipv6", "accept_ra") == "0")  // forwarding on: only accept_ra = 2
         #expect(eff("ipv6", "accept_redirects") == "0")  // never while forwarding
         #expect(eff("ipv6", "accept_source_route") == "-1")  // min
+        set("ipv6", "eth0", "forwarding", "0")
+        #expect(SysctlFacts.effectiveValues(live).first { $0.family == "ipv6" && $0.name == "accept_ra" }?.effective == "1")
+        set("ipv6", "eth0", "disable_ipv6", "1")  // no IPv6 processing at all on the interface
+        #expect(SysctlFacts.effectiveValues(live).first { $0.family == "ipv6" && $0.name == "accept_ra" }?.effective == "0")
         set("ipv4", "eth0", "forwarding", "1")
         let e2 = SysctlFacts.effectiveValues(live)
         #expect(e2.first { $0.family == "ipv4" && $0.name == "accept_redirects" }?.effective == "0")  // forwarding on: AND
