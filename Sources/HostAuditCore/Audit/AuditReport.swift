@@ -193,6 +193,22 @@ public struct AuditReport: Sendable {
         // Additions.
         o["fail_on"] = .string(failOn.rawValue)
         o["notes"] = .array(notes.map(JSONValue.string))
+        // Findings grouped by benchmark control, when any rule names one.
+        let groups = AuditControls.groups(orderedFindings)
+        if !groups.isEmpty {
+            o["controls"] = .array(
+                groups.map { g in
+                    var c = JSONObject()
+                    c["framework"] = .string(g.control.framework)
+                    c["id"] = .string(g.control.id)
+                    c["title"] = g.control.title.map(JSONValue.string) ?? .null
+                    c["status"] = .string(AuditControls.status(g.findings).rawValue)
+                    c["findings"] = .array(g.findings.map { f in
+                        .object(JSONObject([("policy", .string(f.policy)), ("rule", .string(f.rule)), ("status", .string(f.status.rawValue))]))
+                    })
+                    return .object(c)
+                })
+        }
         return .object(o)
     }
 }

@@ -62,6 +62,11 @@ import Testing
         #expect(fwd["controls"]?.arrayValue?.first?["framework"]?.stringValue == "cis-debian-12")
         let other = try #require(findings.first { $0["rule"]?.stringValue == "other" })
         #expect(other["controls"] == nil)
+        // The report also groups by control, in numeric order, each with its worst status.
+        let groups = json["controls"]?.arrayValue ?? []
+        #expect(groups.map { $0["id"]?.stringValue ?? "" } == ["3.3.1", "3.3.2", "3.3.10", "sysctl-01"])
+        #expect(groups[1]["status"]?.stringValue == "fail")
+        #expect(groups[1]["findings"]?.arrayValue?.first?["rule"]?.stringValue == "redirects")
     }
 
     @Test func textGroupsByControlInNumericOrder() throws {
