@@ -79,7 +79,7 @@ struct Facts: AsyncParsableCommand {
         let processOptions = ProcessCollectionOptions(
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
         var collector = FactsCollector(scope: scope, processOptions: processOptions)
-        if let dir = sysctlConfigRoot { collector.sysctlConfigScope = try Facts.scope(for: dir) }
+        if let dir = sysctlConfigRoot { collector.sysctlConfigScope = try Facts.scope(for: dir, option: "--sysctl-config-root") }
         let document = collector.collect(topic.categories)
         switch format {
         case .json:
@@ -90,11 +90,11 @@ struct Facts: AsyncParsableCommand {
     }
 
     /// Validates `--root`: it must be a directory; otherwise the run cannot start (exit 3).
-    static func scope(for root: String?) throws -> CollectionScope {
+    static func scope(for root: String?, option: String = "--root") throws -> CollectionScope {
         guard let root else { return .live }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-            Output.error("hostaudit: --root \(TerminalText.escape(root)): not a directory")
+            Output.error("hostaudit: \(option) \(TerminalText.escape(root)): not a directory")
             throw ExitStatus.couldNotRun
         }
         let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root

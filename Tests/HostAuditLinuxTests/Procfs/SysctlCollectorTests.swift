@@ -77,6 +77,27 @@ import Testing
     }
 }
 
+/// `facts kernel --sysctl-config-root`: the files come from DIR, the live values from this kernel.
+@Suite struct SysctlConfigRootCLITests {
+    @Test func configurationFromTheGivenTreeLiveFromThisKernel() throws {
+        let r = try HostAuditCLI.run([
+            "facts", "kernel", "--format", "json", "--sysctl-config-root", Fixtures.root("sysctl-hardened"),
+        ])
+        #expect(r.status == 0, "\(r)")
+        let doc = try JSONValue(parsing: r.stdoutBytes)
+        let files = doc.value(atPath: "kernel.sysctl.files")?.arrayValue?.compactMap(\.stringValue)
+        #expect(files == ["/usr/lib/sysctl.d/50-default.conf", "/etc/sysctl.d/60-network-hardening.conf", "/etc/sysctl.d/99-sysctl.conf"])
+        #expect(doc.value(atPath: "kernel.sysctl.live_available")?.boolValue == true)
+        #expect(doc["root"]?.stringValue == "/")
+    }
+
+    @Test func aConfigRootThatIsNotADirectoryCannotRun() throws {
+        let r = try HostAuditCLI.run(["facts", "kernel", "--sysctl-config-root", "/nonexistent-ha-root"])
+        #expect(r.status == 3, "\(r)")
+        #expect(r.stderr.contains("--sysctl-config-root /nonexistent-ha-root: not a directory"))
+    }
+}
+
 /// The real kernel: sysctls set inside a network namespace the test creates,
 /// the CLI run inside it against configuration files in a fixture root.
 @Suite(.privileged) struct SysctlNamespaceTests {
