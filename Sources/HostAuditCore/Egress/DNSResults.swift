@@ -13,6 +13,10 @@ public enum DNSStatus: String, Sendable, Equatable {
     case localDenied = "local-denied"
     /// Any other failure (a malformed answer, another rcode).
     case error
+
+    /// A DNS message came back (NOERROR with or without data, NXDOMAIN,
+    /// SERVFAIL, REFUSED): the server is alive, whatever it said.
+    public var isAnswer: Bool { [.answered, .nxdomain, .servfail, .refused].contains(self) }
 }
 
 /// One query (A, AAAA, or NS for liveness) to one server.

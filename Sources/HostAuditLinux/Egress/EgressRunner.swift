@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HostAuditCore
 
 /// Runs `hostaudit egress`: resolves target names through each configured
@@ -78,6 +81,12 @@ public struct EgressRunner: Sendable {
             answeredPorts[e.address, default: []].insert(e.port)
             if e.icmp != nil { rejectedPorts[e.address, default: []].insert(e.port) }
         }
+        // Routing refused some connects at once: name the route or rule that refuses.
+        var routes: [String: RouteEvidence] = [:]
+        let routeErrors: Set<String> = ["EACCES", "EPERM", "ENETUNREACH", "EHOSTUNREACH", "EINVAL"]
+        for e in evidence where e.phase == .connect && routeErrors.contains(e.error?.name ?? "") && routes[e.address] == nil {
+            if let r = RouteLookup().evidence(for: e.address, uid: geteuid()) { routes[e.address] = r }
+        }
         var probes: [EgressProbeResult] = []
         for (t, addrs) in plan {
             if addrs.isEmpty {
@@ -93,8 +102,8 @@ public struct EgressRunner: Sendable {
                 probes.append(
                     .from(
                         target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
-                        localVerdict: verdicts?.verdict(address: a, port: t.port, protocol: "tcp"),
-                        siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing))
+                        siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing,
+                        local: verdicts?.localEvidence(address: a, port: t.port, protocol: "tcp"), route: routes[a]))
             }
         }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })

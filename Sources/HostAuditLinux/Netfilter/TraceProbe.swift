@@ -158,8 +158,17 @@ public struct FlowTracer: Sendable {
                 break
             }
         }
+        guard let lastAccept else {
+            // No rule or policy gave a verdict the trace could see: that is not an accept.
+            notes.append(Self.noVerdictNote)
+            return VerdictResult(flow: flow, verdict: .unknown, decidedBy: nil, path: path, notes: notes, branches: 1, traced: true)
+        }
         return VerdictResult(flow: flow, verdict: .accept, decidedBy: lastAccept, path: path, notes: notes, branches: 1, traced: true)
     }
+
+    /// Said when the traced packet met no terminal verdict.
+    public static let noVerdictNote =
+        "no verdict seen; legacy tables and anything before priority -400 are invisible to the trace"
 }
 
 /// The probe's socket: bound first, so the source port is known before the trace rule is written.

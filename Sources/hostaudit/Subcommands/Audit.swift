@@ -246,7 +246,7 @@ struct Audit: AsyncParsableCommand {
         }
         return .object(
             JSONObject([
-                ("answering", .bool(results.contains { $0.status == .answered })), ("servers", .array(items)),
+                ("answering", .bool(results.contains { r in r.queries.contains { $0.rcode != nil || $0.status.isAnswer } })), ("servers", .array(items)),
             ]))
     }
 
