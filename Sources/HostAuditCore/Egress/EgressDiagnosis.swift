@@ -520,6 +520,12 @@ public enum EgressExplainer {
             ? "The name does not exist: check the spelling in the configuration that names it."
             : "Fix or replace the failing name servers in resolv.conf, or allow DNS (port 53) to them."
         var text = "\(target.host) did not resolve: \(resolution.summary). \(advice)"
+        if let lookups = resolution.lookups, lookups.count > 1 {
+            text = "\(target.host) did not resolve: glibc tries \(lookups.map { "\($0.name) (\($0.outcome.rawValue))" }.joined(separator: ", ")); \(resolution.summary). \(advice)"
+        }
+        if let stub = resolution.servers.first(where: { ResolvConf.systemdStubAddresses.contains($0.server) }), !stub.queries.contains(where: { $0.status.isAnswer }) {
+            text += " The systemd-resolved stub \(stub.server) does not answer, so every program on this host fails to resolve: start or fix systemd-resolved (systemctl status systemd-resolved)."
+        }
         if let note = resolution.note { text += " \(note)" }
         return text
     }

@@ -35,11 +35,10 @@ public struct EgressRunner: Sendable {
         if !names.isEmpty {
             progress?("resolving \(names.count) name\(names.count == 1 ? "" : "s")…")
             let facts = ResolverCollector(scope: scope).collect()
-            let servers = facts.effectiveNameservers.map(\.queryAddress)
-            let hosts = Self.hostsFileAddresses(names: names, facts: facts)
+            let config = Self.glibcConfig(names: names, facts: facts)
             let prober = DNSProber(timeout: timeout)
             let asked = names
-            let found = await onDedicatedThread("egress-dns") { prober.resolve(names: asked, servers: servers, hostsFile: hosts) }
+            let found = await onDedicatedThread("egress-dns") { prober.resolveLikeGlibc(names: asked, config: config) }
             for r in found { resolutions[r.name] = r }
         }
 
@@ -107,6 +106,21 @@ public struct EgressRunner: Sendable {
             }
         }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+    }
+
+    /// How glibc resolves on the host below `scope`: resolv.conf's servers as
+    /// written (the stub too), search list, ndots, use-vc, hosts file and nsswitch order.
+    static func glibcConfig(names: [String], facts: ResolverFacts) -> GlibcResolverConfig {
+        let conf = facts.resolvConf.parsed
+        var notes: [String] = []
+        if let n = facts.stubUpstreamNote { notes.append(n) }
+        if conf.options.rotate { notes.append("options rotate: glibc spreads queries over the servers, so any of them may decide") }
+        let db = facts.nsswitch.hosts
+        return GlibcResolverConfig(
+            servers: facts.glibcNameservers, search: conf.search.domains, ndots: conf.options.ndots,
+            useTCP: conf.options.useVc, hostsFile: hostsFileAddresses(names: names, facts: facts),
+            order: GlibcLookup.hostsOrder(db), dnsNotFoundReturns: GlibcLookup.stopsAfterNotFound(db, source: "dns"),
+            note: notes.isEmpty ? nil : notes.joined(separator: "; "))
     }
 
     /// Addresses /etc/hosts gives each name, when nsswitch's `hosts:` consults `files`.
