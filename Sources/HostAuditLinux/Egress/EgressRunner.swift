@@ -77,7 +77,11 @@ public struct EgressRunner: Sendable {
         var answeredPorts: [String: Set<Int>] = [:]
         var rejectedPorts: [String: Set<Int>] = [:]
         for e in evidence where EgressClassifier.classify(e).reason != "no-response" && e.phase != .connect {
-            answeredPorts[e.address, default: []].insert(e.port)
+            // Only the destination's own answer shows it is up: a router's
+            // ICMP error for another port does not.
+            if e.icmp == nil || e.icmp?.offender == e.address {
+                answeredPorts[e.address, default: []].insert(e.port)
+            }
             if e.icmp != nil { rejectedPorts[e.address, default: []].insert(e.port) }
         }
         // Routing refused some connects at once: name the route or rule that refuses.
