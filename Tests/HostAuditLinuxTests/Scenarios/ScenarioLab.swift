@@ -352,7 +352,7 @@ final class ScenarioTally: @unchecked Sendable {
             }
             #expect(!confidentlyWrong && outcome != .wrong, "\(name): confidently \(p.cause) (\(p.confidence)): \(p.explanation)", sourceLocation: sourceLocation)
         }
-        return record(name, outcome, "\(p.cause) (\(p.confidence))")
+        return record(name, outcome, "\(p.cause) (\(p.confidence))" + (outcome == .right ? "" : ": \(p.explanation)"))
     }
 
     /// Records a DNS or other scenario graded by the caller.
