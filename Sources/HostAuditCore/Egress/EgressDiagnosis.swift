@@ -84,13 +84,21 @@ public enum EgressExplainer {
                 tellApart: l.blindSpots.map(\.tellApart).joined(separator: "; "),
                 mayBlock: l.blindSpots.contains(where: \.mayBlock))
         }
-        let notes = v.notes.isEmpty ? "see firewall verdict" : v.notes.joined(separator: "; ")
+        // The trace's own notice that it changed the ruleset is no reason.
+        let reasons = v.notes.filter { !$0.hasPrefix("--trace changed the ruleset") }
+        let notes = reasons.isEmpty ? "see firewall verdict" : reasons.joined(separator: "; ")
         var tell = v.traced ? "check the rules the trace cannot see" : "run with --trace to ask the kernel"
-        if !l.blindSpots.isEmpty { tell = l.blindSpots.map(\.tellApart).joined(separator: "; ") + "; " + tell }
+        if !l.blindSpots.isEmpty {
+            tell = l.blindSpots.map(\.tellApart).joined(separator: "; ")
+            // --trace cannot see legacy tables: do not send the user there for them.
+            if !v.traced && !l.blindSpots.contains(where: { $0.kind == .legacyTables }) { tell += "; run with --trace to ask the kernel" }
+        }
         let what = v.traced ? "the kernel trace gave no verdict" : "the local firewall's verdict is unknown statically"
+        var question = "\(what) (\(notes))"
+        if !l.blindSpots.isEmpty { question += "; unseen: " + l.blindSpots.map(\.detail).joined(separator: "; ") }
         return .open(
-            question: "\(what) (\(notes))", tellApart: tell,
-            mayBlock: l.blindSpots.contains(where: \.mayBlock) || v.traced || !v.notes.isEmpty)
+            question: question, tellApart: tell,
+            mayBlock: l.blindSpots.contains(where: \.mayBlock) || v.traced || !reasons.isEmpty)
     }
 
     enum Reply {

@@ -111,12 +111,18 @@ import Testing
                 let p = try s.egress(["\(host):7300"]).probe(a, 7300)
                 tally.grade("legacy OUTPUT DROP to \(a)", p, .notConfidently("upstream-filter", truth: "local-firewall"))
                 #expect(p.map { $0.cause != "upstream-filter" || $0.confidence != "proven" } == true)
+                // Said plainly: the legacy DROP is named, and local comes first among the candidates.
+                if p?.confidence == "unknown" {
+                    #expect(p?.explanation.contains("--dport 7300 -j DROP") == true, "\(p?.explanation ?? "")")
+                    #expect(p?.candidates.first == "local-firewall", "\(p?.candidates ?? [])")
+                }
             }
             // --trace cannot see legacy tables either; it must not say accept.
             let p = try s.egress(["10.66.2.2:7300", "--trace"]).probe(EgressLab.serverV4, 7300)
             tally.grade("legacy OUTPUT DROP with --trace", p, .notConfidently("upstream-filter", truth: "local-firewall"))
             let verdict = p?.raw["local_verdict"] as? [String: Any]
             #expect(verdict?["verdict"] as? String != "accept", "\(verdict ?? [:])")
+            #expect(p?.explanation.contains("no verdict seen") == true, "\(p?.explanation ?? "")")
         }
     }
 
