@@ -61,6 +61,36 @@ import Testing
         }
     }
 
+    /// Context decides what an unreachable means: another port that answers
+    /// shows the host is up (a filter), and a router that gives up on ARP/ND
+    /// after about 3 s for an absent host is a down host.
+    @Test func unreachableWithContext() throws {
+        try ScenarioLab.with { s in
+            try s.routerForward([
+                "ip daddr 10.66.2.3 tcp dport 7002 reject with icmp type host-unreachable",
+                "ip6 daddr fd66:2::3 tcp dport 7013 reject with icmpv6 type addr-unreachable",
+            ])
+            // The host does not answer ping, but its port 443 does: the unreachable is a filter.
+            for (a, port) in [(ScenarioLab.noPingV4, 7002), (ScenarioLab.noPingV6, 7013)] {
+                #expect(try s.connectTruth(a, 443) == "open")
+                #expect(try s.connectTruth(a, port) == "EHOSTUNREACH")
+                let host = a.contains(":") ? "[\(a)]" : a
+                let run = try s.egress(["\(host):443", "\(host):\(port)"])
+                let p = run.probe(a, port)
+                tally.grade("host-unreachable for one port of \(a), another port answers", p, .cause("upstream-reject", confidence: ["proven"]))
+                #expect(p?.offender == (a.contains(":") ? EgressLab.routerClientV6 : EgressLab.routerClientV4))
+            }
+            // An absent host: the router's neighbour resolution fails after about 3 s.
+            for a in ["10.66.2.99", "fd66:2::99"] {
+                let truth = try s.connectTruth(a, 80, timeout: 8)
+                #expect(truth == "EHOSTUNREACH", "\(a): \(truth)")
+                let host = a.contains(":") ? "[\(a)]" : a
+                let p = try s.egress(["\(host):80"], timeout: 6).probe(a, 80)
+                tally.grade("absent host \(a) (router's ARP/ND fails)", p, .cause("host-down", confidence: ["likely"]))
+            }
+        }
+    }
+
     // MARK: Silence and resets upstream
 
     @Test func upstreamSilenceAndResets() throws {
