@@ -109,6 +109,10 @@ import Testing
                 let p = try s.egress(["\(host):80"]).probe(a, 80)
                 tally.grade("seed: provider drops :80 to \(a)", p, .cause("upstream-filter", confidence: ["proven"]))
                 #expect(p?.explanation.contains("answers ICMP echo") == true, "\(p?.explanation ?? "")")
+                // The evidence behind "proven": the socket, the echo, both local directions.
+                let kinds = Set((p?.raw["evidence"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
+                #expect(kinds.isSuperset(of: ["socket", "echo", "verdict", "reply"]), "\(kinds)")
+                #expect((p?.raw["candidates"] as? [Any])?.isEmpty == true)
             }
             // A SYN-ACK dropped on the way back, upstream: still upstream filtering.
             for a in [EgressLab.serverV4, EgressLab.serverV6] {
