@@ -120,11 +120,13 @@ public struct EgressRunner: Sendable {
         if let n = facts.stubUpstreamNote { notes.append(n) }
         if conf.options.rotate { notes.append("options rotate: glibc spreads queries over the servers, so any of them may decide") }
         let db = facts.nsswitch.hosts
-        return GlibcResolverConfig(
+        var config = GlibcResolverConfig(
             servers: facts.glibcNameservers, search: conf.search.domains, ndots: conf.options.ndots,
             useTCP: conf.options.useVc, hostsFile: hostsFileAddresses(names: names, facts: facts),
             order: GlibcLookup.hostsOrder(db), dnsNotFoundReturns: GlibcLookup.stopsAfterNotFound(db, source: "dns"),
             note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        config.glibcTimeout = conf.options.timeout
+        return config
     }
 
     /// Addresses /etc/hosts gives each name, when nsswitch's `hosts:` consults `files`.

@@ -17,6 +17,8 @@ public struct GlibcResolverConfig: Sendable {
     public var dnsNotFoundReturns: Bool
     /// Said beside every resolution (e.g. the stub's upstream servers).
     public var note: String?
+    /// resolv.conf's `options timeout` (glibc's wait for one server).
+    public var glibcTimeout: Int = ResolvConf.Options.defaultTimeout
 
     public init(
         servers: [String], search: [String] = [], ndots: Int = 1, useTCP: Bool = false, hostsFile: [String: [String]] = [:],
@@ -106,6 +108,14 @@ public struct DNSProber: Sendable {
             if config.servers.isEmpty { notes.append("no name server is configured") }
             if let n = config.note { notes.append(n) }
             let shown = lookups.first { $0.outcome == .found } ?? lookups.first { $0.name == name } ?? lookups.first
+            // A silent server before the deciding one costs every lookup glibc's time-out.
+            if let hit = shown, let decider = hit.decidedBy, let at = hit.servers.firstIndex(where: { $0.server == decider }) {
+                let silent = hit.servers[..<at].filter { $0.status == .timeout }.map(\.server)
+                if !silent.isEmpty {
+                    notes.append(
+                        "glibc waits \(config.glibcTimeout) s (options timeout) for \(silent.joined(separator: ", ")) before asking \(decider): every lookup on this host is that much slower")
+                }
+            }
             return NameResolution(
                 name: name, hostsFileAddresses: config.hostsFile[name] ?? [], servers: shown?.servers ?? [],
                 note: notes.isEmpty ? nil : notes.joined(separator: "; "), lookups: lookups, order: config.order,
