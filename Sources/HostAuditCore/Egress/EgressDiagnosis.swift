@@ -186,6 +186,9 @@ public enum EgressExplainer {
         case .none: items.append(EvidenceItem(.echo, "ICMP echo not tested (\(f.icmpEcho.detail ?? "no ping socket"))"))
         }
         if f.siblingsAnswered { items.append(EvidenceItem(.siblings, "other ports on \(e.address) answered")) }
+        if f.reason == "local-denied", let enforcing = f.selinuxEnforcing {
+            items.append(EvidenceItem(.selinux, enforcing ? "SELinux is enforcing on this host" : "SELinux is not enforcing on this host"))
+        }
         if let r = f.route {
             items.append(EvidenceItem(.route, "routing: \(r.label)\(r.kernelError.map { ", the kernel answers \($0)" } ?? "")", data: JSONObject([("route", r.json())])))
         }
