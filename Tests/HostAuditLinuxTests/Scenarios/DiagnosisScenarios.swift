@@ -207,6 +207,7 @@ import Testing
                 var lookup: String
                 var resolves: Bool
                 var hosts = "127.0.0.1 localhost\n"
+                var nsswitch = "hosts: files dns\n"
                 var extra: [String: String] = [:]
                 var mention: String? = nil
             }
@@ -225,12 +226,16 @@ import Testing
                 Case(
                     name: "hosts file", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "hostsonly.example:443", lookup: "hostsonly.example", resolves: true,
                     hosts: "127.0.0.1 localhost\n10.66.2.2 hostsonly.example\n"),
+                Case(
+                    name: "hosts file after dns [NOTFOUND=return]", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "hostsonly.example:443",
+                    lookup: "hostsonly.example", resolves: false, hosts: "127.0.0.1 localhost\n10.66.2.2 hostsonly.example\n",
+                    nsswitch: "hosts: dns [NOTFOUND=return] files\n"),
                 Case(name: "first server closed, second answers", resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\nnameserver \(ScenarioLab.dnsGoodV4)\n", target: "good.example:443", lookup: "good.example", resolves: true),
                 Case(name: "IPv6-only name", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror6.lab.example:443", lookup: "mirror6.lab.example", resolves: true),
             ]
             for c in cases {
                 defer { s.reset() }
-                let root = try s.resolverFiles(resolvConf: c.resolvConf, hosts: c.hosts, extra: c.extra)
+                let root = try s.resolverFiles(resolvConf: c.resolvConf, hosts: c.hosts, nsswitch: c.nsswitch, extra: c.extra)
                 let truth = try s.getentTruth(c.lookup)
                 #expect(truth.isEmpty != c.resolves, "\(c.name): getent gave \(truth)")
                 let run = try s.egress([c.target, "--root", root])
