@@ -22,10 +22,12 @@ public enum EgressStory {
             guard !p.isOpen else { return p }
             var p = p
             for f in compromise where !p.relatedFindings.contains(f.rule) { p.relatedFindings.append(f.rule) }
-            if (p.cause == .upstreamFilter || p.cause == .upstreamReject), !miners.isEmpty {
+            // Only a stated cause (proven or likely) carries the story.
+            if (p.cause == .upstreamFilter || p.cause == .upstreamReject), p.confidence != .unknown, !miners.isEmpty {
                 let evidence = miners.prefix(3).map { f in "\(f.rule) (\(summary(f)))" }.joined(separator: "; ")
                 p.explanation +=
-                    " This host shows cryptocurrency-miner indicators (\(evidence)): a provider blocking traffic"
+                    " The block upstream is \(p.confidence.rawValue)."
+                    + " This host shows cryptocurrency-miner indicators (\(evidence)): a provider blocking traffic"
                     + " because of mining is the likeliest story; remove the miner and ask the provider to lift the block."
             }
             return p

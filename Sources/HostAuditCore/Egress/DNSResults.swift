@@ -13,6 +13,10 @@ public enum DNSStatus: String, Sendable, Equatable {
     case localDenied = "local-denied"
     /// Any other failure (a malformed answer, another rcode).
     case error
+
+    /// A DNS message came back (NOERROR with or without data, NXDOMAIN,
+    /// SERVFAIL, REFUSED): the server is alive, whatever it said.
+    public var isAnswer: Bool { [.answered, .nxdomain, .servfail, .refused].contains(self) }
 }
 
 /// One query (A, AAAA, or NS for liveness) to one server.
@@ -91,20 +95,49 @@ public struct NameResolution: Sendable, Equatable {
     public var servers: [DNSServerResult]
     /// A note on how the addresses were chosen (e.g. no name server configured).
     public var note: String?
+    /// Set when the lookup followed glibc (search list, server order,
+    /// nsswitch order): each name tried, in order.
+    public var lookups: [CandidateLookup]?
+    /// nsswitch's `hosts:` sources followed, in order (`files`, `dns`).
+    public var order: [String]
+    /// nsswitch stops after DNS says NOTFOUND (`dns [NOTFOUND=return] files`).
+    public var dnsNotFoundReturns: Bool
 
-    public init(name: String, hostsFileAddresses: [String] = [], servers: [DNSServerResult], note: String? = nil) {
+    public init(
+        name: String, hostsFileAddresses: [String] = [], servers: [DNSServerResult], note: String? = nil,
+        lookups: [CandidateLookup]? = nil, order: [String] = ["files", "dns"], dnsNotFoundReturns: Bool = false
+    ) {
         self.name = name
         self.hostsFileAddresses = hostsFileAddresses
         self.servers = servers
         self.note = note
+        self.lookups = lookups
+        self.order = order
+        self.dnsNotFoundReturns = dnsNotFoundReturns
     }
 
-    /// The addresses to probe: the hosts file's when it names the host, else
-    /// every address any server returned (first server's order first), without duplicates.
+    /// The name that resolved (the bare name or a search-list completion).
+    public var resolvedAs: String? { lookups?.first { $0.outcome == .found }?.name }
+
+    /// What DNS gives, the way glibc takes it: the first name of the search
+    /// list that a deciding server answers with addresses. Without `lookups`,
+    /// every address any server returned.
+    public var dnsAddresses: [String] {
+        guard let lookups else { return servers.flatMap(\.addresses) }
+        guard let hit = lookups.first(where: { $0.outcome == .found }) else { return [] }
+        return GlibcLookup.decide(hit.servers).addresses
+    }
+
+    /// The addresses to probe, by nsswitch's order: the first source that
+    /// finds the name wins, without duplicates.
     public var addresses: [String] {
         var seen = Set<String>()
-        let all = hostsFileAddresses.isEmpty ? servers.flatMap(\.addresses) : hostsFileAddresses
-        return all.filter { seen.insert($0).inserted }
+        for source in order {
+            let found = source == "files" ? hostsFileAddresses : dnsAddresses
+            if !found.isEmpty { return found.filter { seen.insert($0).inserted } }
+            if source == "dns" && dnsNotFoundReturns && lookups?.contains(where: { $0.outcome == .notFound }) == true { return [] }
+        }
+        return []
     }
 
     public func json() -> JSONValue {
@@ -113,6 +146,9 @@ public struct NameResolution: Sendable, Equatable {
                 ("name", .string(name)), ("addresses", .array(addresses.map(JSONValue.string))),
                 ("hosts_file_addresses", .array(hostsFileAddresses.map(JSONValue.string))),
                 ("servers", .array(servers.map { $0.json() })), ("note", note.map(JSONValue.string) ?? .null),
+                ("resolved_as", resolvedAs.map(JSONValue.string) ?? .null),
+                ("lookups", lookups.map { .array($0.map { $0.json() }) } ?? .null),
+                ("order", .array(order.map(JSONValue.string))),
             ]))
     }
 

@@ -10,6 +10,13 @@ public struct EgressProbeResult: Sendable, Equatable {
     public var icmpEcho: ICMPEchoResult
     public var localVerdict: LocalVerdict?
     public var cause: EgressCause
+    /// How sure `cause` is; `evidence` and `candidates` say why.
+    public var confidence: Confidence
+    /// The contract's `evidence[]` (named so it does not clash with the socket evidence).
+    public var evidenceItems: [EvidenceItem]
+    public var candidates: [CauseCandidate]
+    /// The route examined for this probe, when routing was looked at.
+    public var route: RouteEvidence?
     public var explanation: String
     public var relatedFindings: [String]
     /// The socket evidence (null for a DNS failure).
@@ -18,8 +25,14 @@ public struct EgressProbeResult: Sendable, Equatable {
     public init(
         target: EgressTarget, address: String?, state: PortState, reason: String, elapsedMs: Double?,
         synRetransmits: Int?, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict?, cause: EgressCause,
-        explanation: String, relatedFindings: [String] = [], evidence: TCPProbeEvidence?
+        explanation: String, relatedFindings: [String] = [], evidence: TCPProbeEvidence?,
+        confidence: Confidence = .unknown, evidenceItems: [EvidenceItem] = [], candidates: [CauseCandidate] = [],
+        route: RouteEvidence? = nil
     ) {
+        self.confidence = confidence
+        self.evidenceItems = evidenceItems
+        self.candidates = candidates
+        self.route = route
         self.target = target
         self.address = address
         self.state = state
@@ -37,26 +50,37 @@ public struct EgressProbeResult: Sendable, Equatable {
     /// Classifies socket evidence and explains it.
     public static func from(
         target: EgressTarget, evidence: TCPProbeEvidence, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict? = nil,
-        siblingsAnswered: Bool = false, siblingsRejected: Bool = false, selinuxEnforcing: Bool? = nil
+        siblingsAnswered: Bool = false, siblingsRejected: Bool = false, selinuxEnforcing: Bool? = nil,
+        local: LocalEvidence? = nil, route: RouteEvidence? = nil
     ) -> EgressProbeResult {
         let (state, reason) = EgressClassifier.classify(evidence)
         let facts = EgressFacts(
             evidence: evidence, state: state, reason: reason, icmpEcho: icmpEcho, localVerdict: localVerdict,
-            siblingsAnswered: siblingsAnswered, siblingsRejected: siblingsRejected, selinuxEnforcing: selinuxEnforcing)
-        let (cause, text) = EgressExplainer.explain(facts)
+            siblingsAnswered: siblingsAnswered, siblingsRejected: siblingsRejected, selinuxEnforcing: selinuxEnforcing,
+            local: local, route: route)
+        let d = EgressExplainer.diagnose(facts)
         return EgressProbeResult(
             target: target, address: evidence.address, state: state, reason: reason, elapsedMs: evidence.elapsedMs,
-            synRetransmits: EgressClassifier.synRetransmits(evidence), icmpEcho: icmpEcho, localVerdict: localVerdict,
-            cause: cause, explanation: text, evidence: evidence)
+            synRetransmits: EgressClassifier.synRetransmits(evidence), icmpEcho: icmpEcho, localVerdict: facts.localVerdict,
+            cause: d.cause, explanation: d.explanation, evidence: evidence, confidence: d.confidence,
+            evidenceItems: d.evidence, candidates: d.candidates, route: route)
     }
 
     /// The row for a name that resolved to no address.
     public static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> EgressProbeResult {
-        EgressProbeResult(
+        // Resolution failed the way every program on the host would see it
+        // (the servers glibc asks, in its order): DNS is the cause.
+        let items = resolution.servers.map { s in
+            EvidenceItem(
+                .dns, "\(s.server): \(s.status.rawValue) in \(Int(s.elapsedMs.rounded())) ms",
+                data: JSONObject([("server", .string(s.server)), ("status", .string(s.status.rawValue))]))
+        } + (resolution.note.map { [EvidenceItem(.dns, $0)] } ?? [])
+        return EgressProbeResult(
             target: target, address: nil, state: .error, reason: "dns-failure",
             elapsedMs: resolution.servers.map(\.elapsedMs).max(), synRetransmits: nil,
             icmpEcho: .notTested("the name has no address"), localVerdict: nil, cause: .dnsFailure,
-            explanation: EgressExplainer.dnsFailure(target: target, resolution: resolution), evidence: nil)
+            explanation: EgressExplainer.dnsFailure(target: target, resolution: resolution), evidence: nil,
+            confidence: .proven, evidenceItems: items)
     }
 
     public var isOpen: Bool { state == .open }
@@ -77,6 +101,9 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["icmp_reachable"] = icmpEcho.reachable.map(JSONValue.bool) ?? .null
         o["local_verdict"] = localVerdict?.json() ?? .null
         o["cause"] = .string(cause.rawValue)
+        o["confidence"] = .string(confidence.rawValue)
+        o["evidence"] = .array(evidenceItems.map { $0.json() })
+        o["candidates"] = .array(candidates.map { $0.json() })
         o["explanation"] = .string(explanation)
         o["related_findings"] = .array(relatedFindings.map(JSONValue.string))
         // Additions.
@@ -106,6 +133,7 @@ public struct EgressProbeResult: Sendable, Equatable {
                 ("detail", icmpEcho.detail.map(JSONValue.string) ?? .null),
             ]))
         o["reprobed"] = .bool(evidence?.reprobed ?? false)
+        o["route"] = route?.json() ?? .null
         o["sources"] = .array(target.origins.map { .string($0.description) })
         return .object(o)
     }

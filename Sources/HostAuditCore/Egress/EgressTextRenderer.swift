@@ -9,8 +9,12 @@ public struct EgressTextRenderer: Sendable {
         for p in doc.probes {
             let addr = p.address.map { $0.contains(":") ? "[\($0)]:\(p.target.port)" : "\($0):\(p.target.port)" } ?? "-"
             let ms = p.elapsedMs.map { " \(EgressExplainer.formatMs($0))" } ?? ""
-            out += "\(TerminalText.escape(p.target.text)) -> \(addr)  \(p.state.rawValue.uppercased()) (\(p.reason))\(ms)  cause: \(p.cause.rawValue)\n"
+            out += "\(TerminalText.escape(p.target.text)) -> \(addr)  \(p.state.rawValue.uppercased()) (\(p.reason))\(ms)  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
             out += "  \(TerminalText.escape(p.explanation))\n"
+            for (i, c) in p.candidates.enumerated() {
+                out += "  candidate \(i + 1): \(c.cause.rawValue): \(TerminalText.escape(c.why)); tell apart: \(TerminalText.escape(c.tellApart))\n"
+            }
+            if let r = p.route, r.refuses { out += "  route: \(r.label)\n" }
             var details: [String] = []
             if let icmp = p.evidence?.icmp {
                 details.append(

@@ -208,7 +208,7 @@ public struct LocalVerdict: Sendable, Equatable {
     }
 
     /// `rule 'tcp dport 80 drop' (inet filter output, handle 7)`.
-    var label: String {
+    public var label: String {
         var where_ = [table, chain].compactMap { $0 }.joined(separator: " ")
         if let handle { where_ += where_.isEmpty ? "handle \(handle)" : ", handle \(handle)" }
         let r = rule.map { "rule '\(TerminalText.escape($0))'" } ?? "a rule"
@@ -220,4 +220,13 @@ public struct LocalVerdict: Sendable, Equatable {
 /// implements it; `egress` passes none until then (`local_verdict` is null).
 public protocol LocalVerdictSource: Sendable {
     func verdict(address: String, port: Int, protocol: String) -> LocalVerdict?
+    /// Everything the host says about the flow: the outbound verdict, the
+    /// reply path, blind spots, counter witnesses. The default has only the verdict.
+    func localEvidence(address: String, port: Int, protocol: String) -> LocalEvidence
+}
+
+extension LocalVerdictSource {
+    public func localEvidence(address: String, port: Int, protocol proto: String) -> LocalEvidence {
+        LocalEvidence(outbound: verdict(address: address, port: port, protocol: proto))
+    }
 }

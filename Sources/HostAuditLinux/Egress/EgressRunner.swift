@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HostAuditCore
 
 /// Runs `hostaudit egress`: resolves target names through each configured
@@ -32,11 +35,10 @@ public struct EgressRunner: Sendable {
         if !names.isEmpty {
             progress?("resolving \(names.count) name\(names.count == 1 ? "" : "s")…")
             let facts = ResolverCollector(scope: scope).collect()
-            let servers = facts.effectiveNameservers.map(\.queryAddress)
-            let hosts = Self.hostsFileAddresses(names: names, facts: facts)
+            let config = Self.glibcConfig(names: names, facts: facts)
             let prober = DNSProber(timeout: timeout)
             let asked = names
-            let found = await onDedicatedThread("egress-dns") { prober.resolve(names: asked, servers: servers, hostsFile: hosts) }
+            let found = await onDedicatedThread("egress-dns") { prober.resolveLikeGlibc(names: asked, config: config) }
             for r in found { resolutions[r.name] = r }
         }
 
@@ -75,8 +77,18 @@ public struct EgressRunner: Sendable {
         var answeredPorts: [String: Set<Int>] = [:]
         var rejectedPorts: [String: Set<Int>] = [:]
         for e in evidence where EgressClassifier.classify(e).reason != "no-response" && e.phase != .connect {
-            answeredPorts[e.address, default: []].insert(e.port)
+            // Only the destination's own answer shows it is up: a router's
+            // ICMP error for another port does not.
+            if e.icmp == nil || e.icmp?.offender == e.address {
+                answeredPorts[e.address, default: []].insert(e.port)
+            }
             if e.icmp != nil { rejectedPorts[e.address, default: []].insert(e.port) }
+        }
+        // Routing refused some connects at once: name the route or rule that refuses.
+        var routes: [String: RouteEvidence] = [:]
+        let routeErrors: Set<String> = ["EACCES", "EPERM", "ENETUNREACH", "EHOSTUNREACH", "EINVAL"]
+        for e in evidence where e.phase == .connect && routeErrors.contains(e.error?.name ?? "") && routes[e.address] == nil {
+            if let r = RouteLookup().evidence(for: e.address, uid: geteuid()) { routes[e.address] = r }
         }
         var probes: [EgressProbeResult] = []
         for (t, addrs) in plan {
@@ -93,11 +105,28 @@ public struct EgressRunner: Sendable {
                 probes.append(
                     .from(
                         target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
-                        localVerdict: verdicts?.verdict(address: a, port: t.port, protocol: "tcp"),
-                        siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing))
+                        siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing,
+                        local: verdicts?.localEvidence(address: a, port: t.port, protocol: "tcp"), route: routes[a]))
             }
         }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+    }
+
+    /// How glibc resolves on the host below `scope`: resolv.conf's servers as
+    /// written (the stub too), search list, ndots, use-vc, hosts file and nsswitch order.
+    static func glibcConfig(names: [String], facts: ResolverFacts) -> GlibcResolverConfig {
+        let conf = facts.resolvConf.parsed
+        var notes: [String] = []
+        if let n = facts.stubUpstreamNote { notes.append(n) }
+        if conf.options.rotate { notes.append("options rotate: glibc spreads queries over the servers, so any of them may decide") }
+        let db = facts.nsswitch.hosts
+        var config = GlibcResolverConfig(
+            servers: facts.glibcNameservers, search: conf.search.domains, ndots: conf.options.ndots,
+            useTCP: conf.options.useVc, hostsFile: hostsFileAddresses(names: names, facts: facts),
+            order: GlibcLookup.hostsOrder(db), dnsNotFoundReturns: GlibcLookup.stopsAfterNotFound(db, source: "dns"),
+            note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        config.glibcTimeout = conf.options.timeout
+        return config
     }
 
     /// Addresses /etc/hosts gives each name, when nsswitch's `hosts:` consults `files`.

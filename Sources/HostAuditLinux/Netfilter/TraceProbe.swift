@@ -158,8 +158,33 @@ public struct FlowTracer: Sendable {
                 break
             }
         }
+        if snapshot.legacyHasRules { notes.append(Self.legacyNote) }
+        guard let lastAccept else {
+            // No base chain of this family on the way out and no legacy rule:
+            // nothing filters the packet, which is what the kernel does too.
+            let family: Family = flow.isIPv6 ? .ip6 : .ip
+            let pathChains = snapshot.tables.contains { t in
+                t.name != traceTable && (t.family == family || t.family == .inet)
+                    && t.chains.contains { c in c.base.map { $0.hook == .output || $0.hook == .postrouting } ?? false }
+            }
+            if !pathChains && !snapshot.legacyHasRules {
+                notes.append("no nf_tables base chain on the output path and no legacy rule: nothing filters this packet")
+                return VerdictResult(flow: flow, verdict: .accept, decidedBy: nil, path: path, notes: notes, branches: 1, traced: true)
+            }
+            // Chains exist, yet no rule or policy gave a verdict the trace could see: that is not an accept.
+            notes.append(Self.noVerdictNote)
+            return VerdictResult(flow: flow, verdict: .unknown, decidedBy: nil, path: path, notes: notes, branches: 1, traced: true)
+        }
         return VerdictResult(flow: flow, verdict: .accept, decidedBy: lastAccept, path: path, notes: notes, branches: 1, traced: true)
     }
+
+    /// Said whenever legacy x_tables hold rules: the trace cannot see them.
+    public static let legacyNote =
+        "legacy x_tables (iptables-legacy) rules are loaded: the trace cannot see them, so their verdict is unknown"
+
+    /// Said when the traced packet met no terminal verdict.
+    public static let noVerdictNote =
+        "no verdict seen; legacy tables and anything before priority -400 are invisible to the trace"
 }
 
 /// The probe's socket: bound first, so the source port is known before the trace rule is written.

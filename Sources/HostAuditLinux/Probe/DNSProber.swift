@@ -2,7 +2,38 @@
 import Glibc
 #endif
 import CResolv
+import Foundation
 import HostAuditCore
+
+/// How glibc would resolve on this host: its servers in order, the search
+/// list, `ndots`, `use-vc`, the hosts file and nsswitch's order.
+public struct GlibcResolverConfig: Sendable {
+    public var servers: [String]
+    public var search: [String]
+    public var ndots: Int
+    public var useTCP: Bool
+    public var hostsFile: [String: [String]]
+    public var order: [String]
+    public var dnsNotFoundReturns: Bool
+    /// Said beside every resolution (e.g. the stub's upstream servers).
+    public var note: String?
+    /// resolv.conf's `options timeout` (glibc's wait for one server).
+    public var glibcTimeout: Int = ResolvConf.Options.defaultTimeout
+
+    public init(
+        servers: [String], search: [String] = [], ndots: Int = 1, useTCP: Bool = false, hostsFile: [String: [String]] = [:],
+        order: [String] = ["files", "dns"], dnsNotFoundReturns: Bool = false, note: String? = nil
+    ) {
+        self.servers = servers
+        self.search = search
+        self.ndots = ndots
+        self.useTCP = useTCP
+        self.hostsFile = hostsFile
+        self.order = order
+        self.dnsNotFoundReturns = dnsNotFoundReturns
+        self.note = note
+    }
+}
 
 /// Asks each configured name server separately, the way `getaddrinfo` never
 /// tells: answered, NXDOMAIN, SERVFAIL, refused, unreachable, or silent.
@@ -40,6 +71,96 @@ public struct DNSProber: Sendable {
         }
     }
 
+    /// Resolves each name as glibc would (`getaddrinfo` with AF_UNSPEC: A and
+    /// AAAA): every search-list candidate asked of every server at once, then
+    /// glibc's decisions applied to the answers (see `GlibcLookup`), so no
+    /// query waits for another. With `use-vc`, every query goes over TCP.
+    public func resolveLikeGlibc(names: [String], config: GlibcResolverConfig) -> [NameResolution] {
+        var specs: [QuerySpec] = []
+        var plan: [(name: String, candidates: [String])] = []
+        var candidateIndex: [String: Int] = [:]
+        var allCandidates: [String] = []
+        for name in names {
+            let cands = GlibcLookup.candidates(name: name, search: config.search, ndots: config.ndots)
+            plan.append((name, cands))
+            for c in cands where candidateIndex[c] == nil {
+                candidateIndex[c] = allCandidates.count
+                allCandidates.append(c)
+            }
+        }
+        for (n, c) in allCandidates.enumerated() {
+            for (s, server) in config.servers.enumerated() {
+                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "A"))
+                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
+            }
+        }
+        let results = config.useTCP ? runTCP(specs) : run(specs)
+        func servers(_ n: Int) -> [DNSServerResult] {
+            config.servers.enumerated().map { s, server in
+                DNSServerResult(
+                    server: server,
+                    queries: zip(specs, results).filter { $0.0.nameIndex == n && $0.0.serverIndex == s }.map(\.1))
+            }
+        }
+        return plan.map { name, cands in
+            let lookups = cands.map { CandidateLookup(name: $0, servers: servers(candidateIndex[$0]!)) }
+            var notes: [String] = []
+            if config.servers.isEmpty { notes.append("no name server is configured") }
+            if let n = config.note { notes.append(n) }
+            let shown = lookups.first { $0.outcome == .found } ?? lookups.first { $0.name == name } ?? lookups.first
+            // A silent server before the deciding one costs every lookup glibc's time-out.
+            if let hit = shown, let decider = hit.decidedBy, let at = hit.servers.firstIndex(where: { $0.server == decider }) {
+                let silent = hit.servers[..<at].filter { $0.status == .timeout }.map(\.server)
+                if !silent.isEmpty {
+                    notes.append(
+                        "glibc waits \(config.glibcTimeout) s (options timeout) for \(silent.joined(separator: ", ")) before asking \(decider): every lookup on this host is that much slower")
+                }
+            }
+            return NameResolution(
+                name: name, hostsFileAddresses: config.hostsFile[name] ?? [], servers: shown?.servers ?? [],
+                note: notes.isEmpty ? nil : notes.joined(separator: "; "), lookups: lookups, order: config.order,
+                dnsNotFoundReturns: config.dnsNotFoundReturns)
+        }
+    }
+
+    /// Every query over TCP (`options use-vc`), each on its own thread so
+    /// all share one deadline.
+    func runTCP(_ specs: [QuerySpec]) -> [DNSQueryResult] {
+        final class Slots: @unchecked Sendable {
+            var results: [DNSQueryResult?]
+            let lock = NSLock()
+            init(_ n: Int) { results = Array(repeating: nil, count: n) }
+        }
+        let slots = Slots(specs.count)
+        var threads: [Thread] = []
+        let group = DispatchGroup()
+        for (i, spec) in specs.enumerated() {
+            let start = Clock.nowMs()
+            guard let sa = SocketAddress(spec.server, port: 53),
+                let packet = Self.query(id: UInt16(truncatingIfNeeded: i &* 7919 &+ 1), name: spec.name, type: spec.qtype)
+            else {
+                slots.results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query")
+                continue
+            }
+            let r = Running(index: i, fd: -1, sa: sa, packet: packet, id: 0, startMs: start)
+            group.enter()
+            let prober = self
+            let t = Thread {
+                let result = prober.tcpQuery(r, spec: spec)
+                slots.lock.lock()
+                slots.results[i] = result
+                slots.lock.unlock()
+                group.leave()
+            }
+            threads.append(t)
+            t.start()
+        }
+        group.wait()
+        return slots.results.enumerated().map { i, r in
+            r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not run")
+        }
+    }
+
     /// Whether each server answers at all: one `. NS` query each. Any answer,
     /// even REFUSED, shows the server is alive; `audit` reads these.
     public func liveness(servers: [String]) -> [DNSServerResult] {
@@ -62,7 +183,7 @@ public struct DNSProber: Sendable {
         }
     }
 
-    private struct Running {
+    struct Running {
         var index: Int
         var fd: Int32
         var sa: SocketAddress
@@ -184,7 +305,7 @@ public struct DNSProber: Sendable {
         }
     }
 
-    private func tcpQuery(_ r: Running, spec: QuerySpec) -> DNSQueryResult {
+    func tcpQuery(_ r: Running, spec: QuerySpec) -> DNSQueryResult {
         let deadline = r.startMs + timeout * 1000
         let fd = socket(r.sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return failure(spec, errno, start: r.startMs, transport: "tcp") }

@@ -72,7 +72,7 @@ public struct RouteLookup: Sendable {
                 let code = -mnl_nlmsg_get_payload(m).loadUnaligned(as: Int32.self)
                 switch code {
                 case ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL, EPERM:
-                    let type = [ENETUNREACH: "unreachable", EHOSTUNREACH: "unreachable", EACCES: "prohibit", EINVAL: "blackhole", EPERM: "prohibit"][code]
+                    let type = [ENETUNREACH: "no-match", EHOSTUNREACH: "unreachable", EACCES: "prohibit", EINVAL: "blackhole", EPERM: "prohibit"][code]
                     return RouteInfo(status: .noRoute, type: type, error: errnoMessage(code))
                 default:
                     return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(errnoMessage(code))")

@@ -235,7 +235,7 @@ struct Audit: AsyncParsableCommand {
     /// `resolver.liveness`: each effective name server asked for the root's NS
     /// records, and whether any answered.
     static func liveness(scope: CollectionScope, timeout: Double) async -> JSONValue {
-        let servers = ResolverCollector(scope: scope).collect().effectiveNameservers.map(\.queryAddress)
+        let servers = ResolverCollector(scope: scope).collect().glibcNameservers
         let results = await Task.detached { DNSProber(timeout: min(timeout, 3)).liveness(servers: servers) }.value
         let items: [JSONValue] = results.map { r in
             .object(
@@ -246,7 +246,7 @@ struct Audit: AsyncParsableCommand {
         }
         return .object(
             JSONObject([
-                ("answering", .bool(results.contains { $0.status == .answered })), ("servers", .array(items)),
+                ("answering", .bool(results.contains { r in r.queries.contains { $0.rcode != nil || $0.status.isAnswer } })), ("servers", .array(items)),
             ]))
     }
 

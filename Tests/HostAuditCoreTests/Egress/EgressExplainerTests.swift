@@ -38,11 +38,16 @@ import Testing
     @Test func resetIsClosedUntilAVerdictSaysLocal() {
         let e = evidence(error: "ECONNREFUSED", state: "CLOSE")
         let alone = result(e)
-        #expect((alone.state, alone.reason, alone.cause) == (.closed, "reset", .closedPort))
+        // Rules not read: a closed port, a local reset rule and a forged reset are all open.
+        #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, "reset", .unknown, .unknown))
         #expect(alone.explanation.contains("reject with tcp reset"))
+        #expect(alone.candidates.map(\.cause) == [.closedPort, .localFirewall, .upstreamReject])
+        let accepted = result(e, verdict: LocalVerdict(verdict: "accept", hook: "output"))
+        #expect((accepted.cause, accepted.confidence) == (.closedPort, .likely))
+        #expect(accepted.explanation.contains("forged reset"))
         let v = LocalVerdict(verdict: "reject", hook: "output", table: "inet filter", chain: "output", handle: 7, rule: "tcp dport 80 reject with tcp reset")
         let local = result(e, verdict: v)
-        #expect(local.cause == .localFirewall)
+        #expect(local.cause == .localFirewall && local.confidence == .proven)
         #expect(local.explanation.contains("handle 7") && local.explanation.contains("not by a closed port"))
     }
 
@@ -61,19 +66,42 @@ import Testing
 
     @Test func silence() {
         let e = evidence(phase: .deadline, retrans: 2, ms: 2001)
+        // Host up, local rules not read: never a confident upstream.
         let up = result(e)
-        #expect((up.state, up.reason, up.cause) == (.filtered, "no-response", .upstreamFilter))
-        #expect(up.explanation.contains("SYN retransmitted 2 times") && up.explanation.contains("Local rules were not checked"))
+        #expect((up.state, up.reason, up.cause, up.confidence) == (.filtered, "no-response", .ambiguous, .unknown))
+        #expect(up.explanation.contains("SYN retransmitted 2 times") && up.explanation.contains("not read"))
+        #expect(Set(up.candidates.map(\.cause)) == [.upstreamFilter, .localFirewall])
         #expect(up.synRetransmits == 2)
         #expect(result(e, echo: echoNo).cause == .unknown)
         #expect(result(e, echo: echoUntested).explanation.contains("not tested"))
-        #expect(result(e, echo: echoNo, siblings: true).cause == .upstreamFilter)
+        #expect(result(e, echo: echoNo, siblings: true).cause == .ambiguous)
         let drop = LocalVerdict(verdict: "drop", hook: "output", table: "ip labclient", chain: "output", handle: 2, rule: "tcp dport 80 drop")
         let local = result(e, verdict: drop)
         #expect(local.cause == .localFirewall && local.explanation.contains("tcp dport 80 drop"))
         let accept = LocalVerdict(verdict: "accept", hook: "output", table: "inet filter", chain: "output")
         let confirmed = result(e, verdict: accept)
-        #expect(confirmed.cause == .upstreamFilter && confirmed.explanation.contains("No local rule drops it"))
+        // Outbound accepted, the reply path not evaluated: likely, with the open question named.
+        #expect(confirmed.cause == .upstreamFilter && confirmed.confidence == .likely)
+        #expect(confirmed.explanation.contains("No local rule drops it") && confirmed.explanation.contains("Left open"))
+        let both = EgressProbeResult.from(
+            target: target, evidence: e, icmpEcho: echoYes, local: LocalEvidence(outbound: accept, reply: .noRules))
+        #expect((both.cause, both.confidence) == (.upstreamFilter, .proven))
+        // A legacy OUTPUT DROP the verdict cannot see: not upstream with confidence.
+        let legacy = LocalBlindSpot(
+            kind: .legacyTables, detail: "the legacy table filter has a DROP in OUTPUT", mayBlock: true, tellApart: "iptables-legacy-save -c")
+        let blind = EgressProbeResult.from(
+            target: target, evidence: e, icmpEcho: echoYes, local: LocalEvidence(outbound: accept, reply: .noRules, blindSpots: [legacy]))
+        #expect(blind.confidence == .unknown && blind.cause != .upstreamFilter)
+        #expect(blind.candidates.first?.cause == .localFirewall && blind.candidates.first?.tellApart.contains("iptables-legacy-save") == true)
+        // A trace with no terminal verdict is no accept.
+        let noVerdict = LocalVerdict(verdict: "unknown", traced: true, notes: ["no verdict seen; legacy tables and anything before priority -400 are invisible to the trace"])
+        let traced = result(e, verdict: noVerdict)
+        #expect(traced.confidence == .unknown && traced.cause != .upstreamFilter && traced.explanation.contains("no verdict seen"))
+        // A reply-path drop names the input rule.
+        let inputDrop = LocalVerdict(verdict: "drop", hook: "input", table: "inet filter", chain: "input", handle: 4, rule: "tcp sport 80 drop")
+        let replyDrop = EgressProbeResult.from(
+            target: target, evidence: e, icmpEcho: echoYes, local: LocalEvidence(outbound: accept, reply: .verdict(inputDrop)))
+        #expect((replyDrop.cause, replyDrop.confidence) == (.localFirewall, .proven) && replyDrop.explanation.contains("handle 4"))
         // ETIMEDOUT from the kernel (TCP_USER_TIMEOUT) is the same silence.
         #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == "no-response")
     }
@@ -84,7 +112,11 @@ import Testing
         let denied = result(evidence(phase: .connect, error: "EPERM"))
         #expect((denied.state, denied.reason, denied.cause) == (.filtered, "local-denied", .localFirewall))
         let eacces = result(evidence(phase: .connect, error: "EACCES"))
-        #expect(eacces.cause == .localFirewall && eacces.explanation.contains("SELinux"))
+        #expect(eacces.cause == .localFirewall && eacces.confidence == .likely && eacces.candidates.contains { $0.cause == .noRoute })
+        let prohibit = EgressProbeResult.from(
+            target: target, evidence: evidence(phase: .connect, error: "EACCES"), icmpEcho: echoYes,
+            route: RouteEvidence(kind: .prohibit, route: "prohibit 192.0.2.0/24 table main"))
+        #expect((prohibit.cause, prohibit.confidence) == (.noRoute, .proven) && prohibit.explanation.contains("prohibit 192.0.2.0/24"))
         let blackhole = result(evidence(phase: .connect, error: "EINVAL"))
         #expect((blackhole.reason, blackhole.cause) == ("no-route", .noRoute))
         let unreachableRoute = result(evidence(phase: .connect, error: "EHOSTUNREACH"))
@@ -93,10 +125,17 @@ import Testing
 
     @Test func routerErrors() {
         let net = ICMPError(origin: "icmp", type: 3, code: 0, offender: "198.51.100.1", offenderIsLocal: false)
-        #expect(result(evidence(error: "ENETUNREACH", icmp: net)).cause == .noRoute)
+        #expect(result(evidence(error: "ENETUNREACH", icmp: net), echo: echoNo).cause == .noRoute)
+        // The host answers ping: a router's net-unreachable for this port is a filter.
+        let netUp = result(evidence(error: "ENETUNREACH", icmp: net), echo: echoYes)
+        #expect((netUp.cause, netUp.confidence) == (.upstreamReject, .proven) && netUp.explanation.contains("198.51.100.1"))
         let host = ICMPError(origin: "icmp", type: 3, code: 1, offender: "198.51.100.1", offenderIsLocal: false)
-        let down = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060))
-        #expect((down.state, down.reason, down.cause) == (.unreachable, "host-unreach", .hostDown))
+        let down = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060), echo: echoNo)
+        #expect((down.state, down.reason, down.cause, down.confidence) == (.unreachable, "host-unreach", .hostDown, .likely))
+        let fast = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 2), echo: echoNo)
+        #expect((fast.cause, fast.confidence) == (.upstreamReject, .likely))
+        let pingable = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060), echo: echoYes)
+        #expect((pingable.cause, pingable.confidence) == (.upstreamReject, .proven))
         let ttl = ICMPError(origin: "icmp", type: 11, code: 0, offender: "198.51.100.9", offenderIsLocal: false)
         #expect(result(evidence(error: "EHOSTUNREACH", icmp: ttl)).reason == "time-exceeded")
     }
@@ -127,7 +166,7 @@ import Testing
         let p = json["probes"]?[0]?.objectValue
         let contractKeys = [
             "target", "host", "address", "port", "protocol", "state", "reason", "elapsed_ms", "syn_retransmits",
-            "icmp_reachable", "local_verdict", "cause", "explanation", "related_findings",
+            "icmp_reachable", "local_verdict", "cause", "confidence", "evidence", "candidates", "explanation", "related_findings",
         ]
         #expect(Array(p?.keys.prefix(contractKeys.count) ?? []) == contractKeys)
         #expect(p?["address"] == .null && p?["local_verdict"] == .null && p?["icmp_reachable"] == .null)

@@ -26,11 +26,12 @@ import Testing
         #expect(oracle.results.isEmpty)
     }
 
-    static func probe(_ cause: EgressCause, state: PortState = .filtered) throws -> EgressProbeResult {
+    static func probe(_ cause: EgressCause, state: PortState = .filtered, confidence: Confidence = .proven) throws -> EgressProbeResult {
         EgressProbeResult(
             target: try EgressTargetParser.parse("10.66.2.2:3333"), address: "10.66.2.2", state: state, reason: "no-response",
             elapsedMs: 3000, synRetransmits: 2, icmpEcho: ICMPEchoResult(reachable: true, method: "icmp"), localVerdict: nil,
-            cause: cause, explanation: "No answer from 10.66.2.2:3333 while the host answers ping.", evidence: nil)
+            cause: cause, explanation: "No answer from 10.66.2.2:3333 while the host answers ping.", evidence: nil,
+            confidence: confidence)
     }
 
     @Test func upstreamBlockWithMinerFindingsTellsTheMiningStory() throws {
@@ -47,6 +48,10 @@ import Testing
         let local = EgressStory.link([try Self.probe(.localFirewall)], findings: [miner])
         #expect(local[0].relatedFindings == ["miner-process"])
         #expect(!local[0].explanation.contains("provider"))
+        #expect(linked[0].explanation.contains("The block upstream is proven"))
+        // A cause that is not stated (confidence unknown) carries no story.
+        let unsure = EgressStory.link([try Self.probe(.upstreamFilter, confidence: .unknown)], findings: [miner])
+        #expect(!unsure[0].explanation.contains("provider"))
         // No miner findings: the explanation is left alone.
         #expect(EgressStory.link([try Self.probe(.upstreamFilter)], findings: [other])[0].relatedFindings.isEmpty)
     }
