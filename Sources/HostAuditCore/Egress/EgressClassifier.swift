@@ -146,6 +146,13 @@ public enum EgressExplainer {
                     "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it before it leaves.\(counted) Change that rule to allow the connection."
                 )
             }
+            if localAccepts, let r = verdict?.blockedReply {
+                // The probe leaves, but this host drops the answer on its way back in.
+                return (
+                    .localFirewall,
+                    "\(subject): \(sent), no answer within \(ms); the probe leaves, but this host's \(r.verdict.label) \(r.verdict.verdict == "drop" ? "drops" : "rejects") the answer (\(r.kind)) on its way back in.\(replyCounted(r)) Change that input rule to accept replies (ct state established,related)."
+                )
+            }
             let localNote: String
             if let unknownNote {
                 localNote = unknownNote
@@ -246,6 +253,12 @@ public enum EgressExplainer {
         }
         let detail = e.error.map { " (\($0.name): \($0.message))" } ?? ""
         return (.unknown, "\(subject): the probe ended with \(f.reason)\(detail); the cause is unknown.")
+    }
+
+    static func replyCounted(_ r: ReplyVerdict) -> String {
+        guard let n = r.verdict.counterDeltaPackets else { return "" }
+        if n == 0 { return " Its counter did not rise while the probe ran: no answer reached it, so something upstream may block as well." }
+        return " Its counter rose by \(n) packet\(n == 1 ? "" : "s") while the probe ran."
     }
 
     static func synText(_ e: TCPProbeEvidence) -> String {

@@ -23,6 +23,11 @@ public struct TCPProbeEvidence: Sendable, Equatable {
     /// True when this is the result of probing the port again, alone, because
     /// sibling ports on the same address got ICMP answers (ICMP rate limits).
     public var reprobed: Bool
+    /// The local end of the connection, from `getsockname()` after
+    /// `connect()`: the source address and port the kernel chose (nil when
+    /// connect failed before one was bound).
+    public var localAddress: String? = nil
+    public var localPort: Int? = nil
 
     public init(
         address: String, port: Int, family: String, phase: Phase, error: SocketError? = nil, icmp: ICMPError? = nil,
@@ -180,6 +185,12 @@ public struct LocalVerdict: Sendable, Equatable {
     public var traced: Bool
     public var notes: [String]
     public var counterDeltaPackets: UInt64?
+    /// The deciding rule is in a legacy x_tables table (`handle` is its 1-based position).
+    public var legacy: Bool = false
+    /// The answers' verdicts on the way back in (prerouting, input).
+    public var replies: [ReplyVerdict] = []
+    /// Counters of the deciding rules, read before and after the probe batch.
+    public var witnesses: [CounterWitness] = []
 
     public init(
         verdict: String, hook: String? = nil, table: String? = nil, chain: String? = nil, handle: Int? = nil,
@@ -204,7 +215,23 @@ public struct LocalVerdict: Sendable, Equatable {
                 ("handle", handle.map { .int(Int64($0)) } ?? .null), ("rule", rule.map(JSONValue.string) ?? .null),
                 ("traced", .bool(traced)), ("notes", .array(notes.map(JSONValue.string))),
                 ("counter_delta_packets", counterDeltaPackets.map { .int(Int64(clamping: $0)) } ?? .null),
-            ]))
+            ] + extraJSON))
+    }
+
+    /// Fields beyond the contract's, present only when known.
+    var extraJSON: [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = []
+        if legacy { out.append(("legacy", .bool(true))) }
+        if !replies.isEmpty { out.append(("replies", .array(replies.map { $0.json() }))) }
+        if !witnesses.isEmpty { out.append(("counters", .array(witnesses.map { $0.json() }))) }
+        return out
+    }
+
+    /// The SYN-ACK's verdict when a local rule drops or rejects it on its way
+    /// back in: the connection cannot complete whatever happens upstream.
+    /// (A dropped reset or ICMP error alone does not block a connection.)
+    public var blockedReply: ReplyVerdict? {
+        replies.first { $0.kind == "syn-ack" && ($0.verdict.verdict == "drop" || $0.verdict.verdict == "reject") }
     }
 
     /// `rule 'tcp dport 80 drop' (inet filter output, handle 7)`.
@@ -220,4 +247,7 @@ public struct LocalVerdict: Sendable, Equatable {
 /// implements it; `egress` passes none until then (`local_verdict` is null).
 public protocol LocalVerdictSource: Sendable {
     func verdict(address: String, port: Int, protocol: String) -> LocalVerdict?
+    /// The verdicts for a whole probe batch, each for the flow as the kernel
+    /// saw it (default: `verdict(address:port:protocol:)` per flow).
+    func verdicts(for flows: [ProbeFlow]) -> [LocalVerdict?]
 }

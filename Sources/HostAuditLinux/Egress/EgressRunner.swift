@@ -70,6 +70,11 @@ public struct EgressRunner: Sendable {
         let echoes = await echo
         var byRequest: [TCPProbeRequest: TCPProbeEvidence] = [:]
         for (r, e) in zip(requests, evidence) { byRequest[r] = e }
+        // The local verdicts, for the whole batch at once (one counter snapshot after it).
+        var localVerdicts: [TCPProbeRequest: LocalVerdict] = [:]
+        if let verdicts {
+            for (r, v) in zip(requests, verdicts.verdicts(for: evidence.map(ProbeFlow.init))) { localVerdicts[r] = v }
+        }
 
         // 4. Classify and explain.
         var answeredPorts: [String: Set<Int>] = [:]
@@ -93,7 +98,7 @@ public struct EgressRunner: Sendable {
                 probes.append(
                     .from(
                         target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
-                        localVerdict: verdicts?.verdict(address: a, port: t.port, protocol: "tcp"),
+                        localVerdict: localVerdicts[r],
                         siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing))
             }
         }
