@@ -210,7 +210,8 @@ final class EvaluationRun {
     var hereText: String {
         let table = ev.tables[here.table].table
         let chain = table.chains[here.chain]
-        return "\(table.family.name) \(table.name) \(chain.name) handle \(chain.rules[here.rule].handle)"
+        let legacy = ev.tables[here.table].legacy != nil ? " (legacy)" : ""
+        return "\(table.family.name) \(table.name)\(legacy) \(chain.name) handle \(chain.rules[here.rule].handle)"
     }
 
     /// An unknowable condition: the rule either goes on (1) or stops matching (0).
