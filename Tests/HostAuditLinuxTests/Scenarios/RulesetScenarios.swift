@@ -235,6 +235,27 @@ import Testing
         _ = try lab.router.run(["nft", "delete", "table", "inet", "scen"])
     }
 
+    /// A legacy `-P INPUT DROP` is an input chain with policy drop in the facts,
+    /// so `firewall-input-default-deny` sees it.
+    @Test func legacyInputPolicyInFacts() throws {
+        try NetNamespace.with(tag: "legfacts") { ns in
+            try ns.check(["iptables-legacy", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED", "-j", "ACCEPT"])
+            try ns.check(["iptables-legacy", "-P", "INPUT", "DROP"])
+            let r = try HostAuditCLI.run(in: ns, ["facts", "firewall", "--format", "json"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+            let fw = try #require((doc["firewall"] as? [String: Any]) ?? doc["facts"] as? [String: Any])
+            let summary = fw["summary"] as? [String: Any]
+            #expect(summary?["input_default_deny"] as? Bool == true, "\(fw)")
+            let input = (fw["hooks"] as? [String: Any])?["input"] as? [[String: Any]]
+            #expect(input?.count == 1)
+            #expect(input?.first?["policy"] as? String == "drop" && input?.first?["legacy"] as? Bool == true)
+            #expect(input?.first?["priority"] as? Int == 0)
+            let rules = fw["rules"] as? [[String: Any]]
+            #expect(rules?.first?["iptables"] as? String == "-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT")
+            #expect(rules?.first?["legacy"] as? Bool == true && rules?.first?["handle"] as? Int == 1)
+        }
+    }
+
     @Test func scenariosNameTheRightCauseAndRule() throws {
         var right = 0
         var problems: [String] = []
