@@ -114,6 +114,8 @@ public struct VerdictResult: Sendable {
     public var branches: Int
     public var route: RouteInfo?
     public var traced: Bool = false
+    /// Set when this is the verdict of the answer to `flow` (prerouting, input).
+    public var reply: ReplyKind? = nil
 
     public init(
         flow: VerdictFlow, verdict: VerdictKind, decidedBy: RuleLocation?, path: [PathStep], notes: [String],
@@ -143,6 +145,7 @@ public struct VerdictResult: Sendable {
         o["traced"] = .bool(traced)
         o["notes"] = .array(notes.map { .string($0) })
         o["route"] = route.map { $0.json() } ?? .null
+        if let reply { o["reply"] = .string(reply.rawValue) }
         return .object(o)
     }
 
@@ -167,6 +170,7 @@ public struct VerdictResult: Sendable {
             case .unknown: out += "route: unknown" + (route.error.map { " (\($0))" } ?? "") + "\n"
             }
         }
+        if let reply { out += "answer: \(reply.rawValue) coming back (prerouting, input)\n" }
         out += "verdict: \(verdict.rawValue)\(traced ? " (kernel trace)" : "")\n"
         if let d = decidedBy {
             out += "decided by: \(d.displayTableName) chain \(d.chain)"

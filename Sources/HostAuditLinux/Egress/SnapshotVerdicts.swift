@@ -74,6 +74,16 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
             if trace {
                 do {
                     result = try FlowTracer().trace(flow, snapshot: before).result
+                    if before.legacyHasRules {
+                        // The trace sees nf_tables only: a legacy rule that drops is found statically.
+                        let st = evaluator.evaluate(flow, local: local)
+                        if let d = st.decidedBy, d.isLegacy, st.verdict == .drop || st.verdict == .reject {
+                            notes.append("legacy x_tables are invisible to the trace; the static evaluation finds this legacy rule deciding")
+                            result = st
+                        } else {
+                            notes.append("legacy x_tables are invisible to the trace; statically they give \(st.verdict.rawValue)")
+                        }
+                    }
                 } catch {
                     notes.append("tracing failed (\(error)); static evaluation instead")
                     result = evaluator.evaluate(flow, local: local)
