@@ -294,8 +294,19 @@ import Testing
                     if decided?["handle"] as? Int != want { wrong.append("handle \(decided?["handle"] ?? "nil"), expected \(want.map(String.init) ?? "nil")") }
                     if (decided?["legacy"] as? Bool ?? false) != b.legacy { wrong.append("legacy flag \(decided?["legacy"] ?? "nil")") }
                     // A legacy rule's counter rose while the probe ran (the kernel saw the packets there).
-                    if b.legacy, b.handle != nil, let n = decided?["counter_delta_packets"] as? Int, n < 1 {
-                        wrong.append("counter of the blamed legacy rule did not rise")
+                    if b.legacy, b.handle != nil, (decided?["counter_delta_packets"] as? Int ?? 0) < 1 {
+                        wrong.append("counter of the blamed legacy rule did not rise: \(decided?["counter_delta_packets"] ?? "nil")")
+                    }
+                    // The counter witness of a blamed rule: the probe was the only one, so its rise is exact or consistent.
+                    if b.handle != nil {
+                        let witnesses = (lv?["counters"] as? [[String: Any]]) ?? []
+                        let mine = witnesses.first { $0["direction"] as? String == (b.direction == .out ? "out" : "reply") }
+                        let strength = mine?["strength"] as? String
+                        if b.legacy || !s.client.isEmpty || s.nft?.contains("counter drop") == true {
+                            if strength != "exact" && strength != "consistent" {
+                                wrong.append("counter witness \(strength ?? "missing"), expected exact or consistent")
+                            }
+                        }
                     }
                 }
                 if wrong.isEmpty { right += 1 } else { problems.append("\(s): " + wrong.joined(separator: "; ") + "\n\(r.stdout)") }
