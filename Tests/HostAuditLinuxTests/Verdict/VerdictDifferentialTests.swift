@@ -158,7 +158,8 @@ struct RulesetGenerator {
                 let m = input ? inMatch(proto) : outMatch(proto)
                 // iptables takes each option once: key by the option's name.
                 let words = m.split(separator: " ").map(String.init).filter { $0 != "!" }
-                let key = words.first == "-m" ? words.prefix(3).joined(separator: " ") : words.first ?? m
+                // After `-m multiport`, iptables reads a bare --dport/--sport as multiport's too: one port option per rule.
+                let key = m.contains("port") ? "ports" : words.first == "-m" ? words.prefix(3).joined(separator: " ") : words.first ?? m
                 if keys.insert(key).inserted { parts.append(m) }
             }
             var t = pick(["-j ACCEPT", "-j DROP", "-j DROP", "-j REJECT", ""] + targets)
