@@ -2,7 +2,7 @@ import Foundation
 import HostAuditTestSupport
 import Testing
 
-/// Built-truth scenarios for the local ruleset half of the diagnosis: rules
+/// Built-truth scenarios (29) for the local ruleset half of the diagnosis: rules
 /// in the client namespace of an `EgressLab` (client — router — server),
 /// IPv4 and IPv6, written with nft, iptables-nft and iptables-legacy, in
 /// output, postrouting and input, depending on uid, output interface, source
@@ -130,6 +130,16 @@ import Testing
             client: [["iptables-legacy", "-A", "OUTPUT", "-p", "tcp", "--dport", "8080", "-m", "owner", "--uid-owner", "0", "-j", "DROP"]],
             address: v4, port: open, truth: "blocked", cause: "local-firewall",
             blame: Blame(direction: .out, table: "ip filter", chain: "OUTPUT", handle: 1, legacy: true)),
+        Scenario(
+            name: "legacy mark 0x0 drop (v6)",
+            client: [["ip6tables-legacy", "-A", "OUTPUT", "-p", "tcp", "--dport", "8080", "-m", "mark", "--mark", "0x0", "-j", "DROP"]],
+            address: v6, port: open, truth: "blocked", cause: "local-firewall",
+            blame: Blame(direction: .out, table: "ip6 filter", chain: "OUTPUT", handle: 1, legacy: true)),
+        Scenario(
+            name: "legacy raw OUTPUT drop before conntrack (v4)",
+            client: [["iptables-legacy", "-t", "raw", "-A", "OUTPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP"]],
+            address: v4, port: open, truth: "blocked", cause: "local-firewall",
+            blame: Blame(direction: .out, table: "ip raw", chain: "OUTPUT", handle: 1, legacy: true)),
         // Rules that must not be blamed: the router drops 20000-29999.
         Scenario(
             name: "drop for another uid, block upstream (v4)",
@@ -175,6 +185,11 @@ import Testing
             client: [["iptables-legacy", "-A", "INPUT", "-p", "tcp", "--sport", "8080", "-m", "conntrack", "--ctstate", "ESTABLISHED", "-j", "DROP"]],
             address: v4, port: open, truth: "blocked", cause: "local-firewall",
             blame: Blame(direction: .reply, table: "ip filter", chain: "INPUT", handle: 1, legacy: true)),
+        Scenario(
+            name: "ip6tables-nft INPUT drops the SYN-ACK (v6)",
+            client: [["ip6tables-nft", "-A", "INPUT", "-p", "tcp", "--sport", "8080", "-j", "DROP"]],
+            address: v6, port: open, truth: "blocked", cause: "local-firewall",
+            blame: Blame(direction: .reply, table: "ip6 filter", chain: "INPUT", handle: 0, legacy: false)),
         Scenario(
             name: "legacy -P INPUT DROP without an established rule (v6)",
             client: [["ip6tables-legacy", "-P", "INPUT", "DROP"]],
@@ -226,7 +241,7 @@ import Testing
     static func reset(_ lab: EgressLab) throws {
         try lab.client.check(["nft", "flush", "ruleset"])
         for tool in ["iptables-legacy", "ip6tables-legacy"] {
-            for table in ["filter", "mangle"] {
+            for table in ["filter", "mangle", "raw"] {
                 _ = try lab.client.run([tool, "-t", table, "-F"])
                 _ = try lab.client.run([tool, "-t", table, "-X"])
             }
