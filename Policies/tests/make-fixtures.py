@@ -119,6 +119,21 @@ def legacy_too(d):
                 "and nft does not show the legacy rules"})
 
 
+def legacy_input_drop(d):
+    # Only iptables-legacy: `-P INPUT DROP` in the legacy filter table, listed beside nf_tables' chains.
+    empty_ruleset(d)
+    fw = d["firewall"]
+    fw["backends"].update({"iptables_legacy": True, "legacy_tables": ["ip filter"], "legacy_rules": 1})
+    fw["summary"].update({"tables": 1, "chains": 3, "base_chains": 3, "rules": 1, "input_default_deny": True})
+    fw["tables"] = [{"family": "ip", "name": "filter", "managed_by": "iptables-legacy", "dormant": False,
+                     "owner": False, "chains": 3, "rules": 1, "sets": 0}]
+    for hook in ("input", "forward", "output"):
+        fw["hooks"][hook] = [{"family": "ip", "table": "filter", "chain": hook.upper(), "type": "filter",
+                              "priority": 0, "policy": "drop" if hook != "output" else "accept",
+                              "rules": 1 if hook == "input" else 0, "devices": [],
+                              "ends_with_catch_all_deny": False, "legacy": True}]
+
+
 def missing_set(d):
     fw = d["firewall"]
     rule = next(r for r in fw["rules"] if r["sets_referenced"])
@@ -145,6 +160,8 @@ def unavailable(d):
 write("baseline", "firewall-input-default-deny", "pass", "pass", "input policy drop", doc())
 write("baseline", "firewall-input-default-deny", "fail", "fail", "input policy accept", doc(input_accept))
 write("baseline", "firewall-input-default-deny", "fail-empty", "fail", "no ruleset at all", doc(empty_ruleset))
+write("baseline", "firewall-input-default-deny", "pass-legacy", "pass", "iptables-legacy -P INPUT DROP only",
+      doc(legacy_input_drop))
 write("baseline", "firewall-input-default-deny", "skip-unavailable", "skip", "--root: no netfilter state", doc(unavailable))
 write("baseline", "firewall-single-backend", "pass", "pass", "nftables only", doc())
 write("baseline", "firewall-single-backend", "fail", "fail", "legacy x_tables loaded as well", doc(legacy_too))

@@ -8,7 +8,10 @@
 // mark 0), checks whether the packet reached its listener, and prints one
 // tab-separated line:
 //   proto dst dport sport  static-verdict static-rule  trace-verdict trace-rule  probe  notes
-// A rule is `family table chain handle` (`-` for none, `policy` for a chain policy).
+//   reply-verdict reply-rule
+// A rule is `family table chain handle` (`-` for none, `policy` for a chain policy;
+// `legacy` is prefixed for x_tables rules). The reply columns are the static
+// verdict of the SYN-ACK coming back (prerouting, input) for TCP, `-` for UDP.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,7 +100,7 @@ let tracer = FlowTracer(windowMs: 300, idleMs: 15, connectWaitMs: waitMs)
 
 func ruleText(_ l: RuleLocation?) -> String {
     guard let l else { return "-" }
-    return "\(l.family.name) \(l.table) \(l.chain) \(l.handle.map(String.init) ?? "policy")"
+    return "\(l.isLegacy ? "legacy " : "")\(l.family.name) \(l.table) \(l.chain) \(l.handle.map(String.init) ?? "policy")"
 }
 
 while let line = readLine() {
@@ -114,6 +117,7 @@ while let line = readLine() {
     do { report = try tracer.trace(flow, snapshot: snapshot) } catch { fail("trace: \(error)") }
     flow.sourcePort = report.sourcePort
     let result = evaluator.evaluate(flow, local: local)
+    let reply = proto == .tcp ? evaluator.evaluateReply(flow, kind: .synAck, local: local) : nil
     var probe: String
     switch report.probe {
     case .connected: probe = "connected"
@@ -129,5 +133,6 @@ while let line = readLine() {
             proto.rawValue, dst.description, String(dport), String(report.sourcePort),
             result.verdict.rawValue, ruleText(result.decidedBy),
             report.result.verdict.rawValue, ruleText(report.result.decidedBy), probe, notes,
+            reply?.verdict.rawValue ?? "-", reply.map { ruleText($0.decidedBy) } ?? "-",
         ].joined(separator: "\t"))
 }

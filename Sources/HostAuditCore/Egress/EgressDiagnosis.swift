@@ -34,7 +34,7 @@ public struct EgressFacts: Sendable {
         self.state = state
         self.reason = reason
         self.icmpEcho = icmpEcho
-        var l = local ?? LocalEvidence()
+        var l = local ?? localVerdict.map { LocalEvidence(verdict: $0) } ?? LocalEvidence()
         if let localVerdict { l.outbound = localVerdict }
         self.local = l
         self.route = route
@@ -140,7 +140,7 @@ public enum EgressExplainer {
         var items: [EvidenceItem] = []
         if let v = f.local.outbound {
             items.append(verdictItem(v, direction: "outbound"))
-            if let n = v.counterDeltaPackets {
+            if let n = v.counterDeltaPackets, f.local.witness(for: v, direction: "out") == nil {
                 items.append(
                     EvidenceItem(
                         .counter, "the deciding rule's counter rose by \(n) packet\(n == 1 ? "" : "s") while probing",
@@ -156,10 +156,17 @@ public enum EgressExplainer {
             items.append(EvidenceItem(b.kind == .legacyTables ? .legacy : .trace, b.detail, data: JSONObject([("may_block", .bool(b.mayBlock))])))
         }
         for w in f.local.witnesses {
+            let what = w.direction == "reply" ? "the answers" : "the probe's packets"
+            let rule = w.rule.map { " '\($0)'" } ?? ""
+            let action = w.verdict.map { ", \($0)" } ?? ""
+            var data = JSONObject()
+            if case .object(let o) = w.json() { data = o }
+            data["packets"] = .int(Int64(clamping: w.deltaPackets))
             items.append(
                 EvidenceItem(
-                    .counter, "\(w.location) ('\(w.rule)', \(w.verdict)) counted \(w.packets) packet\(w.packets == 1 ? "" : "s") during the probe (\(w.strength.rawValue))",
-                    data: JSONObject([("packets", .int(Int64(clamping: w.packets))), ("strength", .string(w.strength.rawValue))])))
+                    .counter,
+                    TerminalText.escape("the counter of the rule\(rule) (\(w.location)\(action)) deciding \(what) \(w.summary)"),
+                    data: data))
         }
         return items
     }
@@ -197,6 +204,24 @@ public enum EgressExplainer {
 
     // MARK: - Diagnosis
 
+    /// How sure a local block on the way out is: the static (or traced)
+    /// verdict is proof, unless the kernel's own counter for that rule
+    /// contradicts it (it did not rise while the probe ran).
+    static func outboundConfidence(_ f: EgressFacts, _ out: Outbound) -> Confidence {
+        guard case .blocks(let v) = out, f.local.witness(for: v, direction: "out")?.strength == .absent else { return .proven }
+        return .likely
+    }
+
+    /// How sure a local drop of the SYN-ACK on its way back in is: proven when
+    /// the probe provably leaves and the dropping rule's counter rose with the
+    /// answers (exact or consistent); otherwise likely (the answer may not
+    /// even arrive, or the counter does not say).
+    static func replyConfidence(_ f: EgressFacts, _ out: Outbound, _ v: LocalVerdict) -> (Confidence, CounterWitness?) {
+        let w = f.local.witness(for: v, direction: "reply")
+        guard case .accepts = out, let w, w.strength == .exact || w.strength == .consistent else { return (.likely, w) }
+        return (.proven, w)
+    }
+
     public static func diagnose(_ f: EgressFacts) -> Diagnosis {
         var d = decide(f)
         d.evidence = probeItems(f) + localItems(f) + d.evidence
@@ -210,11 +235,14 @@ public enum EgressExplainer {
         let out = outbound(f.local)
         let back = reply(f.local)
         let hostUp = f.icmpEcho.reachable == true || f.siblingsAnswered
-        let blockingWitness = f.local.witnesses.filter { $0.blocks && $0.strength != .unknown }.max { $0.strength < $1.strength }
+        // A rule that counted the probe's own packets and blocks them (the answers'
+        // witnesses belong to the reply-path rule, and a dropped ICMP error is no block).
+        let blockingWitness = f.local.witnesses.filter { $0.direction == "out" && $0.blocks && $0.confidence != .unknown }.max { $0.confidence < $1.confidence }
         let counted: String = {
             guard case .blocks(let v) = out, let n = v.counterDeltaPackets else { return "" }
             return " Its counter rose by \(n) packet\(n == 1 ? "" : "s") while the probe ran\(n == 0 ? " (so the packets may not have reached it)" : "")."
         }()
+        let outSure = outboundConfidence(f, out)
 
         switch f.reason {
         case "syn-ack":
@@ -223,7 +251,7 @@ public enum EgressExplainer {
         case "reset":
             if case .blocks(let v) = out {
                 return Diagnosis(
-                    cause: .localFirewall, confidence: .proven,
+                    cause: .localFirewall, confidence: outSure,
                     explanation: "\(subject): refused with a TCP reset in \(ms), sent by this host's own \(v.label), not by a closed port.\(counted) Change that rule to allow the connection.")
             }
             let forged = CauseCandidate(
@@ -258,7 +286,7 @@ public enum EgressExplainer {
             }
             if case .blocks(let v) = out {
                 return Diagnosis(
-                    cause: .localFirewall, confidence: .proven,
+                    cause: .localFirewall, confidence: outSure,
                     explanation: "\(subject): this host refused to send it (\(errName)); \(v.label) blocks it.\(counted) Change that rule.")
             }
             let accepts: Bool = { if case .accepts = out { return true } else { return false } }()
@@ -314,7 +342,7 @@ public enum EgressExplainer {
             if icmp.offenderIsLocal {
                 if case .blocks(let v) = out {
                     return Diagnosis(
-                        cause: .localFirewall, confidence: .proven,
+                        cause: .localFirewall, confidence: outSure,
                         explanation: "\(subject): rejected by this host's own firewall (\(v.label)) with \(f.reason) (\(icmp.label) from \(icmp.offender ?? "a local address"), \(ms)); nothing left the host.\(counted) Change the local output rule.")
                 }
                 return Diagnosis(
@@ -352,21 +380,54 @@ public enum EgressExplainer {
     ) -> Diagnosis {
         let e = f.evidence
         let sent = synText(e)
+        let outSure = outboundConfidence(f, out)
         if case .blocks(let v) = out {
             return Diagnosis(
-                cause: .localFirewall, confidence: .proven,
+                cause: .localFirewall, confidence: outSure,
                 explanation: "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it before it leaves.\(counted) Change that rule to allow the connection.")
         }
+        // The reply path: a SYN-ACK dropped by this host's own prerouting/input
+        // rules. Checked before "the host is up, so upstream": an answering
+        // host says nothing about where the answer is lost.
         if case .blocks(let v) = back {
-            let sure: Confidence = { if case .accepts = out { return .proven } else { return .likely } }()
+            let (sure, w) = replyConfidence(f, out, v)
+            let action = v.verdict == "drop" ? "drops" : "rejects"
+            var text = "\(subject): \(sent), no answer within \(ms); the probe leaves, but this host's \(v.label) \(action) the answer (SYN-ACK) on its way back in."
+            if let w {
+                switch w.strength {
+                case .exact, .consistent:
+                    text += " Its counter rose by \(w.deltaPackets) packet\(w.deltaPackets == 1 ? "" : "s") while the probe ran: the answer arrived and was \(v.verdict == "drop" ? "dropped" : "rejected") there."
+                case .noisy:
+                    text += " Its counter rose by \(w.deltaPackets) packets while the probe ran, more than the answers could explain, so it does not show whether the answer reached it."
+                case .absent:
+                    text += " Its counter did not rise while the probe ran: no answer reached it, so something upstream may block as well."
+                }
+            }
+            var cands: [CauseCandidate] = []
+            if sure != .proven {
+                var open: [String] = []
+                if case .open(let q, _, _) = out { open.append(q) }
+                if w == nil { open.append("the rule has no counter that rose with the answer, so it is not shown that the answer arrived") }
+                else if w?.strength == .absent || w?.strength == .noisy { open.append("the counter does not show the answer arriving") }
+                if !open.isEmpty { text += " Left open: \(open.joined(separator: "; "))." }
+                cands = [
+                    CauseCandidate(
+                        .localFirewall, why: "the static evaluation of the answer's way in ends at \(v.label)",
+                        tellApart: "add a counter to that rule, or hostaudit firewall verdict --reply syn-ack for this flow"),
+                    CauseCandidate(
+                        .upstreamFilter, why: "a filter on the path may drop the probe or its answer before it gets here",
+                        tellApart: "traceroute -T -p \(e.port) \(e.address); a capture on this host's interface shows whether the SYN-ACK arrives"),
+                ]
+            }
             return Diagnosis(
                 cause: .localFirewall, confidence: sure,
-                explanation: "\(subject): \(sent), no answer within \(ms); the answer is dropped on its way back in by this host's \(v.label). Change that input rule (allow established/related traffic).")
+                explanation: text + " Change that input rule to accept replies (ct state established,related).", candidates: cands)
         }
         if let w = witness {
+            let rule = w.rule.map { "rule '\(TerminalText.escape($0))'" } ?? "rule"
             return Diagnosis(
-                cause: .localFirewall, confidence: w.strength,
-                explanation: "\(subject): \(sent), no answer within \(ms); this host's rule '\(TerminalText.escape(w.rule))' (\(TerminalText.escape(w.location))) counted the probe's packets and \(w.verdict == "drop" ? "drops" : "rejects") them. Change that rule.")
+                cause: .localFirewall, confidence: w.confidence,
+                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(rule) (\(TerminalText.escape(w.location))) counted \(w.direction == "reply" ? "the answers" : "the probe's packets") and \(w.verdict == "drop" ? "drops" : "rejects") them (its counter \(w.summary)). Change that rule.")
         }
         let why = f.icmpEcho.reachable == true ? "\(e.address) answers ICMP echo" : "other ports on \(e.address) answer"
         let rateNote =
@@ -441,7 +502,7 @@ public enum EgressExplainer {
         if icmp.offenderIsLocal {
             if case .blocks(let v) = out {
                 return Diagnosis(
-                    cause: .localFirewall, confidence: .proven,
+                    cause: .localFirewall, confidence: outboundConfidence(f, out),
                     explanation: "\(subject): rejected by this host's own firewall (\(v.label)) with \(f.reason) (\(icmp.label), \(ms)). Change the local output rule.")
             }
             if fast {

@@ -100,40 +100,18 @@ public enum ReplyPathEvidence: Sendable, Equatable {
     case verdict(LocalVerdict)
 }
 
-/// A rule whose packet counter rose by the probe's packets while it ran.
-public struct CounterWitness: Sendable, Equatable {
-    /// `accept`, `drop` or `reject`: what the counted rule does.
-    public var verdict: String
-    /// The rule as printed, with where it is (`inet filter output handle 7`).
-    public var rule: String
-    public var location: String
-    public var packets: UInt64
-    /// How strong the witness is: `proven` when no other traffic could
-    /// explain the rise, `likely` when some could.
-    public var strength: Confidence
-
-    public init(verdict: String, rule: String, location: String, packets: UInt64, strength: Confidence) {
-        self.verdict = verdict
-        self.rule = rule
-        self.location = location
-        self.packets = packets
-        self.strength = strength
-    }
-
-    var blocks: Bool { verdict == "drop" || verdict == "reject" }
-}
-
 /// Everything the host itself says about a probe's flow. Each field is
 /// filled by the layer that knows it; absent evidence stays nil/empty and
 /// the explainer says what is left open.
 public struct LocalEvidence: Sendable, Equatable {
     /// The verdict for the first packet (output, postrouting).
     public var outbound: LocalVerdict?
-    /// The verdict for the answer (prerouting, input); nil when not evaluated.
+    /// The verdict for the SYN-ACK on its way back in (prerouting, input);
+    /// nil when not evaluated (the outbound path already blocks, or no verdict layer).
     public var reply: ReplyPathEvidence?
-    /// What the verdicts could not see.
+    /// What the verdicts could not see (with `--trace`: the legacy tables).
     public var blindSpots: [LocalBlindSpot]
-    /// Rules whose counters moved with the probe.
+    /// The deciding rules' counters, both directions (`CounterWitness.direction`).
     public var witnesses: [CounterWitness]
 
     public init(
@@ -144,6 +122,24 @@ public struct LocalEvidence: Sendable, Equatable {
         self.reply = reply
         self.blindSpots = blindSpots
         self.witnesses = witnesses
+    }
+
+    /// The evidence a `LocalVerdict` carries by itself: the outbound verdict,
+    /// the SYN-ACK's verdict when the answers were evaluated, and the counter
+    /// witnesses. (`SnapshotVerdicts` adds `.noRules` and the blind spots.)
+    public init(verdict v: LocalVerdict, blindSpots: [LocalBlindSpot] = []) {
+        self.outbound = v
+        self.reply = v.replies.first { $0.kind == "syn-ack" }.map { .verdict($0.verdict) }
+        self.blindSpots = blindSpots
+        self.witnesses = v.witnesses
+    }
+
+    /// The counter witness for `v`'s deciding rule in `direction` (`out` or `reply`).
+    public func witness(for v: LocalVerdict, direction: String) -> CounterWitness? {
+        witnesses.first {
+            $0.direction == direction && $0.table == (v.table ?? "") && $0.chain == (v.chain ?? "")
+                && $0.handle == (v.handle ?? -1) && $0.legacy == v.legacy
+        }
     }
 }
 

@@ -23,6 +23,11 @@ public struct TCPProbeEvidence: Sendable, Equatable {
     /// True when this is the result of probing the port again, alone, because
     /// sibling ports on the same address got ICMP answers (ICMP rate limits).
     public var reprobed: Bool
+    /// The local end of the connection, from `getsockname()` after
+    /// `connect()`: the source address and port the kernel chose (nil when
+    /// connect failed before one was bound).
+    public var localAddress: String? = nil
+    public var localPort: Int? = nil
 
     public init(
         address: String, port: Int, family: String, phase: Phase, error: SocketError? = nil, icmp: ICMPError? = nil,
@@ -180,6 +185,12 @@ public struct LocalVerdict: Sendable, Equatable {
     public var traced: Bool
     public var notes: [String]
     public var counterDeltaPackets: UInt64?
+    /// The deciding rule is in a legacy x_tables table (`handle` is its 1-based position).
+    public var legacy: Bool = false
+    /// The answers' verdicts on the way back in (prerouting, input).
+    public var replies: [ReplyVerdict] = []
+    /// Counters of the deciding rules, read before and after the probe batch.
+    public var witnesses: [CounterWitness] = []
 
     public init(
         verdict: String, hook: String? = nil, table: String? = nil, chain: String? = nil, handle: Int? = nil,
@@ -204,29 +215,39 @@ public struct LocalVerdict: Sendable, Equatable {
                 ("handle", handle.map { .int(Int64($0)) } ?? .null), ("rule", rule.map(JSONValue.string) ?? .null),
                 ("traced", .bool(traced)), ("notes", .array(notes.map(JSONValue.string))),
                 ("counter_delta_packets", counterDeltaPackets.map { .int(Int64(clamping: $0)) } ?? .null),
-            ]))
+            ] + extraJSON))
     }
 
-    /// `rule 'tcp dport 80 drop' (inet filter output, handle 7)`.
+    /// Fields beyond the contract's, present only when known.
+    var extraJSON: [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = []
+        if legacy { out.append(("legacy", .bool(true))) }
+        if !replies.isEmpty { out.append(("replies", .array(replies.map { $0.json() }))) }
+        if !witnesses.isEmpty { out.append(("counters", .array(witnesses.map { $0.json() }))) }
+        return out
+    }
+
+    /// `rule 'tcp dport 80 drop' (inet filter output, handle 7)`; a legacy
+    /// rule reads `(legacy ip filter OUTPUT, handle 2)` (its position).
     public var label: String {
         var where_ = [table, chain].compactMap { $0 }.joined(separator: " ")
+        if legacy { where_ = "legacy " + where_ }
         if let handle { where_ += where_.isEmpty ? "handle \(handle)" : ", handle \(handle)" }
         let r = rule.map { "rule '\(TerminalText.escape($0))'" } ?? "a rule"
         return where_.isEmpty ? r : "\(r) (\(TerminalText.escape(where_)))"
     }
 }
 
-/// Supplies the static local verdict for a probe's flow. The verdict layer
-/// implements it; `egress` passes none until then (`local_verdict` is null).
+/// Supplies what the host itself says about each probe's flow. The verdict
+/// layer implements it (`SnapshotVerdicts`); `egress` without one has no
+/// local evidence (`local_verdict` is null).
+///
+/// One batch entry point, asked once after probing with the flows as the
+/// kernel saw them (source address and port from `getsockname()`), so the
+/// rule counters are read once before and once after the whole batch.
 public protocol LocalVerdictSource: Sendable {
-    func verdict(address: String, port: Int, protocol: String) -> LocalVerdict?
-    /// Everything the host says about the flow: the outbound verdict, the
-    /// reply path, blind spots, counter witnesses. The default has only the verdict.
-    func localEvidence(address: String, port: Int, protocol: String) -> LocalEvidence
-}
-
-extension LocalVerdictSource {
-    public func localEvidence(address: String, port: Int, protocol proto: String) -> LocalEvidence {
-        LocalEvidence(outbound: verdict(address: address, port: port, protocol: proto))
-    }
+    /// The local evidence per flow, in the order given: the outbound verdict,
+    /// the SYN-ACK's verdict on its way back in, counter witnesses, and what
+    /// the verdicts could not see.
+    func verdicts(for flows: [ProbeFlow]) -> [LocalEvidence]
 }

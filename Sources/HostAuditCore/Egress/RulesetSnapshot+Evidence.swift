@@ -26,13 +26,16 @@ extension RulesetSnapshot {
     /// The legacy x_tables chains on the probe's way out (OUTPUT, POSTROUTING)
     /// and the answer's way in (PREROUTING, INPUT) that hold rules or a
     /// non-ACCEPT policy: a verdict that does not evaluate legacy tables
-    /// cannot see them.
-    public func legacyBlindSpots(ipv6: Bool) -> [LocalBlindSpot] {
+    /// cannot see them. Since the static evaluator reads legacy tables, only
+    /// `--trace` (which sees nf_tables alone) reports them, for `chains`.
+    public func legacyBlindSpots(
+        ipv6: Bool, chains: Set<String> = ["OUTPUT", "POSTROUTING", "INPUT", "PREROUTING"]
+    ) -> [LocalBlindSpot] {
         let family: Family = ipv6 ? .ip6 : .ip
         let tool = ipv6 ? "ip6tables-legacy" : "iptables-legacy"
         var spots: [LocalBlindSpot] = []
         for t in legacy where t.family == family {
-            for c in t.chains where ["OUTPUT", "POSTROUTING", "INPUT", "PREROUTING"].contains(c.name) {
+            for c in t.chains where chains.contains(c.name) {
                 let policyBlocks = c.policy != nil && c.policy != "ACCEPT"
                 guard !c.rules.isEmpty || policyBlocks else { continue }
                 let blocking = c.rules.first { Self.legacyRuleMayBlock($0, in: t) }
@@ -45,7 +48,7 @@ extension RulesetSnapshot {
                 spots.append(
                     LocalBlindSpot(
                         kind: .legacyTables, detail: detail, mayBlock: mayBlock,
-                        tellApart: "check whether the legacy table \(t.name) \(c.name) rules match \(direction) (\(tool)-save -t \(t.name) -c: a rising counter is the drop); --trace cannot see legacy tables"))
+                        tellApart: "--trace cannot see legacy tables: run without --trace (the static evaluation reads them), or check whether the legacy table \(t.name) \(c.name) rules match \(direction) (\(tool)-save -t \(t.name) -c: a rising counter is the drop)"))
             }
         }
         return spots

@@ -53,7 +53,9 @@ public struct FirewallFacts: Encodable, Sendable, Equatable {
     public struct TableFacts: Encodable, Sendable, Equatable {
         public var family: String
         public var name: String
-        /// `nftables` or `iptables-nft`.
+        /// `nftables`, `iptables-nft` or `iptables-legacy` (x_tables, read with
+        /// `IPT_SO_GET_ENTRIES`; its chains and rules appear in `hooks` and
+        /// `rules` with `legacy: true`, handles being 1-based rule positions).
         public var managedBy: String
         public var dormant: Bool
         public var owner: Bool
@@ -73,6 +75,8 @@ public struct FirewallFacts: Encodable, Sendable, Equatable {
         public var devices: [String]
         /// Its last rule drops or rejects everything (no match before the verdict).
         public var endsWithCatchAllDeny: Bool
+        /// A built-in chain of a legacy x_tables table, at the kernel's priority for it.
+        public var legacy: Bool = false
     }
 
     public struct RuleFacts: Encodable, Sendable, Equatable {
@@ -97,8 +101,10 @@ public struct FirewallFacts: Encodable, Sendable, Equatable {
         public var bytes: UInt64?
         public var expressions: [String]
         public var setsReferenced: [String]
-        /// x_tables matches and targets (iptables-nft), by name.
+        /// x_tables matches and targets (iptables-nft and legacy), by name.
         public var xt: [String]
+        /// A rule of a legacy x_tables table (`handle` = its 1-based position in the chain).
+        public var legacy: Bool = false
     }
 
     public struct SetFacts: Encodable, Sendable, Equatable {
@@ -195,9 +201,13 @@ extension FirewallFacts {
         var hasNative = false
         var hasXT = false
 
-        for table in snapshot.tables {
-            let xt = table.holdsXTExpressions || table.isShapedLikeIptablesNFT
-            if xt { hasXT = true } else { hasNative = true }
+        let all: [(Table, IptablesTable?)] =
+            snapshot.tables.map { ($0, nil) }
+            + snapshot.legacy.filter { $0.family == .ip || $0.family == .ip6 }.map { ($0.nftEquivalent(handle: 0), $0) }
+        for (table, legacyTable) in all {
+            let isLegacy = legacyTable != nil
+            let xt = !isLegacy && (table.holdsXTExpressions || table.isShapedLikeIptablesNFT)
+            if !isLegacy { if xt { hasXT = true } else { hasNative = true } }
             let setNames = Set(table.sets.map(\.name))
             let ruleText = RuleText(table: table)
             var references: [String: Int] = [:]
@@ -206,8 +216,13 @@ extension FirewallFacts {
                 chainCount += 1
                 for (index, rule) in chain.rules.enumerated() {
                     var f = RuleFacts(rule: rule, index: index)
-                    f.text = ruleText.nft(rule)
-                    f.iptables = ruleText.iptables(rule)
+                    if let legacyTable {
+                        f.legacy = true
+                        f.iptables = legacyTable.ruleText(chain: chain.name, handle: rule.handle)
+                    } else {
+                        f.text = ruleText.nft(rule)
+                        f.iptables = ruleText.iptables(rule)
+                    }
                     for name in f.setsReferenced {
                         references[name, default: 0] += 1
                         if !setNames.contains(name) {
@@ -228,7 +243,7 @@ extension FirewallFacts {
                         priority: base.priority, policy: base.policy?.name, rules: chain.rules.count,
                         devices: base.devices,
                         endsWithCatchAllDeny: last.map { $0.catchAll && ($0.verdict == "drop" || $0.verdict == "reject") }
-                            ?? false)
+                            ?? false, legacy: isLegacy)
                     hooks[base.hook.name, default: []].append((order, facts))
                     order += 1
                 }
@@ -243,7 +258,8 @@ extension FirewallFacts {
             }
             tables.append(
                 TableFacts(
-                    family: table.family.name, name: table.name, managedBy: xt ? "iptables-nft" : "nftables",
+                    family: table.family.name, name: table.name,
+                    managedBy: isLegacy ? "iptables-legacy" : xt ? "iptables-nft" : "nftables",
                     dormant: table.flags.contains(.dormant), owner: table.flags.contains(.owner),
                     chains: table.chains.count, rules: ruleTotal, sets: table.sets.count))
         }
@@ -277,7 +293,7 @@ extension FirewallFacts {
                 (r.verdict == "drop" || r.verdict == "reject") && outputKeys.contains("\(r.family) \(r.table) \(r.chain)")
             }
         let summary = Summary(
-            tables: snapshot.tables.count, chains: chainCount, baseChains: baseCount, rules: rules.count,
+            tables: all.count, chains: chainCount, baseChains: baseCount, rules: rules.count,
             sets: sets.count, inputDefaultDeny: denies("input"), forwardDefaultDeny: denies("forward"),
             outputDefaultDeny: denies("output"), outputWideOpen: !outputHasDeny)
 

@@ -21,8 +21,25 @@ public struct IptablesRule: Sendable, Equatable {
     public var target: Target = .none
     public var packets: UInt64 = 0
     public var bytes: UInt64 = 0
+    /// The kernel's structs exactly as read from a legacy blob, for the
+    /// verdict evaluator (byte-exact interface names and masks, each match's
+    /// and the target's info struct). Not part of the rule's identity: two
+    /// rules that print alike compare equal whatever was kept here.
+    public var raw = Raw()
 
     public init() {}
+
+    /// See `raw`.
+    public struct Raw: Sendable, Equatable {
+        public var inName: [UInt8] = []
+        public var inMask: [UInt8] = []
+        public var outName: [UInt8] = []
+        public var outMask: [UInt8] = []
+        public var matches: [Expression.XT] = []
+        public var target: Expression.XT?
+        public init() {}
+        public static func == (a: Raw, b: Raw) -> Bool { true }
+    }
 
     public enum Target: Sendable, Equatable {
         /// No `-j`: the rule only counts.

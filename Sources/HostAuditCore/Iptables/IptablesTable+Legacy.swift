@@ -72,6 +72,10 @@ extension IptablesTable {
             r.invertDestination = inv & 0x10 != 0
             r.inInterface = Self.legacyInterface(b.slice(ifBase, 16), mask: b.slice(ifBase + 32, 16))
             r.outInterface = Self.legacyInterface(b.slice(ifBase + 16, 16), mask: b.slice(ifBase + 48, 16))
+            r.raw.inName = b.slice(ifBase, 16)
+            r.raw.outName = b.slice(ifBase + 16, 16)
+            r.raw.inMask = b.slice(ifBase + 32, 16)
+            r.raw.outMask = b.slice(ifBase + 48, 16)
             r.invertIn = inv & 0x01 != 0
             r.invertOut = inv & 0x02 != 0
             let proto = b.u16(protoAt)
@@ -90,8 +94,9 @@ extension IptablesTable {
                 }
                 let mname = b.cString(mo + 2, max: 29)
                 let mrev = UInt32(b.u8(mo + 31))
-                r.matches.append(
-                    XTMatch.decode(name: mname, revision: mrev, info: b.slice(mo + 32, matchSize - 32), family: family))
+                let minfo = b.slice(mo + 32, matchSize - 32)
+                r.matches.append(XTMatch.decode(name: mname, revision: mrev, info: minfo, family: family))
+                r.raw.matches.append(Expression.XT(name: mname, revision: mrev, info: minfo))
                 mo += matchSize
             }
             let targetSize = Int(b.u16(targetOffset))
@@ -164,6 +169,7 @@ extension IptablesTable {
             for e in entries[first..<policyIndex] {
                 var r = e.rule
                 r.target = try resolve(e)
+                r.raw.target = Self.rawTarget(e.targetName, e.targetRevision, e.targetData)
                 rules.append(r)
             }
             chains.append(
@@ -185,6 +191,7 @@ extension IptablesTable {
                 for e in entries[(head.index + 1)..<last] {
                     var r = e.rule
                     r.target = try resolve(e)
+                    r.raw.target = Self.rawTarget(e.targetName, e.targetRevision, e.targetData)
                     rules.append(r)
                 }
             }
@@ -192,6 +199,11 @@ extension IptablesTable {
         }
         user.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         self.init(family: family, name: name, chains: chains + user)
+    }
+
+    /// An extension target's raw struct; nil for the standard target (a verdict or jump).
+    static func rawTarget(_ name: String, _ revision: UInt32, _ data: [UInt8]) -> Expression.XT? {
+        name.isEmpty || name == "standard" ? nil : Expression.XT(name: name, revision: revision, info: data)
     }
 
     /// `print_iface` of iptables-legacy: the name up to the mask's end, `+` when

@@ -24,6 +24,7 @@ extension FactSchema {
         firewall.hooks.*[].devices[]	string
         firewall.hooks.*[].ends_with_catch_all_deny	bool
         firewall.hooks.*[].family	string
+        firewall.hooks.*[].legacy	bool
         firewall.hooks.*[].policy	string
         firewall.hooks.*[].priority	int
         firewall.hooks.*[].rules	int
@@ -49,6 +50,7 @@ extension FactSchema {
         firewall.rules[].has_counter	bool
         firewall.rules[].index	int
         firewall.rules[].iptables	null|string
+        firewall.rules[].legacy	bool
         firewall.rules[].packets	int|null
         firewall.rules[].sets_referenced	array
         firewall.rules[].sets_referenced[]	string

@@ -63,16 +63,20 @@ final class EvaluationRun {
         case final(VerdictKind, BranchOutcome.Decider?, String?)
     }
 
-    init(evaluator: VerdictEvaluator, flow: VerdictFlow, local: LocalKnowledge, forced: [Int]) {
+    init(evaluator: VerdictEvaluator, flow: VerdictFlow, reply: ReplyKind? = nil, local: LocalKnowledge, forced: [Int]) {
         ev = evaluator
         self.local = local
         chooser = Chooser(forced: forced)
-        packet = SyntheticPacket(flow: flow)
+        if let reply {
+            packet = SyntheticPacket(replyTo: flow, kind: reply, sourceNATed: evaluator.replyDestinationUnknown(ipv6: flow.isIPv6))
+        } else {
+            packet = SyntheticPacket(flow: flow)
+        }
     }
 
     func execute() -> BranchOutcome {
         var lastAccept: BranchOutcome.Decider?
-        for plan in ev.plan(ipv6: packet.isIPv6) {
+        for plan in ev.plan(ipv6: packet.isIPv6, reply: packet.isReply) {
             hook = plan.hook
             for entry in plan.entries {
                 let result: ChainResult
@@ -102,17 +106,18 @@ final class EvaluationRun {
         return BranchOutcome(verdict: .accept, decider: lastAccept, path: path, reasons: chooser.reasons, unknownReason: nil)
     }
 
-    /// Conntrack attaches its entry on the output hook at priority -200
-    /// (`NF_IP_PRI_CONNTRACK`); on postrouting the entry is already there.
+    /// Conntrack attaches its entry on the output and prerouting hooks at
+    /// priority -200 (`NF_IP_PRI_CONNTRACK`); later hooks find it there.
     func conntrack(at priority: Int32) -> Bool? {
-        if hook != .output { return true }
+        if hook != .output && hook != .prerouting { return true }
         if priority < -200 { return false }
         if priority == -200 { return nil }
         return true
     }
 
     func runNatGroup(_ chains: [(table: Int, chain: Int)]) -> ChainResult {
-        if packet.untracked || hasConntrack == false { return .accept(nil) }
+        // NAT chains see only the first packet of a connection, never its answers.
+        if packet.untracked || hasConntrack == false || packet.isReply { return .accept(nil) }
         var last: BranchOutcome.Decider?
         for (t, c) in chains {
             let result = runChain(t, c)
@@ -205,7 +210,8 @@ final class EvaluationRun {
     var hereText: String {
         let table = ev.tables[here.table].table
         let chain = table.chains[here.chain]
-        return "\(table.family.name) \(table.name) \(chain.name) handle \(chain.rules[here.rule].handle)"
+        let legacy = ev.tables[here.table].legacy != nil ? " (legacy)" : ""
+        return "\(table.family.name) \(table.name)\(legacy) \(chain.name) handle \(chain.rules[here.rule].handle)"
     }
 
     /// An unknowable condition: the rule either goes on (1) or stops matching (0).
@@ -240,6 +246,7 @@ final class EvaluationRun {
                 switch p.base {
                 case 1: regs.store(dreg, packet.network.slice(off, len))
                 case 2: regs.store(dreg, packet.transport.slice(off, len))
+                case 0 where packet.isReply: regs.store(dreg, .unknown(len))  // the link-layer header of the received frame
                 case 0, 3: return .breakRule  // no link-layer header on the output path; no inner header
                 default: regs.store(dreg, .unknown(len))
                 }
@@ -399,9 +406,11 @@ final class EvaluationRun {
         switch key {
         case 1: return MaybeBytes(packet.isIPv6 ? [0x86, 0xdd] : [0x08, 0x00])  // skb->protocol, big endian
         case 3: return u32(packet.mark)
-        case 4: return MaybeBytes(Self.hostBytes(0))  // iif: none on output
+        case 4: return u32(packet.iifIndex)  // none (0) on the output path
         case 5: return u32(packet.oifIndex)
-        case 6: return MaybeBytes([UInt8](repeating: 0, count: 16))  // iifname: none
+        case 6:
+            guard let name = packet.iifName else { return .unknown(16) }
+            return MaybeBytes(CompiledSet.pad(Array(name.utf8.prefix(15)), 16))
         case 7:
             guard let name = packet.oifName else { return .unknown(16) }
             return MaybeBytes(CompiledSet.pad(Array(name.utf8.prefix(15)), 16))
@@ -427,7 +436,7 @@ final class EvaluationRun {
         guard let present = hasConntrack else { return .unknown(16) }
         if c.key == 0 {
             if packet.untracked { return MaybeBytes(Self.hostBytes(1 << 6)) }
-            return MaybeBytes(Self.hostBytes(present ? 1 << 3 : 1 << 0))  // new / invalid
+            return MaybeBytes(Self.hostBytes(present ? packet.ctStateBit : 1 << 0))  // new, established, related / invalid
         }
         guard present, !packet.untracked else { return nil }
         let reply = c.direction == 1
@@ -441,9 +450,9 @@ final class EvaluationRun {
             return natted ? .unknown(orig.value.count) : repl
         }
         switch c.key {
-        case 1: return MaybeBytes([0])  // direction: original
-        case 2: return natted ? .unknown(4) : MaybeBytes(Self.hostBytes(0))  // status
-        case 3: return MaybeBytes(Self.hostBytes(packet.ctMark))
+        case 1: return MaybeBytes([packet.isReply ? 1 : 0])  // direction
+        case 2: return natted || packet.isReply ? .unknown(4) : MaybeBytes(Self.hostBytes(0))  // status
+        case 3: return packet.isReply ? .unknown(4) : MaybeBytes(Self.hostBytes(packet.ctMark))
         case 7: return MaybeBytes([packet.nfproto])
         case 8, 19, 21:
             if (c.key == 19 && v6) || (c.key == 21 && !v6) { return nil }

@@ -48,6 +48,14 @@ struct SyntheticPacket: Sendable {
     var oifName: String?
     var uid: UInt32?
     var gid: UInt32?
+    /// The input interface: none ("", 0) on the output path.
+    var iifIndex: UInt32? = 0
+    var iifName: String? = ""
+    /// An answer coming back (prerouting, input) rather than the first packet going out.
+    var isReply = false
+    /// `NF_CT_STATE_BIT` of the packet's conntrack info once it has an entry:
+    /// new (8) going out, established (2) for an answer, related (4) for an ICMP error.
+    var ctStateBit: UInt32 = 1 << 3
     /// Conntrack: the original tuple as recorded when the entry was created.
     var originalNetwork: MaybeBytes
     var originalTransport: MaybeBytes
@@ -107,7 +115,59 @@ struct SyntheticPacket: Sendable {
         originalTransport = transport
     }
 
+    /// The answer to `flow`: from its destination (unknown for an ICMP error,
+    /// which any router may send) to its source, arriving on its output
+    /// interface, tracked as established (related for an ICMP error). The
+    /// original conntrack tuple is the outbound flow's.
+    init(replyTo flow: VerdictFlow, kind: ReplyKind, sourceNATed: Bool) {
+        let out = SyntheticPacket(flow: flow)
+        self = out
+        isReply = true
+        let v6 = flow.isIPv6
+        let addrLen = v6 ? 16 : 4
+        let ours = sourceNATed ? MaybeBytes.unknown(addrLen) : out.saddr
+        let theirs = kind == .icmpError ? MaybeBytes.unknown(addrLen) : out.daddr
+        setSaddr(theirs)
+        setDaddr(ours)
+        switch kind {
+        case .synAck, .reset:
+            var th = out.transport
+            th.replace(at: 0, with: out.dport)
+            th.replace(at: 2, with: sourceNATed ? .unknown(2) : out.sport)
+            th.markUnknown(8..<12)  // ack number
+            th.value[13] = kind == .synAck ? 0x12 : 0x14
+            th.known[13] = true
+            if kind == .reset {
+                // An RST carries no window or options.
+                th.replace(at: 12, with: MaybeBytes([0x50]))
+                th.replace(at: 14, with: MaybeBytes([0, 0]))
+            }
+            transport = th
+            ctStateBit = 1 << 1
+        case .icmpError:
+            // Destination unreachable: type 3 (ICMPv6: 1), any code; checksum and rest unknown.
+            l4proto = v6 ? 58 : 1
+            network.replace(at: v6 ? 6 : 9, with: MaybeBytes([l4proto]))
+            var th = MaybeBytes([v6 ? 1 : 3, 0, 0, 0, 0, 0, 0, 0])
+            th.markUnknown(1..<8)
+            transport = th
+            ctStateBit = 1 << 2
+        }
+        mark = 0
+        uid = nil  // early demux may attach the socket on input; whether it did is not known
+        gid = nil
+        iifIndex = flow.outputInterfaceIndex
+        iifName = flow.outputInterface
+        oifIndex = 0
+        oifName = ""
+        originalNetwork = out.network
+        originalTransport = out.transport
+    }
+
     var isIPv6: Bool { nfproto == 10 }
+
+    /// The TCP flags byte (0 for other protocols).
+    var tcpFlags: UInt8 { l4proto == 6 && transport.value.count > 13 ? transport.value[13] : 0 }
     var saddr: MaybeBytes { isIPv6 ? network.slice(8, 16) : network.slice(12, 4) }
     var daddr: MaybeBytes { isIPv6 ? network.slice(24, 16) : network.slice(16, 4) }
     var sport: MaybeBytes { transport.slice(0, 2) }

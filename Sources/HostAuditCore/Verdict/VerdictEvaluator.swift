@@ -1,12 +1,18 @@
-/// Evaluates outbound flows against a ruleset snapshot by emulating the
-/// nf_tables expression VM on a synthesized first packet.
+/// Evaluates flows against a ruleset snapshot by emulating the nf_tables
+/// expression VM on a synthesized packet: the first packet of an outbound
+/// flow, or the answer to it coming back.
 ///
-/// Base chains on the output hook, then postrouting, of every table whose
-/// family applies (ip or inet for IPv4, ip6 or inet for IPv6) run in priority
-/// order; nat chains run as one group at the NAT hook's priority, as the
-/// kernel's NAT core calls them. Within equal priority the kernel runs the
-/// most recently registered hook first; the snapshot has no registration
-/// times, so creation order (table handle, chain handle) stands in for it.
+/// The outbound packet runs the base chains on the output hook, then
+/// postrouting; the answer (SYN-ACK, reset or ICMP error) runs prerouting,
+/// then input, with conntrack state established (related for an ICMP
+/// error). On each hook the base chains of every table whose family applies
+/// (ip or inet for IPv4, ip6 or inet for IPv6) run in priority order,
+/// legacy x_tables tables among them at their kernel priorities; nat chains
+/// run as one group at the NAT hook's priority, as the kernel's NAT core
+/// calls them, and only for a new connection. Within equal priority the
+/// kernel runs the most recently registered hook first; the snapshot has no
+/// registration times, so creation order (table handle, chain handle) stands
+/// in for it, legacy tables counting as the oldest.
 ///
 /// Anything that cannot be known statically (rate limits, quotas, opaque
 /// expressions, unknown ports…) is explored both ways; the answer is a
@@ -14,8 +20,16 @@
 public struct VerdictEvaluator: Sendable {
     public let snapshot: RulesetSnapshot
     let tables: [TableIndex]
-    private let plans: [Bool: [HookPlan]]
+    private let plans: [PlanKey: [HookPlan]]
+    /// Families whose outbound path can change the source (SNAT, masquerade):
+    /// the answer's destination before de-NAT is then not the flow's source.
+    private let sourceNATFamilies: Set<Bool>
     public var maxBranches: Int
+
+    struct PlanKey: Hashable {
+        var ipv6: Bool
+        var reply: Bool
+    }
 
     struct TableIndex: Sendable {
         let table: Table
@@ -23,6 +37,8 @@ public struct VerdictEvaluator: Sendable {
         let sets: [String: CompiledSet]
         /// Rule text as `firewall show` prints it (built once per table).
         let text: RuleText
+        /// The legacy x_tables table this one stands for, if any.
+        let legacy: IptablesTable?
     }
 
     enum PlanEntry: Sendable {
@@ -36,26 +52,57 @@ public struct VerdictEvaluator: Sendable {
         let entries: [PlanEntry]
     }
 
-    /// Legacy x_tables and their priorities on output / postrouting.
-    static let legacyPriorities: [String: (output: Int32?, postrouting: Int32?)] = [
-        "raw": (-300, nil), "mangle": (-150, -150), "nat": (-100, 100), "filter": (0, nil), "security": (50, nil),
-    ]
-
     public init(snapshot: RulesetSnapshot, maxBranches: Int = 1024) {
         self.snapshot = snapshot
         self.maxBranches = maxBranches
-        tables = snapshot.tables.map { t in
+        var all: [(Table, IptablesTable?)] = snapshot.tables.map { ($0, nil) }
+        for lt in snapshot.legacy where lt.family == .ip || lt.family == .ip6 {
+            all.append((lt.nftEquivalent(handle: 0), lt))
+        }
+        tables = all.map { t, legacy in
             var ci: [String: Int] = [:]
             for (i, c) in t.chains.enumerated() { ci[c.name] = i }
             var sets: [String: CompiledSet] = [:]
             for s in t.sets { sets[s.name] = CompiledSet(s) }
-            return TableIndex(table: t, chainIndex: ci, sets: sets, text: RuleText(table: t))
+            return TableIndex(table: t, chainIndex: ci, sets: sets, text: RuleText(table: t), legacy: legacy)
         }
-        var plans: [Bool: [HookPlan]] = [:]
+        // Legacy tables listed by the kernel but not read (no permission, changing): opaque.
+        var unread: [Family: [String]] = [:]
+        for (family, names) in snapshot.legacyTables {
+            unread[family] = names.filter { n in !snapshot.legacy.contains { $0.family == family && $0.name == n } }
+        }
+        let allTables = all.map(\.0)
+        var plans: [PlanKey: [HookPlan]] = [:]
         for v6 in [false, true] {
-            plans[v6] = [Hook.output, .postrouting].map { Self.plan(hook: $0, ipv6: v6, tables: snapshot.tables, legacy: snapshot.legacyTables) }
+            plans[PlanKey(ipv6: v6, reply: false)] = [Hook.output, .postrouting].map {
+                Self.plan(hook: $0, ipv6: v6, tables: allTables, legacy: unread)
+            }
+            plans[PlanKey(ipv6: v6, reply: true)] = [Hook.prerouting, .input].map {
+                Self.plan(hook: $0, ipv6: v6, tables: allTables, legacy: unread)
+            }
         }
         self.plans = plans
+        var snat = Set<Bool>()
+        for t in allTables {
+            let natOut = t.chains.contains { $0.base?.type == "nat" && ($0.base?.hook == .postrouting || $0.base?.hook == .output) }
+            guard natOut else { continue }
+            let changesSource = t.chains.contains { c in
+                c.rules.contains { r in
+                    r.expressions.contains { e in
+                        switch e {
+                        case .nat(let n): return n.isSNAT
+                        case .masq: return true
+                        case .target(let x): return x.name == "SNAT" || x.name == "MASQUERADE"
+                        default: return false
+                        }
+                    }
+                }
+            }
+            guard changesSource else { continue }
+            if t.family == .inet || t.family == .ip { snat.insert(false) }
+            if t.family == .inet || t.family == .ip6 { snat.insert(true) }
+        }
+        sourceNATFamilies = snat
     }
 
     static func plan(hook: Hook, ipv6: Bool, tables: [Table], legacy: [Family: [String]]) -> HookPlan {
@@ -79,13 +126,13 @@ public struct VerdictEvaluator: Sendable {
         }
         if !nat.isEmpty {
             nat.sort { a, b in a.2 != b.2 ? a.2 < b.2 : (a.3, a.4) > (b.3, b.4) }
-            let p: Int32 = hook == .output ? -100 : 100
+            let p: Int32 = hook == .output || hook == .prerouting ? -100 : 100
             // The NAT hook was registered with the first nat chain: treat it as the oldest.
             items.append(Item(entry: .natGroup(nat.map { ($0.0, $0.1) }, priority: p), priority: p, order: (0, 0)))
         }
         let family: Family = ipv6 ? .ip6 : .ip
         for name in legacy[family] ?? [] {
-            guard let prios = legacyPriorities[name], let p = hook == .output ? prios.output : prios.postrouting else { continue }
+            guard let p = IptablesTable.legacyPriorities[name]?[hook] else { continue }
             items.append(Item(entry: .legacy(family: family, table: name), priority: p, order: (0, 0)))
         }
         // Lower priority first; on equal priority the newest registration first.
@@ -95,11 +142,28 @@ public struct VerdictEvaluator: Sendable {
 
     /// Evaluates one flow.
     public func evaluate(_ flow: VerdictFlow, local: LocalKnowledge = .unknown) -> VerdictResult {
+        explore(flow, reply: nil, local: local)
+    }
+
+    /// Evaluates the answer to `flow` coming back through prerouting and
+    /// input: a SYN-ACK or reset from the destination (conntrack state
+    /// established), or an ICMP error about the flow (related) from any
+    /// router. It arrives on the flow's output interface; the destination
+    /// port is the flow's source port, unknown unless given.
+    public func evaluateReply(_ flow: VerdictFlow, kind: ReplyKind, local: LocalKnowledge = .unknown) -> VerdictResult {
+        var r = explore(flow, reply: kind, local: local)
+        if sourceNATFamilies.contains(flow.isIPv6) {
+            r.notes.append("the output path may rewrite the source (SNAT, masquerade): the answer's addresses before de-NAT are taken as unknown")
+        }
+        return r
+    }
+
+    func explore(_ flow: VerdictFlow, reply: ReplyKind?, local: LocalKnowledge) -> VerdictResult {
         var outcomes: [BranchOutcome] = []
         var forced: [Int] = []
         var truncated = false
         while true {
-            let run = EvaluationRun(evaluator: self, flow: flow, local: local, forced: forced)
+            let run = EvaluationRun(evaluator: self, flow: flow, reply: reply, local: local, forced: forced)
             let outcome = run.execute()
             outcomes.append(outcome)
             // Depth-first over the choices taken: advance the last choice that has an untried option.
@@ -156,12 +220,26 @@ public struct VerdictEvaluator: Sendable {
 
     /// The location of a rule (`rule` = index in the chain) or of the chain's policy (`rule` = nil).
     func location(_ t: Int, _ c: Int, _ r: Int?, legacy: String? = nil) -> RuleLocation {
+        if legacy == nil, let lt = tables[t].legacy {
+            let table = tables[t].table
+            let chain = table.chains[c]
+            if let r {
+                let rule = chain.rules[r]
+                return RuleLocation(
+                    family: table.family, table: table.name, chain: chain.name, handle: rule.handle,
+                    rule: lt.ruleText(chain: chain.name, handle: rule.handle) ?? "rule \(rule.handle)", isLegacy: true)
+            }
+            return RuleLocation(
+                family: table.family, table: table.name, chain: chain.name, handle: nil,
+                rule: "-P \(chain.name) \(lt.chains.first { $0.name == chain.name }?.policy ?? "ACCEPT")", isLegacy: true)
+        }
         if let legacy {
             // A legacy x_tables table: its rules are not readable over netlink.
             let family: Family = t == 1 ? .ip6 : .ip
             return RuleLocation(
                 family: family, table: legacy, chain: "(legacy x_tables)", handle: nil,
-                rule: "rules of legacy \(family == .ip6 ? "ip6tables" : "iptables") table \(legacy) (x_tables), not evaluated statically")
+                rule: "rules of legacy \(family == .ip6 ? "ip6tables" : "iptables") table \(legacy) (x_tables), not evaluated statically",
+                isLegacy: true)
         }
         let table = tables[t].table
         let chain = table.chains[c]
@@ -176,7 +254,9 @@ public struct VerdictEvaluator: Sendable {
             rule: "policy \(chain.base?.policy?.name ?? "accept")")
     }
 
-    func plan(ipv6: Bool) -> [HookPlan] { plans[ipv6] ?? [] }
+    func plan(ipv6: Bool, reply: Bool = false) -> [HookPlan] { plans[PlanKey(ipv6: ipv6, reply: reply)] ?? [] }
+
+    func replyDestinationUnknown(ipv6: Bool) -> Bool { sourceNATFamilies.contains(ipv6) }
 }
 
 /// The result of one branch.

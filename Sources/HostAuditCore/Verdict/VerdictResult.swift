@@ -12,17 +12,24 @@ public struct RuleLocation: Sendable, Hashable {
     public var handle: UInt64?
     /// A short description of the rule (or `policy drop`).
     public var rule: String
+    /// A legacy x_tables (iptables-legacy) table; `handle` is then the rule's
+    /// 1-based position in its chain (`iptables -L --line-numbers`).
+    public var isLegacy: Bool
 
-    public init(family: Family, table: String, chain: String, handle: UInt64?, rule: String) {
+    public init(family: Family, table: String, chain: String, handle: UInt64?, rule: String, isLegacy: Bool = false) {
         self.family = family
         self.table = table
         self.chain = chain
         self.handle = handle
         self.rule = rule
+        self.isLegacy = isLegacy
     }
 
     /// `inet filter`: how nft names a table.
     public var tableName: String { "\(family.name) \(table)" }
+
+    /// `ip filter`, or `ip filter (legacy)` for an x_tables table.
+    public var displayTableName: String { isLegacy ? "\(tableName) (legacy)" : tableName }
 
     func json(matched: Bool? = nil) -> JSONValue {
         var o = JSONObject()
@@ -30,9 +37,21 @@ public struct RuleLocation: Sendable, Hashable {
         o["chain"] = .string(chain)
         o["handle"] = handle.map { .int(Int64($0)) } ?? .null
         o["rule"] = .string(rule)
+        if isLegacy { o["legacy"] = .bool(true) }
         if let matched { o["matched"] = .bool(matched) }
         return .object(o)
     }
+}
+
+/// The answer to an outbound flow, as it comes back to the host.
+public enum ReplyKind: String, Sendable, Hashable, CaseIterable {
+    /// The destination accepts: SYN-ACK (TCP). Conntrack state established.
+    case synAck = "syn-ack"
+    /// The destination refuses: RST-ACK (TCP). Conntrack state established.
+    case reset
+    /// A router or the destination reports an error (ICMP/ICMPv6 destination
+    /// unreachable) about the flow. Conntrack state related.
+    case icmpError = "icmp-error"
 }
 
 /// One rule evaluated on the way (in the first branch explored).
@@ -95,6 +114,8 @@ public struct VerdictResult: Sendable {
     public var branches: Int
     public var route: RouteInfo?
     public var traced: Bool = false
+    /// Set when this is the verdict of the answer to `flow` (prerouting, input).
+    public var reply: ReplyKind? = nil
 
     public init(
         flow: VerdictFlow, verdict: VerdictKind, decidedBy: RuleLocation?, path: [PathStep], notes: [String],
@@ -124,6 +145,7 @@ public struct VerdictResult: Sendable {
         o["traced"] = .bool(traced)
         o["notes"] = .array(notes.map { .string($0) })
         o["route"] = route.map { $0.json() } ?? .null
+        if let reply { o["reply"] = .string(reply.rawValue) }
         return .object(o)
     }
 
@@ -148,9 +170,10 @@ public struct VerdictResult: Sendable {
             case .unknown: out += "route: unknown" + (route.error.map { " (\($0))" } ?? "") + "\n"
             }
         }
+        if let reply { out += "answer: \(reply.rawValue) coming back (prerouting, input)\n" }
         out += "verdict: \(verdict.rawValue)\(traced ? " (kernel trace)" : "")\n"
         if let d = decidedBy {
-            out += "decided by: \(d.tableName) chain \(d.chain)"
+            out += "decided by: \(d.displayTableName) chain \(d.chain)"
             out += d.handle.map { " handle \($0)" } ?? ""
             out += ": \(TerminalText.escape(d.rule))\n"
         } else {
@@ -159,7 +182,7 @@ public struct VerdictResult: Sendable {
         if !path.isEmpty {
             out += "path:\n"
             for s in path {
-                out += "  \(s.matched ? "match" : "     ") \(s.hook.name) \(s.location.tableName) \(s.location.chain)"
+                out += "  \(s.matched ? "match" : "     ") \(s.hook.name) \(s.location.displayTableName) \(s.location.chain)"
                 out += s.location.handle.map { " #\($0)" } ?? ""
                 out += ": \(TerminalText.escape(s.location.rule))\n"
             }

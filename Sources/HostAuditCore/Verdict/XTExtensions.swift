@@ -40,7 +40,7 @@ enum XTExtensions {
             guard info.count >= 4 else { break }
             let mask = u32(info, 0)
             guard let ct = ctx.hasConntrack else { return .unknowable("conntrack state at this priority") }
-            let bit: UInt32 = ctx.packet.untracked ? 1 << 6 : (ct ? 1 << 3 : 1 << 0)
+            let bit: UInt32 = ctx.packet.untracked ? 1 << 6 : (ct ? ctx.packet.ctStateBit : 1 << 0)
             return XTResult(mask & bit != 0)
         case ("multiport", 0), ("multiport", 1):
             return multiport(info, revision: xt.revision, ctx.packet)
@@ -50,7 +50,7 @@ enum XTExtensions {
             let r = ports(info, inv & 1 != 0, inv & 2 != 0, ctx.packet)
             guard case .match = r else { return r }
             let mask = info[9], cmp = info[10]
-            if (0x02 & mask == cmp) == (inv & 4 != 0) { return .noMatch }
+            if (ctx.packet.tcpFlags & mask == cmp) == (inv & 4 != 0) { return .noMatch }
             if info[8] != 0 { return .unknowable("xt tcp --tcp-option (SYN options depend on sysctls)") }
             return .match
         case ("udp", 0):
@@ -176,7 +176,7 @@ enum XTExtensions {
         guard let ct = ctx.hasConntrack else { return .unknowable("conntrack state at this priority") }
         let p = ctx.packet
         if flags & 1 != 0 {
-            var bit: UInt16 = p.untracked ? 1 << 8 : (ct ? 1 << 3 : 1 << 0)
+            var bit: UInt16 = p.untracked ? 1 << 8 : (ct ? UInt16(truncatingIfNeeded: p.ctStateBit) : 1 << 0)
             if ct && p.snatDone { bit |= 1 << 6 }
             if ct && p.dnatDone { bit |= 1 << 7 }
             if (stateMask & bit != 0) == (inv & 1 != 0) { return .noMatch }
@@ -214,7 +214,7 @@ enum XTExtensions {
             if inside == (inv & flag != 0) { return .noMatch }
         }
         if flags & 0x40 != 0 {
-            if natted { return .unknowable("conntrack status after NAT") }
+            if natted || p.isReply { return .unknowable(natted ? "conntrack status after NAT" : "conntrack status of an answer") }
             // A new, un-NATed entry has no status bits set.
             let ok = statusMask & 0 != 0
             if ok == (inv & 0x40 != 0) { return .noMatch }

@@ -72,6 +72,12 @@ public struct EgressRunner: Sendable {
         let echoes = await echo
         var byRequest: [TCPProbeRequest: TCPProbeEvidence] = [:]
         for (r, e) in zip(requests, evidence) { byRequest[r] = e }
+        // The host's own evidence, for the whole batch at once, with each flow as the
+        // kernel saw it (one counter snapshot after the batch).
+        var localEvidence: [TCPProbeRequest: LocalEvidence] = [:]
+        if let verdicts {
+            for (r, l) in zip(requests, verdicts.verdicts(for: evidence.map(ProbeFlow.init))) { localEvidence[r] = l }
+        }
 
         // 4. Classify and explain.
         var answeredPorts: [String: Set<Int>] = [:]
@@ -106,7 +112,7 @@ public struct EgressRunner: Sendable {
                     .from(
                         target: t, evidence: e, icmpEcho: echoes[a] ?? .notTested("not sent"),
                         siblingsAnswered: siblings, siblingsRejected: rejected, selinuxEnforcing: selinuxEnforcing,
-                        local: verdicts?.localEvidence(address: a, port: t.port, protocol: "tcp"), route: routes[a]))
+                        local: localEvidence[r], route: routes[a]))
             }
         }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })

@@ -6,12 +6,14 @@ import HostAuditCore
 
 /// The local verdict for each probed flow, from the ruleset snapshot taken
 /// before probing: the static evaluation (or, with `trace`, the kernel's own
-/// trace of one real packet), plus the deciding rule's counter delta from a
-/// second snapshot taken once probing is over.
+/// trace of one real packet) of the probe going out and of its answers
+/// coming back, plus the deciding rules' counter deltas from a second
+/// snapshot taken once the whole batch is over.
 ///
-/// The flow is the probe's own: source and output interface from the kernel's
-/// routing, and the probing process's uid/gid and no mark — the socket that
-/// sent the probe is known, so owner and mark matches need no guessing.
+/// The flow is the probe's own: source address and port from the socket,
+/// output interface from the kernel's routing, and the probing process's
+/// uid/gid and no mark — the socket that sent the probe is known, so owner,
+/// port and mark matches need no guessing.
 public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
     public let before: RulesetSnapshot
     public let trace: Bool
@@ -30,53 +32,173 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
         self.local = LocalAddresses.read()
     }
 
-    public func verdict(address: String, port: Int, protocol proto: String) -> LocalVerdict? {
-        guard let dst = IPAddress(address), let dport = UInt16(exactly: port) else { return nil }
-        var flow = VerdictFlow(
-            destination: dst, destinationPort: dport, proto: proto == "udp" ? .udp : .tcp, uid: geteuid(),
-            gid: getegid(), mark: 0)
-        let route = RouteLookup().lookup(flow)
-        if route.status == .ok {
-            flow.source = route.source
-            flow.outputInterface = route.outputInterface
-            flow.outputInterfaceIndex = route.outputInterfaceIndex
-        }
-        var result: VerdictResult
-        var notes: [String] = []
-        if trace {
-            do {
-                result = try FlowTracer().trace(flow, snapshot: before).result
-            } catch {
-                notes.append("tracing failed (\(error)); static evaluation instead")
+    /// Each probe's flow as the kernel saw it: the local address and port
+    /// `getsockname()` gave (else the route's source and an unknown port), the
+    /// route's output interface, this process's uid/gid and no mark. Then the
+    /// answers' way back in (SYN-ACK, reset, ICMP error) when the flow leaves,
+    /// and the counters of every deciding rule, compared between the snapshot
+    /// taken before the batch and one taken after it (once for the batch).
+    func evaluate(_ flows: [ProbeFlow]) -> [LocalVerdict?] {
+        var routes: [String: (RouteInfo, VerdictFlow)] = [:]
+        var out: [LocalVerdict?] = []
+        for p in flows {
+            guard let dst = IPAddress(p.address), let dport = UInt16(exactly: p.port) else {
+                out.append(nil)
+                continue
+            }
+            var flow = VerdictFlow(
+                destination: dst, destinationPort: dport, proto: p.proto == "udp" ? .udp : .tcp, uid: geteuid(),
+                gid: getegid(), mark: 0)
+            if let la = p.localAddress.flatMap(IPAddress.init), la.isIPv6 == dst.isIPv6 { flow.source = la }
+            flow.sourcePort = p.localPort.flatMap { UInt16(exactly: $0) }
+            let key = "\(p.address)|\(flow.source?.description ?? "")"
+            if let cached = routes[key] {
+                flow.source = cached.1.source
+                flow.outputInterface = cached.1.outputInterface
+                flow.outputInterfaceIndex = cached.1.outputInterfaceIndex
+            } else {
+                var f = flow
+                f.outputInterface = nil
+                let route = RouteLookup().complete(&f)
+                routes[key] = (route, f)
+                flow.source = f.source
+                flow.outputInterface = f.outputInterface
+                flow.outputInterfaceIndex = f.outputInterfaceIndex
+            }
+            var result: VerdictResult
+            var notes: [String] = []
+            if trace {
+                do {
+                    result = try FlowTracer().trace(flow, snapshot: before).result
+                    if before.legacyHasRules {
+                        // The trace sees nf_tables only: a legacy rule that drops is found statically.
+                        let st = evaluator.evaluate(flow, local: local)
+                        if let d = st.decidedBy, d.isLegacy, st.verdict == .drop || st.verdict == .reject {
+                            notes.append("legacy x_tables are invisible to the trace; the static evaluation finds this legacy rule deciding")
+                            // What the trace itself said stays on record (e.g. no verdict seen).
+                            notes.append(contentsOf: result.notes.map { "trace: \($0)" })
+                            result = st
+                        } else {
+                            notes.append("legacy x_tables are invisible to the trace; statically they give \(st.verdict.rawValue)")
+                        }
+                    }
+                } catch {
+                    notes.append("tracing failed (\(error)); static evaluation instead")
+                    result = evaluator.evaluate(flow, local: local)
+                }
+            } else {
                 result = evaluator.evaluate(flow, local: local)
             }
-        } else {
-            result = evaluator.evaluate(flow, local: local)
+            notes.append(contentsOf: result.notes)
+            var v = Self.localVerdict(result, notes: notes)
+            if result.verdict != .drop && result.verdict != .reject && p.proto == "tcp" {
+                for kind in ReplyKind.allCases {
+                    let r = evaluator.evaluateReply(flow, kind: kind, local: local)
+                    v.replies.append(ReplyVerdict(kind: kind.rawValue, verdict: Self.localVerdict(r, notes: r.notes)))
+                }
+            }
+            out.append(v)
         }
-        notes.append(contentsOf: result.notes)
+        // Counters: what each deciding rule counted while the batch ran.
+        var batch: [String: UInt64] = [:]
+        for (p, v) in zip(flows, out) {
+            guard let v, let k = Self.key(v), let n = p.packetsSent else { continue }
+            batch[k, default: 0] += n
+        }
+        for i in out.indices {
+            guard var v = out[i] else { continue }
+            if let d = Self.ruleRef(v), let delta = counterDelta(d) {
+                v.counterDeltaPackets = delta
+                let mine = flows[i].packetsSent
+                let total = Self.key(v).flatMap { batch[$0] }
+                v.witnesses.append(
+                    CounterWitness(
+                        direction: "out", table: v.table ?? "", chain: v.chain ?? "", handle: v.handle ?? 0,
+                        legacy: v.legacy, deltaPackets: delta, probePackets: mine, batchPackets: mine == nil ? nil : total,
+                        strength: CounterWitness.strength(delta: delta, mine: mine, batch: mine == nil ? nil : total),
+                        verdict: v.verdict, rule: v.rule))
+            }
+            for (j, r) in v.replies.enumerated() where r.verdict.verdict == "drop" || r.verdict.verdict == "reject" {
+                guard let d = Self.ruleRef(r.verdict), let delta = counterDelta(d) else { continue }
+                v.replies[j].verdict.counterDeltaPackets = delta
+                let rv = r.verdict
+                let w = CounterWitness(
+                    direction: "reply", table: rv.table ?? "", chain: rv.chain ?? "", handle: rv.handle ?? 0,
+                    legacy: rv.legacy, deltaPackets: delta, probePackets: nil, batchPackets: nil,
+                    strength: CounterWitness.strength(delta: delta, mine: nil, batch: nil), verdict: rv.verdict,
+                    rule: rv.rule)
+                if !v.witnesses.contains(w) { v.witnesses.append(w) }
+            }
+            out[i] = v
+        }
+        return out
+    }
+
+    static func localVerdict(_ result: VerdictResult, notes: [String]) -> LocalVerdict {
         let decided = result.decidedBy
         var v = LocalVerdict(
             verdict: result.verdict.rawValue, hook: result.path.last?.hook.name,
             table: decided.map { "\($0.family.name) \($0.table)" }, chain: decided?.chain,
             handle: decided?.handle.map { Int($0) }, rule: decided?.rule, traced: result.traced, notes: notes)
-        if let d = decided, let handle = d.handle {
-            v.counterDeltaPackets = counterDelta(family: d.family, table: d.table, chain: d.chain, handle: handle)
-        }
+        v.legacy = decided?.isLegacy ?? false
         return v
+    }
+
+    struct RuleRef {
+        var family: Family
+        var table: String
+        var chain: String
+        var handle: UInt64
+        var legacy: Bool
+    }
+
+    static func ruleRef(_ v: LocalVerdict) -> RuleRef? {
+        guard let t = v.table, let chain = v.chain, let h = v.handle, h >= 0 else { return nil }
+        let parts = t.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        let family: Family = parts[0] == "ip6" ? .ip6 : parts[0] == "inet" ? .inet : parts[0] == "ip" ? .ip : .other(0)
+        if case .other = family { return nil }
+        return RuleRef(family: family, table: parts[1], chain: chain, handle: UInt64(h), legacy: v.legacy)
+    }
+
+    static func key(_ v: LocalVerdict) -> String? {
+        guard let r = ruleRef(v) else { return nil }
+        return "\(r.legacy)|\(r.family.name)|\(r.table)|\(r.chain)|\(r.handle)"
+    }
+
+    func counterDelta(_ r: RuleRef) -> UInt64? {
+        r.legacy
+            ? legacyCounterDelta(family: r.family, table: r.table, chain: r.chain, handle: r.handle)
+            : counterDelta(family: r.family, table: r.table, chain: r.chain, handle: r.handle)
+    }
+
+    /// The snapshot after the batch, read once.
+    func afterSnapshot() -> RulesetSnapshot? {
+        lock.lock()
+        defer { lock.unlock() }
+        if !afterRead {
+            afterRead = true
+            after = try? reader.snapshot()
+        }
+        return after
+    }
+
+    func legacyCounterDelta(family: Family, table: String, chain: String, handle: UInt64) -> UInt64? {
+        func packets(_ s: RulesetSnapshot) -> UInt64? {
+            guard let c = s.legacy.first(where: { $0.family == family && $0.name == table })?.chains.first(where: { $0.name == chain }),
+                handle >= 1, Int(handle) <= c.rules.count
+            else { return nil }
+            return c.rules[Int(handle) - 1].packets
+        }
+        guard let was = packets(before), let now = afterSnapshot().flatMap(packets), now >= was else { return nil }
+        return now - was
     }
 
     /// Packets the rule's counter gained between the two snapshots; nil when the
     /// rule has no counter or either snapshot lacks it.
     func counterDelta(family: Family, table: String, chain: String, handle: UInt64) -> UInt64? {
         guard let was = Self.packets(in: before, family, table, chain, handle) else { return nil }
-        lock.lock()
-        if !afterRead {
-            afterRead = true
-            after = try? reader.snapshot()
-        }
-        let now = after
-        lock.unlock()
-        guard let now, let is_ = Self.packets(in: now, family, table, chain, handle), is_ >= was else { return nil }
+        guard let now = afterSnapshot(), let is_ = Self.packets(in: now, family, table, chain, handle), is_ >= was else { return nil }
         return is_ - was
     }
 

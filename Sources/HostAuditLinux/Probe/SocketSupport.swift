@@ -169,3 +169,30 @@ enum SockOpt {
         }
     }
 }
+
+extension SocketAddress {
+    /// The socket's local end (`getsockname`): the address and port the kernel
+    /// bound; nil when it failed or no port is bound yet.
+    static func local(of fd: Int32) -> (address: String, port: Int)? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard rc == 0 else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            let sin = withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) }
+            let bytes = withUnsafeBytes(of: sin.sin_addr) { Array($0) }
+            let port = Int(UInt16(bigEndian: sin.sin_port))
+            return port == 0 ? nil : (format(family: AF_INET, bytes: bytes), port)
+        case AF_INET6:
+            let sin6 = withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in6.self) }
+            let bytes = withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }
+            let port = Int(UInt16(bigEndian: sin6.sin6_port))
+            return port == 0 ? nil : (format(family: AF_INET6, bytes: bytes), port)
+        default:
+            return nil
+        }
+    }
+}

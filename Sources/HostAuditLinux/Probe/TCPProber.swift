@@ -106,6 +106,8 @@ public struct TCPProber: Sendable {
         var deadlineMs: Double
         var address: SocketAddress
         var addressText: String
+        /// `getsockname()` right after `connect()`.
+        var local: (address: String, port: Int)?
     }
 
     func run(
@@ -240,13 +242,15 @@ public struct TCPProber: Sendable {
         repeat {
             rc = sa.withSockaddr { connect(fd, $0, $1) }
         } while rc != 0 && errno == EINTR
-        let a = Attempt(index: index, fd: fd, startMs: startMs, deadlineMs: deadlineMs, address: sa, addressText: sa.text)
+        let err = rc == 0 ? 0 : errno
+        let a = Attempt(
+            index: index, fd: fd, startMs: startMs, deadlineMs: deadlineMs, address: sa, addressText: sa.text,
+            local: SocketAddress.local(of: fd))
         if rc == 0 {
             let e = evaluate(a, local: local, atDeadline: false)!
             close(fd)
             return .finished(e)
         }
-        let err = errno
         if err == EINPROGRESS { return .running(a) }
         // Any other errno is the host's own verdict (no route, prohibit route, EPERM from a hook, …).
         var e = TCPProbeEvidence(
@@ -254,6 +258,8 @@ public struct TCPProber: Sendable {
             elapsedMs: Clock.nowMs() - startMs)
         e.tcpInfo = tcpInfo(fd)
         e.icmp = drainErrorQueue(fd, local: local)
+        e.localAddress = a.local?.address
+        e.localPort = a.local?.port
         close(fd)
         return .finished(e)
     }
@@ -269,6 +275,8 @@ public struct TCPProber: Sendable {
             address: a.addressText, port: Int(a.address.port), family: a.address.familyName,
             phase: atDeadline ? .deadline : .poll, error: soErr == 0 ? nil : ErrnoName.error(soErr), icmp: icmp,
             tcpInfo: ti, elapsedMs: elapsed)
+        e.localAddress = a.local?.address
+        e.localPort = a.local?.port
         if soErr == 0 && ti?.isConnected == true { return e }
         if soErr != 0 || icmp != nil || atDeadline { return e }
         if ti?.state == "CLOSE" {

@@ -17,6 +17,7 @@ struct Firewall: AsyncParsableCommand {
 
 /// `--proto tcp|udp`.
 extension FlowProtocol: ExpressibleByArgument {}
+extension ReplyKind: ExpressibleByArgument {}
 
 struct FirewallVerdict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +25,15 @@ struct FirewallVerdict: AsyncParsableCommand {
         abstract: "Would the firewall let this outbound connection out, and which rule decides?",
         discussion: """
             Evaluates the first packet of the flow against every base chain on the output and \
-            postrouting hooks (ip/ip6/inet tables, in priority order), as nf_tables would. Without \
+            postrouting hooks (ip/ip6/inet tables and legacy iptables tables, in priority order), \
+            as the kernel would. With --reply, the answer to the flow instead (a SYN-ACK, a reset \
+            or an ICMP error) through prerouting and input, as conntrack established (related for \
+            an ICMP error). Without \
             --src/--oif the kernel's routing is asked which source and interface it would use. \
             Anything that cannot be known statically (rate limits, quotas, an unknown source port, \
-            uid or mark, legacy iptables tables) is explored both ways: the verdict is unknown \
+            uid or mark) is explored both ways: the verdict is unknown \
             unless every branch agrees. --trace asks the kernel instead: it adds a temporary table \
-            for a moment and sends one real packet.
+            for a moment and sends one real packet (nf_tables only: legacy tables are invisible to it).
 
             Exit status: 0 the flow is accepted; 1 not accepted (drop, reject, unknown, no route); \
             3 the ruleset cannot be read (needs CAP_NET_ADMIN); 64 misuse.
@@ -66,6 +70,9 @@ struct FirewallVerdict: AsyncParsableCommand {
     @Flag(help: "Ask the kernel: trace one real packet through the ruleset (changes the ruleset for a moment).")
     var trace = false
 
+    @Option(help: ArgumentHelp("Evaluate the answer to the flow coming back in: syn-ack, reset or icmp-error.", valueName: "KIND"))
+    var reply: ReplyKind?
+
     @Option(help: "Output format.")
     var format: FactsFormat = .text
 
@@ -79,6 +86,7 @@ struct FirewallVerdict: AsyncParsableCommand {
         }
         if let mark, Self.parseMark(mark) == nil { throw ValidationError("--mark \(mark): not a 32-bit number") }
         if let oif, oif.isEmpty || oif.utf8.count > 15 { throw ValidationError("--oif \(oif): not an interface name") }
+        if reply != nil && trace { throw ValidationError("--reply and --trace cannot be combined: the trace follows the packet going out") }
     }
 
     static func parseMark(_ s: String) -> UInt32? {
@@ -105,7 +113,12 @@ struct FirewallVerdict: AsyncParsableCommand {
             }
         } else {
             let evaluator = VerdictEvaluator(snapshot: snapshot)
-            result = evaluator.evaluate(flow, local: LocalAddresses.read())
+            if let reply {
+                result = evaluator.evaluateReply(flow, kind: reply, local: LocalAddresses.read())
+                result.reply = reply
+            } else {
+                result = evaluator.evaluate(flow, local: LocalAddresses.read())
+            }
         }
         result.route = route
         if route.status == .noRoute {

@@ -101,7 +101,36 @@ import Testing
         let inputDrop = LocalVerdict(verdict: "drop", hook: "input", table: "inet filter", chain: "input", handle: 4, rule: "tcp sport 80 drop")
         let replyDrop = EgressProbeResult.from(
             target: target, evidence: e, icmpEcho: echoYes, local: LocalEvidence(outbound: accept, reply: .verdict(inputDrop)))
-        #expect((replyDrop.cause, replyDrop.confidence) == (.localFirewall, .proven) && replyDrop.explanation.contains("handle 4"))
+        // Without a counter that rose with the answer it is likely (the answer may not even arrive).
+        #expect((replyDrop.cause, replyDrop.confidence) == (.localFirewall, .likely) && replyDrop.explanation.contains("handle 4"))
+        #expect(replyDrop.candidates.map(\.cause) == [.localFirewall, .upstreamFilter])
+        // With the rule's counter rising by the answers: proven.
+        func witness(_ strength: CounterWitness.Strength, delta: UInt64) -> CounterWitness {
+            CounterWitness(
+                direction: "reply", table: "inet filter", chain: "input", handle: 4, legacy: false, deltaPackets: delta,
+                probePackets: nil, batchPackets: nil, strength: strength, verdict: "drop", rule: "tcp sport 80 drop")
+        }
+        let counted = EgressProbeResult.from(
+            target: target, evidence: e, icmpEcho: echoYes,
+            local: LocalEvidence(outbound: accept, reply: .verdict(inputDrop), witnesses: [witness(.consistent, delta: 2)]))
+        #expect((counted.cause, counted.confidence) == (.localFirewall, .proven) && counted.candidates.isEmpty)
+        #expect(counted.explanation.contains("inet filter input, handle 4") && counted.explanation.contains("rose by 2 packets"))
+        // A counter that did not rise: still the rule the answer meets, but only likely.
+        let silent = EgressProbeResult.from(
+            target: target, evidence: e, icmpEcho: echoYes,
+            local: LocalEvidence(outbound: accept, reply: .verdict(inputDrop), witnesses: [witness(.absent, delta: 0)]))
+        #expect((silent.cause, silent.confidence) == (.localFirewall, .likely) && silent.explanation.contains("did not rise"))
+        // An outbound drop whose own counter did not rise is contradicted: likely, not proven.
+        var outDrop = drop
+        outDrop.witnesses = [
+            CounterWitness(
+                direction: "out", table: "ip labclient", chain: "output", handle: 2, legacy: false, deltaPackets: 0,
+                probePackets: 3, batchPackets: 3, strength: .absent, verdict: "drop", rule: "tcp dport 80 drop")
+        ]
+        #expect(result(e, verdict: outDrop).confidence == .likely)
+        outDrop.witnesses[0].deltaPackets = 3
+        outDrop.witnesses[0].strength = .exact
+        #expect(result(e, verdict: outDrop).confidence == .proven)
         // ETIMEDOUT from the kernel (TCP_USER_TIMEOUT) is the same silence.
         #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == "no-response")
     }

@@ -67,14 +67,16 @@ import Testing
         #expect(f.backends?.legacyTables == ["ip filter"])
         #expect(f.backends?.legacyRules == 1)
         #expect(f.backends?.conflict == true)
-        #expect(f.tables.map(\.managedBy) == ["nftables", "iptables-nft"])
+        #expect(f.tables.map(\.managedBy) == ["nftables", "iptables-nft", "iptables-legacy"])
     }
 
     @Test func hooksAreInPriorityOrder() {
         let f = FirewallFacts(snapshot: Self.snapshot)
-        #expect(f.hooks["output"]?.map(\.table) == ["filter", "filter"])
-        #expect(f.hooks["output"]?.map(\.priority) == [-5, 10])
-        #expect(f.hooks["output"]?.map(\.family) == ["ip", "inet"])
+        // The legacy filter table's OUTPUT sits at the kernel's priority for it (0).
+        #expect(f.hooks["output"]?.map(\.table) == ["filter", "filter", "filter"])
+        #expect(f.hooks["output"]?.map(\.priority) == [-5, 0, 10])
+        #expect(f.hooks["output"]?.map(\.family) == ["ip", "ip", "inet"])
+        #expect(f.hooks["output"]?.map(\.legacy) == [false, true, false])
         #expect(f.hooks["input"]?.first?.policy == "drop")
         // The ip OUTPUT chain ends with a bare drop: a catch-all deny.
         #expect(f.hooks["output"]?.first?.endsWithCatchAllDeny == true)
@@ -87,7 +89,7 @@ import Testing
         #expect(f.summary?.outputDefaultDeny == true)
         #expect(f.summary?.outputWideOpen == false)
         #expect(f.summary?.forwardDefaultDeny == false)
-        #expect(f.summary?.rules == 5)
+        #expect(f.summary?.rules == 6)
         let r = f.rules.first { $0.handle == 4 && $0.table == "filter" && $0.family == "inet" }
         #expect(r?.verdict == "drop")
         #expect(r?.catchAll == false)
@@ -120,6 +122,33 @@ import Testing
         #expect(f.summary?.inputDefaultDeny == false)
         #expect(f.backends?.conflict == false)
         #expect(f.backends?.legacyRules == 0)
+    }
+
+    @Test func legacyInputDropPolicyIsDefaultDeny() throws {
+        var rule = IptablesRule()
+        rule.proto = 6
+        rule.matches = [.comment("ssh")]
+        rule.target = .accept
+        let s = RulesetSnapshot(
+            generation: 1, legacyTables: [.ip: ["filter"]],
+            legacy: [
+                IptablesTable(
+                    family: .ip, name: "filter",
+                    chains: [
+                        IptablesChain(name: "INPUT", policy: "DROP", rules: [rule]),
+                        IptablesChain(name: "OUTPUT", policy: "ACCEPT"),
+                    ])
+            ])
+        let f = FirewallFacts(snapshot: s)
+        #expect(f.summary?.inputDefaultDeny == true)
+        #expect(f.hooks["input"]?.map(\.policy) == ["drop"])
+        #expect(f.hooks["input"]?.first?.legacy == true)
+        #expect(f.tables.map(\.managedBy) == ["iptables-legacy"])
+        let r = try #require(f.rules.first)
+        #expect(r.legacy && r.handle == 1 && r.chain == "INPUT" && r.verdict == "accept")
+        #expect(r.iptables == "-A INPUT -p tcp -m comment --comment ssh -j ACCEPT")
+        let json = try JSONValueEncoder().encode(f)
+        #expect(json.value(atPath: "hooks.input.0.policy") == .string("drop"))
     }
 
     @Test func legacyTablesWithoutRulesAreNoConflict() {

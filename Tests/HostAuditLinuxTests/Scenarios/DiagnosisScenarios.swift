@@ -132,9 +132,14 @@ import Testing
         }
     }
 
-    // MARK: Local drops the verdict cannot see
+    // MARK: Legacy x_tables, once invisible
 
-    @Test func legacyOutputDropIsNotBlamedUpstream() throws {
+    /// The static evaluator reads legacy tables at their hooks: a legacy
+    /// OUTPUT DROP is named as the cause, with its counter as a witness. The
+    /// kernel's trace cannot see legacy tables; with `--trace` the legacy
+    /// rule is still found statically, and the trace's own "no verdict seen"
+    /// stays on record.
+    @Test func legacyOutputDropIsNamed() throws {
         try ScenarioLab.with { s in
             try s.clientDo(["iptables-legacy", "-A", "OUTPUT", "-p", "tcp", "--dport", "7300", "-j", "DROP"])
             try s.clientDo(["ip6tables-legacy", "-A", "OUTPUT", "-p", "tcp", "--dport", "7300", "-j", "DROP"])
@@ -143,20 +148,39 @@ import Testing
                 #expect(truth == "timeout" || truth == "EPERM", "\(truth)")
                 let host = a.contains(":") ? "[\(a)]" : a
                 let p = try s.egress(["\(host):7300"]).probe(a, 7300)
-                tally.grade("legacy OUTPUT DROP to \(a)", p, .notConfidently("upstream-filter", truth: "local-firewall"))
-                #expect(p.map { $0.cause != "upstream-filter" || $0.confidence != "proven" } == true)
-                // Said plainly: the legacy DROP is named, and local comes first among the candidates.
-                if p?.confidence == "unknown" {
-                    #expect(p?.explanation.contains("--dport 7300 -j DROP") == true, "\(p?.explanation ?? "")")
-                    #expect(p?.candidates.first == "local-firewall", "\(p?.candidates ?? [])")
-                }
+                tally.grade("legacy OUTPUT DROP to \(a)", p, .cause("local-firewall", confidence: ["proven"]))
+                #expect(p?.explanation.contains("--dport 7300 -j DROP") == true, "\(p?.explanation ?? "")")
+                let verdict = p?.raw["local_verdict"] as? [String: Any]
+                #expect(verdict?["legacy"] as? Bool == true && verdict?["chain"] as? String == "OUTPUT", "\(verdict ?? [:])")
+                let counters = verdict?["counters"] as? [[String: Any]] ?? []
+                #expect(counters.contains { ["exact", "consistent"].contains($0["strength"] as? String ?? "") }, "\(counters)")
             }
-            // --trace cannot see legacy tables either; it must not say accept.
+            // --trace cannot see legacy tables; it must not say accept.
             let p = try s.egress(["10.66.2.2:7300", "--trace"]).probe(EgressLab.serverV4, 7300)
-            tally.grade("legacy OUTPUT DROP with --trace", p, .notConfidently("upstream-filter", truth: "local-firewall"))
+            tally.grade("legacy OUTPUT DROP with --trace", p, .cause("local-firewall", confidence: ["proven"]))
             let verdict = p?.raw["local_verdict"] as? [String: Any]
-            #expect(verdict?["verdict"] as? String != "accept", "\(verdict ?? [:])")
-            #expect(p?.explanation.contains("no verdict seen") == true, "\(p?.explanation ?? "")")
+            #expect(verdict?["verdict"] as? String == "drop" && verdict?["legacy"] as? Bool == true, "\(verdict ?? [:])")
+            let notes = (verdict?["notes"] as? [String] ?? []).joined(separator: "; ")
+            #expect(notes.contains("invisible to the trace") && notes.contains("no verdict seen"), "\(notes)")
+        }
+    }
+
+    /// With `--trace`, a legacy OUTPUT chain that holds a DROP for another
+    /// port is something the trace cannot see: a silent port there is not
+    /// blamed upstream with confidence (the legacy table is a blind spot).
+    @Test func legacyBlindSpotUnderTrace() throws {
+        try ScenarioLab.with { s in
+            try s.routerForward(["ip daddr 10.66.2.2 tcp dport 7301 drop"])
+            try s.clientDo(["iptables-legacy", "-A", "OUTPUT", "-p", "tcp", "--dport", "7399", "-j", "DROP"])
+            #expect(try s.connectTruth(EgressLab.serverV4, 7301) == "timeout")
+            let p = try s.egress(["10.66.2.2:7301", "--trace"]).probe(EgressLab.serverV4, 7301)
+            tally.grade("--trace beside a legacy DROP for another port", p, .notConfidently("upstream-filter", truth: "upstream-filter"))
+            #expect(p?.confidence == "unknown", "\(p?.explanation ?? "")")
+            #expect(p?.candidates.contains("upstream-filter") == true && p?.candidates.contains("local-firewall") == true)
+            #expect(p?.explanation.contains("--dport 7399 -j DROP") == true, "\(p?.explanation ?? "")")
+            // Without --trace the static evaluation reads the legacy table: upstream, proven.
+            let q = try s.egress(["10.66.2.2:7301"]).probe(EgressLab.serverV4, 7301)
+            tally.grade("silent port beside a legacy DROP for another port", q, .cause("upstream-filter", confidence: ["proven"]))
         }
     }
 

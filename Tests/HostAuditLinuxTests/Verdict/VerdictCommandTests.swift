@@ -225,6 +225,53 @@ import Testing
     }
 }
 
+/// Legacy x_tables rules and the answer's way back in, through the CLI.
+@Suite(.serialized) struct VerdictLocalPathCommandTests {
+    func verdict(_ ns: NetNamespace, _ args: [String]) throws -> (Int32, [String: Any]) {
+        let r = try HostAuditCLI.run(in: ns, ["firewall", "verdict", "--format", "json"] + args)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
+        return (r.status, doc)
+    }
+
+    @Test(.privileged) func legacyRulesDecideAtTheirHooks() throws {
+        try NetNamespace.with(tag: "vlegacy") { ns in
+            try VerdictLab.prepare(ns)
+            try ns.check(["iptables-legacy", "-A", "OUTPUT", "-p", "udp", "-j", "ACCEPT"])
+            try ns.check(["iptables-legacy", "-A", "OUTPUT", "-p", "tcp", "--sport", "1024:65535", "--dport", "8001", "-j", "DROP"])
+            // nf_tables accepts at priority 10: the legacy filter table (priority 0) still drops.
+            try ns.check(["nft", "add table inet a; add chain inet a o { type filter hook output priority 10; policy accept; }; add rule inet a o accept"])
+            let (status, doc) = try verdict(ns, ["--dst", "10.77.0.1", "--dport", "8001", "--sport", "40000"])
+            #expect(status == 1)
+            #expect(doc["verdict"] as? String == "drop")
+            let d = doc["decided_by"] as? [String: Any]
+            #expect(d?["table"] as? String == "ip filter" && d?["chain"] as? String == "OUTPUT")
+            #expect(d?["handle"] as? Int == 2 && d?["legacy"] as? Bool == true)
+            // Without the source port the rule may or may not match.
+            let (_, unknown) = try verdict(ns, ["--dst", "10.77.0.1", "--dport", "8001"])
+            #expect(unknown["verdict"] as? String == "unknown")
+            let (ok, accepted) = try verdict(ns, ["--dst", "10.77.0.1", "--dport", "8002", "--sport", "40000"])
+            #expect(ok == 0 && accepted["verdict"] as? String == "accept")
+        }
+    }
+
+    @Test(.privileged) func replyThroughInput() throws {
+        try NetNamespace.with(tag: "vreply") { ns in
+            try VerdictLab.prepare(ns)
+            try ns.check(["iptables-legacy", "-A", "INPUT", "-p", "tcp", "--sport", "8001", "-m", "conntrack", "--ctstate", "ESTABLISHED", "-j", "DROP"])
+            let (status, doc) = try verdict(ns, ["--dst", "10.77.0.1", "--dport", "8001", "--reply", "syn-ack"])
+            #expect(status == 1)
+            #expect(doc["verdict"] as? String == "drop" && doc["reply"] as? String == "syn-ack")
+            let d = doc["decided_by"] as? [String: Any]
+            #expect(d?["chain"] as? String == "INPUT" && d?["handle"] as? Int == 1 && d?["legacy"] as? Bool == true)
+            // An ICMP error about the flow is related, not established: the rule does not take it.
+            let (icmpStatus, icmp) = try verdict(ns, ["--dst", "10.77.0.1", "--dport", "8001", "--reply", "icmp-error"])
+            #expect(icmpStatus == 0 && icmp["verdict"] as? String == "accept")
+            let misuse = try HostAuditCLI.run(in: ns, ["firewall", "verdict", "--dst", "10.77.0.1", "--dport", "8001", "--reply", "syn-ack", "--trace"])
+            #expect(misuse.status == 64)
+        }
+    }
+}
+
 /// Parses JSON text into the project's `JSONValue` (through Foundation).
 enum JSONTestParse {
     static func parse(_ text: String) -> JSONValue? {

@@ -23,6 +23,8 @@ enum VerdictLab {
         var staticVerdict: String, staticRule: String
         var traceVerdict: String, traceRule: String
         var probe: String, notes: String
+        /// The SYN-ACK's static verdict on its way back in (`-` for UDP).
+        var replyVerdict: String, replyRule: String
         var flow: String { "\(proto) \(dst) \(dport) (sport \(sport))" }
     }
 
@@ -35,7 +37,8 @@ enum VerdictLab {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             return Row(
                 proto: f[0], dst: f[1], dport: f[2], sport: f[3], staticVerdict: f[4], staticRule: f[5],
-                traceVerdict: f[6], traceRule: f[7], probe: f[8], notes: f.count > 9 ? f[9] : "")
+                traceVerdict: f[6], traceRule: f[7], probe: f[8], notes: f.count > 9 ? f[9] : "",
+                replyVerdict: f.count > 10 ? f[10] : "-", replyRule: f.count > 11 ? f[11] : "-")
         }
     }
 
