@@ -72,6 +72,9 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
                     result = try FlowTracer().trace(flow, snapshot: before).result
                     if before.legacyHasRules {
                         // The trace sees nf_tables only: a legacy rule that drops is found statically.
+                        // The static evaluation says what the legacy tables do, so the trace's own
+                        // "their verdict is unknown" is replaced by that.
+                        result.notes.removeAll { $0 == FlowTracer.legacyNote }
                         let st = evaluator.evaluate(flow, local: local)
                         if let d = st.decidedBy, d.isLegacy, st.verdict == .drop || st.verdict == .reject {
                             notes.append("legacy x_tables are invisible to the trace; the static evaluation finds this legacy rule deciding")
