@@ -228,12 +228,12 @@ public enum PathAnalysis {
                 (flow[t]?.kind == .timeExceeded && flow[t]?.address == offender)
                     || (contrast[t]?.answered == true && contrast[t]?.address == offender)
             }
-            if let t = hopOfOffender {
+            if offender != s.destination, let t = hopOfOffender {
                 let p = place(after: t, destinationTTL: destTTL)
                 blocked = BlockedAt(hop: t, address: offender, place: p, confidence: .proven, beforeHop: nil, beforeAddress: nil)
                 summary = "rejected at \(hopText(t, offender)): the reject comes from that router on the path"
             } else if offender == s.destination {
-                let t = destTTL ?? rejectTTL
+                let t = hopOfOffender ?? destTTL ?? rejectTTL
                 blocked = t.map {
                     BlockedAt(hop: $0, address: offender, place: .destination, confidence: .proven, beforeHop: nil, beforeAddress: nil)
                 }
@@ -263,16 +263,23 @@ public enum PathAnalysis {
                 case true?: c = .proven
                 case false?:
                     c = .unknown
-                    caveat = "; hop \(k) did not answer the re-check for either port (an ICMP rate limit?), so whether the flow reaches it is unknown"
+                    caveat = ", but hop \(k) did not answer the re-check for the other port either (an ICMP rate limit?), so whether the flow gets that far is unknown"
                 case nil: c = .likely
                 }
                 let p = place(after: h, destinationTTL: destTTL)
                 blocked = BlockedAt(
-                    hop: h, address: address(h), place: p, confidence: c, beforeHop: k, beforeAddress: address(k))
+                    hop: h, address: address(h), place: c == .unknown ? nil : p, confidence: c, beforeHop: k,
+                    beforeAddress: address(k))
                 let before = k == destTTL ? "the destination" : hopText(k, address(k))
-                summary = "dropped after \(hopText(h, address(h))) and before \(before); \(words)"
-                if c != .unknown { summary += ": \(placeWords(p))" }
-                summary += caveat
+                if c == .unknown {
+                    summary = "the flow reaches \(hopText(h, address(h))) and was not seen at \(before)\(caveat)"
+                } else {
+                    var wordsPlace = placeWords(p)
+                    if p == .gateway && k == destTTL {
+                        wordsPlace = "your gateway (the first router, often the provider's edge) or the destination's own firewall drops it"
+                    }
+                    summary = "dropped after \(hopText(h, address(h))) and before \(before); \(words): \(wordsPlace)"
+                }
             } else {
                 let places = Set((h..<k).map { place(after: $0, destinationTTL: destTTL) })
                 blocked = BlockedAt(

@@ -123,4 +123,19 @@ import Testing
             #expect(p?["blocked_at"] is NSNull, "\(p ?? [:])")
         }
     }
+
+    /// The seed lab (client → provider router → server): the provider's drop
+    /// of port 80 is located right after the gateway, in the text output.
+    @Test func seedLabPort80IsLocatedAfterTheGateway() throws {
+        try EgressLab.with { lab in
+            try lab.listen([443])
+            let r = try lab.hostaudit(["egress", "10.66.2.2:80", "10.66.2.2:443", "--timeout", "1.5", "--format", "text"])
+            print(r.stdout)
+            #expect(
+                r.stdout.contains(
+                    "dropped after hop 1 (10.66.1.1) and before the destination; the same path carries port 443 to the destination: your gateway"),
+                "\(r.stdout)")
+            #expect(r.stdout.contains("hops: 1 10.66.1.1"), "\(r.stdout)")
+        }
+    }
 }
