@@ -22,10 +22,10 @@ public struct LocateRequest: Sendable, Hashable {
 
 /// Locates where blocked TCP flows stop, all at once, within one time-out window.
 ///
-/// Round one (half the window): for every blocked flow and every contrast
+/// Round one (45 % of the window): for every blocked flow and every contrast
 /// flow, one non-blocking connect per TTL 1…`maxTTL`, each socket with
 /// `IP_TTL`/`IPV6_UNICAST_HOPS` set, time-exceeded read from the error queue
-/// (`TCPProber` does the socket work). Round two (the rest): where the
+/// (`TCPProber` does the socket work). Round two (40 %, leaving room for setup): where the
 /// blocked flow's last answering hop is followed directly by a hop the
 /// contrast reached, that TTL is probed again as contrast, blocked flow,
 /// contrast, back to back: a silent blocked probe between two answered
@@ -43,8 +43,8 @@ public struct PathLocator: Sendable {
     public func locate(_ requests: [LocateRequest]) async -> [PathLocation] {
         guard !requests.isEmpty else { return [] }
         let maxTTL = self.maxTTL
-        let round1 = window * 0.5
-        let round2 = window * 0.45
+        let round1 = window * 0.45
+        let round2 = window * 0.4
 
         // Round one: every TTL of every flow and contrast flow, once.
         var probes: [TCPProbeRequest] = []
