@@ -153,6 +153,13 @@ public struct EgressRunner: Sendable {
             }
         }
         guard !requests.isEmpty else { return probes }
+        // One poll set holds all probes of a round (16 TTLs per flow and contrast):
+        // past this many flows a round would need a second wave and overrun its window.
+        let maxFlows = 240
+        if requests.count > maxFlows {
+            requests = Array(requests.prefix(maxFlows))
+            index = index.filter { $0.value < maxFlows }
+        }
         progress?("locating \(requests.count) blocked flow\(requests.count == 1 ? "" : "s") on the path, up to \(Int(timeout.rounded(.up))) s…")
         let found = await PathLocator(window: timeout).locate(requests)
         var out = probes
