@@ -29,6 +29,15 @@ public enum EgressStory {
                     " The block upstream is \(p.confidence.rawValue)."
                     + " This host shows cryptocurrency-miner indicators (\(evidence)): a provider blocking traffic"
                     + " because of mining is the likeliest story; remove the miner and ask the provider to lift the block."
+                if let b = p.location?.blockedAt, b.confidence != .unknown, let place = b.place {
+                    let whose: String
+                    switch place {
+                    case .gateway: whose = "at the first router (your gateway or the provider's edge)"
+                    case .network: whose = "in the network between, after your gateway"
+                    case .destination: whose = "at the destination's end (its last router or its own firewall), so ask its operator as well"
+                    }
+                    p.explanation += " The path locates the block after hop \(b.hop) (\(b.address ?? "*")), \(whose)."
+                }
             }
             return p
         }

@@ -21,6 +21,8 @@ public struct EgressProbeResult: Sendable, Equatable {
     public var relatedFindings: [String]
     /// The socket evidence (null for a DNS failure).
     public var evidence: TCPProbeEvidence?
+    /// Where on the path the flow stops (`hops`, `blocked_at`), when it was located.
+    public var location: PathLocation?
 
     public init(
         target: EgressTarget, address: String?, state: PortState, reason: String, elapsedMs: Double?,
@@ -104,6 +106,8 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["confidence"] = .string(confidence.rawValue)
         o["evidence"] = .array(evidenceItems.map { $0.json() })
         o["candidates"] = .array(candidates.map { $0.json() })
+        o["blocked_at"] = location?.blockedAt?.json() ?? .null
+        o["hops"] = .array(location?.hops.map { $0.json() } ?? [])
         o["explanation"] = .string(explanation)
         o["related_findings"] = .array(relatedFindings.map(JSONValue.string))
         // Additions.
@@ -135,6 +139,12 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["reprobed"] = .bool(evidence?.reprobed ?? false)
         o["route"] = route?.json() ?? .null
         o["sources"] = .array(target.origins.map { .string($0.description) })
+        o["path"] = location.map { l in
+            .object(
+                JSONObject([
+                    ("summary", .string(l.summary)), ("contrast_port", l.contrastPort.map { .int(Int64($0)) } ?? .null),
+                ]))
+        } ?? .null
         return .object(o)
     }
 }

@@ -15,6 +15,9 @@ public struct EgressTextRenderer: Sendable {
                 out += "  candidate \(i + 1): \(c.cause.rawValue): \(TerminalText.escape(c.why)); tell apart: \(TerminalText.escape(c.tellApart))\n"
             }
             if let r = p.route, r.refuses { out += "  route: \(r.label)\n" }
+            if let l = p.location {
+                if !l.hops.isEmpty { out += "  hops: \(TerminalText.escape(l.hopsLine))\n" }
+            }
             var details: [String] = []
             if let icmp = p.evidence?.icmp {
                 details.append(

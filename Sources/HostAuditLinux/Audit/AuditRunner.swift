@@ -28,9 +28,11 @@ public final class LiveEgressOracle: EgressOracle, @unchecked Sendable {
         self.snapshot = snapshot
         self.problems = problems
         let selinux = scope.isLive ? SELinuxCollector(scope: .live).collect().kernel.runtimeMode : nil
-        self.runner = EgressRunner(
+        var runner = EgressRunner(
             scope: scope, timeout: timeout, verdicts: snapshot.map { SnapshotVerdicts(before: $0) },
             selinuxEnforcing: selinux.map { $0 == .enforcing })
+        runner.locate = true
+        self.runner = runner
     }
 
     /// Every probe run so far, one per target and address.

@@ -16,6 +16,8 @@ public struct EgressRunner: Sendable {
     public var verdicts: (any LocalVerdictSource)?
     /// SELinux on this machine (the probes leave from here): enforcing or not; nil when unknown.
     public var selinuxEnforcing: Bool?
+    /// Locate where blocked flows stop on the path (TTL-limited probes), within one more time-out window.
+    public var locate: Bool = false
 
     public init(
         scope: CollectionScope = .live, timeout: Double, verdicts: (any LocalVerdictSource)? = nil,
@@ -115,7 +117,63 @@ public struct EgressRunner: Sendable {
                         local: localEvidence[r], route: routes[a]))
             }
         }
+        if locate { probes = await Self.locate(probes, evidence: evidence, timeout: timeout, progress: progress) }
         return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+    }
+
+    /// Which probes are located: a silent flow or an upstream filter/reject
+    /// that left this host (not a local reject or a connect that failed here).
+    static func shouldLocate(_ p: EgressProbeResult) -> Bool {
+        guard p.address != nil, let e = p.evidence, e.phase != .connect, e.icmp?.offenderIsLocal != true else { return false }
+        return p.cause == .upstreamFilter || p.cause == .upstreamReject || p.reason == "no-response"
+    }
+
+    /// Runs the path location for every blocked probe at once and attaches
+    /// `hops`/`blocked_at` and a sentence to the explanation.
+    static func locate(
+        _ probes: [EgressProbeResult], evidence: [TCPProbeEvidence], timeout: Double,
+        progress: (@Sendable (String) -> Void)?
+    ) async -> [EgressProbeResult] {
+        // Contrast per address: a port the destination itself answered, open first.
+        var contrast: [String: Int] = [:]
+        var contrastIsOpen: [String: Bool] = [:]
+        for e in evidence.sorted(by: { $0.port < $1.port }) where e.phase != .connect && e.icmp == nil {
+            let state = EgressClassifier.classify(e).state
+            guard state == .open || state == .closed, contrastIsOpen[e.address] != true else { continue }
+            if state == .open || contrast[e.address] == nil {
+                contrast[e.address] = e.port
+                contrastIsOpen[e.address] = state == .open
+            }
+        }
+        var requests: [LocateRequest] = []
+        var index: [Int: Int] = [:]
+        for (i, p) in probes.enumerated() where shouldLocate(p) {
+            let r = LocateRequest(
+                address: p.address!, port: p.target.port, contrastPort: contrast[p.address!],
+                offender: p.evidence?.icmp?.offender)
+            if let j = requests.firstIndex(of: r) {
+                index[i] = j
+            } else {
+                index[i] = requests.count
+                requests.append(r)
+            }
+        }
+        guard !requests.isEmpty else { return probes }
+        // One poll set holds all probes of a round (16 TTLs per flow and contrast):
+        // past this many flows a round would need a second wave and overrun its window.
+        let maxFlows = 240
+        if requests.count > maxFlows {
+            requests = Array(requests.prefix(maxFlows))
+            index = index.filter { $0.value < maxFlows }
+        }
+        progress?("locating \(requests.count) blocked flow\(requests.count == 1 ? "" : "s") on the path, up to \(Int(timeout.rounded(.up))) s…")
+        let found = await PathLocator(window: timeout).locate(requests)
+        var out = probes
+        for (i, j) in index {
+            out[i].location = found[j]
+            out[i].explanation += " " + found[j].sentence
+        }
+        return out
     }
 
     /// How glibc resolves on the host below `scope`: resolv.conf's servers as

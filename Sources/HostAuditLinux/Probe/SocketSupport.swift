@@ -160,6 +160,16 @@ enum SockOpt {
         return v
     }
 
+    /// IP_TTL or IPV6_UNICAST_HOPS: the probe expires at that hop, whose router answers time-exceeded.
+    static func setHopLimit(_ fd: Int32, family: Int32, _ hops: Int) {
+        let v = Int32(max(1, min(255, hops)))
+        if family == AF_INET6 {
+            setInt(fd, Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS, v)
+        } else {
+            setInt(fd, Int32(IPPROTO_IP), IP_TTL, v)
+        }
+    }
+
     /// IP_RECVERR or IPV6_RECVERR, so ICMP errors are queued with their sender.
     static func enableRecvErr(_ fd: Int32, family: Int32) {
         if family == AF_INET6 {

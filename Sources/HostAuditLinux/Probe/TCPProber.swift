@@ -10,9 +10,12 @@ import HostAuditCore
 public struct TCPProbeRequest: Sendable, Hashable {
     public var address: String
     public var port: Int
-    public init(address: String, port: Int) {
+    /// `IP_TTL` / `IPV6_UNICAST_HOPS` for a hop-limited probe (path location); nil: the system default.
+    public var ttl: Int?
+    public init(address: String, port: Int, ttl: Int? = nil) {
         self.address = address
         self.port = port
+        self.ttl = ttl
     }
 }
 
@@ -156,7 +159,7 @@ public struct TCPProber: Sendable {
                 }
                 let launchMs = Clock.nowMs()
                 let deadline = launchMs - waveStart < timeoutMs / 10 ? waveDeadline : launchMs + timeoutMs
-                switch start(index: i, sa: sa, deadlineMs: deadline, timeoutMs: timeoutMs, local: local) {
+                switch start(index: i, sa: sa, ttl: req.ttl, deadlineMs: deadline, timeoutMs: timeoutMs, local: local) {
                 case .running(let a):
                     active[a.fd] = a
                     perAddressCount[key, default: 0] += 1
@@ -226,7 +229,7 @@ public struct TCPProber: Sendable {
         case outOfDescriptors
     }
 
-    private func start(index: Int, sa: SocketAddress, deadlineMs: Double, timeoutMs: Double, local: Set<String>) -> StartResult {
+    private func start(index: Int, sa: SocketAddress, ttl: Int?, deadlineMs: Double, timeoutMs: Double, local: Set<String>) -> StartResult {
         let startMs = Clock.nowMs()
         let fd = socket(sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 {
@@ -237,6 +240,7 @@ public struct TCPProber: Sendable {
                 error: ErrnoName.error(err), elapsedMs: 0))
         }
         SockOpt.enableRecvErr(fd, family: sa.family)
+        if let ttl { SockOpt.setHopLimit(fd, family: sa.family, ttl) }
         SockOpt.setInt(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, Int32(min(Double(Int32.max), timeoutMs)))
         var rc: Int32
         repeat {

@@ -34,6 +34,9 @@ struct Egress: AsyncParsableCommand {
     )
     var trace = false
 
+    @Flag(help: "Do not locate where on the path a blocked flow stops (TTL-limited probes; adds at most one --timeout window).")
+    var noLocate = false
+
     @Option(help: "Output format.")
     var format: FactsFormat = .text
 
@@ -87,10 +90,11 @@ struct Egress: AsyncParsableCommand {
         }
         let selinux = SELinuxCollector(scope: .live).collect().kernel.runtimeMode
         let progress = Progress.forStandardError()
-        var document = await EgressRunner(
+        var runner = EgressRunner(
             scope: scope, timeout: timeout, verdicts: verdicts,
-            selinuxEnforcing: selinux.map { $0 == .enforcing }
-        ).run(list) { progress?.show($0) }
+            selinuxEnforcing: selinux.map { $0 == .enforcing })
+        runner.locate = !noLocate
+        var document = await runner.run(list) { progress?.show($0) }
         progress?.clear()
         document.problems = problems + document.problems
 
