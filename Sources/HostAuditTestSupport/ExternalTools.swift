@@ -13,7 +13,8 @@ public enum ExternalTools {
         let fm = FileManager.default
         if name.hasPrefix("/") { return fm.isExecutableFile(atPath: name) ? name : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+        for dir in dirs {
             let p = "\(dir)/\(name)"
             if fm.isExecutableFile(atPath: p) { return p }
         }
