@@ -188,7 +188,7 @@ public struct EgressPathDiagram: Sendable {
     public func svg(id: String) -> String {
         let boxW = 168, boxH = 104, gap = 30, pad = 8
         let width = pad * 2 + stages.count * boxW + max(0, stages.count - 1) * gap
-        let height = boxH + 2 * pad + 40
+        let height = boxH + 2 * pad + 56
         let title = "Path of the probe to \(probe["target"]?.stringValue ?? "?")"
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"path\" id=\"\(id)\" role=\"img\" "
         out += "viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" aria-labelledby=\"\(id)-t\">"
@@ -206,7 +206,11 @@ public struct EgressPathDiagram: Sendable {
             }
             if failed, let f = st.failure {
                 out += "<text x=\"\(x + boxW / 2)\" y=\"\(y + boxH + 20)\" class=\"why\" text-anchor=\"middle\">✗ BLOCKED HERE</text>"
-                out += "<text x=\"\(x + boxW / 2)\" y=\"\(y + boxH + 36)\" class=\"why\" text-anchor=\"middle\">\(HTMLText.short(f, 30))</text>"
+                // The cause and confidence on one line, the socket's reason on the next.
+                let parts = f.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                for (k, part) in parts.enumerated() {
+                    out += "<text x=\"\(x + boxW / 2)\" y=\"\(y + boxH + 36 + k * 15)\" class=\"why\" text-anchor=\"middle\">\(HTMLText.short(part, 30))</text>"
+                }
             } else if st.status == .suspect {
                 out += "<text x=\"\(x + boxW / 2)\" y=\"\(y + boxH + 20)\" class=\"sus\" text-anchor=\"middle\">? possible block</text>"
             }

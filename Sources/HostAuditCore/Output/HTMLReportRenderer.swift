@@ -271,7 +271,7 @@ public enum HTMLReportRenderer {
                 let cause = p["state"]?.stringValue == "open" ? "none" : (p["cause"]?.stringValue ?? "unknown")
                 b += "<td class=\"c-\(HTMLText.token(cause))\" title=\"\(HTMLText.text(p["explanation"]?.stringValue ?? ""))\">"
                 b += "<span class=\"sym\">\(symbol(cause))</span> \(HTMLText.text(cause == "none" ? "open" : cause))"
-                if let c = p["confidence"]?.stringValue, cause != "none" { b += " <small>(\(HTMLText.text(c)))</small>" }
+                if let c = p["confidence"]?.stringValue, cause != "none", c != cause { b += " <small>(\(HTMLText.text(c)))</small>" }
                 b += "</td>"
             }
             b += "</tr>"
