@@ -73,6 +73,16 @@ import Testing
         #expect(r.stdout.contains("<details id=\"facts\">"))
     }
 
+    /// `egress --format html` on a closed loopback port: the target stage fails (the host answered with a reset).
+    @Test func egressHTMLMarksTheClosedPort() throws {
+        let r = try HostAuditCLI.run(["egress", "127.0.0.1:9", "--timeout", "1", "--format", "html"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stdout.hasPrefix("<!DOCTYPE html>"))
+        #expect(r.stdout.contains("1 of 1 probe not open"))
+        #expect(r.stdout.contains("data-cause=\"closed-port\""))
+        #expect(r.stdout.contains("data-hop=\"target\" data-status=\"failed\""))
+    }
+
     static func tempReports() throws -> String {
         let dir = try Fixtures.temporaryDirectory("ha-merge")
         let fm = FileManager.default
