@@ -17,7 +17,7 @@ struct HostAuditCommand: AsyncParsableCommand {
             64 command-line misuse.
             """,
         version: HostAuditVersion.string,
-        subcommands: [Facts.self, Firewall.self, Egress.self, PolicyCommand.self, Audit.self]
+        subcommands: [Facts.self, Firewall.self, Egress.self, PolicyCommand.self, Audit.self, ReportCommand.self]
     )
 
     static func main() async {

@@ -4,7 +4,7 @@ import HostAuditCore
 import HostAuditLinux
 
 enum AuditFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, junit, prometheus
+    case text, json, jsonl, junit, prometheus, html
 }
 
 struct Audit: AsyncParsableCommand {
@@ -214,6 +214,8 @@ struct Audit: AsyncParsableCommand {
         case .json: rendered = JSONWriter().string(report.json()) + "\n"
         case .junit: rendered = AuditJUnitRenderer.render(report)
         case .prometheus: rendered = AuditPrometheusRenderer.render(report, now: Date())
+        case .jsonl: rendered = AuditJSONLinesRenderer.render(report, runID: AuditJSONLinesRenderer.newRunID())
+        case .html: rendered = HTMLReportRenderer.render(report: report.json(), facts: facts)
         }
         if let output {
             do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch { throw fail("--output \(error.description)") }

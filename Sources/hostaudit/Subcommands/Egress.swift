@@ -38,7 +38,7 @@ struct Egress: AsyncParsableCommand {
     var noLocate = false
 
     @Option(help: "Output format.")
-    var format: FactsFormat = .text
+    var format: EgressFormat = .text
 
     func validate() throws {
         if targets.isEmpty && !fromPackageSources {
@@ -101,11 +101,17 @@ struct Egress: AsyncParsableCommand {
         switch format {
         case .json: Output.write(JSONWriter().string(document.json()) + "\n")
         case .text: Output.write(EgressTextRenderer().render(document))
+        case .html: Output.write(HTMLReportRenderer.render(egress: document.json(), hostname: Audit.host(scope: .live).0))
         }
         let couldNotProbe = document.probes.allSatisfy { $0.state == .error && $0.reason == "error" }
         if couldNotProbe { throw ExitStatus.couldNotRun }
         if !document.allOpen { throw ExitStatus.failed }
     }
+}
+
+/// `egress --format`: text, json, or one self-contained HTML file.
+enum EgressFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, html
 }
 
 /// One rewritten status line on standard error, only when it is a terminal.

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import HostAuditCore
+import HostAuditLinux
+
+/// `hostaudit report`: work on recorded reports.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Summarise or render recorded audit reports.",
+        subcommands: [Merge.self, Render.self]
+    )
+
+    /// Every `*.json` file in DIRS (folders walked up to 4 levels, symbolic links not followed), bounded.
+    static func reportFiles(_ dirs: [String]) -> (files: [String], problems: [String]) {
+        let fm = FileManager.default
+        var files: [String] = []
+        var problems: [String] = []
+        func walk(_ dir: String, depth: Int) {
+            guard depth <= 4, files.count < maxFiles else { return }
+            guard let names = try? fm.contentsOfDirectory(atPath: dir) else {
+                problems.append("\(dir): cannot be read")
+                return
+            }
+            for n in names.sorted() where !n.hasPrefix(".") {
+                let p = dir + "/" + n
+                var st = stat()
+                guard lstat(p, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    walk(p, depth: depth + 1)
+                } else if (st.st_mode & S_IFMT) == S_IFREG, n.hasSuffix(".json") {
+                    if files.count >= maxFiles {
+                        problems.append("more than \(maxFiles) files; the rest were not read")
+                        return
+                    }
+                    files.append(p)
+                }
+            }
+        }
+        for d in dirs {
+            var st = stat()
+            if lstat(d, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+                files.append(d)
+            } else {
+                walk(d, depth: 0)
+            }
+        }
+        return (files, problems)
+    }
+
+    static let maxFiles = 10_000
+    static let maxBytes = 64 << 20
+
+    static func read(_ path: String) -> [UInt8]? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let d = try? h.read(upToCount: maxBytes + 1), d.count <= maxBytes else { return nil }
+        return [UInt8](d)
+    }
+
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sum up many hosts' JSON reports: hosts × failing rules.",
+            discussion: """
+                Reads every *.json hostaudit.report/v1 document in DIR (and its sub-folders; \
+                symbolic links are not followed), e.g. the folder the Ansible collect playbook fills. \
+                Exit 0 when no host failed at or above its report's fail_on, 1 when one did, \
+                3 when no report could be read.
+                """)
+
+        @Argument(help: ArgumentHelp("Folders (or files) holding JSON reports.", valueName: "DIR"))
+        var dirs: [String]
+
+        @Option(help: "Summary format.")
+        var format: MergeFormat = .text
+
+        @Option(help: ArgumentHelp("Write the summary to FILE instead of standard output.", valueName: "FILE"))
+        var output: String?
+
+        func run() async throws {
+            let (files, problems) = ReportCommand.reportFiles(dirs)
+            var merge = ReportMerge()
+            merge.problems = problems
+            for f in files {
+                guard let bytes = ReportCommand.read(f) else {
+                    merge.problems.append("\(f): cannot be read or larger than 64 MiB")
+                    continue
+                }
+                merge.add(file: f, bytes: bytes)
+            }
+            let rendered: String
+            switch format {
+            case .text: rendered = merge.text()
+            case .json: rendered = JSONWriter().string(merge.json()) + "\n"
+            case .html: rendered = merge.html()
+            }
+            if let output {
+                do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch {
+                    Output.error("hostaudit: --output \(TerminalText.escape(error.description))")
+                    throw ExitStatus.couldNotRun
+                }
+            } else {
+                Output.write(rendered)
+            }
+            if merge.hosts.isEmpty {
+                Output.error("hostaudit: no hostaudit.report/v1 document found in \(dirs.map(TerminalText.escape).joined(separator: " "))")
+                throw ExitStatus.couldNotRun
+            }
+            if merge.anyFailed { throw ExitStatus.failed }
+        }
+    }
+
+    struct Render: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render a recorded JSON report (audit or egress) as one HTML file.",
+            discussion: "Exit 0 when rendered, 3 when FILE is not a hostaudit.report/v1 or hostaudit.egress/v1 document.")
+
+        @Argument(help: ArgumentHelp("A report written by audit --format json or egress --format json.", valueName: "FILE"))
+        var file: String
+
+        @Option(help: "Output format.")
+        var format: RenderFormat = .html
+
+        @Option(help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
+        var output: String?
+
+        func run() async throws {
+            guard let bytes = ReportCommand.read(file), let doc = try? JSONValue(parsing: bytes) else {
+                Output.error("hostaudit: \(TerminalText.escape(file)): cannot be read as JSON")
+                throw ExitStatus.couldNotRun
+            }
+            let rendered: String
+            switch doc["schema"]?.stringValue {
+            case AuditReport.schema?: rendered = HTMLReportRenderer.render(report: doc)
+            case EgressDocument.schema?: rendered = HTMLReportRenderer.render(egress: doc)
+            default:
+                Output.error("hostaudit: \(TerminalText.escape(file)): not a hostaudit.report/v1 or hostaudit.egress/v1 document")
+                throw ExitStatus.couldNotRun
+            }
+            if let output {
+                do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch {
+                    Output.error("hostaudit: --output \(TerminalText.escape(error.description))")
+                    throw ExitStatus.couldNotRun
+                }
+            } else {
+                Output.write(rendered)
+            }
+        }
+    }
+}
+
+enum MergeFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, html
+}
+
+enum RenderFormat: String, ExpressibleByArgument, CaseIterable {
+    case html
+}
