@@ -156,14 +156,12 @@ private struct NFTRuleReader {
             }
             sawVerdict = true
         case .match(let x):
-            let m = XTMatch.decode(name: x.name, revision: x.revision, info: x.info, family: family)
-            guard !m.isOpaque else { return false }
-            rule.matches.append(m)
+            // An extension hostaudit does not decode stays in place, opaque:
+            // the rule is still iptables syntax (printed with the part named).
+            rule.matches.append(XTMatch.decode(name: x.name, revision: x.revision, info: x.info, family: family))
         case .target(let x):
             guard case .none = rule.target else { return false }
-            let t = XTTarget.decode(name: x.name, revision: x.revision, info: x.info, family: family)
-            guard !t.isOpaque else { return false }
-            rule.target = .extension(t)
+            rule.target = .extension(XTTarget.decode(name: x.name, revision: x.revision, info: x.info, family: family))
         default:
             return false
         }
