@@ -16,6 +16,125 @@ public enum XTSaveText {
         let options: String?
         switch (name, revision) {
         case ("recent", 0), ("recent", 1): options = recent(b, revision: revision, family: family)
+        case ("connlimit", 0), ("connlimit", 1):
+            guard b.count == 32 else { return nil }
+            let flags = b.u32(20)
+            var t = flags & 1 != 0 ? " --connlimit-upto \(b.u32(16))" : " --connlimit-above \(b.u32(16))"
+            // count_bits4/6: the mask's length up to its last set bit, per 32-bit word.
+            var bits = 0
+            for w in 0..<(family == .ip6 ? 4 : 1) {
+                var inv = ~(UInt32(b.u8(4 * w)) << 24 | UInt32(b.u8(4 * w + 1)) << 16 | UInt32(b.u8(4 * w + 2)) << 8 | UInt32(b.u8(4 * w + 3)))
+                var wb = 32
+                while inv != 0 { wb -= 1; inv >>= 1 }
+                bits += wb
+            }
+            t += " --connlimit-mask \(bits)"
+            if revision >= 1 { t += flags & 2 != 0 ? " --connlimit-daddr" : " --connlimit-saddr" }
+            options = t
+        case ("length", 0):
+            guard b.count == 8 else { return nil }
+            options = (b.u8(4) != 0 ? " !" : "") + " --length " + range(UInt32(b.u16(0)), UInt32(b.u16(2)))
+        case ("esp", 0), ("ah", 0) where family == .ip:
+            guard b.count == 16 else { return nil }
+            let lo = b.u32(0), hi = b.u32(4), inv = b.u8(8) & 1 != 0
+            // iptables 1.8.9 leaves a full range out even when inverted.
+            if lo == 0 && hi == UInt32.max { options = "" } else {
+                options = (inv ? " !" : "") + (name == "esp" ? " --espspi " : " --ahspi ") + range(lo, hi)
+            }
+        case ("ah", 0):  // ip6t_ah: spis[2], hdrlen u32 @8, hdrres u8 @12, invflags u8 @13
+            guard b.count == 16 else { return nil }
+            let lo = b.u32(0), hi = b.u32(4), inv = b.u8(13)
+            var t = ""
+            if !(lo == 0 && hi == UInt32.max) { t += (inv & 1 != 0 ? " !" : "") + " --ahspi " + range(lo, hi) }
+            if b.u32(8) != 0 || inv & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --ahlen \(b.u32(8))" }
+            if b.u8(12) != 0 { t += " --ahres" }
+            options = t
+        case ("hashlimit", 2), ("hashlimit", 3):
+            guard b.count == (revision == 3 ? 312 : 304) else { return nil }
+            options = hashlimit(b, revision: revision, family: family)
+        case ("connbytes", 0):  // from u64 @0, to u64 @8, what u8 @16, direction u8 @17
+            guard b.count == 24 else { return nil }
+            var from = b.u64(0), to = b.u64(8)
+            var t = ""
+            if from > to { t += " !"; swap(&from, &to) }
+            t += " --connbytes \(from)"
+            if to != 0 && to < UInt64.max { t += ":\(to)" }
+            t += " --connbytes-mode " + (["packets", "bytes", "avgpkt"].indices.contains(Int(b.u8(16)))
+                ? ["packets", "bytes", "avgpkt"][Int(b.u8(16))] : "unknown")
+            t += " --connbytes-dir " + (["original", "reply", "both"].indices.contains(Int(b.u8(17)))
+                ? ["original", "reply", "both"][Int(b.u8(17))] : "unknown")
+            options = t
+        case ("string", 0), ("string", 1):
+            // from u16 @0, to u16 @2, algo[16] @4, pattern[128] @20, patlen u8 @148, invert/flags u8 @149.
+            guard b.count == 160 else { return nil }
+            let len = min(Int(b.u8(148)), 128)
+            let pattern = b.slice(20, len)
+            let invert = revision == 0 ? b.u8(149) != 0 : b.u8(149) & 1 != 0
+            var t = invert ? " !" : ""
+            if pattern.contains(where: { $0 < 0x20 || $0 > 0x7e }) || pattern.last == UInt8(ascii: "\\") {
+                t += " --hex-string \"|" + pattern.map { hexByte($0, upper: false) }.joined() + "|\""
+            } else {
+                var q = ""
+                for c in pattern {
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { q += "\\" }
+                    q.append(Character(Unicode.Scalar(c)))
+                }
+                t += " --string \"" + q + "\""
+            }
+            t += " --algo " + b.cString(4, max: 16)
+            if b.u16(0) != 0 { t += " --from \(b.u16(0))" }
+            if b.u16(2) != UInt16.max { t += " --to \(b.u16(2))" }
+            if revision > 0, b.u8(149) & 2 != 0 { t += " --icase" }
+            options = t
+        case ("ttl", 0) where family == .ip, ("hl", 0) where family == .ip6:
+            guard b.count == 8 else { return nil }
+            let ops = name == "ttl"
+                ? ["--ttl-eq", "! --ttl-eq", "--ttl-lt", "--ttl-gt"] : ["--hl-eq", "! --hl-eq", "--hl-lt", "--hl-gt"]
+            guard Int(b.u8(0)) < ops.count else { return nil }
+            options = " \(ops[Int(b.u8(0))]) \(b.u8(1))"
+        case ("iprange", 1):
+            guard b.count == 72 else { return nil }
+            let flags = b.u8(64)
+            let n = family == .ip6 ? 16 : 4
+            var t = ""
+            for (bit, inv, opt, at) in [(UInt8(1), UInt8(0x10), "--src-range", 0), (2, 0x20, "--dst-range", 32)]
+            where flags & bit != 0 {
+                if flags & inv != 0 { t += " !" }
+                t += " \(opt) " + IptablesSaveFormat.addressText(b.slice(at, n)) + "-"
+                    + IptablesSaveFormat.addressText(b.slice(at + 16, n))
+            }
+            options = t
+        case ("pkttype", 0):
+            guard b.count == 8 else { return nil }
+            let names: [Int32: String] = [0: "unicast", 1: "broadcast", 2: "multicast", 3: "otherhost"]
+            options = (b.i32(4) != 0 ? " !" : "") + " --pkt-type " + (names[b.i32(0)] ?? String(b.i32(0)))
+        case ("tcpmss", 0):
+            guard b.count == 8 else { return nil }
+            options = (b.u8(4) != 0 ? " !" : "") + " --mss " + range(UInt32(b.u16(0)), UInt32(b.u16(2)))
+        case ("tos", 0) where family == .ip:
+            guard b.count == 8 else { return nil }
+            options = (b.u8(1) != 0 ? " !" : "") + " --tos " + hex2(b.u8(0))
+        case ("tos", 1):
+            guard b.count == 8 else { return nil }
+            options = (b.u8(2) != 0 ? " !" : "") + " --tos " + hex2(b.u8(1)) + "/" + hex2(b.u8(0))
+        case ("dscp", 0):
+            guard b.count == 8 else { return nil }
+            options = (b.u8(1) != 0 ? " !" : "") + " --dscp " + hex2(b.u8(0))
+        case ("helper", 0):
+            guard b.count == 40 else { return nil }
+            options = (b.i32(0) != 0 ? " !" : "") + " --helper" + IptablesSaveFormat.quoted(b.cString(4, max: 30))
+        case ("mac", 0):
+            guard b.count == 16 else { return nil }
+            let mac = (0..<6).map { hexByte(b.u8($0), upper: false) }.joined(separator: ":")
+            options = (b.i32(8) != 0 ? " !" : "") + " --mac-source " + mac
+        case ("realm", 0) where family == .ip:
+            guard b.count == 16 else { return nil }
+            let id = b.u32(0), mask = b.u32(4)
+            options = (b.u8(8) != 0 ? " !" : "") + " --realm"
+                + (mask != UInt32.max ? " 0x\(String(id, radix: 16))/0x\(String(mask, radix: 16))" : " 0x\(String(id, radix: 16))")
+        case ("quota", 0):
+            guard b.count == 24 else { return nil }
+            options = (b.u32(0) & 1 != 0 ? " !" : "") + " --quota \(b.u64(8))"
         default: options = nil
         }
         return options.map { Text(name: name, options: $0) }
@@ -49,11 +168,129 @@ public enum XTSaveText {
     }
 
     public static func target(name: String, revision: UInt32, info: [UInt8], family: Family, proto: UInt16?) -> Text? {
-        _ = XTBytes(info)
+        let b = XTBytes(info)
         let options: String?
         switch (name, revision) {
+        case ("TRACE", 0): options = b.count == 0 ? "" : nil
+        case ("NFLOG", 0):
+            // The kernel's xt_nflog_info (80 bytes, prefix[64]) or the form
+            // read back from a native `log group` (prefix[128]).
+            guard b.count == 80 || b.count == 140 else { return nil }
+            var t = ""
+            let prefix = b.cString(12, max: b.count - 12)
+            if !prefix.isEmpty { t += " --nflog-prefix" + IptablesSaveFormat.quoted(prefix) }
+            if b.u16(4) != 0 { t += " --nflog-group \(b.u16(4))" }
+            if b.u16(8) & 1 != 0 { t += " --nflog-size \(b.u32(0))" } else if b.u32(0) != 0 { t += " --nflog-range \(b.u32(0))" }
+            if b.u16(6) != 0 { t += " --nflog-threshold \(b.u16(6))" }
+            options = t
+        case ("NFQUEUE", 0):
+            guard b.count == 8 else { return nil }
+            options = " --queue-num \(b.u16(0))"
+        case ("NFQUEUE", 1), ("NFQUEUE", 2), ("NFQUEUE", 3):
+            guard b.count == 8 else { return nil }
+            let num = UInt32(b.u16(0)), total = UInt32(b.u16(2))
+            var t = total > 1 ? " --queue-balance \(num):\(total + num - 1)" : " --queue-num \(num)"
+            if revision >= 2, b.u16(4) & 1 != 0 { t += " --queue-bypass" }
+            if revision >= 3, b.u16(4) & 2 != 0 { t += " --queue-cpu-fanout" }
+            options = t
+        case ("AUDIT", 0):
+            guard b.count == 8 else { return nil }
+            options = [" --type accept", " --type drop", " --type reject"].indices.contains(Int(b.u8(0)))
+                ? [" --type accept", " --type drop", " --type reject"][Int(b.u8(0))] : ""
+        case ("TCPMSS", 0):
+            guard b.count == 8 else { return nil }
+            options = b.u16(0) == 0xffff ? " --clamp-mss-to-pmtu" : " --set-mss \(b.u16(0))"
+        case ("TOS", 0) where family == .ip:
+            guard b.count == 8 else { return nil }
+            options = " --set-tos " + hex2(b.u8(0))
+        case ("TOS", 1):
+            guard b.count == 8 else { return nil }
+            options = " --set-tos " + hex2(b.u8(0)) + "/" + hex2(b.u8(1))
+        case ("DSCP", 0):
+            guard b.count == 8 else { return nil }
+            options = " --set-dscp " + hex2(b.u8(0))
         default: options = nil
         }
         return options.map { Text(name: name, options: $0) }
+    }
+
+    /// `xt_hashlimit_mtinfo2/3`: name[255] @0, then the config at 256: avg u64,
+    /// burst u64, mode u32 @272, size, max, gc_interval, expire (@276…288);
+    /// rev 3 adds interval u32 @292, masks u8 @296/297 (rev 2: @292/293).
+    static func hashlimit(_ b: XTBytes, revision: UInt32, family: Family) -> String {
+        let avg = b.u64(256), burst = b.u64(264), mode = b.u32(272)
+        var s = mode & 0x10 != 0 ? " --hashlimit-above" : " --hashlimit-upto"
+        var quantum: UInt64
+        if mode & 0x20 != 0 {
+            // Bytes: cost_to_bytes / bytes_to_cost with XT_HASHLIMIT_BYTE_SHIFT 4.
+            func costToBytes(_ c: UInt64) -> UInt64 { ((c != 0 ? UInt64(UInt32.max) / c : UInt64(UInt32.max)) &- 1) << 4 }
+            func bytesToCost(_ v: UInt64) -> UInt64 { UInt64(UInt32.max) / (UInt64(UInt32(truncatingIfNeeded: v >> 4)) + 1) }
+            let units: [(String, UInt64)] = [("m", 1024 * 1024), ("k", 1024), ("", 1)]
+            var r = costToBytes(avg)
+            var i = 0
+            while i < units.count - 1 {
+                if r >= units[i].1 && bytesToCost(r & ~(units[i].1 - 1)) == avg { break }
+                i += 1
+            }
+            s += " \(r / units[i].1)\(units[i].0)b/s"
+            if burst == 0 {
+                quantum = 15 * 1000
+            } else {
+                r = r &* burst
+                i = 0
+                while i < units.count - 1 { if r >= units[i].1 { break }; i += 1 }
+                s += " --hashlimit-burst \(r / units[i].1)\(units[i].0)b"
+                quantum = 60 * 1000
+            }
+        } else {
+            let scale: UInt64 = 1_000_000
+            let rates: [(String, UInt64)] = [("day", scale * 86400), ("hour", scale * 3600), ("min", scale * 60), ("sec", scale)]
+            if avg == 0 {
+                s += " inf"
+                quantum = 0
+            } else {
+                var i = 1
+                while i < rates.count {
+                    if avg > rates[i].1 || rates[i].1 / avg < rates[i].1 % avg { break }
+                    i += 1
+                }
+                s += " \(rates[i - 1].1 / avg)/\(rates[i - 1].0)"
+                quantum = rates[i - 1].1 / scale * 1000
+            }
+            s += " --hashlimit-burst \(burst)"
+        }
+        if mode & 0xf != 0 {
+            var parts: [String] = []
+            if mode & 4 != 0 { parts.append("srcip") }
+            if mode & 8 != 0 { parts.append("srcport") }
+            if mode & 1 != 0 { parts.append("dstip") }
+            if mode & 2 != 0 { parts.append("dstport") }
+            s += " --hashlimit-mode " + parts.joined(separator: ",")
+        }
+        s += " --hashlimit-name " + b.cString(0, max: 255)
+        if b.u32(276) != 0 { s += " --hashlimit-htable-size \(b.u32(276))" }
+        if b.u32(280) != 0 { s += " --hashlimit-htable-max \(b.u32(280))" }
+        if b.u32(284) != 1000 { s += " --hashlimit-htable-gcinterval \(b.u32(284))" }
+        if UInt64(b.u32(288)) != quantum { s += " --hashlimit-htable-expire \(b.u32(288))" }
+        let dmask: UInt8 = family == .ip6 ? 128 : 32
+        let maskAt = revision == 3 ? 296 : 292
+        if b.u8(maskAt) != dmask { s += " --hashlimit-srcmask \(b.u8(maskAt))" }
+        if b.u8(maskAt + 1) != dmask { s += " --hashlimit-dstmask \(b.u8(maskAt + 1))" }
+        if revision == 3, mode & 0x40 != 0 {
+            s += " --hashlimit-rate-match"
+            if b.u32(292) != 1 { s += " --hashlimit-rate-interval \(b.u32(292))" }
+        }
+        return s
+    }
+
+    /// `%u` or `%u:%u`.
+    static func range(_ lo: UInt32, _ hi: UInt32) -> String { lo == hi ? "\(lo)" : "\(lo):\(hi)" }
+
+    /// `0x%02x`.
+    static func hex2(_ v: UInt8) -> String { "0x" + hexByte(v, upper: false) }
+
+    static func hexByte(_ v: UInt8, upper: Bool) -> String {
+        let h = String(v, radix: 16, uppercase: upper)
+        return h.count == 1 ? "0" + h : h
     }
 }

@@ -24,7 +24,8 @@ import Testing
 /// a line). The test fails when a case not listed differs and when a listed
 /// case now matches, so the list only shrinks. `HOSTAUDIT_CORPUS_WRITE_KNOWN=FILE`
 /// writes the current list to FILE; `HOSTAUDIT_CORPUS_FILTER=TEXT` runs only the
-/// cases whose id contains TEXT (and then checks the list only for those).
+/// cases whose id contains TEXT (and then checks the list only for those);
+/// `HOSTAUDIT_CORPUS_SHOW=1` prints every difference, listed or not.
 enum UpstreamCorpus {
     static let root = URL(fileURLWithPath: Fixtures.packageRoot + "/../shared/corpora").standardized.path
     static let knownFile = Fixtures.path("upstream-corpus-known-differences.txt")
@@ -448,6 +449,11 @@ struct UpstreamCorpusTests {
         if let out = ProcessInfo.processInfo.environment["HOSTAUDIT_CORPUS_WRITE_KNOWN"], !out.isEmpty {
             let lines = o.differing.keys.sorted().map { "\($0) \(o.categories[$0] ?? "")" }
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: out))
+        }
+
+        // HOSTAUDIT_CORPUS_SHOW=1: every difference, listed or not (for working on the list).
+        if ProcessInfo.processInfo.environment["HOSTAUDIT_CORPUS_SHOW"] == "1" {
+            for key in o.differing.keys.sorted() { print("DIFF \(key)\n\(o.differing[key] ?? "")") }
         }
 
         let known = UpstreamCorpus.known()
