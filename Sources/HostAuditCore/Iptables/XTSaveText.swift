@@ -86,6 +86,73 @@ public enum XTSaveText {
             if b.u16(2) != UInt16.max { t += " --to \(b.u16(2))" }
             if revision > 0, b.u8(149) & 2 != 0 { t += " --icase" }
             options = t
+        case ("dccp", 0):  // dpts u16[2] @0, spts @4, flags u16 @8, invflags @10, typemask @12, option u8 @14
+            guard b.count == 16 else { return nil }
+            let flags = b.u16(8), inv = b.u16(10)
+            var t = ports(b, flags: UInt32(flags), inv: UInt32(inv))
+            if flags & 4 != 0 {
+                t += (inv & 4 != 0 ? " !" : "") + " --dccp-types "
+                let names = ["REQUEST", "RESPONSE", "DATA", "ACK", "DATAACK", "CLOSEREQ", "CLOSE", "RESET", "SYNC", "SYNCACK", "INVALID"]
+                var parts: [String] = []
+                var types = b.u16(12)
+                while types != 0 {
+                    let i = types.trailingZeroBitCount
+                    parts.append(i < names.count ? names[i] : "")
+                    if i == 10 { break }
+                    types &= ~(1 << i)
+                }
+                t += parts.joined(separator: ",")
+            }
+            if flags & 8 != 0 { t += (inv & 8 != 0 ? " !" : "") + " --dccp-option \(b.u8(14))" }
+            options = t
+        case ("sctp", 0):
+            // dpts u16[2] @0, spts @4, chunkmap u32[64] @8, chunk_match_type @264,
+            // flag_info {type, flag, mask}[4] @268, flag_count @280, flags @284, invflags @288.
+            guard b.count == 296 else { return nil }
+            let flags = b.u32(284), inv = b.u32(288)
+            var t = ports(b, flags: flags, inv: inv)
+            if flags & 4 != 0 {
+                t += (inv & 4 != 0 ? " !" : "") + " --chunk-types"
+                switch b.u32(264) {
+                case 1: t += " any"
+                case 2: t += " all"
+                case 4: t += " only"
+                default: t += "Never reach here\n"
+                }
+                let words = (0..<64).map { b.u32(8 + 4 * $0) }
+                if words.allSatisfy({ $0 == 0 }) {
+                    t += " NONE"
+                } else if words.allSatisfy({ $0 == UInt32.max }) {
+                    t += " ALL"
+                } else {
+                    let names: [Int: (String, String)] = [
+                        0: ("DATA", "----IUBE"), 1: ("INIT", ""), 2: ("INIT_ACK", ""), 3: ("SACK", ""), 4: ("HEARTBEAT", ""),
+                        5: ("HEARTBEAT_ACK", ""), 6: ("ABORT", "-------T"), 7: ("SHUTDOWN", ""), 8: ("SHUTDOWN_ACK", ""),
+                        9: ("ERROR", ""), 10: ("COOKIE_ECHO", ""), 11: ("COOKIE_ACK", ""), 12: ("ECN_ECNE", ""),
+                        13: ("ECN_CWR", ""), 14: ("SHUTDOWN_COMPLETE", "-------T"), 64: ("I_DATA", "----IUBE"),
+                        130: ("RE_CONFIG", ""), 132: ("PAD", ""), 193: ("ASCONF", ""), 128: ("ASCONF_ACK", ""),
+                        192: ("FORWARD_TSN", ""), 194: ("I_FORWARD_TSN", ""),
+                    ]
+                    var parts: [String] = []
+                    let count = max(0, min(Int(b.i32(280)), 4))
+                    for i in 0..<256 where words[i / 32] & (1 << UInt32(i % 32)) != 0 {
+                        var part = names[i]?.0 ?? ""
+                        for j in 0..<count where Int(b.u8(268 + 3 * j)) == i {
+                            let flag = b.u8(269 + 3 * j), mask = b.u8(270 + 3 * j)
+                            guard mask != 0 else { continue }
+                            part += ":"
+                            let valid = Array(names[i]?.1 ?? "--------")
+                            for bit in (0..<8).reversed() where mask & (1 << bit) != 0 {
+                                let c = valid.count == 8 ? valid[7 - bit] : "-"
+                                part += flag & (1 << bit) != 0 ? String(c) : c.lowercased()
+                            }
+                        }
+                        parts.append(part)
+                    }
+                    t += " " + parts.joined(separator: ",")
+                }
+            }
+            options = t
         case ("ttl", 0) where family == .ip, ("hl", 0) where family == .ip6:
             guard b.count == 8 else { return nil }
             let ops = name == "ttl"
@@ -281,6 +348,14 @@ public enum XTSaveText {
             if b.u32(292) != 1 { s += " --hashlimit-rate-interval \(b.u32(292))" }
         }
         return s
+    }
+
+    /// sctp/dccp `--sport`/`--dport` (host-order u16 pairs: dpts @0, spts @4), source first.
+    static func ports(_ b: XTBytes, flags: UInt32, inv: UInt32) -> String {
+        var t = ""
+        if flags & 1 != 0 { t += (inv & 1 != 0 ? " !" : "") + " --sport " + range(UInt32(b.u16(4)), UInt32(b.u16(6))) }
+        if flags & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --dport " + range(UInt32(b.u16(0)), UInt32(b.u16(2))) }
+        return t
     }
 
     /// `%u` or `%u:%u`.
