@@ -230,7 +230,8 @@ public enum IptablesSaveFormat {
                 + ports("dport", u.destinationPorts, invert: u.invertFlags & 2 != 0)
         case .icmp(let i):
             var s = i.invert ? " !" : ""
-            if i.type == 0xff && i.codes == 0...0xff { return s + " --icmp-type any" }
+            // iptables 1.8.9 prints type 255 as `any` whatever its codes.
+            if i.type == 0xff { return s + " --icmp-type any" }
             s += " --icmp-type \(i.type)"
             if i.codes != 0...0xff { s += "/\(i.codes.lowerBound)" }
             return s

@@ -153,6 +153,67 @@ public enum XTSaveText {
                 }
             }
             options = t
+        case ("ecn", 0):  // operation u8 @0 (IP 1, ECE 0x10, CWR 0x20), invert @1, ip_ect @2
+            guard b.count == 8 else { return nil }
+            let op = b.u8(0), inv = b.u8(1)
+            var t = ""
+            if op & 0x10 != 0 { t += (inv & 0x10 != 0 ? " !" : "") + " --ecn-tcp-ece" }
+            if op & 0x20 != 0 { t += (inv & 0x20 != 0 ? " !" : "") + " --ecn-tcp-cwr" }
+            if op & 0x01 != 0 { t += (inv & 0x01 != 0 ? " !" : "") + " --ecn-ip-ect \(b.u8(2))" }
+            options = t
+        case ("physdev", 0):  // physindev[16] @0, in_mask @16, physoutdev @32, out_mask @48, invert @64, bitmask @65
+            guard b.count == 72 else { return nil }
+            let inv = b.u8(64), bits = b.u8(65)
+            var t = ""
+            if bits & 4 != 0 { t += (inv & 4 != 0 ? " !" : "") + " --physdev-is-in" }
+            if bits & 1 != 0 { t += (inv & 1 != 0 ? " !" : "") + " --physdev-in " + b.cString(0, max: 16) }
+            if bits & 8 != 0 { t += (inv & 8 != 0 ? " !" : "") + " --physdev-is-out" }
+            if bits & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --physdev-out " + b.cString(32, max: 16) }
+            if bits & 0x10 != 0 { t += (inv & 0x10 != 0 ? " !" : "") + " --physdev-is-bridged" }
+            options = t
+        case ("ipcomp", 0):  // spis u32[2], invflags u8 @8, hdrres u8 @9
+            guard b.count == 16 else { return nil }
+            let lo = b.u32(0), hi = b.u32(4)
+            var t = ""
+            if !(lo == 0 && hi == UInt32.max) { t += (b.u8(8) & 1 != 0 ? " !" : "") + " --ipcompspi " + range(lo, hi) }
+            if b.u8(9) != 0 { t += " --compres" }
+            options = t
+        case ("frag", 0) where family == .ip6:  // ids u32[2], hdrlen u32 @8, flags u8 @12, invflags u8 @13
+            guard b.count == 16 else { return nil }
+            let lo = b.u32(0), hi = b.u32(4), flags = b.u8(12), inv = b.u8(13)
+            var t = ""
+            if !(lo == 0 && hi == UInt32.max) { t += (inv & 1 != 0 ? " !" : "") + " --fragid " + range(lo, hi) }
+            if flags & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --fraglen \(b.u32(8))" }
+            if flags & 4 != 0 { t += " --fragres" }
+            if flags & 8 != 0 { t += " --fragfirst" }
+            if flags & 0x10 != 0 { t += " --fragmore" }
+            if flags & 0x20 != 0 { t += " --fraglast" }
+            options = t
+        case ("time", 0):
+            // date_start u32, date_stop, daytime_start, daytime_stop, monthdays u32, weekdays u8 @20, flags u8 @21.
+            guard b.count == 24 else { return nil }
+            var t = ""
+            let start = b.u32(8), stop = b.u32(12)
+            func hms(_ v: UInt32) -> String {
+                [v / 3600, v / 60 % 60, v % 60].map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":")
+            }
+            if start != 0 || stop != 86399 { t += " --timestart " + hms(start) + " --timestop " + hms(stop) }
+            let month = b.u32(16)
+            if month != 0xFFFF_FFFE {
+                t += " --monthdays " + (1...31).filter { month & (1 << UInt32($0)) != 0 }.map(String.init).joined(separator: ",")
+            }
+            let week = b.u8(20)
+            if week != 0xFE {
+                let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+                t += " --weekdays " + (1...7).filter { week & (1 << UInt8($0)) != 0 }.map { names[$0] }.joined(separator: ",")
+            }
+            // iptables 1.8.9 skips only 0, so the default stop (INT_MAX) prints as 2038-01-19T03:14:07.
+            for (at, opt) in [(0, "--datestart"), (4, "--datestop")] where b.u32(at) != 0 {
+                t += " \(opt) " + isoDate(UInt64(b.u32(at)))
+            }
+            if b.u8(21) & 1 != 0 { t += " --kerneltz" }
+            if b.u8(21) & 2 != 0 { t += " --contiguous" }
+            options = t
         case ("ttl", 0) where family == .ip, ("hl", 0) where family == .ip6:
             guard b.count == 8 else { return nil }
             let ops = name == "ttl"
@@ -356,6 +417,22 @@ public enum XTSaveText {
         if flags & 1 != 0 { t += (inv & 1 != 0 ? " !" : "") + " --sport " + range(UInt32(b.u16(4)), UInt32(b.u16(6))) }
         if flags & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --dport " + range(UInt32(b.u16(0)), UInt32(b.u16(2))) }
         return t
+    }
+
+    /// `gmtime` as `%04u-%02u-%02uT%02u:%02u:%02u` (days to civil date, proleptic Gregorian).
+    static func isoDate(_ seconds: UInt64) -> String {
+        let days = Int64(seconds / 86400), rest = seconds % 86400
+        let z = days + 719_468
+        let era = z / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(UInt64(m)))-\(two(UInt64(d)))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))"
     }
 
     /// `%u` or `%u:%u`.

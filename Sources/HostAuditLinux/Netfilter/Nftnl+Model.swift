@@ -22,6 +22,8 @@ extension Chain {
         if let hook = c[ChainAttr.hooknum] {
             var devices = c.devices
             if devices.isEmpty, let dev = c[ChainAttr.device] { devices = [dev] }
+            // nft sorts a hook's devices by name (strcmp) when it reads them back.
+            devices.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             base = BaseChain(
                 hook: Hook(number: hook, family: family), priority: c[ChainAttr.priority] ?? 0,
                 policy: c[ChainAttr.policy].map(ChainPolicy.init(raw:)), type: c[ChainAttr.type], devices: devices)
@@ -108,7 +110,7 @@ extension Flowtable {
             name: f[FlowtableAttr.name] ?? "", handle: f[FlowtableAttr.handle] ?? 0,
             // Flowtables hook into the netdev ingress path whatever their table's family.
             hook: f[FlowtableAttr.hooknum].map { Hook(number: $0, family: .netdev) },
-            priority: f[FlowtableAttr.priority], devices: f.devices, flags: f[FlowtableAttr.flags] ?? 0)
+            priority: f[FlowtableAttr.priority], devices: f.devices.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, flags: f[FlowtableAttr.flags] ?? 0)
     }
 }
 
