@@ -964,9 +964,17 @@ public struct NFTDecompiler: Sendable {
         let addrType: NFTDatatype = fam == .ip6 ? .ipv6Addr : .ipv4Addr
         var address: NFTExpr?
         var mapsBoth = false
+        var intervalMap = false
         if let a = n.addressMin, let lo = st.reg(a) {
             let lv = valueExpr(lo, type: addrType, bigEndian: true, &st)
-            if let b = n.addressMax, b != a, let hi = st.reg(b), hi != lo {
+            if let b = n.addressMax, b != a, let hi = st.reg(b), case .mapResult(_, _, let id, _, _) = lo.source,
+                case .mapResult(_, _, let hid, _, _) = hi.source, id == hid
+            {
+                // Both ends of the address range come from one map lookup (a map
+                // whose data are intervals): nft prints the map once, with the family.
+                address = lv
+                intervalMap = true
+            } else if let b = n.addressMax, b != a, let hi = st.reg(b), hi != lo {
                 let hv = valueExpr(hi, type: addrType, bigEndian: true, &st)
                 if case .value(let l) = lv, case .value(let h) = hv,
                     let bits = prefixLength(zip(l.bytes, h.bytes).map { ~($0 ^ $1) })
@@ -985,7 +993,9 @@ public struct NFTDecompiler: Sendable {
             }
         }
         let port = mapsBoth ? nil : portRange(n.protoMin, n.protoMax, &st)
-        let family = table.family == .inet ? (fam == .ip6 ? "ip6" : "ip") : nil
+        // nft names the family in inet tables, and wherever the map yields more
+        // than one address (an interval, or address and port).
+        let family = table.family == .inet || intervalMap || mapsBoth ? (fam == .ip6 ? "ip6" : "ip") : nil
         st.append(
             .nat(NFTNat(kind: n.isSNAT ? .snat : .dnat, family: address == nil ? nil : family, address: address, port: port,
                         flags: n.flags ?? 0, mapsBoth: mapsBoth)))

@@ -200,6 +200,11 @@ public enum NFTSetElements {
                 if i + 1 < sorted.count, sorted[i + 1].isIntervalEnd {
                     endInclusive = decrement(sorted[i + 1].key)
                     i += 2
+                } else if i + 1 < sorted.count {
+                    // Adjacent intervals share a boundary: nft sends no end element,
+                    // the next start closes this one.
+                    endInclusive = decrement(sorted[i + 1].key)
+                    i += 1
                 } else {
                     endInclusive = [UInt8](repeating: 0xff, count: e.key.count)
                     i += 1
