@@ -165,11 +165,12 @@ public enum XTSaveText {
             guard b.count == 72 else { return nil }
             let inv = b.u8(64), bits = b.u8(65)
             var t = ""
-            if bits & 4 != 0 { t += (inv & 4 != 0 ? " !" : "") + " --physdev-is-in" }
+            // XT_PHYSDEV_OP_IN 1, OUT 2, BRIDGED 4, ISIN 8, ISOUT 0x10.
+            if bits & 8 != 0 { t += (inv & 8 != 0 ? " !" : "") + " --physdev-is-in" }
             if bits & 1 != 0 { t += (inv & 1 != 0 ? " !" : "") + " --physdev-in " + b.cString(0, max: 16) }
-            if bits & 8 != 0 { t += (inv & 8 != 0 ? " !" : "") + " --physdev-is-out" }
+            if bits & 0x10 != 0 { t += (inv & 0x10 != 0 ? " !" : "") + " --physdev-is-out" }
             if bits & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --physdev-out " + b.cString(32, max: 16) }
-            if bits & 0x10 != 0 { t += (inv & 0x10 != 0 ? " !" : "") + " --physdev-is-bridged" }
+            if bits & 4 != 0 { t += (inv & 4 != 0 ? " !" : "") + " --physdev-is-bridged" }
             options = t
         case ("ipcomp", 0):  // spis u32[2], invflags u8 @8, hdrres u8 @9
             guard b.count == 16 else { return nil }
@@ -334,6 +335,37 @@ public enum XTSaveText {
         case ("TOS", 1):
             guard b.count == 8 else { return nil }
             options = " --set-tos " + hex2(b.u8(0)) + "/" + hex2(b.u8(1))
+        case ("CHECKSUM", 0):
+            guard b.count == 8 else { return nil }
+            options = b.u8(0) & 1 != 0 ? " --checksum-fill" : ""
+        case ("SYNPROXY", 0):  // options u8 (MSS 1, WSCALE 2, SACK_PERM 4, TIMESTAMP 8, ECN 0x10), wscale u8, mss u16
+            guard b.count == 8 else { return nil }
+            let o = b.u8(0)
+            var t = ""
+            if o & 4 != 0 { t += " --sack-perm" }
+            if o & 8 != 0 { t += " --timestamp" }
+            if o & 2 != 0 { t += " --wscale \(b.u8(1))" }
+            if o & 1 != 0 { t += " --mss \(b.u16(2))" }
+            if o & 0x10 != 0 { t += " --ecn" }
+            options = t
+        case ("CT", 1), ("CT", 2):
+            // xt_ct_target_info_v1: flags u16, zone u16, ct_events u32 @4, exp_events u32 @8,
+            // helper[16] @12, timeout[32] @28. Zones are left to the undecoded form.
+            guard b.count == 72 else { return nil }
+            let flags = b.u16(0)
+            if flags & 2 != 0 { return Text(name: "NOTRACK", options: "") }
+            guard flags & 0x10 == 0, b.u16(2) == 0 else { return nil }
+            var t = flags & 1 != 0 ? " --notrack" : ""
+            let helper = b.cString(12, max: 16), timeout = b.cString(28, max: 32)
+            if !helper.isEmpty { t += " --helper " + helper }
+            if !timeout.isEmpty { t += " --timeout " + timeout }
+            let events = ["new", "related", "destroy", "reply", "assured", "protoinfo", "helper", "mark", "natseqinfo", "secmark"]
+            if b.u32(4) != 0 {
+                t += " --ctevents " + events.indices.filter { b.u32(4) & (1 << UInt32($0)) != 0 }.map { events[$0] }
+                    .joined(separator: ",")
+            }
+            if b.u32(8) != 0 { t += " --expevents " + (b.u32(8) & 1 != 0 ? "new" : "") }
+            options = t
         case ("DSCP", 0):
             guard b.count == 8 else { return nil }
             options = " --set-dscp " + hex2(b.u8(0))

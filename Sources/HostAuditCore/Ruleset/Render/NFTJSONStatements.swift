@@ -166,7 +166,7 @@ extension NFTJSONRuleWriter {
         var o = JSONObject()
         if let p = l.prefix { o.appendNew("prefix", .string(p)) }
         if let g = l.group { o.appendNew("group", F.int(g)) }
-        if let n = l.snaplen, n != 0 { o.appendNew("snaplen", F.int(n)) }
+        if let n = l.snaplen { o.appendNew("snaplen", F.int(n)) }
         if let q = l.queueThreshold, q != 0 { o.appendNew("queue-threshold", F.int(q)) }
         if l.group == nil, let lv = l.level, lv != 4 {
             let levels = NFTTextPrinter.logLevels
