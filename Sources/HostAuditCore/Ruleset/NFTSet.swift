@@ -131,14 +131,20 @@ public struct NamedObject: Sendable, Equatable, Encodable {
     public var handle: UInt64
     public var use: UInt32?
     public var kind: Kind
+    /// `comment "…"` from the object's userdata.
+    public var comment: String?
 
-    public init(family: Family, table: String, name: String, handle: UInt64, use: UInt32? = nil, kind: Kind) {
+    public init(
+        family: Family, table: String, name: String, handle: UInt64, use: UInt32? = nil, kind: Kind,
+        comment: String? = nil
+    ) {
         self.family = family
         self.table = table
         self.name = name
         self.handle = handle
         self.use = use
         self.kind = kind
+        self.comment = comment
     }
 
     /// `NFT_OBJECT_*` with the state the model understands; others are kept by type number.

@@ -99,7 +99,8 @@ extension NamedObject {
         }
         self.init(
             family: Family(nfproto: o[ObjAttr.family] ?? 0), table: o[ObjAttr.table] ?? "",
-            name: o[ObjAttr.name] ?? "", handle: o[ObjAttr.handle] ?? 0, use: o[ObjAttr.use], kind: kind)
+            name: o[ObjAttr.name] ?? "", handle: o[ObjAttr.handle] ?? 0, use: o[ObjAttr.use], kind: kind,
+            comment: o[ObjAttr.userdata].flatMap(NFTUserdata.objectComment))
     }
 }
 

@@ -156,6 +156,7 @@ public enum NFTJSONRenderer {
     static func object(_ obj: NamedObject, table: Table) -> JSONValue? {
         var o = head(
             obj.family, [("name", .string(obj.name)), ("table", .string(obj.table)), ("handle", F.int(obj.handle))])
+        if let c = obj.comment { o.appendNew("comment", .string(c)) }
         let key: String
         switch obj.kind {
         case .counter(let p, let b):

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Prints a table exactly as `nft list ruleset` (nftables 1.0.6) does:
 /// declaration and flags, named objects, named sets and maps, flowtables,
 /// then chains with their rules, separated by blank lines (`rule.c`).
@@ -131,6 +133,16 @@ public enum NFTTextRenderer {
     }
 
     static func object(_ o: NamedObject, into s: inout String) {
+        var s2 = ""
+        objectBody(o, into: &s2)
+        // nft prints an object's comment first inside its braces.
+        if let c = o.comment, let brace = s2.range(of: "{\n") {
+            s2.insert(contentsOf: "\t\tcomment \"\(c)\"\n", at: brace.upperBound)
+        }
+        s += s2
+    }
+
+    static func objectBody(_ o: NamedObject, into s: inout String) {
         switch o.kind {
         case .counter(let p, let b):
             s += "\tcounter \(o.name) {\n\t\tpackets \(p) bytes \(b)\n\t}\n"
