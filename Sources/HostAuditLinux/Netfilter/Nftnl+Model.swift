@@ -101,6 +101,18 @@ extension NamedObject {
             family: Family(nfproto: o[ObjAttr.family] ?? 0), table: o[ObjAttr.table] ?? "",
             name: o[ObjAttr.name] ?? "", handle: o[ObjAttr.handle] ?? 0, use: o[ObjAttr.use], kind: kind,
             comment: o[ObjAttr.userdata].flatMap(NFTUserdata.objectComment))
+        switch type {
+        case ObjAttr.CtExpect.type:
+            ctExpectation = CtExpectation(
+                l3proto: o[ObjAttr.CtExpect.l3proto] ?? 0, l4proto: o[ObjAttr.CtExpect.l4proto] ?? 0,
+                dport: o[ObjAttr.CtExpect.dport] ?? 0, timeout: o[ObjAttr.CtExpect.timeout] ?? 0,
+                size: o[ObjAttr.CtExpect.size] ?? 0)
+        case ObjAttr.Synproxy.type:
+            synproxy = Synproxy(
+                mss: o[ObjAttr.Synproxy.mss] ?? 0, wscale: o[ObjAttr.Synproxy.wscale] ?? 0,
+                flags: o[ObjAttr.Synproxy.flags] ?? 0)
+        default: break
+        }
     }
 }
 

@@ -165,7 +165,21 @@ public enum NFTTextRenderer {
             let l3name = l3 == 2 ? "ip" : l3 == 10 ? "ip6" : l3 == 1 ? "inet" : String(l3)
             s += "\tct helper \(o.name) {\n\t\ttype \"\(name)\" protocol \(proto)\n\t\tl3proto \(l3name)\n\t}\n"
         case .other(let t):
-            s += "\t# object \(o.name) of type \(t)\n"
+            if let e = o.ctExpectation {
+                let proto = NFTFormat.protocols[UInt64(e.l4proto)] ?? String(e.l4proto)
+                let l3 = e.l3proto == 2 ? "ip" : e.l3proto == 10 ? "ip6" : e.l3proto == 1 ? "inet" : String(e.l3proto)
+                s += "\tct expectation \(o.name) {\n\t\tprotocol \(proto)\n\t\tdport \(e.dport)\n"
+                s += "\t\ttimeout \(NFTFormat.time(ms: UInt64(e.timeout)))\n\t\tsize \(e.size)\n\t\tl3proto \(l3)\n\t}\n"
+            } else if let p = o.synproxy {
+                s += "\tsynproxy \(o.name) {\n\t\tmss \(p.mss)\n\t\twscale \(p.wscale)\n"
+                var flags: [String] = []
+                if p.flags & 8 != 0 { flags.append("timestamp") }
+                if p.flags & 4 != 0 { flags.append("sack-perm") }
+                if !flags.isEmpty { s += "\t\t" + flags.joined(separator: " ") + "\n" }
+                s += "\t}\n"
+            } else {
+                s += "\t# object \(o.name) of type \(t)\n"
+            }
         }
     }
 
