@@ -215,6 +215,77 @@ public enum XTSaveText {
             if b.u8(21) & 1 != 0 { t += " --kerneltz" }
             if b.u8(21) & 2 != 0 { t += " --contiguous" }
             options = t
+        case ("mh", 0) where family == .ip6:  // types u8[2], invflags u8
+            guard b.count == 8 else { return nil }
+            let lo = b.u8(0), hi = b.u8(1), inv = b.u8(2) & 1 != 0
+            if lo == 0 && hi == UInt8.max { options = "" } else {  // 1.8.9: a full range is left out, even inverted
+                options = (inv ? " !" : "") + " --mh-type " + range(UInt32(lo), UInt32(hi))
+            }
+        case ("hbh", 0) where family == .ip6, ("dst", 0) where family == .ip6:
+            // ip6t_opts: hdrlen u32, flags u8 @4 (LEN 1, OPTS 2), invflags @5, opts u16[16] @6, optsnr u8 @38.
+            guard b.count == 40 else { return nil }
+            let flags = b.u8(4)
+            var t = ""
+            if flags & 1 != 0 { t += (b.u8(5) & 1 != 0 ? " !" : "") + " --\(name)-len \(b.u32(0))" }
+            if flags & 2 != 0 { t += " --\(name)-opts" }
+            for i in 0..<min(Int(b.u8(38)), 16) {
+                let o = b.u16(6 + 2 * i)
+                t += (i == 0 ? " " : ",") + "\(o >> 8)" + (o & 0xff != 0xff ? ":\(o & 0xff)" : "")
+            }
+            options = t
+        case ("rt", 0) where family == .ip6:
+            // ip6t_rt: rt_type u32, segsleft u32[2] @4, hdrlen @12, flags u8 @16, invflags @17, addrs @18, addrnr @274.
+            guard b.count == 280, b.u8(274) == 0 else { return nil }
+            let flags = b.u8(16), inv = b.u8(17)
+            var t = ""
+            if flags & 1 != 0 { t += (inv & 1 != 0 ? " !" : "") + " --rt-type \(b.u32(0))" }
+            let lo = b.u32(4), hi = b.u32(8)
+            if !(lo == 0 && hi == UInt32.max) {
+                t += (inv & 2 != 0 ? " !" : "") + " --rt-segsleft " + range(lo, hi)
+            }
+            if flags & 4 != 0 { t += (inv & 4 != 0 ? " !" : "") + " --rt-len \(b.u32(12))" }
+            if flags & 8 != 0 { t += " --rt-0-res" }
+            if flags & 0x10 != 0 { t += " --rt-0-addrs" }
+            if flags & 0x20 != 0 { t += " --rt-0-not-strict" }
+            options = t
+        case ("ipv6header", 0) where family == .ip6:  // matchflags u8, invflags u8, modeflag u8
+            guard b.count == 8 else { return nil }
+            let order: [(UInt8, UInt16)] = [(128, 0), (64, 60), (32, 43), (16, 44), (8, 51), (4, 50), (2, 59), (1, 255)]
+            let names = order.filter { b.u8(0) & $0.0 != 0 }.map { (_, proto) -> String in
+                proto == 0 ? "hop-by-hop" : (IptablesSaveFormat.protocolNames[proto] ?? "protocol")
+            }
+            options = (b.u8(1) != 0 ? " !" : "") + " --header " + (names.isEmpty ? "NONE" : names.joined(separator: ","))
+                + (b.u8(2) != 0 ? " --soft" : "")
+        case ("policy", 0):
+            // xt_policy_info: pol[4] of 76 bytes (saddr, smask, daddr, dmask 16 each; spi u32 @64,
+            // reqid @68, proto u8 @72, mode @73, match bits @74, invert bits @75), flags u16 @304, len @306.
+            guard b.count == 312 else { return nil }
+            let flags = b.u16(304)
+            var t = flags & 1 != 0 ? " --dir in" : " --dir out"
+            t += flags & 4 != 0 ? " --pol none" : " --pol ipsec"
+            if flags & 8 != 0 { t += " --strict" }
+            let n = family == .ip6 ? 16 : 4
+            func addr(_ at: Int, _ maskAt: Int) -> String {
+                let mask = b.slice(maskAt, n)
+                let full = mask.allSatisfy { $0 == 0xff }
+                return IptablesSaveFormat.addressText(b.slice(at, n)) + (full ? "" : IptablesSaveFormat.maskText(mask))
+            }
+            let count = min(Int(b.u16(306)), 4)
+            for i in 0..<count {
+                let e = 76 * i
+                let match = b.u8(e + 74), inv = b.u8(e + 75)
+                func not(_ bit: UInt8) -> String { inv & bit != 0 ? " !" : "" }
+                if match & 0x20 != 0 { t += not(0x20) + " --reqid \(b.u32(e + 68))" }
+                if match & 0x10 != 0 { t += not(0x10) + " --spi 0x" + String(b.u32(e + 64), radix: 16) }
+                if match & 0x04 != 0 { t += not(0x04) + " --proto " + IptablesSaveFormat.protocolName(UInt16(b.u8(e + 72))) }
+                if match & 0x08 != 0 {
+                    t += not(0x08) + " --mode " + (b.u8(e + 73) == 0 ? "transport" : b.u8(e + 73) == 1 ? "tunnel" : "???")
+                }
+                if match & 0x02 != 0 { t += not(0x02) + " --tunnel-dst " + addr(e + 32, e + 48) }
+                if match & 0x01 != 0 { t += not(0x01) + " --tunnel-src " + addr(e, e + 16) }
+                if i + 1 < count { t += " --next" }
+            }
+            options = t
         case ("ttl", 0) where family == .ip, ("hl", 0) where family == .ip6:
             guard b.count == 8 else { return nil }
             let ops = name == "ttl"
