@@ -286,6 +286,27 @@ public enum XTSaveText {
                 if i + 1 < count { t += " --next" }
             }
             options = t
+        case ("srh", 1) where family == .ip6:
+            // ip6t_srh1: next_hdr, hdr_len, segs_left, last_entry (u8 @0…3), tag u16 @4, psid/nsid/lsid
+            // addresses (4-byte aligned) @8/24/40, their masks 48 bytes later, mt_flags u16 @104, mt_invflags @106.
+            guard b.count == 112 else { return nil }
+            let flags = b.u16(104), inv = b.u16(106)
+            let fields: [(UInt16, String, UInt32)] = [
+                (0x1, "--srh-next-hdr", UInt32(b.u8(0))), (0x2, "--srh-hdr-len-eq", UInt32(b.u8(1))),
+                (0x4, "--srh-hdr-len-gt", UInt32(b.u8(1))), (0x8, "--srh-hdr-len-lt", UInt32(b.u8(1))),
+                (0x10, "--srh-segs-left-eq", UInt32(b.u8(2))), (0x20, "--srh-segs-left-gt", UInt32(b.u8(2))),
+                (0x40, "--srh-segs-left-lt", UInt32(b.u8(2))), (0x80, "--srh-last-entry-eq", UInt32(b.u8(3))),
+                (0x100, "--srh-last-entry-gt", UInt32(b.u8(3))), (0x200, "--srh-last-entry-lt", UInt32(b.u8(3))),
+                (0x400, "--srh-tag", UInt32(b.u16(4))),
+            ]
+            var t = ""
+            for (bit, opt, value) in fields where flags & bit != 0 { t += (inv & bit != 0 ? " !" : "") + " \(opt) \(value)" }
+            for (bit, opt, at) in [(UInt16(0x800), "--srh-psid", 8), (0x1000, "--srh-nsid", 24), (0x2000, "--srh-lsid", 40)]
+            where flags & bit != 0 {
+                let bits = IptablesSaveFormat.prefixLength(b.slice(at + 48, 16)).map(String.init) ?? "4294967295"
+                t += (inv & bit != 0 ? " !" : "") + " \(opt) " + IptablesSaveFormat.addressText(b.slice(at, 16)) + "/" + bits
+            }
+            options = t
         case ("ttl", 0) where family == .ip, ("hl", 0) where family == .ip6:
             guard b.count == 8 else { return nil }
             let ops = name == "ttl"
@@ -436,6 +457,41 @@ public enum XTSaveText {
                     .joined(separator: ",")
             }
             if b.u32(8) != 0 { t += " --expevents " + (b.u32(8) & 1 != 0 ? "new" : "") }
+            options = t
+        case ("HMARK", 0):
+            // xt_hmark_info: src_mask @0, dst_mask @16, port_mask @32, port_set @36, flags u32 @40,
+            // proto_mask u16 @44, hashrnd u32 @48, hmodulus @52, hoffset @56.
+            guard b.count == 64 else { return nil }
+            let f = b.u32(40)
+            func has(_ bit: UInt32) -> Bool { f & (1 << bit) != 0 }
+            func hex(_ v: UInt64, _ digits: Int) -> String {
+                let h = String(v, radix: 16)
+                return "0x" + String(repeating: "0", count: max(0, digits - h.count)) + h
+            }
+            func be32(_ at: Int) -> UInt64 { UInt64(b.be16(at)) << 16 | UInt64(b.be16(at + 2)) }
+            let n = family == .ip6 ? 16 : 4
+            var t = ""
+            if has(0) { t += " --hmark-src-prefix " + (IptablesSaveFormat.prefixLength(b.slice(0, n)).map(String.init) ?? "-1") }
+            if has(1) { t += " --hmark-dst-prefix " + (IptablesSaveFormat.prefixLength(b.slice(16, n)).map(String.init) ?? "-1") }
+            if has(6) { t += " --hmark-sport-mask " + hex(UInt64(b.be16(32)), 4) }
+            if has(7) { t += " --hmark-dport-mask " + hex(UInt64(b.be16(34)), 4) }
+            if has(3) { t += " --hmark-spi-mask " + hex(be32(32), 8) }
+            if has(4) { t += " --hmark-sport " + hex(UInt64(b.be16(36)), 4) }
+            if has(5) { t += " --hmark-dport " + hex(UInt64(b.be16(38)), 4) }
+            if has(2) { t += " --hmark-spi " + hex(be32(36), 8) }
+            if has(8) { t += " --hmark-proto-mask " + hex(UInt64(b.u16(44)), 2) }
+            if has(9) { t += " --hmark-rnd " + hex(UInt64(b.u32(48)), 8) }
+            if has(10) { t += " --hmark-mod \(b.u32(52))" }
+            if has(11) { t += " --hmark-offset \(b.u32(56))" }
+            if has(12) { t += " --hmark-tuple ct" }
+            options = t
+        case ("IDLETIMER", 0), ("IDLETIMER", 1):  // timeout u32, label[28] @4; rev 1: send_nl_msg @32, timer_type @33
+            guard b.count == (revision == 0 ? 40 : 48) else { return nil }
+            var t = " --timeout \(b.u32(0)) --label " + b.cString(4, max: 28)
+            if revision == 1 {
+                if b.u8(33) == 1 { t += " --alarm" }
+                if b.u8(32) != 0 { t += " --send_nl_msg" }
+            }
             options = t
         case ("DSCP", 0):
             guard b.count == 8 else { return nil }
