@@ -235,6 +235,12 @@ private struct NFTRuleReader {
                     name = String(decoding: data, as: UTF8.self) + "+"
                 }
                 if name.isEmpty { name = "+" }
+                var invert = invert
+                // `! -i +` (no interface at all) is written as the impossible name "INVAL/D".
+                if name == "INVAL/D" && !invert {
+                    name = "+"
+                    invert = true
+                }
                 if key == 6 {
                     guard rule.inInterface == nil else { return false }
                     rule.inInterface = name

@@ -307,6 +307,14 @@ public enum XTSaveText {
                 t += (inv & bit != 0 ? " !" : "") + " \(opt) " + IptablesSaveFormat.addressText(b.slice(at, 16)) + "/" + bits
             }
             options = t
+        case ("cpu", 0):  // cpu u32, invert u32
+            guard b.count == 8 else { return nil }
+            options = (b.u32(4) != 0 ? " !" : "") + " --cpu \(b.u32(0))"
+        case ("connlabel", 0):
+            // bit u16, options u16 (INVERT 1, SET 2). iptables would print a name from the
+            // host's connlabel.conf when one is configured; hostaudit prints the number.
+            guard b.count == 8 else { return nil }
+            options = (b.u16(2) & 1 != 0 ? " !" : "") + " --label \"\(b.u16(0))\"" + (b.u16(2) & 2 != 0 ? " --set" : "")
         case ("ttl", 0) where family == .ip, ("hl", 0) where family == .ip6:
             guard b.count == 8 else { return nil }
             let ops = name == "ttl"
@@ -493,6 +501,11 @@ public enum XTSaveText {
                 if b.u8(32) != 0 { t += " --send_nl_msg" }
             }
             options = t
+        case ("TEE", 1):  // gw (nf_inet_addr) @0, oif[16] @16
+            guard b.count == 40 else { return nil }
+            let oif = b.cString(16, max: 16)
+            options = " --gateway " + IptablesSaveFormat.addressText(b.slice(0, family == .ip6 ? 16 : 4))
+                + (oif.isEmpty ? "" : " --oif " + oif)
         case ("DSCP", 0):
             guard b.count == 8 else { return nil }
             options = " --set-dscp " + hex2(b.u8(0))

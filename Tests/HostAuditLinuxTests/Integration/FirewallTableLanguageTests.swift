@@ -36,31 +36,33 @@ import Testing
         }
     }
 
-    /// An extension hostaudit does not print (`cpu`) stays in place, named; the
+    /// An extension hostaudit does not print (`u32`) stays in place, named; the
     /// rest of the table is still exactly iptables-save's, and the rule is named
     /// in a warning on stderr and in the JSON document.
     @Test func undecodedExtensionStaysInPlaceWithAWarning() throws {
         try NetNamespace.with(tag: "undecoded") { ns in
             try ns.check(["iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "80", "-j", "ACCEPT"])
-            try ns.check(["iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "81", "-m", "cpu", "--cpu", "1", "-j", "DROP"])
+            try ns.check([
+                "iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "81", "-m", "u32", "--u32", "0x0=0x0&&0x0=0x1", "-j", "DROP",
+            ])
             try ns.check(["iptables-nft", "-A", "OUTPUT", "-m", "comment", "--comment", "after", "-j", "ACCEPT"])
             let save = try Self.save(ns)
             let ours = try HostAuditCLI.run(in: ns, ["firewall", "show"])
             #expect(ours.status == 0, "\(ours)")
             let expected = save.replacingOccurrences(
-                of: "-A INPUT -p tcp -m tcp --dport 81 -m cpu --cpu 1 -j DROP",
-                with: "-A INPUT -p tcp -m tcp --dport 81 -m cpu [undecoded: revision 0, 8 bytes] -j DROP")
+                of: "-A INPUT -p tcp -m tcp --dport 81 -m u32 --u32 \"0x0=0x0&&0x0=0x1\" -j DROP",
+                with: "-A INPUT -p tcp -m tcp --dport 81 -m u32 [undecoded: revision 0, 1984 bytes] -j DROP")
             #expect(expected != save)
             #expect(ours.stdout.contains("# table ip filter (iptables-nft)\n*filter\n"))
             #expect(ours.stdout.contains("# table ip filter (iptables-nft)\n" + expected), "\(ours.stdout)")
             #expect(!ours.stdout.contains("table ip filter {"))
             #expect(ours.stderr.contains("hostaudit: warning: table ip filter chain INPUT rule handle "), "\(ours.stderr)")
-            #expect(ours.stderr.contains("options of match cpu not decoded"), "\(ours.stderr)")
+            #expect(ours.stderr.contains("options of match u32 not decoded"), "\(ours.stderr)")
 
             let json = try HostAuditCLI.run(in: ns, ["firewall", "show", "--format", "json"])
             let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let warnings = (doc?["hostaudit"] as? [String: Any])?["warnings"] as? [String] ?? []
-            #expect(warnings.contains { $0.contains("chain INPUT") && $0.contains("match cpu") }, "\(warnings)")
+            #expect(warnings.contains { $0.contains("chain INPUT") && $0.contains("match u32") }, "\(warnings)")
         }
     }
 }
