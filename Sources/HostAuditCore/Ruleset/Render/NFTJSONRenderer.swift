@@ -235,6 +235,7 @@ public enum NFTJSONRenderer {
             [("name", .string(s.name)), ("table", .string(s.table)), ("type", typeJSON(NFTSetElements.keyType(of: s))),
              ("handle", F.int(s.handle))])
         if let c = s.userdata.flatMap(NFTUserdata.setComment) { o.appendNew("comment", .string(c)) }
+        // (`auto-merge` is not part of nft 1.0.6's set JSON.)
         let isMap: Bool
         if s.isMap {
             isMap = true

@@ -249,6 +249,7 @@ enum NFTSetText {
         }
         if let t = set.timeout, t > 0 { s += "\t\ttimeout " + NFTFormat.time(ms: t) + "\n" }
         if let g = set.gcInterval, g > 0 { s += "\t\tgc-interval " + NFTFormat.time(ms: UInt64(g)) + "\n" }
+        if set.userdata.flatMap({ NFTUserdata.u32($0, type: 2) }).map({ $0 != 0 }) == true { s += "\t\tauto-merge\n" }
         if let c = set.userdata.flatMap(NFTUserdata.setComment) { s += "\t\tcomment \"\(c)\"\n" }
         let elems = NFTSetElements.elements(of: set, decompiler: nil)
         if !elems.isEmpty {
