@@ -863,7 +863,7 @@ public struct NFTDecompiler: Sendable {
 
     /// The key a lookup reads from `sreg`: one expression or a concatenation
     /// of consecutive registers up to `length` bytes.
-    func keyExpr(_ first: Reg, _ sreg: Register, length: Int?, _ st: inout RuleState) -> NFTExpr {
+    func keyExpr(_ first: Reg, _ sreg: Register, length: Int?, set: NFTSet? = nil, _ st: inout RuleState) -> NFTExpr {
         let total = length ?? first.byteLength
         let firstPad = (first.byteLength + 3) / 4 * 4
         if total <= firstPad {
@@ -872,8 +872,19 @@ public struct NFTDecompiler: Sendable {
         var parts: [NFTExpr] = []
         var slot = sreg.slot
         var consumed = 0
+        // A constant in a concatenation (`ip saddr . 22`) takes the type and byte
+        // order of its component of the set's key.
+        let keyParts: [NFTSetElements.KeyPart] = set.map { s in
+            NFTSetElements.typeof(of: s).key.map(NFTSetElements.parts)
+                ?? NFTSetElements.parts(NFTDatatype(id: s.keyType ?? 0))
+        } ?? []
         while consumed < total, slot < st.regs.count, let r = st.regs[slot] {
-            parts.append(leftExpr(r, &st).0)
+            if case .immediate = r.source, parts.count < keyParts.count {
+                let part = keyParts[parts.count]
+                parts.append(valueExpr(r, type: part.type, bigEndian: part.bigEndian, &st))
+            } else {
+                parts.append(leftExpr(r, &st).0)
+            }
             let pad = (r.byteLength + 3) / 4 * 4
             consumed += pad
             slot += max(pad / 4, 1)
@@ -918,7 +929,7 @@ public struct NFTDecompiler: Sendable {
     private func dynset(_ d: Expression.Dynset, _ st: inout RuleState) {
         guard let reg = st.reg(d.sregKey) else { return }
         let s = set(named: d.set)
-        let key = keyExpr(reg, d.sregKey, length: s?.keyLength.map(Int.init), &st)
+        let key = keyExpr(reg, d.sregKey, length: s?.keyLength.map(Int.init), set: s, &st)
         var data: NFTExpr?
         if let dr = d.sregData, let r = st.reg(dr) {
             let dt = s?.dataType.map(NFTDatatype.init(id:)) ?? .integer
