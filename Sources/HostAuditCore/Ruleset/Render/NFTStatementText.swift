@@ -354,6 +354,7 @@ struct NFTTextPrinter: Sendable {
         case .redirect: s += "redirect"
         }
         if let f = n.family { s += " " + f }
+        if n.flags & 0x40 != 0 { s += " prefix" }  // NF_NAT_RANGE_NETMAP
         if n.address != nil || n.port != nil { s += " to" }
         if let a = n.address {
             s += " "
