@@ -59,12 +59,15 @@ public struct RulesetSnapshot: Sendable, Equatable {
     public var backendsConflict: Bool { legacyHasRules && nftHasRules }
 
     /// Human-readable warnings about the snapshot as a whole.
-    public var warnings: [String] {
-        (backendsConflict
+    public var warnings: [String] { backendWarnings + renderingWarnings }
+
+    /// The warning about both backends filtering at once, when they do.
+    public var backendWarnings: [String] {
+        backendsConflict
             ? [
                 "iptables-legacy (x_tables) and nf_tables rules are both loaded: packets pass both, "
                     + "and rules added with one tool are invisible to the other"
-            ] : []) + renderingWarnings
+            ] : []
     }
 
     /// Where `firewall show` cannot print a table exactly in its own language:
