@@ -277,7 +277,7 @@ extension FirewallFacts {
             ? nil : snapshot.legacy.reduce(0) { $0 + $1.chains.reduce(0) { $0 + $1.rules.count } }
         let backends = Backends(
             nftables: hasNative, iptablesNft: hasXT, iptablesLegacy: !legacy.isEmpty, legacyTables: legacy,
-            legacyRules: legacyRules, conflict: snapshot.backendsConflict, note: snapshot.warnings.first)
+            legacyRules: legacyRules, conflict: snapshot.backendsConflict, note: snapshot.backendWarnings.first)
 
         func denies(_ hook: String) -> Bool {
             (sortedHooks[hook] ?? []).contains { chain in

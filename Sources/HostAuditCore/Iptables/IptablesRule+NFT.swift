@@ -66,6 +66,8 @@ private struct NFTRuleReader {
         case meta(UInt32)
         case payload(base: UInt32, offset: UInt32, length: UInt32)
         indirect case masked(Loaded, mask: [UInt8])
+        /// A constant (`immediate` into a data register).
+        case constant([UInt8])
     }
 
     let family: Family
@@ -75,6 +77,8 @@ private struct NFTRuleReader {
     var transportIndex: Int?
     var l4: UInt8?
     var sawVerdict = false
+    /// The lower end of a port range (`>=`) waiting for its upper end, per offset.
+    var pendingLow: [UInt32: UInt16] = [:]
 
     init(family: Family) { self.family = family }
 
@@ -111,6 +115,15 @@ private struct NFTRuleReader {
         guard !sawVerdict else { return false }
         switch e {
         case .meta(let m):
+            if let sreg = m.sreg, m.dreg == nil {
+                // `-j TRACE`: iptables-nft 1.8.9 writes `meta nftrace set 1`.
+                guard m.key == 12, case .constant(let v)? = regs[sreg.slot], v.first == 1, v.dropFirst().allSatisfy({ $0 == 0 }),
+                    case .none = rule.target
+                else { return false }
+                rule.target = .extension(.opaque(name: "TRACE", revision: 0, info: []))
+                sawVerdict = true
+                return true
+            }
             guard let d = m.dreg, m.sreg == nil else { return false }
             regs[d.slot] = .meta(m.key)
         case .payload(let p):
@@ -126,6 +139,22 @@ private struct NFTRuleReader {
             switch c.op {
             case .eq: return apply(cmp: c.data, invert: false, loaded: loaded)
             case .neq: return apply(cmp: c.data, invert: true, loaded: loaded)
+            case .lt, .lte, .gt, .gte:
+                // Port ranges open at one end (`--sport :4` is `tcp sport <= 4`,
+                // `! --sport :4` is `> 4`); a closed one is `>=` then `<=`.
+                guard case .payload(2, let off, 2) = loaded, off == 0 || off == 2, c.data.count == 2 else { return false }
+                let v = UInt16(c.data[0]) << 8 | UInt16(c.data[1])
+                let range: ClosedRange<UInt16>
+                var invert = false
+                switch c.op {
+                case .lte: range = (pendingLow[off] ?? 0)...v
+                case .gte: range = v...UInt16.max; pendingLow[off] = v
+                case .gt: range = 0...v; invert = true
+                default:  // lt
+                    guard v > 0 else { return false }
+                    range = v...UInt16.max; invert = true
+                }
+                return setPorts(off == 0 ? range : nil, off == 2 ? range : nil, invert)
             default: return false
             }
         case .range(let r):
@@ -144,6 +173,24 @@ private struct NFTRuleReader {
         case .counter(let c):
             rule.packets = c.packets
             rule.bytes = c.bytes
+        case .immediate(let i) where !i.dreg.isVerdict:
+            guard let data = i.data else { return false }
+            regs[i.dreg.slot] = .constant(data)
+        case .log(let l):
+            // `-j NFLOG`: iptables-nft 1.8.9 writes a native `log group …`; read
+            // back (as `nft_parse_log` does) into NFLOG's struct with the longer
+            // prefix nft allows: len u32, group u16, threshold u16, flags u16, pad, prefix[128].
+            guard let group = l.group, l.level == nil, l.flags == nil, case .none = rule.target else { return false }
+            var info = [UInt8](repeating: 0, count: 12 + 128)
+            func put<T: FixedWidthInteger>(_ v: T, _ at: Int) {
+                withUnsafeBytes(of: v.littleEndian) { for (k, b) in $0.enumerated() { info[at + k] = b } }
+            }
+            if let snap = l.snaplen { put(snap, 0); put(UInt16(1), 8) }
+            put(group, 4)
+            put(l.queueThreshold ?? 0, 6)
+            for (k, b) in Array((l.prefix ?? "").utf8.prefix(127)).enumerated() { info[12 + k] = b }
+            rule.target = .extension(.opaque(name: "NFLOG", revision: 0, info: info))
+            sawVerdict = true
         case .immediate(let i):
             guard i.dreg.isVerdict, let v = i.verdict, case .none = rule.target else { return false }
             switch v {
@@ -156,14 +203,12 @@ private struct NFTRuleReader {
             }
             sawVerdict = true
         case .match(let x):
-            let m = XTMatch.decode(name: x.name, revision: x.revision, info: x.info, family: family)
-            guard !m.isOpaque else { return false }
-            rule.matches.append(m)
+            // An extension hostaudit does not decode stays in place, opaque:
+            // the rule is still iptables syntax (printed with the part named).
+            rule.matches.append(XTMatch.decode(name: x.name, revision: x.revision, info: x.info, family: family))
         case .target(let x):
             guard case .none = rule.target else { return false }
-            let t = XTTarget.decode(name: x.name, revision: x.revision, info: x.info, family: family)
-            guard !t.isOpaque else { return false }
-            rule.target = .extension(t)
+            rule.target = .extension(XTTarget.decode(name: x.name, revision: x.revision, info: x.info, family: family))
         default:
             return false
         }
@@ -190,6 +235,12 @@ private struct NFTRuleReader {
                     name = String(decoding: data, as: UTF8.self) + "+"
                 }
                 if name.isEmpty { name = "+" }
+                var invert = invert
+                // `! -i +` (no interface at all) is written as the impossible name "INVAL/D".
+                if name == "INVAL/D" && !invert {
+                    name = "+"
+                    invert = true
+                }
                 if key == 6 {
                     guard rule.inInterface == nil else { return false }
                     rule.inInterface = name
@@ -268,7 +319,7 @@ private struct NFTRuleReader {
                 return setPorts(s...s, d...d, invert)
             default: return false
             }
-        case .masked:
+        case .masked, .constant:
             return false
         }
         return true

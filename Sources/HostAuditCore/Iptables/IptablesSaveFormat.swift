@@ -34,14 +34,20 @@ public enum IptablesSaveFormat {
         if let p = r.proto, p != 0 { s += (r.invertProto ? " !" : "") + " -p \(protocolName(p))" }
         if let f = r.fragment { s += f ? " -f" : " ! -f" }
         for m in r.matches {
-            guard let text = match(m, family: family) else {
-                if strict { return nil }
-                if case .opaque(let name, let rev, let info) = m {
-                    s += " -m \(name) [undecoded: revision \(rev), \(info.count) bytes]"
+            if let text = match(m, family: family) {
+                s += " -m \(m.name)" + text
+            } else if case .opaque(let name, let rev, let info) = m {
+                // Printed from the raw struct when hostaudit knows its text only.
+                if let text = XTSaveText.match(name: name, revision: rev, info: info, family: family, proto: r.proto) {
+                    s += " -m \(text.name)" + text.options
+                    continue
                 }
-                continue
+                if strict { return nil }
+                s += " -m \(name) \(undecodedMark(revision: rev, size: info.count))"
+            } else {
+                if strict { return nil }
+                s += " -m \(m.name) [undecoded]"
             }
-            s += " -m \(m.name)" + text
         }
         switch r.target {
         case .none: break
@@ -52,16 +58,48 @@ public enum IptablesSaveFormat {
         case .jump(let c): s += " -j \(c)"
         case .goto(let c): s += " -g \(c)"
         case .extension(let t):
-            guard let text = target(t, family: family) else {
-                if strict { return nil }
-                if case .opaque(let name, let rev, let info) = t {
-                    s += " -j \(name) [undecoded: revision \(rev), \(info.count) bytes]"
+            if let text = target(t, family: family) {
+                s += " -j \(t.name)" + text
+            } else if case .opaque(let name, let rev, let info) = t {
+                if let text = XTSaveText.target(name: name, revision: rev, info: info, family: family, proto: r.proto) {
+                    s += " -j \(text.name)" + text.options
+                    break
                 }
-                break
+                if strict { return nil }
+                s += " -j \(name) \(undecodedMark(revision: rev, size: info.count))"
+            } else {
+                if strict { return nil }
+                s += " -j \(t.name) [undecoded]"
             }
-            s += " -j \(t.name)" + text
         }
         return s
+    }
+
+    /// What stands in place of an extension's options hostaudit cannot print.
+    public static func undecodedMark(revision: UInt32, size: Int) -> String {
+        "[undecoded: revision \(revision), \(size) bytes]"
+    }
+
+    /// Whether the rule prints completely (every extension's options known).
+    public static func undecodedExtensions(_ r: IptablesRule, family: Family) -> [String] {
+        var out: [String] = []
+        for m in r.matches where match(m, family: family) == nil {
+            if case .opaque(let name, let rev, let info) = m,
+                XTSaveText.match(name: name, revision: rev, info: info, family: family, proto: r.proto) != nil
+            {
+                continue
+            }
+            out.append("match \(m.name)")
+        }
+        if case .extension(let t) = r.target, target(t, family: family) == nil {
+            if case .opaque(let name, let rev, let info) = t,
+                XTSaveText.target(name: name, revision: rev, info: info, family: family, proto: r.proto) != nil
+            {
+                return out
+            }
+            out.append("target \(t.name)")
+        }
+        return out
     }
 
     static func zeroAddress(_ family: Family) -> XTMatch.AddressMask {
@@ -192,7 +230,8 @@ public enum IptablesSaveFormat {
                 + ports("dport", u.destinationPorts, invert: u.invertFlags & 2 != 0)
         case .icmp(let i):
             var s = i.invert ? " !" : ""
-            if i.type == 0xff && i.codes == 0...0xff { return s + " --icmp-type any" }
+            // iptables 1.8.9 prints type 255 as `any` whatever its codes.
+            if i.type == 0xff { return s + " --icmp-type any" }
             s += " --icmp-type \(i.type)"
             if i.codes != 0...0xff { s += "/\(i.codes.lowerBound)" }
             return s

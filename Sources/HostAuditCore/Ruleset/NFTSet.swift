@@ -131,14 +131,52 @@ public struct NamedObject: Sendable, Equatable, Encodable {
     public var handle: UInt64
     public var use: UInt32?
     public var kind: Kind
+    /// `comment "…"` from the object's userdata.
+    public var comment: String?
+    /// The state of object types kept as `.other` in `kind` (ct expectation, synproxy).
+    public var ctExpectation: CtExpectation?
+    public var synproxy: Synproxy?
 
-    public init(family: Family, table: String, name: String, handle: UInt64, use: UInt32? = nil, kind: Kind) {
+    /// `NFT_OBJECT_CT_EXPECT` (type 9).
+    public struct CtExpectation: Sendable, Equatable, Encodable {
+        public var l3proto: UInt16
+        public var l4proto: UInt8
+        public var dport: UInt16
+        /// Milliseconds.
+        public var timeout: UInt32
+        public var size: UInt8
+        public init(l3proto: UInt16, l4proto: UInt8, dport: UInt16, timeout: UInt32, size: UInt8) {
+            self.l3proto = l3proto
+            self.l4proto = l4proto
+            self.dport = dport
+            self.timeout = timeout
+            self.size = size
+        }
+    }
+
+    /// `NFT_OBJECT_SYNPROXY` (type 10): flags are `NF_SYNPROXY_OPT_*` (sack-perm 4, timestamp 8).
+    public struct Synproxy: Sendable, Equatable, Encodable {
+        public var mss: UInt16
+        public var wscale: UInt8
+        public var flags: UInt32
+        public init(mss: UInt16, wscale: UInt8, flags: UInt32) {
+            self.mss = mss
+            self.wscale = wscale
+            self.flags = flags
+        }
+    }
+
+    public init(
+        family: Family, table: String, name: String, handle: UInt64, use: UInt32? = nil, kind: Kind,
+        comment: String? = nil
+    ) {
         self.family = family
         self.table = table
         self.name = name
         self.handle = handle
         self.use = use
         self.kind = kind
+        self.comment = comment
     }
 
     /// `NFT_OBJECT_*` with the state the model understands; others are kept by type number.

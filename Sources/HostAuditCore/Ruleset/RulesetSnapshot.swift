@@ -59,12 +59,58 @@ public struct RulesetSnapshot: Sendable, Equatable {
     public var backendsConflict: Bool { legacyHasRules && nftHasRules }
 
     /// Human-readable warnings about the snapshot as a whole.
-    public var warnings: [String] {
+    public var warnings: [String] { backendWarnings + renderingWarnings }
+
+    /// The warning about both backends filtering at once, when they do.
+    public var backendWarnings: [String] {
         backendsConflict
             ? [
                 "iptables-legacy (x_tables) and nf_tables rules are both loaded: packets pass both, "
                     + "and rules added with one tool are invisible to the other"
             ] : []
+    }
+
+    /// Where `firewall show` cannot print a table exactly in its own language:
+    /// an iptables rule with an extension whose options hostaudit does not
+    /// decode (printed in place, the options marked undecoded), or an
+    /// iptables-nft table holding a rule iptables cannot express (the whole
+    /// table is then printed in nft syntax). Each names the table, chain, rule
+    /// and extension, so no table changes language or loses text silently.
+    public var renderingWarnings: [String] {
+        var out: [String] = []
+        for table in tables where table.holdsXTExpressions || table.isShapedLikeIptablesNFT {
+            let where_ = "table \(table.family.name) \(table.name)"
+            for chain in table.chains {
+                for rule in chain.rules {
+                    guard let r = IptablesRule(nft: rule, family: table.family) else {
+                        if table.holdsXTExpressions {
+                            out.append(
+                                "\(where_) chain \(chain.name) rule handle \(rule.handle) has no iptables form: "
+                                    + "the table is printed in nft syntax")
+                        }
+                        continue
+                    }
+                    let missing = IptablesSaveFormat.undecodedExtensions(r, family: table.family)
+                    guard !missing.isEmpty else { continue }
+                    let line = IptablesSaveFormat.rule(r, chain: chain.name, family: table.family, strict: false) ?? ""
+                    out.append(
+                        "\(where_) chain \(chain.name) rule handle \(rule.handle): options of "
+                            + missing.joined(separator: ", ") + " not decoded, printed in place as `\(line)`")
+                }
+            }
+        }
+        for t in legacy {
+            for c in t.chains {
+                for (i, r) in c.rules.enumerated() {
+                    let missing = IptablesSaveFormat.undecodedExtensions(r, family: t.family)
+                    guard !missing.isEmpty else { continue }
+                    out.append(
+                        "legacy table \(t.family.name) \(t.name) chain \(c.name) rule \(i + 1): options of "
+                            + missing.joined(separator: ", ") + " not decoded, printed in place")
+                }
+            }
+        }
+        return out
     }
 }
 

@@ -13,17 +13,27 @@ import HostAuditCore
 /// elements of each set) → named objects → flowtables → rules, dumped chain
 /// by chain → GETGEN again. Every dump message must carry the first
 /// generation (`nfgenmsg.res_id`); a changed generation, `NLM_F_DUMP_INTR`
-/// or an object vanishing mid-read restarts the snapshot, up to
-/// `maxAttempts` times.
+/// or an object vanishing mid-read restarts the snapshot, with a growing,
+/// jittered pause between attempts, until both `maxAttempts` attempts and
+/// `timeBudget` have been spent: a host whose ruleset changes constantly
+/// (kube-proxy, fail2ban) is still read. The bulk of the data (set elements
+/// and rules) is only copied while the generation is held and parsed after
+/// the closing GETGEN, so the window a writer can hit stays short.
 public struct NetfilterReader: Sendable {
     public var maxAttempts: Int
+    /// How long to keep retrying an inconsistent snapshot (after `maxAttempts`).
+    public var timeBudget: Duration
     /// Receive buffer size; dump batches follow it up to 32 KiB (netlink.md §5).
     public var receiveBufferSize: Int
     /// Where `ip_tables_names` / `ip6_tables_names` live.
     public var procNet: String
 
-    public init(maxAttempts: Int = 8, receiveBufferSize: Int = 65536 + 4096, procNet: String = "/proc/net") {
+    public init(
+        maxAttempts: Int = 8, timeBudget: Duration = .seconds(20), receiveBufferSize: Int = 65536 + 4096,
+        procNet: String = "/proc/net"
+    ) {
         self.maxAttempts = maxAttempts
+        self.timeBudget = timeBudget
         self.receiveBufferSize = receiveBufferSize
         self.procNet = procNet
     }
@@ -31,7 +41,12 @@ public struct NetfilterReader: Sendable {
     public func snapshot() throws(ProbeError) -> RulesetSnapshot {
         let socket = try NetlinkSocket(receiveBufferSize: receiveBufferSize)
         var lastReason = ""
-        for attempt in 1...max(1, maxAttempts) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var attempt = 0
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            attempt += 1
             do throws(DumpFailure) {
                 var snapshot = try RulesetDump(socket: socket).run()
                 snapshot.attempts = attempt
@@ -48,10 +63,18 @@ public struct NetfilterReader: Sendable {
                 case .failed(let probeError): throw probeError
                 }
             }
+            let elapsed = clock.now - start
+            if attempt >= max(1, maxAttempts) && elapsed >= timeBudget { break }
+            // Back off 1, 2, 4 … 64 ms (jittered to half of that to all of it) so a
+            // writer committing at a steady rate does not meet every attempt.
+            let ceiling = 1 << min(attempt - 1, 6)
+            let micros = Int.random(in: (ceiling * 500)...(ceiling * 1000), using: &generator)
+            usleep(UInt32(micros))
         }
         throw .library(
             name: "nf_tables dump", errno: EAGAIN,
-            message: "the ruleset kept changing: no consistent snapshot after \(maxAttempts) attempts (last: \(lastReason))")
+            message: "the ruleset kept changing: no consistent snapshot after \(attempt) attempts in "
+                + "\((clock.now - start).components.seconds) s (last: \(lastReason))")
     }
 }
 
@@ -120,18 +143,20 @@ struct RulesetDump {
             guard s.parse(nlh) else { throw Self.parseFailure("set") }
             rawSets.append(s)
         }
-        var sets: [NFTSet] = []
-        sets.reserveCapacity(rawSets.count)
+        // Elements are dumped per set and only copied here; they are parsed into
+        // the set object once the closing GETGEN has confirmed the generation.
+        var rawElements: [RawMessages] = []
+        rawElements.reserveCapacity(rawSets.count)
         for s in rawSets {
-            // Elements are dumped per set; they are appended to the parsed set object.
             let what = "elements of set \(s[SetAttr.table] ?? "?") \(s[SetAttr.name] ?? "?")"
+            var raw = RawMessages()
             try dump(
                 NFT_MSG_GETSETELEM, family: s[SetAttr.family] ?? 0, what: what, generation: gen,
                 payload: { nftnl_set_elems_nlmsg_build_payload($0, s.ptr) }
             ) { nlh throws(DumpFailure) in
-                guard s.parseElements(nlh) else { throw Self.parseFailure("set elements") }
+                raw.append(nlh)
             }
-            sets.append(NFTSet(s))
+            rawElements.append(raw)
         }
 
         var objects: [NamedObject] = []
@@ -150,25 +175,45 @@ struct RulesetDump {
 
         // Rules chain by chain: the kernel re-walks from the start of the list on
         // every resumed dump, so per-chain dumps bound that cost (netlink.md §5).
+        var rawRules: [RawMessages] = []
+        rawRules.reserveCapacity(chains.count)
         for i in chains.indices {
             let filter = NftnlRule()
             filter.set(RuleAttr.table, chains[i].table)
             filter.set(RuleAttr.chain, chains[i].name)
-            var rules: [Rule] = []
+            var raw = RawMessages()
             try dump(
                 NFT_MSG_GETRULE, family: chains[i].family.nfproto,
                 what: "rules of chain \(chains[i].table) \(chains[i].name)", generation: gen,
                 payload: { nftnl_rule_nlmsg_build_payload($0, filter.ptr) }
             ) { nlh throws(DumpFailure) in
+                raw.append(nlh)
+            }
+            rawRules.append(raw)
+        }
+
+        let after = try generation()
+        guard after == gen else { throw .inconsistent("generation changed from \(gen) to \(after) during the dump") }
+
+        // The generation held: parse what was copied.
+        var sets: [NFTSet] = []
+        sets.reserveCapacity(rawSets.count)
+        for (s, raw) in zip(rawSets, rawElements) {
+            try raw.forEach { nlh throws(DumpFailure) in
+                guard s.parseElements(nlh) else { throw Self.parseFailure("set elements") }
+            }
+            sets.append(NFTSet(s))
+        }
+        for (i, raw) in zip(chains.indices, rawRules) {
+            var rules: [Rule] = []
+            rules.reserveCapacity(raw.count)
+            try raw.forEach { nlh throws(DumpFailure) in
                 let r = NftnlRule()
                 guard r.parse(nlh) else { throw Self.parseFailure("rule") }
                 rules.append(Rule(r))
             }
             chains[i].rules = rules
         }
-
-        let after = try generation()
-        guard after == gen else { throw .inconsistent("generation changed from \(gen) to \(after) during the dump") }
 
         return RulesetSnapshot(generation: gen, tables: Self.assemble(tables, chains, sets, objects, flowtables))
     }
@@ -189,5 +234,38 @@ struct RulesetDump {
         for o in objects { if let i = index[Key(family: o.family, name: o.table)] { result[i].objects.append(o) } }
         for f in flowtables { if let i = index[Key(family: f.family, name: f.table)] { result[i].flowtables.append(f) } }
         return result
+    }
+}
+
+/// Netlink messages copied out of the receive buffer, back to back (each at a
+/// 4-byte aligned offset, as netlink lays them out), to be parsed later.
+struct RawMessages {
+    private var bytes: [UInt8] = []
+    private var offsets: [Int] = []
+
+    var count: Int { offsets.count }
+
+    mutating func append(_ nlh: UnsafePointer<nlmsghdr>) {
+        let length = Int(nlh.pointee.nlmsg_len)
+        offsets.append(bytes.count)
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(nlh), count: length))
+        let padded = (length + 3) & ~3
+        if padded > length { bytes.append(contentsOf: repeatElement(0, count: padded - length)) }
+    }
+
+    func forEach(_ body: (UnsafePointer<nlmsghdr>) throws(DumpFailure) -> Void) throws(DumpFailure) {
+        var failure: DumpFailure?
+        bytes.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard let base = buffer.baseAddress else { return }
+            for offset in offsets {
+                do throws(DumpFailure) {
+                    try body((base + offset).assumingMemoryBound(to: nlmsghdr.self))
+                } catch {
+                    failure = error
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
     }
 }

@@ -22,6 +22,8 @@ extension Chain {
         if let hook = c[ChainAttr.hooknum] {
             var devices = c.devices
             if devices.isEmpty, let dev = c[ChainAttr.device] { devices = [dev] }
+            // nft sorts a hook's devices by name (strcmp) when it reads them back.
+            devices.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             base = BaseChain(
                 hook: Hook(number: hook, family: family), priority: c[ChainAttr.priority] ?? 0,
                 policy: c[ChainAttr.policy].map(ChainPolicy.init(raw:)), type: c[ChainAttr.type], devices: devices)
@@ -97,7 +99,20 @@ extension NamedObject {
         }
         self.init(
             family: Family(nfproto: o[ObjAttr.family] ?? 0), table: o[ObjAttr.table] ?? "",
-            name: o[ObjAttr.name] ?? "", handle: o[ObjAttr.handle] ?? 0, use: o[ObjAttr.use], kind: kind)
+            name: o[ObjAttr.name] ?? "", handle: o[ObjAttr.handle] ?? 0, use: o[ObjAttr.use], kind: kind,
+            comment: o[ObjAttr.userdata].flatMap(NFTUserdata.objectComment))
+        switch type {
+        case ObjAttr.CtExpect.type:
+            ctExpectation = CtExpectation(
+                l3proto: o[ObjAttr.CtExpect.l3proto] ?? 0, l4proto: o[ObjAttr.CtExpect.l4proto] ?? 0,
+                dport: o[ObjAttr.CtExpect.dport] ?? 0, timeout: o[ObjAttr.CtExpect.timeout] ?? 0,
+                size: o[ObjAttr.CtExpect.size] ?? 0)
+        case ObjAttr.Synproxy.type:
+            synproxy = Synproxy(
+                mss: o[ObjAttr.Synproxy.mss] ?? 0, wscale: o[ObjAttr.Synproxy.wscale] ?? 0,
+                flags: o[ObjAttr.Synproxy.flags] ?? 0)
+        default: break
+        }
     }
 }
 
@@ -108,7 +123,7 @@ extension Flowtable {
             name: f[FlowtableAttr.name] ?? "", handle: f[FlowtableAttr.handle] ?? 0,
             // Flowtables hook into the netdev ingress path whatever their table's family.
             hook: f[FlowtableAttr.hooknum].map { Hook(number: $0, family: .netdev) },
-            priority: f[FlowtableAttr.priority], devices: f.devices, flags: f[FlowtableAttr.flags] ?? 0)
+            priority: f[FlowtableAttr.priority], devices: f.devices.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, flags: f[FlowtableAttr.flags] ?? 0)
     }
 }
 

@@ -144,6 +144,24 @@ enum ObjAttr {
         static let l4proto = U8Attr<O>(attrID(NFTNL_OBJ_CT_HELPER_L4PROTO))
         static let all: [(String, any NftnlAttribute<O>)] = [("name", name), ("l3proto", l3proto), ("l4proto", l4proto)]
     }
+    enum CtExpect {
+        static let type: UInt32 = 9
+        static let l3proto = U16Attr<O>(attrID(NFTNL_OBJ_CT_EXPECT_L3PROTO))
+        static let l4proto = U8Attr<O>(attrID(NFTNL_OBJ_CT_EXPECT_L4PROTO))
+        static let dport = U16Attr<O>(attrID(NFTNL_OBJ_CT_EXPECT_DPORT))
+        static let timeout = U32Attr<O>(attrID(NFTNL_OBJ_CT_EXPECT_TIMEOUT))
+        static let size = U8Attr<O>(attrID(NFTNL_OBJ_CT_EXPECT_SIZE))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("l3proto", l3proto), ("l4proto", l4proto), ("dport", dport), ("timeout", timeout), ("size", size),
+        ]
+    }
+    enum Synproxy {
+        static let type: UInt32 = 10
+        static let mss = U16Attr<O>(attrID(NFTNL_OBJ_SYNPROXY_MSS))
+        static let wscale = U8Attr<O>(attrID(NFTNL_OBJ_SYNPROXY_WSCALE))
+        static let flags = U32Attr<O>(attrID(NFTNL_OBJ_SYNPROXY_FLAGS))
+        static let all: [(String, any NftnlAttribute<O>)] = [("mss", mss), ("wscale", wscale), ("flags", flags)]
+    }
     enum Limit {
         static let type: UInt32 = 4
         static let rate = U64Attr<O>(attrID(NFTNL_OBJ_LIMIT_RATE))

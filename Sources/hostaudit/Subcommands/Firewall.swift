@@ -157,6 +157,9 @@ struct FirewallShow: AsyncParsableCommand {
 
     func run() async throws {
         let snapshot = try FirewallShow.readSnapshot()
+        // What cannot be printed exactly in a table's own language is said on stderr
+        // (and in the JSON document's `warnings`), never left silent.
+        for w in snapshot.renderingWarnings { Output.error("hostaudit: warning: " + TerminalText.escape(w)) }
         NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
             switch format {
             case .text:

@@ -863,7 +863,7 @@ public struct NFTDecompiler: Sendable {
 
     /// The key a lookup reads from `sreg`: one expression or a concatenation
     /// of consecutive registers up to `length` bytes.
-    func keyExpr(_ first: Reg, _ sreg: Register, length: Int?, _ st: inout RuleState) -> NFTExpr {
+    func keyExpr(_ first: Reg, _ sreg: Register, length: Int?, set: NFTSet? = nil, _ st: inout RuleState) -> NFTExpr {
         let total = length ?? first.byteLength
         let firstPad = (first.byteLength + 3) / 4 * 4
         if total <= firstPad {
@@ -872,8 +872,19 @@ public struct NFTDecompiler: Sendable {
         var parts: [NFTExpr] = []
         var slot = sreg.slot
         var consumed = 0
+        // A constant in a concatenation (`ip saddr . 22`) takes the type and byte
+        // order of its component of the set's key.
+        let keyParts: [NFTSetElements.KeyPart] = set.map { s in
+            NFTSetElements.typeof(of: s).key.map(NFTSetElements.parts)
+                ?? NFTSetElements.parts(NFTDatatype(id: s.keyType ?? 0))
+        } ?? []
         while consumed < total, slot < st.regs.count, let r = st.regs[slot] {
-            parts.append(leftExpr(r, &st).0)
+            if case .immediate = r.source, parts.count < keyParts.count {
+                let part = keyParts[parts.count]
+                parts.append(valueExpr(r, type: part.type, bigEndian: part.bigEndian, &st))
+            } else {
+                parts.append(leftExpr(r, &st).0)
+            }
             let pad = (r.byteLength + 3) / 4 * 4
             consumed += pad
             slot += max(pad / 4, 1)
@@ -918,7 +929,7 @@ public struct NFTDecompiler: Sendable {
     private func dynset(_ d: Expression.Dynset, _ st: inout RuleState) {
         guard let reg = st.reg(d.sregKey) else { return }
         let s = set(named: d.set)
-        let key = keyExpr(reg, d.sregKey, length: s?.keyLength.map(Int.init), &st)
+        let key = keyExpr(reg, d.sregKey, length: s?.keyLength.map(Int.init), set: s, &st)
         var data: NFTExpr?
         if let dr = d.sregData, let r = st.reg(dr) {
             let dt = s?.dataType.map(NFTDatatype.init(id:)) ?? .integer
@@ -964,9 +975,17 @@ public struct NFTDecompiler: Sendable {
         let addrType: NFTDatatype = fam == .ip6 ? .ipv6Addr : .ipv4Addr
         var address: NFTExpr?
         var mapsBoth = false
+        var intervalMap = false
         if let a = n.addressMin, let lo = st.reg(a) {
             let lv = valueExpr(lo, type: addrType, bigEndian: true, &st)
-            if let b = n.addressMax, b != a, let hi = st.reg(b), hi != lo {
+            if let b = n.addressMax, b != a, let hi = st.reg(b), case .mapResult(_, _, let id, _, _) = lo.source,
+                case .mapResult(_, _, let hid, _, _) = hi.source, id == hid
+            {
+                // Both ends of the address range come from one map lookup (a map
+                // whose data are intervals): nft prints the map once, with the family.
+                address = lv
+                intervalMap = true
+            } else if let b = n.addressMax, b != a, let hi = st.reg(b), hi != lo {
                 let hv = valueExpr(hi, type: addrType, bigEndian: true, &st)
                 if case .value(let l) = lv, case .value(let h) = hv,
                     let bits = prefixLength(zip(l.bytes, h.bytes).map { ~($0 ^ $1) })
@@ -985,7 +1004,9 @@ public struct NFTDecompiler: Sendable {
             }
         }
         let port = mapsBoth ? nil : portRange(n.protoMin, n.protoMax, &st)
-        let family = table.family == .inet ? (fam == .ip6 ? "ip6" : "ip") : nil
+        // nft names the family in inet tables, and wherever the map yields more
+        // than one address (an interval, or address and port).
+        let family = table.family == .inet || intervalMap || mapsBoth ? (fam == .ip6 ? "ip6" : "ip") : nil
         st.append(
             .nat(NFTNat(kind: n.isSNAT ? .snat : .dnat, family: address == nil ? nil : family, address: address, port: port,
                         flags: n.flags ?? 0, mapsBoth: mapsBoth)))

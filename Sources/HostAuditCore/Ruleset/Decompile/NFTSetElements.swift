@@ -159,6 +159,23 @@ public enum NFTSetElements {
 
     /// The elements of `set`, each as an element expression (mapping for maps).
     public static func elements(of set: NFTSet, decompiler: NFTDecompiler?) -> [NFTExpr] {
+        // The catch-all element (`NFT_SET_ELEM_CATCHALL`) has no key: nft prints
+        // it as `*`, after every other element.
+        guard set.elements.contains(where: { $0.flags & 0x2 != 0 }) else {
+            return regularElements(of: set, decompiler: decompiler)
+        }
+        var regular = set
+        regular.elements = set.elements.filter { $0.flags & 0x2 == 0 }
+        var out = regularElements(of: regular, decompiler: decompiler)
+        let typeofs = typeof(of: set)
+        let dparts = typeofs.data.map(parts)
+        for e in set.elements where e.flags & 0x2 != 0 {
+            out.append(wrap(.named("*", type: NFTDatatype(id: set.keyType ?? 0)), e, set, data: dparts))
+        }
+        return out
+    }
+
+    static func regularElements(of set: NFTSet, decompiler: NFTDecompiler?) -> [NFTExpr] {
         let typeofs = typeof(of: set)
         let kparts = typeofs.key.map(parts) ?? parts(NFTDatatype(id: set.keyType ?? 0))
         let dparts = typeofs.data.map(parts)
@@ -167,7 +184,11 @@ public enum NFTSetElements {
         out.reserveCapacity(set.elements.count)
         if set.flags.contains(.interval) && !isConcat {
             // Half-open intervals [start, end): sort and pair them up again.
-            let sorted = set.elements.sorted { compare($0.key, $1.key, bigEndian: true) }
+            // At equal keys an interval's end comes before the next interval's start.
+            let sorted = set.elements.sorted {
+                if $0.key == $1.key { return $0.isIntervalEnd && !$1.isIntervalEnd }
+                return compare($0.key, $1.key, bigEndian: true)
+            }
             var i = 0
             while i < sorted.count {
                 let e = sorted[i]
@@ -179,6 +200,11 @@ public enum NFTSetElements {
                 if i + 1 < sorted.count, sorted[i + 1].isIntervalEnd {
                     endInclusive = decrement(sorted[i + 1].key)
                     i += 2
+                } else if i + 1 < sorted.count {
+                    // Adjacent intervals share a boundary: nft sends no end element,
+                    // the next start closes this one.
+                    endInclusive = decrement(sorted[i + 1].key)
+                    i += 1
                 } else {
                     endInclusive = [UInt8](repeating: 0xff, count: e.key.count)
                     i += 1

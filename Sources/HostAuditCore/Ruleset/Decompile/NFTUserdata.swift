@@ -34,4 +34,9 @@ public enum NFTUserdata {
     public static func setComment(_ bytes: [UInt8]) -> String? {
         tlv(bytes, type: 7).map(string)
     }
+
+    /// `NFTNL_UDATA_OBJ_COMMENT` (named objects: counter, quota, limit, ct helper …).
+    public static func objectComment(_ bytes: [UInt8]) -> String? {
+        tlv(bytes, type: 0).map(string)
+    }
 }

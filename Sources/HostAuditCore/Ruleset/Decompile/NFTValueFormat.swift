@@ -258,8 +258,10 @@ enum NFTFormat {
             return named(n, igmpTypes)
         default:
             if b.count > 8 {
-                return "0x" + (v.bigEndian ? b : b.reversed()).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-                    .joined()
+                // nft prints wide integers as one GMP number: no leading zeros.
+                let digits = (v.bigEndian ? b : b.reversed()).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+                    .joined().drop { $0 == "0" }
+                return "0x" + (digits.isEmpty ? "0" : String(digits))
             }
             return String(n)
         }

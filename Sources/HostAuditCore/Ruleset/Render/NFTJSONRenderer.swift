@@ -156,6 +156,7 @@ public enum NFTJSONRenderer {
     static func object(_ obj: NamedObject, table: Table) -> JSONValue? {
         var o = head(
             obj.family, [("name", .string(obj.name)), ("table", .string(obj.table)), ("handle", F.int(obj.handle))])
+        if let c = obj.comment { o.appendNew("comment", .string(c)) }
         let key: String
         switch obj.kind {
         case .counter(let p, let b):
@@ -191,8 +192,27 @@ public enum NFTJSONRenderer {
             o.appendNew("protocol", F.symbolic(UInt64(l4), NFTFormat.protocols))
             o.appendNew("l3proto", .string(l3 == 2 ? "ip" : l3 == 10 ? "ip6" : l3 == 1 ? "inet" : Family(nfproto: UInt32(l3)).name))
         case .other:
-            // Object types the model does not decode (ct timeout, secmark, synproxy, …).
-            return nil
+            if let e = obj.ctExpectation {
+                key = "ct expectation"
+                o.appendNew("protocol", F.symbolic(UInt64(e.l4proto), NFTFormat.protocols))
+                o.appendNew("dport", F.int(UInt64(e.dport)))
+                o.appendNew("timeout", F.int(UInt64(e.timeout)))
+                o.appendNew("size", F.int(UInt64(e.size)))
+                o.appendNew(
+                    "l3proto",
+                    .string(e.l3proto == 2 ? "ip" : e.l3proto == 10 ? "ip6" : Family(nfproto: UInt32(e.l3proto)).name))
+            } else if let p = obj.synproxy {
+                key = "synproxy"
+                o.appendNew("mss", F.int(UInt64(p.mss)))
+                o.appendNew("wscale", F.int(UInt64(p.wscale)))
+                var flags: [JSONValue] = []
+                if p.flags & 8 != 0 { flags.append(.string("timestamp")) }
+                if p.flags & 4 != 0 { flags.append(.string("sack-perm")) }
+                if !flags.isEmpty { o.appendNew("flags", .array(flags)) }
+            } else {
+                // Object types the model does not decode (ct timeout, secmark, …).
+                return nil
+            }
         }
         return F.object(key, .object(o))
     }
@@ -215,6 +235,7 @@ public enum NFTJSONRenderer {
             [("name", .string(s.name)), ("table", .string(s.table)), ("type", typeJSON(NFTSetElements.keyType(of: s))),
              ("handle", F.int(s.handle))])
         if let c = s.userdata.flatMap(NFTUserdata.setComment) { o.appendNew("comment", .string(c)) }
+        // (`auto-merge` is not part of nft 1.0.6's set JSON.)
         let isMap: Bool
         if s.isMap {
             isMap = true

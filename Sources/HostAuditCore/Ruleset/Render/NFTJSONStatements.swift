@@ -166,7 +166,7 @@ extension NFTJSONRuleWriter {
         var o = JSONObject()
         if let p = l.prefix { o.appendNew("prefix", .string(p)) }
         if let g = l.group { o.appendNew("group", F.int(g)) }
-        if let n = l.snaplen, n != 0 { o.appendNew("snaplen", F.int(n)) }
+        if let n = l.snaplen { o.appendNew("snaplen", F.int(n)) }
         if let q = l.queueThreshold, q != 0 { o.appendNew("queue-threshold", F.int(q)) }
         if l.group == nil, let lv = l.level, lv != 4 {
             let levels = NFTTextPrinter.logLevels
@@ -250,7 +250,10 @@ extension NFTJSONRuleWriter {
         if n.flags & 4 != 0 { fl.append("random") }
         if n.flags & 16 != 0 { fl.append("fully-random") }
         if n.flags & 8 != 0 { fl.append("persistent") }
+        // NF_NAT_RANGE_NETMAP: `snat ip prefix to … map { prefix : prefix }`.
+        if n.flags & 0x40 != 0 { fl.append("netmap") }
         if let c = F.collapsed(fl) { o.appendNew("flags", c) }
+        if n.flags & 0x40 != 0 { o.appendNew("type_flags", .string("prefix")) }
         return F.object(key, o.isEmpty ? .null : .object(o))
     }
 

@@ -175,7 +175,7 @@ struct NFTTextPrinter: Sendable {
             s += "log"
             if let p = l.prefix { s += " prefix \"\(p)\"" }
             if let g = l.group { s += " group \(g)" }
-            if let n = l.snaplen, n != 0 { s += " snaplen \(n)" }
+            if let n = l.snaplen { s += " snaplen \(n)" }
             if let q = l.queueThreshold, q != 0 { s += " queue-threshold \(q)" }
             if l.group == nil, let lv = l.level, lv != 4 {
                 s += " level " + (Int(lv) < Self.logLevels.count ? Self.logLevels[Int(lv)] : String(lv))
@@ -354,6 +354,7 @@ struct NFTTextPrinter: Sendable {
         case .redirect: s += "redirect"
         }
         if let f = n.family { s += " " + f }
+        if n.flags & 0x40 != 0 { s += " prefix" }  // NF_NAT_RANGE_NETMAP
         if n.address != nil || n.port != nil { s += " to" }
         if let a = n.address {
             s += " "

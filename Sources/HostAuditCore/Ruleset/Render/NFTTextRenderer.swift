@@ -1,3 +1,5 @@
+import Foundation
+
 /// Prints a table exactly as `nft list ruleset` (nftables 1.0.6) does:
 /// declaration and flags, named objects, named sets and maps, flowtables,
 /// then chains with their rules, separated by blank lines (`rule.c`).
@@ -131,6 +133,16 @@ public enum NFTTextRenderer {
     }
 
     static func object(_ o: NamedObject, into s: inout String) {
+        var s2 = ""
+        objectBody(o, into: &s2)
+        // nft prints an object's comment first inside its braces.
+        if let c = o.comment, let brace = s2.range(of: "{\n") {
+            s2.insert(contentsOf: "\t\tcomment \"\(c)\"\n", at: brace.upperBound)
+        }
+        s += s2
+    }
+
+    static func objectBody(_ o: NamedObject, into s: inout String) {
         switch o.kind {
         case .counter(let p, let b):
             s += "\tcounter \(o.name) {\n\t\tpackets \(p) bytes \(b)\n\t}\n"
@@ -153,7 +165,21 @@ public enum NFTTextRenderer {
             let l3name = l3 == 2 ? "ip" : l3 == 10 ? "ip6" : l3 == 1 ? "inet" : String(l3)
             s += "\tct helper \(o.name) {\n\t\ttype \"\(name)\" protocol \(proto)\n\t\tl3proto \(l3name)\n\t}\n"
         case .other(let t):
-            s += "\t# object \(o.name) of type \(t)\n"
+            if let e = o.ctExpectation {
+                let proto = NFTFormat.protocols[UInt64(e.l4proto)] ?? String(e.l4proto)
+                let l3 = e.l3proto == 2 ? "ip" : e.l3proto == 10 ? "ip6" : e.l3proto == 1 ? "inet" : String(e.l3proto)
+                s += "\tct expectation \(o.name) {\n\t\tprotocol \(proto)\n\t\tdport \(e.dport)\n"
+                s += "\t\ttimeout \(NFTFormat.time(ms: UInt64(e.timeout)))\n\t\tsize \(e.size)\n\t\tl3proto \(l3)\n\t}\n"
+            } else if let p = o.synproxy {
+                s += "\tsynproxy \(o.name) {\n\t\tmss \(p.mss)\n\t\twscale \(p.wscale)\n"
+                var flags: [String] = []
+                if p.flags & 8 != 0 { flags.append("timestamp") }
+                if p.flags & 4 != 0 { flags.append("sack-perm") }
+                if !flags.isEmpty { s += "\t\t" + flags.joined(separator: " ") + "\n" }
+                s += "\t}\n"
+            } else {
+                s += "\t# object \(o.name) of type \(t)\n"
+            }
         }
     }
 
@@ -223,6 +249,7 @@ enum NFTSetText {
         }
         if let t = set.timeout, t > 0 { s += "\t\ttimeout " + NFTFormat.time(ms: t) + "\n" }
         if let g = set.gcInterval, g > 0 { s += "\t\tgc-interval " + NFTFormat.time(ms: UInt64(g)) + "\n" }
+        if set.userdata.flatMap({ NFTUserdata.u32($0, type: 2) }).map({ $0 != 0 }) == true { s += "\t\tauto-merge\n" }
         if let c = set.userdata.flatMap(NFTUserdata.setComment) { s += "\t\tcomment \"\(c)\"\n" }
         let elems = NFTSetElements.elements(of: set, decompiler: nil)
         if !elems.isEmpty {
