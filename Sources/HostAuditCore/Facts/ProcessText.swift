@@ -96,11 +96,15 @@ public struct ProcessPath: Encodable, Sendable, Equatable {
             deleted = true
         }
         let (text, b64) = HostBytes.text(bytes)
-        let memfd = text.hasPrefix("/memfd:") || text.hasPrefix("memfd:")
-        let inTemp = tempDirectories.contains { text.hasPrefix($0) } || tempDirectories.contains { text + "/" == $0 }
-        var dirs = text.split(separator: "/", omittingEmptySubsequences: true)
+        // Classified on the bytes: a String comparison works on grapheme
+        // clusters, and a combining mark after "/dev/shm/" or "." (U+0301)
+        // would join the slash or the dot into another character.
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let memfd = bytes.starts(with: "/memfd:".utf8) || bytes.starts(with: "memfd:".utf8)
+        let inTemp = tempDirectories.contains { t in bytes.starts(with: t.utf8) || (bytes + [slash]).elementsEqual(t.utf8) }
+        var dirs = bytes.split(separator: slash, omittingEmptySubsequences: true)
         if !dirs.isEmpty { dirs.removeLast() }
-        let inDot = !memfd && text.hasPrefix("/") && dirs.contains { $0.hasPrefix(".") && $0 != "." && $0 != ".." }
+        let inDot = !memfd && bytes.first == slash && dirs.contains { $0.first == dot && !$0.elementsEqual([dot]) && !$0.elementsEqual([dot, dot]) }
         return ProcessPath(
             path: text, pathB64: b64, deleted: deleted, memfd: memfd, inTempDir: inTemp, inDotDir: inDot)
     }

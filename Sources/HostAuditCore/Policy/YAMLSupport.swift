@@ -71,6 +71,10 @@ struct YAMLReader {
             }
             idx = next
         }
+        if let (line, column, message) = YAMLAliases.firstProblem(bytes) {
+            error(.syntax, message, at: SourceLocation(file: file, line: line, column: column))
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: text, Self.resolver) else {
                 error(.syntax, "empty document", at: start)
