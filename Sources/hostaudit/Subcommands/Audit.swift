@@ -115,6 +115,7 @@ struct Audit: AsyncParsableCommand {
         // Fail before the long work when the output cannot be written.
         if let output {
             do { try AtomicFile.checkWritable(output) } catch { throw fail("--output \(error.description)") }
+            AtomicFile.sweepStale(for: output)
         }
 
         // The state lock is held for the whole run.
@@ -123,7 +124,10 @@ struct Audit: AsyncParsableCommand {
         var extraFindings: [Finding] = []
         var previous: AuditState?
         if let state {
-            do { try AtomicFile.checkWritable(state) } catch { throw fail("--state \(error.description)") }
+            do {
+                try AtomicFile.checkWritable(state)
+                try AtomicFile.checkPrivate(state)
+            } catch { throw fail("--state \(error.description)") }
             let wait = Self.env("HOSTAUDIT_LOCK_TIMEOUT_S").flatMap(Double.init) ?? 10
             do {
                 lock = try StateLock.acquire(statePath: state, timeout: wait)
@@ -133,8 +137,11 @@ struct Audit: AsyncParsableCommand {
                     "another hostaudit run holds the lock \(state).lock; waited \(AuditCollection.format(wait)) s. "
                         + "Nothing was written; try again when it has finished.")
             }
-            if let data = FileManager.default.contents(atPath: state) {
-                do { previous = try AuditState(bytes: [UInt8](data)) } catch {
+            AtomicFile.sweepStale(for: state)
+            let stored: [UInt8]?
+            do { stored = try AtomicFile.readPrivate(state) } catch { throw fail("--state \(error.description)") }
+            if let data = stored {
+                do { previous = try AuditState(bytes: data) } catch {
                     let stamp = ISO8601DateFormatter().string(from: startedAt).replacingOccurrences(of: ":", with: "")
                     let aside = "\(state).corrupt-\(stamp)"
                     let moved = rename(state, aside) == 0

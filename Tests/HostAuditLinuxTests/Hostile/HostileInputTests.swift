@@ -271,3 +271,65 @@ extension HostileInputTests {
         }
     }
 }
+
+extension HostileInputTests {
+    /// `nobody` attacks a shared state folder (mode 1777, like /tmp): a planted
+    /// lock symlink, a planted world-writable state file, a held lock. Each
+    /// run as root refuses with exit 3 and says why; nothing is created
+    /// through the link. Stale temporary files of our naming are swept.
+    @Test(.privileged) func stateAttacksByAnotherUserAreRefused() throws {
+        let base = try Fixtures.temporaryDirectory("ha-shared")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        chmod(base, 0o755)
+        let shared = base + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: false)
+        chmod(shared, 0o1777)
+        let state = shared + "/state.json"
+        let asNobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+        func audit() throws -> CommandResult {
+            try HostAuditCLI.run(
+                ["audit", "--root", Fixtures.root("persist-clean"), "--no-probes", "--profile", "pre-deploy", "--quiet",
+                 "--state", state],
+                environment: ["HOSTAUDIT_LOCK_TIMEOUT_S": "1"], timeout: 300)
+        }
+
+        // 1. A lock symlink planted by nobody: root must not create its target.
+        let victim = base + "/victim"
+        try CommandRunner.check(asNobody + ["ln", "-s", victim, state + ".lock"])
+        var r = try audit()
+        #expect(r.status == 3, "\(r)")
+        #expect(r.stderr.contains("symbolic link"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: victim))
+        try FileManager.default.removeItem(atPath: state + ".lock")
+
+        // 2. A world-writable state file owned by nobody (it could silence --quiet).
+        try CommandRunner.check(asNobody + ["sh", "-c", "echo '{}' > \(state) && chmod 666 \(state)"])
+        r = try audit()
+        #expect(r.status == 3, "\(r)")
+        #expect(r.stderr.contains("owned by uid"), "\(r.stderr)")
+        try FileManager.default.removeItem(atPath: state)
+
+        // 3. nobody creates and holds the lock: refused at once, with the reason.
+        let holder = try Self.spawn(asNobody.map { $0 == "setpriv" ? "/usr/bin/setpriv" : $0 } + ["flock", state + ".lock", "sleep", "60"])
+        defer {
+            kill(holder, SIGKILL)
+            waitpid(holder, nil, 0)
+        }
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: state + ".lock") { usleep(10_000) }
+        r = try audit()
+        #expect(r.status == 3, "\(r)")
+        #expect(r.stderr.contains("owned by uid"), "\(r.stderr)")
+        kill(holder, SIGKILL)
+        try? FileManager.default.removeItem(atPath: state + ".lock")
+
+        // 4. Our own run works there, and sweeps a stale temporary file a kill -9 left.
+        let stale = shared + "/.state.json.tmp-AbC123"
+        try "partial".write(toFile: stale, atomically: false, encoding: .utf8)
+        var old = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        utimensat(AT_FDCWD, stale, &old, 0)
+        r = try audit()
+        #expect(r.status == 0 || r.status == 1, "\(r)")
+        #expect(FileManager.default.fileExists(atPath: state))
+        #expect(!FileManager.default.fileExists(atPath: stale))
+    }
+}
