@@ -298,3 +298,42 @@ extension HostileInputTests {
         #expect(PolicyLoader.maxFileSize == 4 << 20)
     }
 }
+
+extension HostileInputTests {
+    // MARK: - Smaller items
+
+    @Test(arguments: ["0x7f.0.0.1:9", "0x7f.1:80", "0177.0x0.0.1:443", "http://0x7f000001/"])
+    func inetAtonFormsAreNotLookedUpAsNames(_ target: String) {
+        #expect(throws: (any Error).self) { try EgressTargetParser.parse(target) }
+        do { _ = try EgressTargetParser.parse(target) } catch { #expect("\(error)".contains("127.0.0.1"), "\(error)") }
+        // A real name that merely starts like hex stays a name.
+        #expect((try? EgressTargetParser.parse("0x7f.example.com:80"))?.hostKind == .name)
+    }
+
+    @Test func leadingDashHostIsAClearError() {
+        do {
+            _ = try EgressTargetParser.parse("-example.com:80")
+            Issue.record("parsed")
+        } catch { #expect("\(error)".contains("cannot start or end with '-'")) }
+    }
+
+    @Test func yamlErrorsSpeakOurWords() {
+        var deep = "name: t\n"
+        for i in 0..<1100 { deep += String(repeating: "  ", count: i) + "k\(i):\n" }
+        guard case .failure(let e) = PolicyLoader().loadPolicy(text: deep, file: "d.yaml") else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(e.errors.first?.message == "nesting deeper than libyaml's limit of 1000 levels", "\(e)")
+        #expect(!e.description.contains("yaml_"))
+        guard case .failure(let t) = PolicyLoader().loadPolicy(text: "name: t\nrules:\n\t- id: x\n", file: "t.yaml") else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(t.errors.first?.description.hasPrefix("t.yaml:3:1: error: a tab cannot indent YAML") == true, "\(t)")
+        // A tab between tokens is YAML and loads.
+        if case .failure(let x) = PolicyLoader().loadPolicy(text: "name: t\t# a comment\nrules: [\t]\n", file: "ok.yaml") {
+            Issue.record("\(x)")
+        }
+    }
+}

@@ -333,3 +333,19 @@ extension HostileInputTests {
         #expect(!FileManager.default.fileExists(atPath: stale))
     }
 }
+
+extension HostileInputTests {
+    /// `egress -example.com:80` used to drop the target silently; after `--`
+    /// it is a target with a clear error. Both fail in validation, before any probe.
+    @Test func dashTargetIsAClearErrorNotAnOption() throws {
+        let r = try HostAuditCLI.run(["egress", "-example.com:80"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("put targets after '--'"), "\(r.stderr)")
+        let r2 = try HostAuditCLI.run(["egress", "--", "-example.com:80"])
+        #expect(r2.status == 64)
+        #expect(r2.stderr.contains("not a valid host name"), "\(r2.stderr)")
+        let r3 = try HostAuditCLI.run(["egress", "--", "0x7f.0.0.1:9"])
+        #expect(r3.status == 64)
+        #expect(r3.stderr.contains("127.0.0.1"), "\(r3.stderr)")
+    }
+}
