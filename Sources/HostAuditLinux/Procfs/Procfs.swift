@@ -162,9 +162,9 @@ public struct Procfs: Sendable {
 
         var cmdline = ProcessCommandLine.parse(prefix: [], totalLength: 0, totalNULs: 0, endsWithNUL: false)
         do throws(SysErr) {
-            let c = try io.read("cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true)
+            let c = try io.read("cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true, keepTail: true)
             cmdline = ProcessCommandLine.parse(
-                prefix: c.bytes, totalLength: c.total, totalNULs: c.nuls, endsWithNUL: c.lastByte == 0)
+                prefix: c.bytes, totalLength: c.total, totalNULs: c.nuls, endsWithNUL: c.lastByte == 0, tail: c.tail)
         } catch { note("cmdline", error) }
 
         // exe and cwd: ENOENT is normal for kernel threads and zombies (no mm).

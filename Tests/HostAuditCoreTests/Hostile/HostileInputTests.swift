@@ -337,3 +337,26 @@ extension HostileInputTests {
         }
     }
 }
+
+extension HostileInputTests {
+    /// Padding past the kept 64 KiB used to hide the arguments after it.
+    @Test func argumentsAfterPaddingAreKept() {
+        let pad = [UInt8](repeating: UInt8(ascii: "x"), count: 200_000)
+        let full: [UInt8] = Array("xmrig".utf8) + [0] + pad + [0] + Array("--donate-level=1".utf8) + [0]
+        let limit = 65536
+        let prefix = Array(full.prefix(limit))
+        let tail = Array(full.dropFirst(limit).suffix(limit))
+        let c = ProcessCommandLine.parse(
+            prefix: prefix, totalLength: full.count, totalNULs: 3, endsWithNUL: true, tail: Array(tail))
+        #expect(c.args.first == "xmrig")
+        #expect(c.args.last == "--donate-level=1")
+        #expect(c.truncated)
+        #expect(c.argc == 3)
+        // Without a gap the whole line is kept exactly.
+        let short: [UInt8] = Array("a".utf8) + [0] + [UInt8](repeating: 0x79, count: 70_000) + [0] + Array("b".utf8) + [0]
+        let s = ProcessCommandLine.parse(
+            prefix: Array(short.prefix(limit)), totalLength: short.count, totalNULs: 3, endsWithNUL: true,
+            tail: Array(short.dropFirst(limit)))
+        #expect(s.args.count == 3 && s.args.last == "b" && !s.truncated)
+    }
+}

@@ -349,3 +349,20 @@ extension HostileInputTests {
         #expect(r3.stderr.contains("127.0.0.1"), "\(r3.stderr)")
     }
 }
+
+extension HostileInputTests {
+    /// A real process whose miner flag sits after 100 KiB of padding.
+    @Test func minerFlagAfterPaddingIsSeen() throws {
+        let pad = String(repeating: "p", count: 100_000)
+        let pid = try Self.spawn(["/bin/sh", "-c", "sleep 3600; :", "sh", pad, pad, "--donate-level=1"])
+        defer {
+            kill(pid, SIGKILL)
+            waitpid(pid, nil, 0)
+        }
+        try Self.waitFor(pid) { $0.count > 200_000 }
+        let facts = ProcessCollector(options: .init(cpuInterval: 0, hiddenSweep: false)).collect()
+        let p = facts.list.first { $0.pid == Int(pid) }
+        #expect(p?.cmdline.args.last == "--donate-level=1", "\(p?.cmdline.args.suffix(2) ?? [])")
+        #expect(p?.cmdline.truncated == true)
+    }
+}
