@@ -360,3 +360,26 @@ extension HostileInputTests {
         #expect(s.args.count == 3 && s.args.last == "b" && !s.truncated)
     }
 }
+
+extension HostileInputTests {
+    /// Under process churn a process with miner indicators can vanish between
+    /// the CPU samples: miner-sustained-cpu became `error` in 3 of 3 audits.
+    @Test func vanishedProcessIsNotAnErrorForSustainedCPU() throws {
+        let lib = PolicyLibrary.load(paths: [Fixtures.packageRoot + "/Policies"])
+        let engine = try PolicyEngine(policies: lib.policies)
+        let facts: JSONValue = [
+            "schema": "hostaudit.facts/v1",
+            "processes": [
+                "available": true,
+                "cpu": ["interval_seconds": 0.5, "unaccounted_percent": 0],
+                "list": [
+                    ["pid": 10, "comm": "xmrig", "cpu": nil, "cmdline": nil, "exe": nil, "fake_kernel_thread": false],
+                    ["pid": 11, "comm": "bash", "cpu": ["percent": 1.0], "cmdline": ["args": ["bash"]], "exe": nil,
+                     "fake_kernel_thread": false],
+                ],
+            ],
+        ]
+        let f = engine.evaluate(facts: facts, only: ["miner-sustained-cpu"])
+        #expect(f.first?.status == .pass, "\(f)")
+    }
+}
