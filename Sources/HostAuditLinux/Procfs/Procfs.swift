@@ -80,6 +80,8 @@ public struct Procfs: Sendable {
         var stime: UInt64
         var threads: Int
         var startTicks: UInt64
+        /// cutime + cstime (fields 16, 17): time of waited-for children that exited.
+        var childTicks: UInt64 = 0
     }
 
     /// Parses `/proc/PID/stat`. The comm sits between the first `(` and the
@@ -100,7 +102,8 @@ public struct Procfs: Sendable {
         }
         return Stat(
             commBytes: comm, state: String(decoding: rest[0], as: UTF8.self), ppid: Int32(truncatingIfNeeded: ppid),
-            flags: UInt32(truncatingIfNeeded: flags), utime: ut, stime: st, threads: Int(th), startTicks: start)
+            flags: UInt32(truncatingIfNeeded: flags), utime: ut, stime: st, threads: Int(th), startTicks: start,
+            childTicks: UInt64(max(0, s(13) ?? 0)) + UInt64(max(0, s(14) ?? 0)))
     }
 
     struct Status: Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 import HostAuditCore
-import HostAuditLinux
+@testable import HostAuditLinux
 import HostAuditTestSupport
 import Testing
 
@@ -364,5 +364,21 @@ extension HostileInputTests {
         let p = facts.list.first { $0.pid == Int(pid) }
         #expect(p?.cmdline.args.last == "--donate-level=1", "\(p?.cmdline.args.suffix(2) ?? [])")
         #expect(p?.cmdline.truncated == true)
+    }
+}
+
+extension HostileInputTests {
+    /// Churn: CPU used by children that exited during the sample is accounted
+    /// through their parent's cutime+cstime (less what they had used before).
+    @Test func exitedChildrenCPUIsAccounted() {
+        // Parent 1 (own time +10); child 2 existed at the first sample with 5
+        // ticks and exited with 25 (parent's child time +25); child 3 was born
+        // and reaped inside the interval (+40).
+        let a: [Int32: CPUSampler.Ticks] = [1: (100, 50, 0, 0), 2: (200, 5, 0, 1)]
+        let b: [Int32: CPUSampler.Ticks] = [1: (100, 60, 65, 0)]
+        #expect(CPUSampler.accountedTicks(a, b) == 10 + (65 - 5))
+        // A recycled pid (different start time) counts as gone.
+        let c: [Int32: CPUSampler.Ticks] = [1: (100, 60, 0, 0), 2: (999, 1, 0, 1)]
+        #expect(CPUSampler.accountedTicks(a, c) == 10)
     }
 }
