@@ -21,8 +21,10 @@ public enum TerminalText {
     }
 
     static func escaping(_ s: String, keepingLayout: Bool, allowingColour: Bool) -> String {
+        // In a block, U+FFFD (printable; it stands for invalid UTF-8 a renderer
+        // already decoded) stays too, so JSON passes unchanged.
         func kept(_ scalar: Unicode.Scalar) -> Bool {
-            keepingLayout && (scalar == "\n" || scalar == "\t" || scalar == "\\")
+            keepingLayout && (scalar == "\n" || scalar == "\t" || scalar == "\\" || scalar == "\u{FFFD}")
         }
         guard s.unicodeScalars.contains(where: { needsEscape($0) && !kept($0) }) else { return s }
         var out = ""

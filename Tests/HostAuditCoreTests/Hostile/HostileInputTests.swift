@@ -383,3 +383,22 @@ extension HostileInputTests {
         #expect(f.first?.status == .pass, "\(f)")
     }
 }
+
+extension HostileInputTests {
+    /// The output-boundary escape leaves JSON and ordinary text byte for byte
+    /// as they are, and removes every control a renderer could have missed.
+    @Test func blockEscapeKeepsJSONAndLayout() throws {
+        let doc: JSONValue = ["name": "a\u{1b}[2J\u{202e}\u{fffd}\\b\t\n\u{7f}\u{9b}"]
+        let json = JSONWriter().string(doc)
+        #expect(TerminalText.escapeBlock(json) == json)
+        #expect((try? JSONValue(parsing: TerminalText.escapeBlock(json))) == doc)
+        let nft = "table inet t {\n\tchain c {\n\t\tcomment \"a\\b\"\n\t}\n}\n"
+        #expect(TerminalText.escapeBlock(nft) == nft)
+        let evil = "x\u{1b}[1A\u{1b}[2K\u{7}\u{202e}\u{9b}\u{7f}\r"
+        let out = TerminalText.escapeBlock(evil)
+        #expect(!out.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202e}" })
+        // Colour sequences stay only when allowed.
+        #expect(TerminalText.escapeBlock("\u{1b}[31mred\u{1b}[0m", allowingColour: true) == "\u{1b}[31mred\u{1b}[0m")
+        #expect(TerminalText.escapeBlock("\u{1b}[31mred", allowingColour: false).hasPrefix("\\x1b[31m"))
+    }
+}
