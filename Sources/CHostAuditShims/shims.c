@@ -81,3 +81,15 @@ int CHostAuditShims_xt_get_entries(int fd, int ipv6, const char *name, void *buf
     free(ge);
     return 0;
 }
+
+#include <linux/openat2.h>
+#include <fcntl.h>
+#include <string.h>
+
+int CHostAuditShims_openat2_in_root(int rootfd, const char *path, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (unsigned long long)flags;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}

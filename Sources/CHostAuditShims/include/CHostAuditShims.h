@@ -12,6 +12,11 @@ uint32_t CHostAuditShims_fs_append_fl(void);
 /* Raw getdents64(2): not libc's readdir, which an LD_PRELOAD rootkit can hook. */
 ssize_t CHostAuditShims_getdents64(int fd, void *buf, size_t len);
 
+/* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as
+   if `rootfd` were "/", so no symbolic link (even one swapped in while the path
+   is walked) leads outside it. -1 with errno (ENOSYS before Linux 5.6). */
+int CHostAuditShims_openat2_in_root(int rootfd, const char *path, int flags);
+
 /* Legacy x_tables (iptables-legacy), read the way libiptc does: getsockopt on
    a raw socket. `ipv6` selects IP6T_SO_* on an AF_INET6 socket.
    Opens the raw socket: returns the fd, or -1 with errno (EPERM without CAP_NET_ADMIN). */

@@ -152,9 +152,20 @@ public enum EgressTargetParser {
         if raw.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
             throw TargetError(input: input, reason: "'\(raw)' is not an IPv4 address")
         }
+        if let v4 = Self.inetAtonForm(raw) {
+            // libc (inet_aton, getaddrinfo) reads 0x7f.0.0.1, 0177.1 or 2130706433 as an
+            // address; a DNS lookup of it would ask the network about a literal.
+            throw TargetError(
+                input: input,
+                reason: "'\(TerminalText.escape(raw))' is a numeric IPv4 address in inet_aton's form (\(v4.map(String.init).joined(separator: "."))); write it in dotted decimal")
+        }
         if raw.contains("$") {
             throw TargetError(
                 input: input, reason: "the host '\(TerminalText.escape(raw))' contains an unexpanded variable")
+        }
+        if raw.split(separator: ".").contains(where: { $0.hasPrefix("-") || $0.hasSuffix("-") }) {
+            throw TargetError(
+                input: input, reason: "'\(TerminalText.escape(raw))' is not a valid host name (a label cannot start or end with '-')")
         }
         var name = raw.lowercased()
         if name.hasSuffix(".") { name.removeLast() }
@@ -166,6 +177,35 @@ public enum EgressTargetParser {
             throw TargetError(input: input, reason: "'\(TerminalText.escape(raw))' is not a valid host name")
         }
         return (name, .name)
+    }
+
+    /// The address inet_aton(3) makes of `s` when it is not plain dotted
+    /// decimal: 1 to 4 parts, each decimal, octal (leading 0) or hex (0x); the
+    /// last part fills the remaining bytes. Nil for anything else.
+    static func inetAtonForm(_ s: String) -> [UInt8]? {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count) else { return nil }
+        var values: [UInt64] = []
+        for p in parts {
+            let lower = p.lowercased()
+            let v: UInt64?
+            if lower.hasPrefix("0x") {
+                v = lower.count > 2 ? UInt64(lower.dropFirst(2), radix: 16) : 0
+            } else if lower.hasPrefix("0") && lower.count > 1 {
+                v = UInt64(lower.dropFirst(), radix: 8)
+            } else {
+                v = lower.allSatisfy(\.isNumber) ? UInt64(lower) : nil
+            }
+            guard let v else { return nil }
+            values.append(v)
+        }
+        let last = values.removeLast()
+        guard values.allSatisfy({ $0 <= 255 }) else { return nil }
+        let lastBytes = 4 - values.count
+        guard last < (UInt64(1) << (8 * UInt64(lastBytes))) else { return nil }
+        var out = values.map { UInt8($0) }
+        for i in (0..<lastBytes).reversed() { out.append(UInt8((last >> (8 * UInt64(i))) & 0xFF)) }
+        return out
     }
 
     /// RFC 5952 text: lower case, the longest run of two or more zero groups as `::`.

@@ -37,29 +37,37 @@ public enum SuspiciousPath {
     /// `temp` for a path in a world-writable temporary directory, `dot-dir` for
     /// one with a directory component starting with a dot (`/root/.cache/x`,
     /// `~/.x/y`), else nil. Only absolute or home-relative paths count.
+    /// Compared as UTF-8 bytes, never as grapheme clusters: "/dev/shm/" followed
+    /// by a combining mark, or a "." with one, must still count.
     public static func classify(_ path: String) -> String? {
-        guard path.hasPrefix("/") || path.hasPrefix("~/") || path.hasPrefix("$HOME/") || path.hasPrefix("${HOME}/")
+        guard ByteText.hasPrefix(path, "/") || ByteText.hasPrefix(path, "~/") || ByteText.hasPrefix(path, "$HOME/")
+            || ByteText.hasPrefix(path, "${HOME}/")
         else { return nil }
         let normal = collapse(path)
-        for p in tempPrefixes where normal.hasPrefix(p) || normal + "/" == p { return "temp" }
-        let parts = normal.split(separator: "/", omittingEmptySubsequences: true)
-        for part in parts.dropLast() where part.hasPrefix(".") && part != "." && part != ".." { return "dot-dir" }
+        for p in tempPrefixes where ByteText.hasPrefix(normal, p) || ByteText.equals(normal + "/", p) { return "temp" }
+        let dot = UInt8(ascii: ".")
+        let parts = normal.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        for part in parts.dropLast()
+        where part.first == dot && !part.elementsEqual([dot]) && !part.elementsEqual([dot, dot]) {
+            return "dot-dir"
+        }
         return nil
     }
 
     /// `//tmp/./x` → `/tmp/x` (no `..` handling beyond dropping the previous part).
     static func collapse(_ path: String) -> String {
-        var out: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." {
+        let dot = UInt8(ascii: ".")
+        var out: [Substring.UTF8View] = []
+        for part in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            if part.elementsEqual([dot]) { continue }
+            if part.elementsEqual([dot, dot]) {
                 if !out.isEmpty { out.removeLast() }
                 continue
             }
             out.append(part)
         }
-        let joined = out.joined(separator: "/")
-        return path.hasPrefix("/") ? "/" + joined : joined
+        let joined = String(decoding: Array(out.joined(separator: [UInt8(ascii: "/")])), as: UTF8.self)
+        return ByteText.hasPrefix(path, "/") ? "/" + joined : joined
     }
 }
 

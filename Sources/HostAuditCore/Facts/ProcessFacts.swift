@@ -306,7 +306,7 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
             }
             if path.first == UInt8(ascii: "[") { continue }  // [heap], [stack], [vdso], [vsyscall]
             let classified = ProcessPath.classify(path)
-            let isSharedObject = classified.path.split(separator: "/").last.map { $0.contains(".so") } ?? false
+            let isSharedObject = classified.path.utf8.split(separator: UInt8(ascii: "/")).last.map { ByteText.contains(String(decoding: Array($0), as: UTF8.self), ".so") } ?? false
             if isSharedObject {
                 guard seen.insert(path).inserted else { continue }
                 objects += 1

@@ -96,11 +96,15 @@ public struct ProcessPath: Encodable, Sendable, Equatable {
             deleted = true
         }
         let (text, b64) = HostBytes.text(bytes)
-        let memfd = text.hasPrefix("/memfd:") || text.hasPrefix("memfd:")
-        let inTemp = tempDirectories.contains { text.hasPrefix($0) } || tempDirectories.contains { text + "/" == $0 }
-        var dirs = text.split(separator: "/", omittingEmptySubsequences: true)
+        // Classified on the bytes: a String comparison works on grapheme
+        // clusters, and a combining mark after "/dev/shm/" or "." (U+0301)
+        // would join the slash or the dot into another character.
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let memfd = bytes.starts(with: "/memfd:".utf8) || bytes.starts(with: "memfd:".utf8)
+        let inTemp = tempDirectories.contains { t in bytes.starts(with: t.utf8) || (bytes + [slash]).elementsEqual(t.utf8) }
+        var dirs = bytes.split(separator: slash, omittingEmptySubsequences: true)
         if !dirs.isEmpty { dirs.removeLast() }
-        let inDot = !memfd && text.hasPrefix("/") && dirs.contains { $0.hasPrefix(".") && $0 != "." && $0 != ".." }
+        let inDot = !memfd && bytes.first == slash && dirs.contains { $0.first == dot && !$0.elementsEqual([dot]) && !$0.elementsEqual([dot, dot]) }
         return ProcessPath(
             path: text, pathB64: b64, deleted: deleted, memfd: memfd, inTempDir: inTemp, inDotDir: inDot)
     }
@@ -118,7 +122,8 @@ public struct ProcessCommandLine: Encodable, Sendable, Equatable {
     public var argc: Int
     /// Length of the full command line in bytes (NULs included).
     public var length: Int
-    /// Only the first `kept_bytes` bytes are in `args`.
+    /// Only the first `kept_bytes` bytes are in `args` (plus, when the line is
+    /// longer, the arguments that start in its last 64 KiB, after them).
     public var truncated: Bool
     public var keptBytes: Int
 
@@ -135,11 +140,29 @@ public struct ProcessCommandLine: Encodable, Sendable, Equatable {
     /// whole file and whether its last byte is a NUL. `/proc/PID/cmdline` ends
     /// every argument with a NUL; a process that rewrote its arguments
     /// (setproctitle) may not, and is kept as it is.
-    public static func parse(prefix: [UInt8], totalLength: Int, totalNULs: Int, endsWithNUL: Bool)
+    ///
+    /// `tail`: the last bytes past the prefix. Padding pushed past the prefix
+    /// must not hide the arguments after it, so the arguments that start
+    /// inside the tail are kept too (after the prefix's; a cut argument at the
+    /// tail's start is dropped when bytes between the two were not kept).
+    public static func parse(prefix: [UInt8], totalLength: Int, totalNULs: Int, endsWithNUL: Bool, tail: [UInt8] = [])
         -> ProcessCommandLine
     {
+        var kept = prefix
+        var tailArgs: [ArraySlice<UInt8>] = []
+        if !tail.isEmpty {
+            if prefix.count + tail.count >= totalLength {
+                kept = prefix + tail  // nothing was skipped: the whole line
+            } else if let nul = tail.firstIndex(of: 0) {
+                let whole = tail[(nul + 1)...]
+                tailArgs = whole.split(separator: 0, omittingEmptySubsequences: false)
+                if whole.last == 0 || whole.isEmpty { tailArgs.removeLast() }
+            }
+        }
+        let prefix = kept
         var parts = prefix.split(separator: 0, omittingEmptySubsequences: false)
         if prefix.last == 0 || prefix.isEmpty { parts.removeLast() }
+        parts += tailArgs
         var args: [String] = []
         var b64: [String?] = []
         var anyInvalid = false

@@ -5,12 +5,45 @@
 /// hide a line. Everything that is not printable is shown as an escape, and
 /// backslash itself is doubled so the result is unambiguous.
 public enum TerminalText {
-    public static func escape(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: needsEscape) else { return s }
+    ///
+    /// `keepingLayout`: for a whole rendered block at the output boundary (the
+    /// renderers escape each host string, this catches any they missed):
+    /// newlines and tabs stay, backslashes are not doubled (so text without
+    /// control characters is unchanged byte for byte, e.g. `nft list ruleset`
+    /// output), and with `allowingColour` the renderer's own SGR colour
+    /// sequences (`ESC [ digits m`) stay too. Everything else `needsEscape`
+    /// names is escaped exactly as in the default mode.
+    public static func escape(_ s: String) -> String { escaping(s, keepingLayout: false, allowingColour: false) }
+
+    /// `escape` for a whole rendered block (see `keepingLayout` above).
+    public static func escapeBlock(_ s: String, allowingColour: Bool = false) -> String {
+        escaping(s, keepingLayout: true, allowingColour: allowingColour)
+    }
+
+    static func escaping(_ s: String, keepingLayout: Bool, allowingColour: Bool) -> String {
+        // In a block, U+FFFD (printable; it stands for invalid UTF-8 a renderer
+        // already decoded) stays too, so JSON passes unchanged.
+        func kept(_ scalar: Unicode.Scalar) -> Bool {
+            keepingLayout && (scalar == "\n" || scalar == "\t" || scalar == "\\" || scalar == "\u{FFFD}")
+        }
+        guard s.unicodeScalars.contains(where: { needsEscape($0) && !kept($0) }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 8)
-        for scalar in s.unicodeScalars {
-            if needsEscape(scalar) {
+        let scalars = Array(s.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            let scalar = scalars[i]
+            i += 1
+            if allowingColour && scalar == "\u{1b}" && i < scalars.count && scalars[i] == "[" {
+                var j = i + 1
+                while j < scalars.count, ("0"..."9").contains(scalars[j]) || scalars[j] == ";" { j += 1 }
+                if j < scalars.count, scalars[j] == "m" {
+                    out.unicodeScalars.append(contentsOf: scalars[(i - 1)...j])
+                    i = j + 1
+                    continue
+                }
+            }
+            if needsEscape(scalar) && !kept(scalar) {
                 switch scalar {
                 case "\\": out += "\\\\"
                 case "\n": out += "\\n"

@@ -7,6 +7,9 @@ public struct PolicyLibrary: Sendable {
     public var waiverFiles: [String] = []
     public var parameterFiles: [String] = []
     public var errors: [PolicyError] = []
+    /// Problems that do not stop loading (`file:line:column: warning: …`):
+    /// regular expressions with nested quantifiers.
+    public var warnings: [String] = []
     /// Every YAML file considered.
     public var files: [String] = []
 
@@ -52,6 +55,7 @@ public struct PolicyLibrary: Sendable {
             }
         }
         lib.errors = PolicyLoader.sorted(lib.errors)
+        lib.warnings = lib.policies.flatMap(regexWarnings)
         return lib
     }
 
@@ -78,6 +82,39 @@ public struct PolicyLibrary: Sendable {
                 }
             }
             out += found.sorted()
+        }
+        return out
+    }
+
+    /// `matches` patterns (literal, list members, parameter defaults) that
+    /// repeat a repeating group: they can backtrack for minutes on hostile input.
+    static func regexWarnings(_ policy: Policy) -> [String] {
+        var out: [String] = []
+        func patterns(_ m: Matcher) -> [String] {
+            switch m.operand {
+            case .literal(let v): return v.stringValue.map { [$0] } ?? (v.arrayValue ?? []).compactMap(\.stringValue)
+            case .list(let l): return (policy.lists[l]?.values ?? []).compactMap(\.stringValue)
+            case .parameter(let p):
+                let v = policy.parameters.first { $0.name == p }?.defaultValue
+                return v?.stringValue.map { [$0] } ?? (v?.arrayValue ?? []).compactMap(\.stringValue)
+            }
+        }
+        func walk(_ c: PolicyCheck) {
+            switch c {
+            case .match(_, let m, _):
+                guard m.kind == .matches else { return }
+                for p in patterns(m) {
+                    if let w = CompiledRegex.nestedQuantifier(p) { out.append("\(m.location): warning: \(w)") }
+                }
+            case .all(let cs, _), .any(let cs, _): cs.forEach(walk)
+            case .not(let inner, _): walk(inner)
+            case .quantified(let q, _):
+                if let c = q.condition { walk(c) }
+            }
+        }
+        for r in policy.rules {
+            if let w = r.when { walk(w) }
+            if case .facts(let c) = r.check { walk(c) }
         }
         return out
     }

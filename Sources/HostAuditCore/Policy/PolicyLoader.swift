@@ -19,12 +19,41 @@ public struct PolicyLoader: Sendable {
 
     public init(schema: FactSchema = .current) { self.schema = schema }
 
+    /// The largest policy, waiver or parameter file loaded (4 MiB).
+    public static let maxFileSize = YAMLReader.maxBytes
+
+    public static func tooLarge(_ file: String) -> PolicyError {
+        PolicyError(file: file, line: 1, column: 1, kind: .unreadable, message: "file is larger than \(maxFileSize >> 20) MiB")
+    }
+
+    /// Reads a file with its size checked first (fstat on the opened
+    /// descriptor, then a read bounded by the limit): a 1 GiB file is refused
+    /// without being read, a FIFO without blocking.
     public static func readBytes(_ path: String) -> Result<[UInt8], PolicyError> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-            return .failure(PolicyError(file: path, line: 1, column: 1, kind: .unreadable, message: why))
+        func fail(_ why: String) -> Result<[UInt8], PolicyError> {
+            .failure(PolicyError(file: path, line: 1, column: 1, kind: .unreadable, message: why))
         }
-        return .success([UInt8](data))
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return fail(errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return fail("cannot be read") }
+        guard st.st_mode & S_IFMT == S_IFREG else { return fail("not a regular file") }
+        if st.st_size > Int64(maxFileSize) { return .failure(tooLarge(path)) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= maxFileSize {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return fail("cannot be read")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        // A file that grew past the limit while it was read.
+        if bytes.count > maxFileSize { return .failure(tooLarge(path)) }
+        return .success(bytes)
     }
 
     /// Classifies a file by its top-level keys; nil when it does not compose.

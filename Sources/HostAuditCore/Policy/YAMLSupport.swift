@@ -71,6 +71,10 @@ struct YAMLReader {
             }
             idx = next
         }
+        if let (line, column, message) = YAMLAliases.firstProblem(bytes) {
+            error(.syntax, message, at: SourceLocation(file: file, line: line, column: column))
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: text, Self.resolver) else {
                 error(.syntax, "empty document", at: start)
@@ -93,6 +97,12 @@ struct YAMLReader {
             let .composer(context, problem, mark, _):
             var message = problem
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if problem.contains("nesting level") {
+                // libyaml's own words name its internal API (yaml_set_max_nest_level).
+                message = "nesting deeper than libyaml's limit of 1000 levels"
+            } else if Self.scalar(atLine: mark.line, column: mark.column, in: text) == "\t" {
+                message = "a tab cannot indent YAML (use spaces); tabs are allowed only between tokens, e.g. before a comment"
+            }
             error(.syntax, message, at: at(mark))
         case let .reader(problem, offset, _, _):
             var loc = SourceLocation(file: file, line: 1, column: 1)
@@ -165,6 +175,22 @@ struct YAMLReader {
             i += len
         }
         return (line, column)
+    }
+
+    /// The scalar at a 1-based line and column (columns in scalars), if any.
+    static func scalar(atLine line: Int, column: Int, in text: String) -> Unicode.Scalar? {
+        var l = 1, c = 0
+        for s in text.unicodeScalars {
+            if s == "\n" {
+                if l == line { return nil }
+                l += 1
+                c = 0
+                continue
+            }
+            c += 1
+            if l == line && c == column { return s }
+        }
+        return nil
     }
 
     /// The position where flow/indentation nesting first exceeds `maxDepth`.

@@ -60,6 +60,89 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes temporary files of our own naming (`.BASE.tmp-XXXXXX`) that a
+    /// killed run left next to `path`: ours (same owner), regular, and older
+    /// than `olderThan` seconds (a concurrent writer's file is younger).
+    public static func sweepStale(for path: String, olderThan: Double = 600) {
+        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let prefix = Array(".\((path as NSString).lastPathComponent).tmp-".utf8)
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        let now = Date().timeIntervalSince1970
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            guard name.count == prefix.count + 6, name.starts(with: prefix) else { continue }
+            var st = stat()
+            let full = dir + "/" + String(decoding: name, as: UTF8.self)
+            guard lstat(full, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid(),
+                now - Double(st.st_mtim.tv_sec) > olderThan
+            else { continue }
+            unlink(full)
+        }
+    }
+
+    /// Refuses a state file, or its folder, that another user could have
+    /// written: a folder owned by someone else (not root) or writable by
+    /// group/others without the sticky bit; a state file that is a symbolic
+    /// link, not a regular file, owned by someone else or writable by others.
+    public static func checkPrivate(_ path: String) throws(AtomicFileError) {
+        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let me = geteuid()
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            if st.st_uid != me && st.st_uid != 0 {
+                throw AtomicFileError(path: path, message: "refusing: the folder \(dir) is owned by uid \(st.st_uid), not by this user")
+            }
+            if st.st_mode & 0o022 != 0 && st.st_mode & S_ISVTX == 0 {
+                throw AtomicFileError(
+                    path: path, message: "refusing: the folder \(dir) is writable by other users (mode \(String(st.st_mode & 0o7777, radix: 8)))")
+            }
+        }
+        if lstat(path, &st) == 0 {
+            try ownFile(path, st, what: "state file")
+        }
+    }
+
+    static func ownFile(_ path: String, _ st: stat, what: String) throws(AtomicFileError) {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFLNK: throw AtomicFileError(path: path, message: "refusing: the \(what) is a symbolic link")
+        default: throw AtomicFileError(path: path, message: "refusing: the \(what) is not a regular file")
+        }
+        if st.st_uid != geteuid() {
+            throw AtomicFileError(path: path, message: "refusing: the \(what) is owned by uid \(st.st_uid), not by this user (planted?)")
+        }
+        if st.st_mode & 0o022 != 0 {
+            throw AtomicFileError(
+                path: path, message: "refusing: the \(what) is writable by other users (mode \(String(st.st_mode & 0o7777, radix: 8)))")
+        }
+    }
+
+    /// Reads our own state file: not through a link, at most `limit` bytes; nil when absent.
+    public static func readPrivate(_ path: String, limit: Int = 64 << 20) throws(AtomicFileError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw AtomicFileError(path: path, message: "cannot open: \(errnoText())")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw AtomicFileError(path: path, message: "cannot stat: \(errnoText())") }
+        try ownFile(path, st, what: "state file")
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFileError(path: path, message: "cannot read: \(errnoText())")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
     /// Whether a file could be created in `path`'s folder (checked before a long run).
     public static func checkWritable(_ path: String) throws(AtomicFileError) {
         let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
@@ -84,8 +167,27 @@ public final class StateLock: @unchecked Sendable {
     /// Waits up to `timeout` seconds for the lock; nil when another run still holds it.
     public static func acquire(statePath: String, timeout: Double) throws(AtomicFileError) -> StateLock? {
         let path = statePath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicFileError(path: path, message: "cannot open the lock file: \(AtomicFile.errnoText())") }
+        // Never through a link another user planted, and only our own file.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
+        guard fd >= 0 else {
+            let err = errno
+            // The kernel's protected_regular refuses O_CREAT on another user's
+            // file in a sticky folder: say whose file it is.
+            var lst = stat()
+            if err != ELOOP, lstat(path, &lst) == 0 { try AtomicFile.ownFile(path, lst, what: "lock file") }
+            errno = err
+            let why = errno == ELOOP ? "refusing: the lock file is a symbolic link" : "cannot open the lock file: \(AtomicFile.errnoText())"
+            throw AtomicFileError(path: path, message: why)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            throw AtomicFileError(path: path, message: "cannot stat the lock file: \(AtomicFile.errnoText())")
+        }
+        do throws(AtomicFileError) { try AtomicFile.ownFile(path, st, what: "lock file") } catch {
+            close(fd)
+            throw error
+        }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if flock(fd, LOCK_EX | LOCK_NB) == 0 { return StateLock(fd: fd, path: path) }

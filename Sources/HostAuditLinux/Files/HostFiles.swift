@@ -17,6 +17,9 @@ public struct HostFiles: Sendable {
     public init(scope: CollectionScope = .live) { self.scope = scope }
     public init(root: String) { self.scope = CollectionScope(root: root) }
 
+    /// O_PATH (not exported by the Glibc module): a descriptor naming a file without opening it.
+    static let oPath: Int32 = 0o10000000
+
     /// Maximum number of links followed before ELOOP, as the kernel (40).
     static let maxLinks = 40
 
@@ -80,9 +83,7 @@ public struct HostFiles: Sendable {
             }
             let candidate = "/" + (done + [c]).joined(separator: "/")
             var st = stat()
-            let real = realPath(candidate)
-            if lstat(real, &st) != 0 {
-                let err = errno
+            if let err = lstatConfined(candidate, &st) {
                 if err == ENOENT {
                     // Keep the remainder as is; the caller's open reports ENOENT.
                     done.append(c)
@@ -93,7 +94,7 @@ public struct HostFiles: Sendable {
             }
             if (st.st_mode & S_IFMT) == S_IFLNK {
                 if links.count >= Self.maxLinks { throw ProbeError.from("resolve", path: hostPath, errno: ELOOP) }
-                let target = try readLinkReal(real, hostPath: candidate)
+                let target = try readLink(candidate)
                 links.append(Link(path: candidate, target: target))
                 if target.hasPrefix("/") { done = [] }
                 pending = Self.components(target) + pending
@@ -106,14 +107,12 @@ public struct HostFiles: Sendable {
 
     /// The raw target of a symbolic link (not resolved).
     public func readLink(_ hostPath: String) throws(ProbeError) -> String {
-        try readLinkReal(realPath(hostPath), hostPath: hostPath)
-    }
-
-    private func readLinkReal(_ real: String, hostPath: String) throws(ProbeError) -> String {
+        let fd = try openConfined(Self.normalize(hostPath), flags: HostFiles.oPath | O_NOFOLLOW, display: hostPath)
+        defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = try syscall("readlink", path: hostPath) {
             buf.withUnsafeMutableBufferPointer { p in
-                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { readlink(real, $0, p.count - 1) }
+                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { readlinkat(fd, "", $0, p.count - 1) }
             }
         }
         return TerminalText.decode(buf[0..<n])
@@ -123,8 +122,72 @@ public struct HostFiles: Sendable {
     public func metadata(_ hostPath: String, followLinks: Bool = true) throws(ProbeError) -> Metadata {
         let path = followLinks ? try resolve(hostPath).hostPath : Self.normalize(hostPath)
         var st = stat()
-        try syscall("lstat", path: hostPath) { lstat(realPath(path), &st) }
+        if let err = lstatConfined(path, &st) { throw ProbeError.from("lstat", path: hostPath, errno: err) }
         return Self.metadata(st)
+    }
+
+    /// lstat of a host path (its last component not followed) through the
+    /// confined open; the errno on failure.
+    func lstatConfined(_ hostPath: String, _ st: inout stat) -> Int32? {
+        let fd: Int32
+        do throws(ProbeError) { fd = try openConfined(hostPath, flags: HostFiles.oPath | O_NOFOLLOW, display: hostPath) } catch {
+            if case .syscall(_, _, let e, _) = error { return e }
+            return EIO
+        }
+        defer { close(fd) }
+        return fstat(fd, &st) == 0 ? nil : errno
+    }
+
+    /// Opens a host path below the root so that nothing outside it can be
+    /// reached: on a live host a plain open; below `--root`, openat2(2) with
+    /// RESOLVE_IN_ROOT (the kernel resolves every link, even one swapped in
+    /// during the walk, inside the root), or, without openat2, a walk of
+    /// `openat(O_NOFOLLOW)` per component that fails on any link. `hostPath`
+    /// is normally already resolved by `resolve`, so it holds no links.
+    public func openConfined(_ hostPath: String, flags: Int32, display: String? = nil) throws(ProbeError) -> Int32 {
+        try openConfined(bytes: Array(hostPath.utf8), flags: flags, display: display ?? hostPath)
+    }
+
+    /// `openConfined` for a path given as raw bytes (a name that is not UTF-8).
+    public func openConfined(bytes hostPath: [UInt8], flags: Int32, display: String) throws(ProbeError) -> Int32 {
+        let comps = hostPath.split(separator: UInt8(ascii: "/"))
+        if scope.isLive {
+            let path = [UInt8(ascii: "/")] + Array(comps.joined(separator: [UInt8(ascii: "/")])) + [0]
+            return try syscall("open", path: display) {
+                path.withUnsafeBufferPointer { p in
+                    p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, flags | O_CLOEXEC) }
+                }
+            }
+        }
+        let rootfd = try syscall("open", path: scope.root) { open(scope.root, HostFiles.oPath | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(rootfd) }
+        let rel = comps.isEmpty ? Array(".".utf8) + [0] : Array(comps.joined(separator: [UInt8(ascii: "/")])) + [0]
+        let fd = rel.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                CHostAuditShims_openat2_in_root(rootfd, $0, flags | O_CLOEXEC)
+            }
+        }
+        if fd >= 0 { return fd }
+        let err = errno
+        guard err == ENOSYS || err == EPERM else {
+            throw ProbeError.from("open", path: display, errno: err)
+        }
+        // No openat2: walk with O_NOFOLLOW; a link anywhere is refused.
+        var cur = try syscall("open", path: scope.root) { open(scope.root, HostFiles.oPath | O_DIRECTORY | O_CLOEXEC) }
+        for (i, c) in comps.enumerated() {
+            let last = i == comps.count - 1
+            let name = Array(c) + [0]
+            let next = name.withUnsafeBufferPointer { p in
+                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                    openat(cur, $0, (last ? flags : HostFiles.oPath | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC)
+                }
+            }
+            let e = errno
+            close(cur)
+            if next < 0 { throw ProbeError.from("open", path: display, errno: e) }
+            cur = next
+        }
+        return cur
     }
 
     /// Whether the path exists (after following links within the root).
@@ -136,9 +199,22 @@ public struct HostFiles: Sendable {
     /// (a FIFO planted as a config file would block a reader forever).
     public func read(_ hostPath: String, limit: Int = 1 << 20) throws(ProbeError) -> Contents {
         let resolution = try resolve(hostPath)
-        let real = realPath(resolution.hostPath)
-        let fd = try syscall("open", path: hostPath) { open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+        let fd = try openConfined(resolution.hostPath, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, display: hostPath)
         defer { close(fd) }
+        return try read(fd: fd, display: hostPath, limit: limit, resolution: resolution)
+    }
+
+    /// Reads a name that is not UTF-8 (kept as raw bytes by `listEntries`) in `directory`.
+    public func read(_ entry: DirectoryEntry, in directory: String, limit: Int = 1 << 20) throws(ProbeError) -> Contents {
+        let dir = try resolve(directory)
+        let display = dir.hostPath + "/" + entry.name
+        let path = Array(dir.hostPath.utf8) + [UInt8(ascii: "/")] + entry.bytes
+        let fd = try openConfined(bytes: path, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, display: display)
+        defer { close(fd) }
+        return try read(fd: fd, display: display, limit: limit, resolution: Resolution(hostPath: display, links: []))
+    }
+
+    func read(fd: Int32, display hostPath: String, limit: Int, resolution: Resolution) throws(ProbeError) -> Contents {
         var st = stat()
         try syscall("fstat", path: hostPath) { fstat(fd, &st) }
         let meta = Self.metadata(st)
@@ -170,8 +246,7 @@ public struct HostFiles: Sendable {
     }
 
     public func inodeFlags(_ hostPath: String) throws(ProbeError) -> InodeFlags {
-        let real = realPath(try resolve(hostPath).hostPath)
-        let fd = try syscall("open", path: hostPath) { open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+        let fd = try openConfined(try resolve(hostPath).hostPath, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, display: hostPath)
         defer { close(fd) }
         var flags: UInt32 = 0
         try syscall("ioctl(FS_IOC_GETFLAGS)", path: hostPath) { CHostAuditShims_get_inode_flags(fd, &flags) }
@@ -180,19 +255,37 @@ public struct HostFiles: Sendable {
             appendOnly: flags & CHostAuditShims_fs_append_fl() != 0)
     }
 
-    /// Names in a directory (without "." and ".."), sorted.
+    /// A directory entry: its exact bytes, and its name as text (invalid
+    /// UTF-8 replaced by U+FFFD, for display only; open it by `bytes`).
+    public struct DirectoryEntry: Sendable, Equatable {
+        public var bytes: [UInt8]
+        public var name: String
+        /// Whether `name` holds the bytes exactly (the name is valid UTF-8).
+        public var isUTF8: Bool { Array(name.utf8) == bytes }
+    }
+
+    /// Names in a directory (without "." and ".."), sorted. Names that are not
+    /// UTF-8 appear with U+FFFD; use `listEntries` to open them.
     public func list(_ hostPath: String) throws(ProbeError) -> [String] {
-        let real = realPath(try resolve(hostPath).hostPath)
-        guard let dir = opendir(real) else { throw ProbeError.from("opendir", path: hostPath, errno: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                TerminalText.decode(raw.prefix(while: { $0 != 0 }))
-            }
-            if name != "." && name != ".." { names.append(name) }
+        try listEntries(hostPath).map(\.name).sorted()
+    }
+
+    /// Entries of a directory (without "." and ".."), sorted by their bytes.
+    public func listEntries(_ hostPath: String) throws(ProbeError) -> [DirectoryEntry] {
+        let fd = try openConfined(try resolve(hostPath).hostPath, flags: O_RDONLY | O_DIRECTORY | O_NONBLOCK, display: hostPath)
+        guard let dir = fdopendir(fd) else {
+            let e = errno
+            close(fd)
+            throw ProbeError.from("fdopendir", path: hostPath, errno: e)
         }
-        return names.sorted()
+        defer { closedir(dir) }
+        var entries: [DirectoryEntry] = []
+        while let entry = readdir(dir) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            entries.append(DirectoryEntry(bytes: bytes, name: TerminalText.decode(bytes)))
+        }
+        return entries.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
     }
 
     static func metadata(_ st: stat) -> Metadata {
@@ -214,7 +307,8 @@ public struct HostFiles: Sendable {
     }
 
     static func components(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // Split at "/" bytes: a combining mark after a slash must not hide it.
+        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(decoding: Array($0), as: UTF8.self) }
     }
 
     static func normalize(_ path: String) -> String {

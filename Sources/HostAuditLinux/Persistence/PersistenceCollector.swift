@@ -129,15 +129,24 @@ public struct PersistenceCollector: Sendable {
     // MARK: - File helpers
 
     /// Reads a file: its status (with inode flags when `attributes`) and bytes.
-    func read(_ path: String, attributes: Bool = true) -> (FileStatus, [UInt8]?) {
+    /// `raw`: a directory entry whose name is not UTF-8, opened by its bytes
+    /// (`path` then shows it with U+FFFD).
+    func read(_ path: String, raw: (dir: String, entry: HostFiles.DirectoryEntry)? = nil, attributes: Bool = true)
+        -> (FileStatus, [UInt8]?)
+    {
         var status = FileStatus(path: path)
-        do {
-            let c = try files.read(path, limit: Self.readLimit)
+        do throws(ProbeError) {
+            let c: HostFiles.Contents
+            if let raw {
+                c = try files.read(raw.entry, in: raw.dir, limit: Self.readLimit)
+            } else {
+                c = try files.read(path, limit: Self.readLimit)
+            }
             status.present = true
             status.mtimeMs = c.metadata.mtimeMs
             status.size = c.size
             status.truncated = c.truncated
-            if attributes { addFlags(&status) }
+            if attributes, raw == nil { addFlags(&status) }
             return (status, c.bytes)
         } catch {
             switch error.errnoValue {
@@ -174,6 +183,25 @@ public struct PersistenceCollector: Sendable {
             if error.errnoValue != ENOENT && error.errnoValue != ENOTDIR { status.error = error.description }
         }
         return status
+    }
+
+    /// `listFiles` with each entry's exact bytes.
+    func listEntries(_ dir: String) -> (entries: [HostFiles.DirectoryEntry], problem: FileProblem?) {
+        do {
+            let entries = try files.listEntries(dir)
+            if entries.count > Self.directoryLimit {
+                return (
+                    Array(entries.prefix(Self.directoryLimit)),
+                    FileProblem(path: dir, line: nil, text: nil, problem: "\(entries.count) entries; only the first \(Self.directoryLimit) were read")
+                )
+            }
+            return (entries, nil)
+        } catch {
+            switch error.errnoValue {
+            case ENOENT?, ENOTDIR?: return ([], nil)
+            default: return ([], FileProblem(path: dir, line: nil, text: nil, problem: error.description))
+            }
+        }
     }
 
     /// Names in a directory (sorted, capped); a directory that exists but cannot be listed is a problem.
@@ -382,8 +410,8 @@ public struct PersistenceCollector: Sendable {
     func readCron() -> CronFacts {
         var out: [PersistenceFile<CronFile>] = []
         var problems: [FileProblem] = []
-        func add(_ path: String, kind: String, user: String?) {
-            let (status, bytes) = read(path)
+        func add(_ path: String, kind: String, user: String?, raw: (String, HostFiles.DirectoryEntry)? = nil) {
+            let (status, bytes) = read(path, raw: raw.map { (dir: $0.0, entry: $0.1) })
             guard status.present else { return }
             let table: CronTable
             switch kind {
@@ -394,19 +422,24 @@ public struct PersistenceCollector: Sendable {
             }
             out.append(PersistenceFile(status: status, content: CronFile(kind: kind, user: user, table: table)))
         }
-        func regularFiles(_ dir: String) -> [String] {
-            let l = listFiles(dir)
+        // Entries are kept as raw bytes: a name that is not UTF-8 (cron runs it)
+        // is opened by its bytes, never looked up by a lossy decoding.
+        func regularFiles(_ dir: String) -> [HostFiles.DirectoryEntry] {
+            let l = listEntries(dir)
             if let p = l.problem { problems.append(p) }
-            return l.names.filter { type(dir + "/" + $0, followLinks: true) != .directory }
+            return l.entries.filter { !$0.isUTF8 || type(dir + "/" + $0.name, followLinks: true) != .directory }
+        }
+        func addEntry(_ dir: String, _ e: HostFiles.DirectoryEntry, kind: String, user: String?) {
+            add(dir + "/" + e.name, kind: kind, user: user, raw: e.isUTF8 ? nil : (dir, e))
         }
         add("/etc/crontab", kind: "system-crontab", user: nil)
-        for name in regularFiles("/etc/cron.d") { add("/etc/cron.d/" + name, kind: "system-crontab", user: nil) }
+        for e in regularFiles("/etc/cron.d") { addEntry("/etc/cron.d", e, kind: "system-crontab", user: nil) }
         for period in ["hourly", "daily", "weekly", "monthly"] {
-            for name in regularFiles("/etc/cron." + period) { add("/etc/cron.\(period)/" + name, kind: "periodic-script", user: nil) }
+            for e in regularFiles("/etc/cron." + period) { addEntry("/etc/cron." + period, e, kind: "periodic-script", user: nil) }
         }
         for dir in ["/var/spool/cron/crontabs", "/var/spool/cron", "/var/spool/cron/tabs"] {
-            for name in regularFiles(dir) where !name.hasPrefix(".") || dir != "/var/spool/cron" {
-                add(dir + "/" + name, kind: "user-crontab", user: name)
+            for e in regularFiles(dir) where e.bytes.first != UInt8(ascii: ".") || dir != "/var/spool/cron" {
+                addEntry(dir, e, kind: "user-crontab", user: e.name)
             }
         }
         add("/etc/anacrontab", kind: "anacrontab", user: nil)

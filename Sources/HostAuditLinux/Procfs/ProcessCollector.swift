@@ -138,12 +138,11 @@ struct CPUSampler {
         let b = try processTicks(io)
         let elapsed = max(t1 - t0, 0.001)
         var per: [Int32: Delta] = [:]
-        var sum: UInt64 = 0
+        let sum = Self.accountedTicks(a, b)
         var both = 0
         for (pid, tb) in b {
             guard let ta = a[pid], ta.start == tb.start, tb.ticks >= ta.ticks else { continue }
             let d = tb.ticks - ta.ticks
-            sum += d
             both += 1
             let pct = Double(d) / (elapsed * Double(max(hz, 1))) * 100
             per[pid] = Delta(startTicks: tb.start, percent: (pct * 100).rounded() / 100)
@@ -182,7 +181,33 @@ struct CPUSampler {
         return r
     }
 
-    func processTicks(_ io: ProcfsIO) throws(ProbeError) -> [Int32: (start: UInt64, ticks: UInt64)] {
+    typealias Ticks = (start: UInt64, ticks: UInt64, children: UInt64, ppid: Int32)
+
+    /// CPU ticks the processes account for between two samples: the growth of
+    /// each surviving process's own time, plus the time of children that
+    /// exited and were reaped during the interval (the growth of the parent's
+    /// cutime+cstime, less what those children had already used at the first
+    /// sample). Under process churn the exited processes' time was otherwise
+    /// "unaccounted", and cpu-time-unaccounted failed falsely.
+    static func accountedTicks(_ a: [Int32: Ticks], _ b: [Int32: Ticks]) -> UInt64 {
+        var before: [Int32: UInt64] = [:]  // parent → first-sample totals of its children that vanished
+        for (pid, ta) in a where b[pid].map({ $0.start != ta.start }) ?? true {
+            before[ta.ppid, default: 0] += ta.ticks + ta.children
+        }
+        var sum: UInt64 = 0
+        for (pid, tb) in b {
+            guard let ta = a[pid], ta.start == tb.start, tb.ticks >= ta.ticks else { continue }
+            sum += tb.ticks - ta.ticks
+            if tb.children > ta.children {
+                let reaped = tb.children - ta.children
+                let old = before[pid] ?? 0
+                if reaped > old { sum += reaped - old }
+            }
+        }
+        return sum
+    }
+
+    func processTicks(_ io: ProcfsIO) throws(ProbeError) -> [Int32: Ticks] {
         let procfd: Int32
         do throws(SysErr) { procfd = try io.openDirectory(procfs.root) } catch {
             throw ProbeError.from(error.call, path: procfs.root, errno: error.errno)
@@ -192,12 +217,12 @@ struct CPUSampler {
         do throws(SysErr) { pids = try io.pids(of: procfd) } catch {
             throw ProbeError.from(error.call, path: procfs.root, errno: error.errno)
         }
-        var out: [Int32: (start: UInt64, ticks: UInt64)] = [:]
+        var out: [Int32: Ticks] = [:]
         out.reserveCapacity(pids.count)
         for pid in pids {
             guard let r = try? io.read("\(pid)/stat", at: procfd, limit: 4096), let st = Procfs.parseStat(r.bytes)
             else { continue }
-            out[pid] = (st.startTicks, st.utime + st.stime)
+            out[pid] = (st.startTicks, st.utime + st.stime, st.childTicks, st.ppid)
         }
         return out
     }

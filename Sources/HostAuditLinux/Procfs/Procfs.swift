@@ -80,6 +80,8 @@ public struct Procfs: Sendable {
         var stime: UInt64
         var threads: Int
         var startTicks: UInt64
+        /// cutime + cstime (fields 16, 17): time of waited-for children that exited.
+        var childTicks: UInt64 = 0
     }
 
     /// Parses `/proc/PID/stat`. The comm sits between the first `(` and the
@@ -100,7 +102,8 @@ public struct Procfs: Sendable {
         }
         return Stat(
             commBytes: comm, state: String(decoding: rest[0], as: UTF8.self), ppid: Int32(truncatingIfNeeded: ppid),
-            flags: UInt32(truncatingIfNeeded: flags), utime: ut, stime: st, threads: Int(th), startTicks: start)
+            flags: UInt32(truncatingIfNeeded: flags), utime: ut, stime: st, threads: Int(th), startTicks: start,
+            childTicks: UInt64(max(0, s(13) ?? 0)) + UInt64(max(0, s(14) ?? 0)))
     }
 
     struct Status: Equatable {
@@ -162,9 +165,9 @@ public struct Procfs: Sendable {
 
         var cmdline = ProcessCommandLine.parse(prefix: [], totalLength: 0, totalNULs: 0, endsWithNUL: false)
         do throws(SysErr) {
-            let c = try io.read("cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true)
+            let c = try io.read("cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true, keepTail: true)
             cmdline = ProcessCommandLine.parse(
-                prefix: c.bytes, totalLength: c.total, totalNULs: c.nuls, endsWithNUL: c.lastByte == 0)
+                prefix: c.bytes, totalLength: c.total, totalNULs: c.nuls, endsWithNUL: c.lastByte == 0, tail: c.tail)
         } catch { note("cmdline", error) }
 
         // exe and cwd: ENOENT is normal for kernel threads and zombies (no mm).

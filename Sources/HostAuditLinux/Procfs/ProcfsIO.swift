@@ -25,6 +25,8 @@ struct ReadOut {
     /// NUL bytes in the whole file (only when counted).
     var nuls: Int
     var lastByte: UInt8?
+    /// With `keepTail`: the last bytes after the kept prefix (at most `limit`).
+    var tail: [UInt8] = []
     var truncated: Bool { total > bytes.count }
 }
 
@@ -55,8 +57,10 @@ final class ProcfsIO {
 
     /// Reads a file relative to `dirfd`: the first `limit` bytes are kept, the
     /// rest is read and counted (so a megabyte command line gets its true length).
-    func read(_ name: String, at dirfd: Int32, limit: Int = 1 << 20, countNULs: Bool = false) throws(SysErr)
-        -> ReadOut
+    /// `keepTail`: also keep the last `limit` bytes past the prefix (a command
+    /// line padded past the prefix still shows its final arguments).
+    func read(_ name: String, at dirfd: Int32, limit: Int = 1 << 20, countNULs: Bool = false, keepTail: Bool = false)
+        throws(SysErr) -> ReadOut
     {
         var fd: Int32
         repeat { fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) } while fd < 0 && errno == EINTR
@@ -72,8 +76,15 @@ final class ProcfsIO {
             }
             if n == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            var rest = chunk[...]
             if out.bytes.count < limit {
-                out.bytes.append(contentsOf: chunk.prefix(limit - out.bytes.count))
+                let head = chunk.prefix(limit - out.bytes.count)
+                out.bytes.append(contentsOf: head)
+                rest = chunk[head.count...]
+            }
+            if keepTail && !rest.isEmpty {
+                out.tail.append(contentsOf: rest)
+                if out.tail.count > limit { out.tail.removeFirst(out.tail.count - limit) }
             }
             if countNULs {
                 var z = 0

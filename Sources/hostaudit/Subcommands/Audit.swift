@@ -115,6 +115,7 @@ struct Audit: AsyncParsableCommand {
         // Fail before the long work when the output cannot be written.
         if let output {
             do { try AtomicFile.checkWritable(output) } catch { throw fail("--output \(error.description)") }
+            AtomicFile.sweepStale(for: output)
         }
 
         // The state lock is held for the whole run.
@@ -123,7 +124,10 @@ struct Audit: AsyncParsableCommand {
         var extraFindings: [Finding] = []
         var previous: AuditState?
         if let state {
-            do { try AtomicFile.checkWritable(state) } catch { throw fail("--state \(error.description)") }
+            do {
+                try AtomicFile.checkWritable(state)
+                try AtomicFile.checkPrivate(state)
+            } catch { throw fail("--state \(error.description)") }
             let wait = Self.env("HOSTAUDIT_LOCK_TIMEOUT_S").flatMap(Double.init) ?? 10
             do {
                 lock = try StateLock.acquire(statePath: state, timeout: wait)
@@ -133,8 +137,11 @@ struct Audit: AsyncParsableCommand {
                     "another hostaudit run holds the lock \(state).lock; waited \(AuditCollection.format(wait)) s. "
                         + "Nothing was written; try again when it has finished.")
             }
-            if let data = FileManager.default.contents(atPath: state) {
-                do { previous = try AuditState(bytes: [UInt8](data)) } catch {
+            AtomicFile.sweepStale(for: state)
+            let stored: [UInt8]?
+            do { stored = try AtomicFile.readPrivate(state) } catch { throw fail("--state \(error.description)") }
+            if let data = stored {
+                do { previous = try AuditState(bytes: data) } catch {
                     let stamp = ISO8601DateFormatter().string(from: startedAt).replacingOccurrences(of: ":", with: "")
                     let aside = "\(state).corrupt-\(stamp)"
                     let moved = rename(state, aside) == 0
@@ -185,11 +192,17 @@ struct Audit: AsyncParsableCommand {
             doc["resolver"] = .object(resolver)
             facts = .object(doc)
         }
+        // Evaluation has its own budget within the run: every regex match is
+        // bounded, and past the deadline a rule still matching becomes an error.
+        let evalBudget = Self.env("HOSTAUDIT_EVAL_BUDGET_S").flatMap(Double.init) ?? 30
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(evalBudget * 1000)))
         if probing {
-            findings = engine.evaluate(facts: facts, egress: observations, profile: profile, now: startedAt)
+            findings = engine.evaluate(facts: facts, egress: observations, profile: profile, now: startedAt, deadline: deadline)
         } else {
-            findings = engine.evaluate(facts: facts, egress: observations, profile: profile, now: startedAt, only: otherIDs)
-            let skipped = engine.evaluate(facts: facts, egress: nil, profile: profile, now: startedAt, only: reachableIDs)
+            findings = engine.evaluate(
+                facts: facts, egress: observations, profile: profile, now: startedAt, only: otherIDs, deadline: deadline)
+            let skipped = engine.evaluate(
+                facts: facts, egress: nil, profile: profile, now: startedAt, only: reachableIDs, deadline: deadline)
             for var f in skipped where f.rule != "waiver-expired" || f.policy != "waivers" {
                 if f.status == .skip, f.detail == "egress was not probed" { f.detail = "egress was not probed (--no-probes)" }
                 findings.append(f)
@@ -220,7 +233,7 @@ struct Audit: AsyncParsableCommand {
         if let output {
             do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch { throw fail("--output \(error.description)") }
         } else if !quiet {
-            Output.write(rendered)
+            Output.write(rendered, allowingColour: colour)
         }
         if quiet, let c = report.changes, !c.isEmpty {
             Output.write("hostaudit: changes since the last run:\n" + AuditChangesRenderer.lines(c))
@@ -271,9 +284,12 @@ struct Audit: AsyncParsableCommand {
     /// Hostname and kernel: the running host's, or the image's /etc/hostname with --root (kernel unknown).
     static func host(scope: CollectionScope) -> (String?, String?) {
         if !scope.isLive {
-            let name = (try? String(contentsOfFile: scope.root + "/etc/hostname", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            return (name?.isEmpty == false ? name : nil, nil)
+            // Through the confined reader: a link in the image stays in the image,
+            // a FIFO or a 1 GiB file is refused or cut (a hostname is at most 64 bytes).
+            guard let c = try? HostFiles(scope: scope).read("/etc/hostname", limit: 4096) else { return (nil, nil) }
+            let line = c.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).first ?? []
+            let name = TerminalText.decode(line).trimmingCharacters(in: .whitespaces)
+            return (name.isEmpty ? nil : name, nil)
         }
         var u = utsname()
         uname(&u)
@@ -292,11 +308,30 @@ struct Audit: AsyncParsableCommand {
             if case .success(let w) = loader.loadWaivers(path: file, policies: lib.policies) { waivers += w }
         }
         var overrides = ParameterOverrides()
-        var paramFiles = lib.parameterFiles
-        let local = (scope.isLive ? "" : scope.root) + "/etc/hostaudit/params.yaml"
-        if paramFiles.isEmpty, FileManager.default.fileExists(atPath: local) { paramFiles.append(local) }
-        for file in paramFiles {
-            switch loader.loadParameters(path: file, policies: lib.policies) {
+        var loaded: [(file: String, result: Result<ParameterOverrides, PolicyErrors>)] = lib.parameterFiles.map {
+            ($0, loader.loadParameters(path: $0, policies: lib.policies))
+        }
+        if loaded.isEmpty {
+            // The host's (or the image's) own overrides, read through the confined
+            // reader below --root, with the loader's size limit.
+            let files = HostFiles(scope: scope)
+            let display = (scope.isLive ? "" : scope.root) + "/etc/hostaudit/params.yaml"
+            if files.exists("/etc/hostaudit/params.yaml") {
+                do {
+                    let c = try files.read("/etc/hostaudit/params.yaml", limit: PolicyLoader.maxFileSize + 1)
+                    if c.truncated || c.bytes.count > PolicyLoader.maxFileSize {
+                        loaded.append((display, .failure(PolicyErrors([PolicyLoader.tooLarge(display)]))))
+                    } else {
+                        loaded.append((display, loader.loadParameters(bytes: c.bytes, file: display, policies: lib.policies)))
+                    }
+                } catch {
+                    let e = PolicyError(file: display, line: 1, column: 1, kind: .unreadable, message: "cannot be read: \(error)")
+                    loaded.append((display, .failure(PolicyErrors([e]))))
+                }
+            }
+        }
+        for (_, result) in loaded {
+            switch result {
             case .success(let o): overrides.values.merge(o.values) { $1 }
             case .failure(let e):
                 for x in e.errors { Output.error(TerminalText.escape(x.description)) }

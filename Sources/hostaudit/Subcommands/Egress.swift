@@ -41,6 +41,15 @@ struct Egress: AsyncParsableCommand {
     var format: EgressFormat = .text
 
     func validate() throws {
+        // A target written with a leading '-' is read as an option; say so
+        // instead of dropping it.
+        let known = ["--from-package-sources", "--root", "--timeout", "--trace", "--format", "--help", "-h"]
+        let args = CommandLine.arguments
+        let end = args.firstIndex(of: "--") ?? args.endIndex
+        for a in args[..<end] where a.hasPrefix("-") && !known.contains(where: { a == $0 || a.hasPrefix($0 + "=") }) {
+            throw ValidationError(
+                "'\(a)' starts with '-', so it is read as an option; put targets after '--' (hostaudit egress -- \(a)).")
+        }
         if targets.isEmpty && !fromPackageSources {
             throw ValidationError("Give at least one TARGET, or --from-package-sources.")
         }

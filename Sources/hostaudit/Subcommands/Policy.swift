@@ -31,7 +31,9 @@ struct PolicyCommand: ParsableCommand {
             abstract: "Load and validate policy, waiver and parameter files; print every problem.",
             discussion: """
                 PATH is a file or a folder (searched recursively for *.yaml and *.yml, skipping tests/). \
-                Problems are printed as file:line:column: error: message. Exit 0 when every file loads, 2 otherwise.
+                Problems are printed as file:line:column: error: message; regular expressions with nested \
+                quantifiers (which can backtrack for minutes on hostile input) as file:line:column: warning: message. \
+                Exit 0 when every file loads, 2 otherwise.
                 """)
 
         @Argument(help: ArgumentHelp("Policy files or folders.", valueName: "PATH"))
@@ -39,6 +41,7 @@ struct PolicyCommand: ParsableCommand {
 
         func run() throws {
             let lib = try PolicyCommand.loadOrExit(paths)
+            for w in lib.warnings { Output.error(TerminalText.escape(w)) }
             let rules = lib.policies.reduce(0) { $0 + $1.rules.count }
             var parts = ["\(lib.policies.count) polic\(lib.policies.count == 1 ? "y" : "ies")", "\(rules) rule\(rules == 1 ? "" : "s")"]
             if !lib.waiverFiles.isEmpty { parts.append("\(lib.waiverFiles.count) waiver file(s)") }

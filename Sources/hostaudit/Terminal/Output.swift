@@ -1,9 +1,17 @@
 import Foundation
+import HostAuditCore
 
 /// Writes to standard output / standard error without buffering surprises.
+///
+/// Every text renderer's output passes `TerminalText.escapeBlock`
+/// here, the one boundary to the terminal: the renderers escape each host
+/// string, and whatever one missed (a table or chain name, a rule comment in
+/// `firewall show`) still cannot reach the terminal as a control character,
+/// an escape sequence or a bidirectional override. JSON is already safe
+/// (JSONWriter escapes the same characters) and passes unchanged.
 enum Output {
-    static func write(_ s: String) {
-        FileHandle.standardOutput.write(Data(s.utf8))
+    static func write(_ s: String, allowingColour: Bool = false) {
+        FileHandle.standardOutput.write(Data(TerminalText.escapeBlock(s, allowingColour: allowingColour).utf8))
     }
 
     static func write(bytes: [UInt8]) {
@@ -11,7 +19,8 @@ enum Output {
     }
 
     static func error(_ s: String) {
-        FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+        let line = TerminalText.escapeBlock(s)
+        FileHandle.standardError.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8))
     }
 
     /// Whether a stream is a terminal (colour and progress only then).

@@ -37,7 +37,7 @@ import Testing
         for _ in 0..<rounds {
             guard !lines.isEmpty else { break }
             let i = Int.random(in: 0..<lines.count, using: &rng)
-            switch Int.random(in: 0..<9, using: &rng) {
+            switch Int.random(in: 0..<11, using: &rng) {
             case 0: lines.remove(at: i)
             case 1: lines.insert(lines[i], at: i)
             case 2: lines.swapAt(i, Int.random(in: 0..<lines.count, using: &rng))
@@ -65,6 +65,22 @@ import Testing
                     lines[i] = Array(lines[i][...colon]) + [0x20] + flip
                 } else {
                     lines[i] += [0x20] + flip
+                }
+            case 9:  // anchors and aliases: a small bomb, an alias as a key, a dangling alias
+                let bombs = [
+                    "a0: &a0 [x, x, x, x, x, x, x, x, x]\na1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\na2: [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]",
+                    "k: &k {x: [1, 2]}\n? *k\n: v", "v: *nope", "m: &m\n  n: *m", "s: &s x\nt: *s",
+                    "- &i {a: 1}\n- *i", "<<: *a",
+                ]
+                let bomb = bombs.randomElement(using: &rng)!.split(separator: "\n").map { Array($0.utf8) }
+                lines.insert(contentsOf: bomb, at: i)
+            case 10:  // deep nesting, flow and block
+                let depth = Int.random(in: 1...300, using: &rng)
+                if Bool.random(using: &rng) {
+                    lines[i] += Array(String(repeating: "[", count: depth).utf8) + Array(String(repeating: "]", count: depth).utf8)
+                } else {
+                    let block = (0..<min(depth, 80)).map { Array((String(repeating: " ", count: $0 * 2) + "k\($0):").utf8) }
+                    lines.insert(contentsOf: block, at: i)
                 }
             default:  // hostile text
                 lines[i] += Array(rng.hostileString(maxLength: 12).utf8)

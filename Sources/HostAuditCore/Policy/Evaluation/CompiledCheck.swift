@@ -95,19 +95,20 @@ struct CompiledMatcher: Sendable {
             switch actual {
             case .string(let s):
                 guard let needle = value.stringValue else { return false }
-                return s.contains(needle)
+                return ByteText.contains(s, needle)
             case .array(let items): return items.contains { Self.looselyEqual($0, value) }
             default: return false
             }
         case .matches:
             guard case .string(let s) = actual else { return false }
-            return regex!.matches(s)
+            // nil: the match ran out of its budget (recorded; the rule reports it).
+            return regex!.match(s)
         case .startsWith:
             guard case .string(let s) = actual else { return false }
-            return s.hasPrefix(string)
+            return s.utf8.starts(with: string.utf8)
         case .endsWith:
             guard case .string(let s) = actual else { return false }
-            return s.hasSuffix(string)
+            return ByteText.hasSuffix(s, string)
         case .lessThan:
             guard let d = actual.doubleValue else { return false }
             return d < number
@@ -296,6 +297,9 @@ struct CheckEvaluator {
                     if q.kind == .all && !collect { return false }
                 case .unknown:
                     unknownItems += 1
+                    if let budget = MatchBudget.current, budget.exhaustedCount > 0, budget.holdsExhaustedInput(item) {
+                        budget.noteItem(path: itemPath(), item: item)
+                    }
                 }
                 return true
             }
@@ -335,6 +339,9 @@ struct CheckEvaluator {
                 if keepUnmatched, unmatched.count <= evidenceLimit { unmatched.append((list.path(i), list.items[i])) }
             default:
                 unknownItems += 1
+                if let budget = MatchBudget.current, budget.exhaustedCount > 0, budget.holdsExhaustedInput(list.items[i]) {
+                    budget.noteItem(path: list.path(i), item: list.items[i])
+                }
             }
         }
         return finish(

@@ -108,21 +108,22 @@ public struct PolicyEngine: Sendable {
     /// (nothing was probed). Rules run in parallel on large rule sets.
     public func evaluate(
         facts: JSONValue, egress: EgressObservations? = nil, profile: Profile? = nil, now: Date = Date(),
-        only: Set<String>? = nil
+        only: Set<String>? = nil, perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil
     ) -> [Finding] {
         let selected = selected(profile, only: only)
         let index = FactsIndex(root: facts)
         var findings = [Finding?](repeating: nil, count: selected.count)
         let workers = selected.count >= 64 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
         if workers == 1 {
-            for (i, r) in selected.enumerated() { findings[i] = evaluate(r, facts: facts, index: index, egress: egress, now: now) }
+            for (i, r) in selected.enumerated() { findings[i] = evaluate(r, facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline) }
         } else {
             findings.withUnsafeMutableBufferPointer { buffer in
                 nonisolated(unsafe) let out = buffer
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var i = w
                     while i < selected.count {
-                        out[i] = evaluate(selected[i], facts: facts, index: index, egress: egress, now: now)
+                        out[i] = evaluate(
+                            selected[i], facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline)
                         i += workers
                     }
                 }
@@ -151,7 +152,72 @@ public struct PolicyEngine: Sendable {
         return result
     }
 
-    func evaluate(_ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date) -> Finding {
+    /// One rule under its own match budget: a regex match that runs out makes
+    /// the rule an `error` naming the pattern and the item (process, file…)
+    /// whose value it could not finish, unless the rule failed on other evidence.
+    func evaluate(
+        _ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date,
+        perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil
+    ) -> Finding {
+        let budget = MatchBudget(perMatch: perMatch, deadline: deadline)
+        var f = MatchBudget.$current.withValue(budget) {
+            evaluateUnbudgeted(r, facts: facts, index: index, egress: egress, now: now)
+        }
+        let exhausted = budget.exhausted
+        guard !exhausted.isEmpty else { return f }
+        let pastDeadline = deadline.map { ContinuousClock().now >= $0 } ?? false
+        let items = budget.items
+        let patterns = Array(Set(exhausted.map(\.pattern))).sorted()
+        var what = items.prefix(5).map { Self.describeItem($0.path, $0.item) }
+        if what.isEmpty { what = exhausted.prefix(3).map { "the value " + Self.excerpt($0.input) } }
+        if items.count > 5 { what.append("and \(items.count - 5) more") }
+        let why = pastDeadline
+            ? "the policy evaluation's time budget ran out"
+            : "a match may take \(perMatch.components.seconds * 1000 + perMatch.components.attoseconds / 1_000_000_000_000_000) ms"
+        let detail =
+            "rule \(r.rule.id): matching \(patterns.map { "'\($0)'" }.joined(separator: ", ")) did not finish within its budget "
+            + "(\(why)) on \(what.joined(separator: "; ")); the outcome for \(items.count == 1 ? "it" : "them") is unknown"
+        switch f.status {
+        case .fail:
+            f.detail = (f.detail.map { $0 + "; " } ?? "") + "also: " + detail
+        case .pass where !pastDeadline:
+            break
+        default:
+            f.status = .error
+            f.detail = detail
+            f.evidence = items.prefix(CheckEvaluator.evidenceLimit).map { (path, item) in
+                var e = JSONObject()
+                if CheckEvaluator.category(path) == "processes", let pid = item["pid"] {
+                    e["kind"] = .string("process")
+                    e["pid"] = pid
+                    e["comm"] = item["comm"] ?? .null
+                    e["exe"] = item["exe"]?["path"] ?? .null
+                } else {
+                    e["kind"] = .string(CheckEvaluator.category(path))
+                }
+                e["path"] = .string(path)
+                e["detail"] = .string("a regular expression match ran out of its budget on this item")
+                return .object(e)
+            }
+        }
+        return f
+    }
+
+    static func describeItem(_ path: String, _ item: JSONValue) -> String {
+        if let pid = item["pid"]?.intValue {
+            return "process \(pid) (\(item["comm"]?.stringValue ?? "?")) at \(path)"
+        }
+        if let p = item["path"]?.stringValue { return "\(p) at \(path)" }
+        return path
+    }
+
+    static func excerpt(_ s: String) -> String {
+        let n = s.utf8.count
+        guard n > 48 else { return "'\(s)'" }
+        return "'\(String(decoding: s.utf8.prefix(48), as: UTF8.self))…' (\(n) bytes)"
+    }
+
+    func evaluateUnbudgeted(_ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date) -> Finding {
         var f = Finding(
             rule: r.rule.id, policy: r.policy, title: r.rule.title, severity: r.rule.severity, status: .pass,
             remediation: r.rule.remediation, references: r.rule.references)
