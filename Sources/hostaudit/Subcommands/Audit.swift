@@ -57,6 +57,8 @@ struct Audit: AsyncParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for each probe.", valueName: "SECONDS"))
     var timeout: Double = 3.5
 
+    @OptionGroup var signatureOption: SignatureOption
+
     func validate() throws {
         for t in probes {
             do { _ = try EgressTargetParser.parse(t) } catch { throw ValidationError(error.description) }
@@ -156,9 +158,11 @@ struct Audit: AsyncParsableCommand {
         // Collect and probe concurrently.
         let progress = quiet ? nil : Progress.forStandardError()
         let sweep = profile != .preDeploy
+        var processOptions = ProcessCollectionOptions(cpuInterval: profile == .preDeploy ? 0 : 0.5, hiddenSweep: sweep)
+        processOptions.signatures = signatureOption.scanOptions()
         let collection = AuditCollection(
             scope: scope,
-            processOptions: ProcessCollectionOptions(cpuInterval: profile == .preDeploy ? 0 : 0.5, hiddenSweep: sweep),
+            processOptions: processOptions,
             budget: Self.env("HOSTAUDIT_COLLECTOR_BUDGET_S").flatMap(Double.init) ?? 30)
         progress?.show("collecting facts…")
         var onProgress: (@Sendable (String) -> Void)?

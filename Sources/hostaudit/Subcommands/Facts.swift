@@ -58,6 +58,8 @@ struct Facts: AsyncParsableCommand {
     @Flag(name: .customLong("no-hidden-sweep"), help: "processes: skip the hidden-pid sweep.")
     var noHiddenSweep = false
 
+    @OptionGroup var signatureOption: SignatureOption
+
     func validate() throws {
         guard cpuInterval >= 0 && cpuInterval <= 60 else {
             throw ValidationError("--cpu-interval must be between 0 and 60 seconds")
@@ -69,8 +71,9 @@ struct Facts: AsyncParsableCommand {
 
     func run() async throws {
         let scope = try Facts.scope(for: rootOption.root)
-        let processOptions = ProcessCollectionOptions(
+        var processOptions = ProcessCollectionOptions(
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
+        processOptions.signatures = signatureOption.scanOptions()
         let document = FactsCollector(scope: scope, processOptions: processOptions).collect(topic.categories)
         switch format {
         case .json:
