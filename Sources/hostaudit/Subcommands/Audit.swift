@@ -59,6 +59,8 @@ struct Audit: AsyncParsableCommand {
 
     @OptionGroup var signatureOption: SignatureOption
 
+    @OptionGroup var evidenceOption: EvidenceOption
+
     func validate() throws {
         for t in probes {
             do { _ = try EgressTargetParser.parse(t) } catch { throw ValidationError(error.description) }
@@ -200,6 +202,20 @@ struct Audit: AsyncParsableCommand {
             }
         }
         findings = collectorErrors + extraFindings + findings
+        if let dir = evidenceOption.directory {
+            // Evidence before anything else: the processes and files high or critical findings name.
+            let requests = EvidenceOption.requests(for: findings)
+            do {
+                let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
+                for i in findings.indices {
+                    findings[i].evidence += EvidenceOption.reportEntries(
+                        manifest, directory: dir, cause: "\(findings[i].policy)/\(findings[i].rule)")
+                }
+                notes.append(
+                    "evidence: \(manifest.files.count) files (\(manifest.totalBytes) bytes) kept in \(dir), "
+                        + "\(manifest.skipped.count) skipped; see \(dir)/manifest.json")
+            } catch { throw fail(error.description) }
+        }
         let egress = EgressStory.link(oracle.results, findings: findings)
 
         let hostInfo = Self.host(scope: scope)

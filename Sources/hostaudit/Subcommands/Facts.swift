@@ -60,6 +60,8 @@ struct Facts: AsyncParsableCommand {
 
     @OptionGroup var signatureOption: SignatureOption
 
+    @OptionGroup var evidenceOption: EvidenceOption
+
     func validate() throws {
         guard cpuInterval >= 0 && cpuInterval <= 60 else {
             throw ValidationError("--cpu-interval must be between 0 and 60 seconds")
@@ -75,6 +77,26 @@ struct Facts: AsyncParsableCommand {
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
         processOptions.signatures = signatureOption.scanOptions()
         let document = FactsCollector(scope: scope, processOptions: processOptions).collect(topic.categories)
+        if let dir = evidenceOption.directory {
+            // Without policies, the processes a signature matched are the ones kept.
+            var requests: [EvidenceRequest] = []
+            if case .array(let list)? = document.json()["processes"]?["list"] {
+                for p in list {
+                    guard case .int(let pid)? = p["pid"], case .array(let m)? = p["signatures"]?["matches"], !m.isEmpty
+                    else { continue }
+                    requests.append(EvidenceRequest(target: .process(Int32(truncatingIfNeeded: pid)), cause: "signatures"))
+                }
+            }
+            do {
+                let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
+                Output.error(
+                    "hostaudit: evidence: \(manifest.files.count) files kept in \(TerminalText.escape(dir)), "
+                        + "\(manifest.skipped.count) skipped; see manifest.json")
+            } catch {
+                Output.error("hostaudit: " + TerminalText.escape(error.description))
+                throw ExitStatus.couldNotRun
+            }
+        }
         switch format {
         case .json:
             Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])

@@ -187,6 +187,54 @@ struct SignatureScanTests {
         #expect(sig.fileScanned)
         #expect(sig.candidateReasons.contains("deleted-exe"))
         #expect(sig.fileSHA256 == original)
+
+        // --evidence: the deleted executable is saved through /proc/PID/exe, hash equal to the original's.
+        let evidence = dir + "/evidence"
+        let manifest = try EvidenceWriter(directory: evidence).write([
+            EvidenceRequest(target: .process(pid), cause: "miners/miner-signature-match")
+        ])
+        let exeEntry = try #require(manifest.files.first { $0.path == "pid-\(pid)/exe" })
+        #expect(exeEntry.sha256 == original)
+        #expect(exeEntry.exe?.hasSuffix("/copy (deleted)") == true, "\(exeEntry)")
+        let saved = [UInt8](try Data(contentsOf: URL(fileURLWithPath: evidence + "/pid-\(pid)/exe")))
+        #expect(SHA256.hex(SHA256.hash(saved)) == original)
+        for name in ["cmdline", "environ", "maps", "status", "fds.txt", "net-tcp"] {
+            #expect(manifest.files.contains { $0.path == "pid-\(pid)/\(name)" }, "\(name) kept")
+        }
+        var st = stat()
+        #expect(lstat(evidence, &st) == 0 && st.st_mode & 0o777 == 0o700)
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: evidence + "/manifest.json"))) as? [String: Any]
+        #expect(written?["schema"] as? String == "hostaudit.evidence/v1")
+    }
+
+    @Test("--evidence never writes through a pre-planted symlink", .privileged)
+    func evidenceSymlinks() throws {
+        try Privileged.check()
+        let dir = try Fixtures.temporaryDirectory("ha-evid")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let victim = dir + "/victim"
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: false)
+        try "keep".write(toFile: victim + "/manifest.json", atomically: true, encoding: .utf8)
+        // DIR itself a symlink: refused.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: victim)
+        #expect(throws: EvidenceWriter.Failure.self) {
+            try EvidenceWriter(directory: dir + "/link").write([EvidenceRequest(target: .process(getpid()), cause: "t")])
+        }
+        // Symlinks planted inside DIR where the writer's names would go.
+        let out = dir + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: out + "/pid-\(getpid())", withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(atPath: out + "/manifest.json", withDestinationPath: victim + "/manifest.json")
+        let manifest = try EvidenceWriter(directory: out, maxTotalBytes: 64 << 20, maxFileBytes: 1 << 20).write([
+            EvidenceRequest(target: .process(getpid()), cause: "t")
+        ])
+        #expect(try String(contentsOfFile: victim + "/manifest.json", encoding: .utf8) == "keep")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim) == ["manifest.json"])
+        #expect(manifest.files.allSatisfy { $0.path.hasPrefix("pid-\(getpid())-2/") }, "\(manifest.files.map(\.path))")
+        // The test runner's executable is far above the 1 MiB file bound: listed as skipped, not written.
+        #expect(manifest.skipped.contains { $0.source.hasSuffix("/exe") && $0.reason.contains("larger than") })
+        var st = stat()
+        #expect(lstat(out + "/manifest.json", &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG)
     }
 
     @Test("A process with a 2 GiB mapping stays inside the per-process memory budget", .privileged)
