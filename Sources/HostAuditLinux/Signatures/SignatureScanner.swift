@@ -86,26 +86,47 @@ public final class SignatureScanner {
         memoryDeadline = start + options.memoryTimeBudget
         var errors: [String] = []
         let me = getpid()
+        // hostaudit's own executable carries the pool lists and names its policies use: never scanned.
+        var selfKey: FileKey?
+        var st = stat()
+        if stat("/proc/self/exe", &st) == 0 {
+            selfKey = FileKey(
+                dev: UInt64(st.st_dev), ino: UInt64(st.st_ino), mtimeSec: Int(st.st_mtim.tv_sec),
+                mtimeNsec: Int(st.st_mtim.tv_nsec))
+        }
+        var candidates: [(index: Int, rank: Int)] = []
         for i in facts.list.indices {
             let p = facts.list[i]
             var sig = ProcessSignatures()
-            if p.exe != nil && !p.kernelThread {
+            let isSelf = p.pid == me || (selfKey != nil && exeKey(pid: p.pid) == selfKey)
+            if p.exe != nil && !p.kernelThread && !isSelf {
                 let r = scanExecutable(pid: p.pid, wantHash: false)
                 sig.fileScanned = r.skipped == nil
                 sig.fileSkipped = r.skipped
                 sig.matches += r.hits.map { hit($0, where: "file", path: p.exe?.path, region: nil) }
+            } else if isSelf {
+                sig.fileSkipped = "hostaudit itself"
             }
             var reasons = SignatureCandidate.reasons(p)
             if options.deep && !p.kernelThread { reasons.append("deep") }
             sig.candidateReasons = reasons
-            // Our own memory holds the compiled rules; it would match every rule.
-            if !reasons.isEmpty && p.pid != me && !p.kernelThread {
-                scanMemory(pid: p.pid, into: &sig)
-            }
-            if !sig.matches.isEmpty || !reasons.filter({ $0 != "deep" }).isEmpty, p.exe != nil, sig.fileScanned {
-                sig.fileSHA256 = scanExecutable(pid: p.pid, wantHash: true).sha256
+            if !reasons.isEmpty && !isSelf && !p.kernelThread {
+                candidates.append((i, reasons.map(Self.rank).min() ?? 99))
             }
             facts.list[i].signatures = sig
+        }
+        // Memory, strongest reasons first, so the budget goes where a cheap check is most telling.
+        for c in candidates.sorted(by: { ($0.rank, $0.index) < ($1.rank, $1.index) }) {
+            var sig = facts.list[c.index].signatures ?? ProcessSignatures()
+            scanMemory(pid: facts.list[c.index].pid, into: &sig)
+            facts.list[c.index].signatures = sig
+        }
+        for i in facts.list.indices {
+            guard var sig = facts.list[i].signatures, sig.fileScanned else { continue }
+            if !sig.matches.isEmpty || !sig.candidateReasons.filter({ $0 != "deep" }).isEmpty {
+                sig.fileSHA256 = scanExecutable(pid: facts.list[i].pid, wantHash: true).sha256
+                facts.list[i].signatures = sig
+            }
         }
         if memoryUsed >= options.totalMemoryBudget { errors.append("total memory budget reached") }
         if monotonicNow() > memoryDeadline { errors.append("memory time budget reached") }
@@ -115,6 +136,25 @@ public final class SignatureScanner {
             memoryBytes: memoryUsed, perProcessMemoryBudget: options.perProcessMemoryBudget,
             totalMemoryBudget: options.totalMemoryBudget, fileSizeCap: options.fileSizeCap,
             durationMs: ((monotonicNow() - start) * 1_000_000).rounded() / 1000, errors: errors)
+    }
+
+    /// Order in which candidates' memory is scanned: lower first.
+    static func rank(_ reason: String) -> Int {
+        switch reason {
+        case "fake-kernel-thread", "deleted-exe", "memfd-exe", "temp-exe": return 0
+        case "sustained-cpu": return 1
+        case "preload", "dot-dir-exe": return 2
+        case "exe-comm-mismatch": return 3
+        default: return 4
+        }
+    }
+
+    private func exeKey(pid: Int32) -> FileKey? {
+        var st = stat()
+        guard stat("\(procRoot)/\(pid)/exe", &st) == 0 else { return nil }
+        return FileKey(
+            dev: UInt64(st.st_dev), ino: UInt64(st.st_ino), mtimeSec: Int(st.st_mtim.tv_sec),
+            mtimeNsec: Int(st.st_mtim.tv_nsec))
     }
 
     private func hit(_ h: YaraRules.Hit, where: String, path: String?, region: String?) -> SignatureMatch {
