@@ -8,7 +8,7 @@ struct SignatureOption: ParsableArguments {
     @Option(
         name: .customLong("signatures"),
         help: ArgumentHelp(
-            "YARA rule folder (*.yar); default: signatures/ of the shipped policies.", valueName: "DIR"))
+            "YARA rule folder (*.yar); default: signatures/ of the shipped policies. facts scans only with --signatures, --deep or --evidence.", valueName: "DIR"))
     var directory: String?
 
     @Flag(name: .customLong("no-signatures"), help: "processes: skip the YARA scan of executables and memory.")
@@ -18,8 +18,10 @@ struct SignatureOption: ParsableArguments {
     var deep = false
 
     /// The scan options, or nil when signatures are off or no rule folder exists.
-    func scanOptions() -> SignatureScanOptions? {
+    /// `byDefault: false` (facts): only when --signatures, --deep or `also` (--evidence) asks for them.
+    func scanOptions(byDefault: Bool = true, also: Bool = false) -> SignatureScanOptions? {
         guard !noSignatures else { return nil }
+        guard byDefault || directory != nil || deep || also else { return nil }
         var dir = directory
         if dir == nil, let policies = Audit.defaultPolicies() {
             let candidate = policies + "/signatures"

@@ -75,7 +75,7 @@ struct Facts: AsyncParsableCommand {
         let scope = try Facts.scope(for: rootOption.root)
         var processOptions = ProcessCollectionOptions(
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
-        processOptions.signatures = signatureOption.scanOptions()
+        processOptions.signatures = signatureOption.scanOptions(byDefault: false, also: evidenceOption.directory != nil)
         let document = FactsCollector(scope: scope, processOptions: processOptions).collect(topic.categories)
         if let dir = evidenceOption.directory {
             // Without policies, the processes a signature matched are the ones kept.
