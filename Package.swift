@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "libnftnl",
             providers: [.apt(["libmnl-dev", "libnftnl-dev"])]
         ),
+        // libyara: signature rules over executables and process memory.
+        .systemLibrary(
+            name: "CYara",
+            pkgConfig: "yara",
+            providers: [.apt(["libyara-dev"])]
+        ),
         // glibc's libresolv: per-name-server DNS queries for `egress` (ns_initparse/ns_parserr).
         .systemLibrary(name: "CResolv"),
         // Small C shims for variadic or macro-only kernel interfaces (ioctl, raw syscalls).
@@ -43,7 +49,7 @@ let package = Package(
         .target(
             name: "HostAuditLinux",
             dependencies: [
-                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims", "CResolv",
+                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims", "CResolv", "CYara",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,7 +93,7 @@ let package = Package(
     ]
 )
 
-// Targets that import the C modules (CSELinux, CNetfilter, CResolv, CHostAuditShims).
+// Targets that import the C modules (CSELinux, CNetfilter, CResolv, CHostAuditShims, CYara).
 let cModuleImporters: Set<String> = [
     "HostAuditLinux", "HostAuditLinuxTests", "HostAuditTestSupport", "ruleset-dump", "verdict-lab",
 ]

@@ -721,3 +721,50 @@ write(C, "cpu-time-unaccounted", "pass", "pass", "3% of busy time unaccounted", 
 write(C, "cpu-time-unaccounted", "fail", "fail", "86% of the CPUs busy with no listed process to show for it",
       host(cpu_gap))
 write(C, "cpu-time-unaccounted", "skip-no-sample", "skip", "CPU not sampled", host(no_cpu))
+
+
+# --- signatures (YARA over executables and memory)
+def sig_summary(d, matches_for=None):
+    p = d["processes"]
+    p["signatures"] = {
+        "available": True, "unavailable_reason": None,
+        "rule_files": ["/usr/share/hostaudit/policies/signatures/miners.yar",
+                       "/usr/share/hostaudit/policies/signatures/tooling.yar"],
+        "rules": ["Miner_Stratum_Protocol", "Miner_XMRig_Config", "Miner_RandomX_CryptoNight", "Miner_Pool_Domains",
+                  "Miner_XMRig_Identity", "Tool_LibProcessHider", "Tool_Diamorphine"],
+        "deep": False, "files_scanned": 6, "files_skipped": 0, "processes_memory_scanned": 1, "memory_bytes": 1048576,
+        "per_process_memory_budget": 134217728, "total_memory_budget": 1073741824, "file_size_cap": 67108864,
+        "duration_ms": 84.2, "errors": []}
+    for q in p["list"]:
+        q["signatures"] = {"matches": (matches_for or {}).get(q["pid"], []), "file_scanned": q["exe"] is not None,
+                           "file_skipped": None, "file_sha256": None, "candidate_reasons": [],
+                           "memory_scanned": False, "memory_bytes": 0, "memory_truncated": False, "errors": []}
+
+
+def sig_match(rule, tags, where, path, region=None, offset=4096):
+    return {"rule": rule, "namespace": "miners" if "miner" in tags else "tooling", "tags": tags, "where": where,
+            "path": path, "region": region, "offset": offset, "string": "$url1", "string_matches": 3,
+            "source": "see the rule file"}
+
+
+# A renamed miner: kworker name, normal directory, no miner arguments; only memory shows it.
+disguised = proc(4500, 1, "kworker/0:2", ["[kworker/0:2]"], exe="/usr/lib/x86_64-linux-gnu/kworkerd", uid=33)
+mem_hit = {4500: [sig_match("Miner_Stratum_Protocol", ["miner"], "memory", "[heap]",
+                            region="55d0c0a00000-55d0c0a21000 rw-p", offset=0x55d0c0a01234)]}
+hider_hit = {950: [sig_match("Tool_LibProcessHider", ["rootkit", "preload"], "memory",
+                             "/usr/local/lib/libprocesshider.so", region="7f00aa000000-7f00aa001000 rw-p")]}
+write(M, "miner-signature-match", "pass", "pass", "signatures scanned, nothing matched",
+      host(sig_summary))
+write(M, "miner-signature-match", "fail-memory", "fail",
+      "a process renamed [kworker/0:2] whose heap holds the stratum vocabulary",
+      host(add_proc(disguised), lambda d: sig_summary(d, mem_hit)))
+write(M, "miner-signature-match", "fail-file", "fail", "xmrig's executable matches its config-key rule",
+      host(add_proc(xmrig), lambda d: sig_summary(d, {4242: [sig_match("Miner_XMRig_Config", ["miner"], "file",
+                                                                        "/opt/xmrig/xmrig")]})))
+write(M, "miner-signature-match", "pass-rootkit-only", "pass", "a rootkit match is not a miner match",
+      host(lambda d: sig_summary(d, hider_hit)))
+write(M, "miner-signature-match", "skip-no-signatures", "skip", "signatures not scanned (--no-signatures)", host())
+write(M, "rootkit-signature-match", "pass", "pass", "signatures scanned, nothing matched", host(sig_summary))
+write(M, "rootkit-signature-match", "fail", "fail", "libprocesshider code in a process's memory",
+      host(lambda d: sig_summary(d, hider_hit)))
+write(M, "rootkit-signature-match", "skip-no-signatures", "skip", "signatures not scanned", host())

@@ -27,6 +27,8 @@ public struct ProcessesFacts: Encodable, Sendable, Equatable {
     public var cpu: CPUSample?
     /// Null when the sweep was not run.
     public var hiddenSweep: HiddenSweep?
+    /// The YARA pass (rules loaded, files and memory scanned); null when not run.
+    public var signatures: SignatureScanSummary? = nil
     public var errors: [String]
 
     public init(
@@ -98,6 +100,8 @@ public struct ProcessFact: Encodable, Sendable, Equatable {
     public var fdCount: Int?
     /// Entries that could not be read, e.g. `exe: Permission denied`.
     public var unreadable: [String]
+    /// YARA matches over the executable and (for candidates) memory; null when no signatures were loaded.
+    public var signatures: ProcessSignatures? = nil
 
     public init(
         pid: Int32, ppid: Int32, state: String, comm: String, commB64: String?, cmdline: ProcessCommandLine,

@@ -572,6 +572,30 @@ extension FactSchema {
         processes.list[].parent_listed	bool
         processes.list[].pid	int
         processes.list[].ppid	int
+        processes.list[].signatures	object
+        processes.list[].signatures.candidate_reasons	array
+        processes.list[].signatures.candidate_reasons[]	string
+        processes.list[].signatures.errors	array
+        processes.list[].signatures.errors[]	string
+        processes.list[].signatures.file_scanned	bool
+        processes.list[].signatures.file_sha256	null|string
+        processes.list[].signatures.file_skipped	null|string
+        processes.list[].signatures.matches	array
+        processes.list[].signatures.matches[]	object
+        processes.list[].signatures.matches[].namespace	string
+        processes.list[].signatures.matches[].offset	int|null
+        processes.list[].signatures.matches[].path	null|string
+        processes.list[].signatures.matches[].region	null|string
+        processes.list[].signatures.matches[].rule	string
+        processes.list[].signatures.matches[].source	null|string
+        processes.list[].signatures.matches[].string	null|string
+        processes.list[].signatures.matches[].string_matches	int
+        processes.list[].signatures.matches[].tags	array
+        processes.list[].signatures.matches[].tags[]	string
+        processes.list[].signatures.matches[].where	string
+        processes.list[].signatures.memory_bytes	int
+        processes.list[].signatures.memory_scanned	bool
+        processes.list[].signatures.memory_truncated	bool
         processes.list[].socket_inodes	array
         processes.list[].socket_inodes[]	int
         processes.list[].start_ticks	int
@@ -586,6 +610,24 @@ extension FactSchema {
         processes.list[].unreadable	array
         processes.privileged	bool
         processes.proc_root	string
+        processes.signatures	null|object
+        processes.signatures.available	bool
+        processes.signatures.deep	bool
+        processes.signatures.duration_ms	double
+        processes.signatures.errors	array
+        processes.signatures.errors[]	string
+        processes.signatures.file_size_cap	int
+        processes.signatures.files_scanned	int
+        processes.signatures.files_skipped	int
+        processes.signatures.memory_bytes	int
+        processes.signatures.per_process_memory_budget	int
+        processes.signatures.processes_memory_scanned	int
+        processes.signatures.rule_files	array
+        processes.signatures.rule_files[]	string
+        processes.signatures.rules	array
+        processes.signatures.rules[]	string
+        processes.signatures.total_memory_budget	int
+        processes.signatures.unavailable_reason	null|string
         processes.unavailable_reason	null|string
         processes.vanished	int
         processes.with_unreadable	int

@@ -14,6 +14,8 @@ public struct ProcessCollectionOptions: Sendable {
     /// Overrides pid_max for the sweep (benchmarks).
     public var sweepPidMax: Int?
     public var procfs: Procfs.Options
+    /// YARA signatures over executables and candidate processes' memory; nil: not scanned.
+    public var signatures: SignatureScanOptions? = nil
 
     public init(cpuInterval: Double = 0.5, hiddenSweep: Bool = true, sweepPidMax: Int? = nil, procfs: Procfs.Options = .init()) {
         self.cpuInterval = cpuInterval
@@ -101,9 +103,11 @@ public struct ProcessCollector: Sendable {
         case .never: privileged = false
         case .auto: privileged = euid == 0
         }
-        return ProcessesFacts(
+        var facts = ProcessesFacts(
             available: true, procRoot: procfs.root, privileged: privileged, clockTicksPerSecond: hz, bootTime: btime,
             list: list, vanished: vanished, cpu: cpu, hiddenSweep: sweep, errors: errors)
+        if let signatures = options.signatures { SignatureScanner.apply(signatures, to: &facts) }
+        return facts
     }
 }
 

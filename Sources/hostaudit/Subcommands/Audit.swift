@@ -57,6 +57,10 @@ struct Audit: AsyncParsableCommand {
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds to wait for each probe.", valueName: "SECONDS"))
     var timeout: Double = 3.5
 
+    @OptionGroup var signatureOption: SignatureOption
+
+    @OptionGroup var evidenceOption: EvidenceOption
+
     func validate() throws {
         for t in probes {
             do { _ = try EgressTargetParser.parse(t) } catch { throw ValidationError(error.description) }
@@ -163,9 +167,11 @@ struct Audit: AsyncParsableCommand {
         // Collect and probe concurrently.
         let progress = quiet ? nil : Progress.forStandardError()
         let sweep = profile != .preDeploy
+        var processOptions = ProcessCollectionOptions(cpuInterval: profile == .preDeploy ? 0 : 0.5, hiddenSweep: sweep)
+        processOptions.signatures = signatureOption.scanOptions()
         let collection = AuditCollection(
             scope: scope,
-            processOptions: ProcessCollectionOptions(cpuInterval: profile == .preDeploy ? 0 : 0.5, hiddenSweep: sweep),
+            processOptions: processOptions,
             budget: Self.env("HOSTAUDIT_COLLECTOR_BUDGET_S").flatMap(Double.init) ?? 30)
         progress?.show("collecting facts…")
         var onProgress: (@Sendable (String) -> Void)?
@@ -209,6 +215,20 @@ struct Audit: AsyncParsableCommand {
             }
         }
         findings = collectorErrors + extraFindings + findings
+        if let dir = evidenceOption.directory {
+            // Evidence before anything else: the processes and files high or critical findings name.
+            let requests = EvidenceOption.requests(for: findings)
+            do {
+                let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
+                for i in findings.indices {
+                    findings[i].evidence += EvidenceOption.reportEntries(
+                        manifest, directory: dir, cause: "\(findings[i].policy)/\(findings[i].rule)")
+                }
+                notes.append(
+                    "evidence: \(manifest.files.count) files (\(manifest.totalBytes) bytes) kept in \(dir), "
+                        + "\(manifest.skipped.count) skipped; see \(dir)/manifest.json")
+            } catch { throw fail(error.description) }
+        }
         let egress = EgressStory.link(oracle.results, findings: findings)
 
         let hostInfo = Self.host(scope: scope)

@@ -65,6 +65,10 @@ struct Facts: AsyncParsableCommand {
     @Flag(name: .customLong("no-hidden-sweep"), help: "processes: skip the hidden-pid sweep.")
     var noHiddenSweep = false
 
+    @OptionGroup var signatureOption: SignatureOption
+
+    @OptionGroup var evidenceOption: EvidenceOption
+
     func validate() throws {
         guard cpuInterval >= 0 && cpuInterval <= 60 else {
             throw ValidationError("--cpu-interval must be between 0 and 60 seconds")
@@ -76,11 +80,32 @@ struct Facts: AsyncParsableCommand {
 
     func run() async throws {
         let scope = try Facts.scope(for: rootOption.root)
-        let processOptions = ProcessCollectionOptions(
+        var processOptions = ProcessCollectionOptions(
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
+        processOptions.signatures = signatureOption.scanOptions(byDefault: false, also: evidenceOption.directory != nil)
         var collector = FactsCollector(scope: scope, processOptions: processOptions)
         if let dir = sysctlConfigRoot { collector.sysctlConfigScope = try Facts.scope(for: dir, option: "--sysctl-config-root") }
         let document = collector.collect(topic.categories)
+        if let dir = evidenceOption.directory {
+            // Without policies, the processes a signature matched are the ones kept.
+            var requests: [EvidenceRequest] = []
+            if case .array(let list)? = document.json()["processes"]?["list"] {
+                for p in list {
+                    guard case .int(let pid)? = p["pid"], case .array(let m)? = p["signatures"]?["matches"], !m.isEmpty
+                    else { continue }
+                    requests.append(EvidenceRequest(target: .process(Int32(truncatingIfNeeded: pid)), cause: "signatures"))
+                }
+            }
+            do {
+                let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
+                Output.error(
+                    "hostaudit: evidence: \(manifest.files.count) files kept in \(TerminalText.escape(dir)), "
+                        + "\(manifest.skipped.count) skipped; see manifest.json")
+            } catch {
+                Output.error("hostaudit: " + TerminalText.escape(error.description))
+                throw ExitStatus.couldNotRun
+            }
+        }
         switch format {
         case .json:
             Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HostAuditCore
+import HostAuditLinux
 
 /// `hostaudit policy lint|test|check`.
 struct PolicyCommand: ParsableCommand {
@@ -39,14 +40,52 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("Policy files or folders.", valueName: "PATH"))
         var paths: [String]
 
+        @Option(
+            name: .customLong("signatures"),
+            help: ArgumentHelp(
+                "YARA rule folder the policies' signature rule names must exist in; default: signatures/ of each PATH folder, else the shipped one.",
+                valueName: "DIR"))
+        var signatures: String?
+
         func run() throws {
             let lib = try PolicyCommand.loadOrExit(paths)
             for w in lib.warnings { Output.error(TerminalText.escape(w)) }
+            try checkSignatureNames(lib)
             let rules = lib.policies.reduce(0) { $0 + $1.rules.count }
             var parts = ["\(lib.policies.count) polic\(lib.policies.count == 1 ? "y" : "ies")", "\(rules) rule\(rules == 1 ? "" : "s")"]
             if !lib.waiverFiles.isEmpty { parts.append("\(lib.waiverFiles.count) waiver file(s)") }
             if !lib.parameterFiles.isEmpty { parts.append("\(lib.parameterFiles.count) parameter file(s)") }
             Output.write("ok: \(parts.joined(separator: ", "))\n")
+        }
+
+        /// Every YARA rule name a policy matches on (`signatures.matches[].rule`) must exist in the signatures.
+        func checkSignatureNames(_ lib: PolicyLibrary) throws {
+            let refs = lib.policies.flatMap { SignatureReferences.names(in: $0) }
+            guard !refs.isEmpty else { return }
+            var dirs: [String] = signatures.map { [$0] } ?? []
+            if dirs.isEmpty {
+                for p in paths {
+                    var isDir: ObjCBool = false
+                    let d = p + "/signatures"
+                    if FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue { dirs.append(d) }
+                }
+            }
+            if dirs.isEmpty, let shipped = Audit.defaultPolicies() { dirs.append(shipped + "/signatures") }
+            var known = Set<String>()
+            var problems: [String] = []
+            for d in dirs {
+                do { known.formUnion(try YaraRules(directory: d).names) } catch {
+                    problems.append("\(d): error: signatures do not load: \(error.description)")
+                }
+            }
+            for r in refs where !known.contains(r.name) {
+                problems.append(
+                    "\(r.location.file):\(r.location.line):\(r.location.column): error: rule \(r.rule) names signature "
+                        + "\(r.name), which no loaded signature file (\(dirs.joined(separator: ", "))) defines")
+            }
+            guard !problems.isEmpty else { return }
+            for p in problems { Output.error(TerminalText.escape(p)) }
+            throw ExitStatus.invalidPolicy
         }
     }
 

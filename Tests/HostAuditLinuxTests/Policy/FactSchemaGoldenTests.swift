@@ -62,6 +62,28 @@ import Testing
                 hidden: [.init(pid: 31337, seenBy: ["kill", "getsid"], comm: "kworker", ppid: 1),
                          .init(pid: 31338, seenBy: ["kill"], comm: nil, ppid: nil)],
                 raced: 1, durationMs: 9.5)
+            // The YARA pass: a summary, one process with file and memory matches, one with nothing.
+            p.signatures = SignatureScanSummary(
+                available: true, unavailableReason: scenario == "miner" ? nil : "signatures: no *.yar rule files",
+                ruleFiles: ["/p/signatures/miners.yar"], rules: ["Miner_Stratum_Protocol"], deep: false,
+                filesScanned: 3, filesSkipped: 1, processesMemoryScanned: 1, memoryBytes: 4096,
+                perProcessMemoryBudget: 1 << 27, totalMemoryBudget: 1 << 30, fileSizeCap: 1 << 26, durationMs: 5.5,
+                errors: ["total memory budget reached"])
+            let match = SignatureMatch(
+                rule: "Miner_Stratum_Protocol", namespace: "miners", tags: ["miner"], where: "memory", path: "[heap]",
+                region: "1000-2000 rw-p", offset: 4096, string: "$url1", stringMatches: 2, source: "xmrig")
+            let bare = SignatureMatch(
+                rule: "Miner_Pool_Domains", namespace: "miners", tags: [], where: "file", path: nil, region: nil,
+                offset: nil, string: nil, stringMatches: 0, source: nil)
+            for i in p.list.indices {
+                p.list[i].signatures =
+                    i == 0
+                    ? ProcessSignatures(
+                        matches: [match, bare], fileScanned: true, fileSkipped: nil, fileSHA256: String(repeating: "a", count: 64),
+                        candidateReasons: ["fake-kernel-thread"], memoryScanned: true, memoryBytes: 4096,
+                        memoryTruncated: false, errors: ["mem: Permission denied"])
+                    : ProcessSignatures(fileSkipped: "size-cap")
+            }
             docs.append(FactsDocument(root: nil, sections: [(.processes, JSONValueEncoder().encodeValue(p))]).json())
         }
         var kernel = KernelCollector(

@@ -1,0 +1,315 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import HostAuditCore
+
+/// What to keep: a process (by pid) or a host file, and the finding that asked for it.
+public struct EvidenceRequest: Sendable, Equatable {
+    public enum Target: Sendable, Equatable, Hashable {
+        case process(Int32)
+        /// A host path (below `--root` with an offline scope), read through HostFiles.
+        case file(String)
+    }
+    public var target: Target
+    /// `policy/rule` of the finding, or `signatures` for `facts processes --evidence`.
+    public var cause: String
+
+    public init(target: Target, cause: String) {
+        self.target = target
+        self.cause = cause
+    }
+}
+
+/// `DIR/manifest.json` (`hostaudit.evidence/v1`).
+public struct EvidenceManifest: Encodable, Sendable, Equatable {
+    public var schema = "hostaudit.evidence/v1"
+    public var createdAtMs: Int64
+    public var files: [File]
+    public var skipped: [Skipped]
+    public var totalBytes: Int
+    public var maxTotalBytes: Int
+
+    public struct File: Encodable, Sendable, Equatable {
+        /// Relative to DIR.
+        public var path: String
+        /// Where it was read from (`/proc/4242/exe`, `/etc/cron.d/x`).
+        public var source: String
+        public var size: Int
+        public var sha256: String
+        /// The process's executable path as the kernel reports it (exe only).
+        public var exe: String?
+        public var pid: Int32?
+        public var cause: [String]
+    }
+
+    public struct Skipped: Encodable, Sendable, Equatable {
+        public var source: String
+        public var reason: String
+        public var cause: [String]
+    }
+}
+
+/// Keeps evidence for responders before anything is killed: per process its
+/// executable (copied through /proc/PID/exe, so a deleted one is saved too),
+/// cmdline, environ, maps, status, open files and socket tables; cited
+/// persistence files. Everything goes below DIR, created 0700; DIR itself
+/// must not be a symlink, every file is created with O_EXCL|O_NOFOLLOW in a
+/// folder this run created, written to a temporary name and renamed into
+/// place, and the total is bounded (what did not fit is listed as skipped).
+public struct EvidenceWriter: Sendable {
+    public var directory: String
+    public var scope: CollectionScope
+    public var procRoot: String
+    public var maxTotalBytes: Int
+    public var maxFileBytes: Int
+
+    public init(
+        directory: String, scope: CollectionScope = .live, procRoot: String = "/proc", maxTotalBytes: Int = 1 << 30,
+        maxFileBytes: Int = 256 << 20
+    ) {
+        self.directory = directory
+        self.scope = scope
+        self.procRoot = procRoot
+        self.maxTotalBytes = maxTotalBytes
+        self.maxFileBytes = maxFileBytes
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Writes the evidence and the manifest; throws only when DIR itself is unusable.
+    public func write(_ requests: [EvidenceRequest]) throws(Failure) -> EvidenceManifest {
+        let dirfd = try openDirectory()
+        defer { close(dirfd) }
+        var state = State(maxTotal: maxTotalBytes)
+        // One folder per target; several findings naming it become several causes.
+        var order: [EvidenceRequest.Target] = []
+        var causes: [EvidenceRequest.Target: [String]] = [:]
+        for r in requests {
+            if causes[r.target] == nil { order.append(r.target) }
+            if !(causes[r.target]?.contains(r.cause) ?? false) { causes[r.target, default: []].append(r.cause) }
+        }
+        var filesFolder: Int32?
+        defer { if let f = filesFolder { close(f) } }
+        for target in order {
+            let cause = causes[target] ?? []
+            switch target {
+            case .process(let pid):
+                keepProcess(pid, cause: cause, dirfd: dirfd, state: &state)
+            case .file(let path):
+                if filesFolder == nil { filesFolder = makeFolder(dirfd, "files", state: &state, cause: cause) }
+                guard let ff = filesFolder else { continue }
+                keepHostFile(path, cause: cause, folder: ff, folderName: state.folderNames[ff] ?? "files", state: &state)
+            }
+        }
+        var manifest = EvidenceManifest(
+            createdAtMs: Int64(nowMs()), files: state.files, skipped: state.skipped, totalBytes: state.total,
+            maxTotalBytes: maxTotalBytes)
+        manifest.schema = "hostaudit.evidence/v1"
+        let json = JSONWriter().bytes(JSONValueEncoder().encodeValue(manifest)) + [UInt8(ascii: "\n")]
+        guard Self.writeAtomically(dirfd, "manifest.json", json) else {
+            throw Failure(description: "\(directory)/manifest.json: \(String(cString: strerror(errno)))")
+        }
+        return manifest
+    }
+
+    // MARK: internals
+
+    struct State {
+        var maxTotal: Int
+        var total = 0
+        var files: [EvidenceManifest.File] = []
+        var skipped: [EvidenceManifest.Skipped] = []
+        var folderNames: [Int32: String] = [:]
+        var left: Int { maxTotal - total }
+    }
+
+    /// Creates DIR (0700) or opens it when it is a real directory; a symlink is refused.
+    func openDirectory() throws(Failure) -> Int32 {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw Failure(description: "--evidence \(directory): \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        guard lstat(directory, &st) == 0 else {
+            throw Failure(description: "--evidence \(directory): \(String(cString: strerror(errno)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw Failure(description: "--evidence \(directory): not a directory (a symlink is not followed)")
+        }
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(description: "--evidence \(directory): \(String(cString: strerror(errno)))") }
+        _ = fchmod(fd, 0o700)
+        return fd
+    }
+
+    /// A fresh folder below `dirfd` (`name`, else `name-2` … when the name is taken, even by a symlink).
+    func makeFolder(_ dirfd: Int32, _ name: String, state: inout State, cause: [String]) -> Int32? {
+        for n in 1...20 {
+            let candidate = n == 1 ? name : "\(name)-\(n)"
+            if mkdirat(dirfd, candidate, 0o700) != 0 {
+                if errno == EEXIST { continue }
+                break
+            }
+            let fd = openat(dirfd, candidate, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { break }
+            state.folderNames[fd] = candidate
+            return fd
+        }
+        state.skipped.append(.init(source: name, reason: "could not create a folder: \(String(cString: strerror(errno)))", cause: cause))
+        return nil
+    }
+
+    func keepProcess(_ pid: Int32, cause: [String], dirfd: Int32, state: inout State) {
+        guard let folder = makeFolder(dirfd, "pid-\(pid)", state: &state, cause: cause) else { return }
+        defer { close(folder) }
+        let name = state.folderNames[folder] ?? "pid-\(pid)"
+        let base = "\(procRoot)/\(pid)"
+        var exeTarget: String?
+        var buf = [CChar](repeating: 0, count: 4097)
+        let n = readlink(base + "/exe", &buf, 4096)
+        if n > 0 { exeTarget = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        // The executable through the magic link: a deleted file is still readable there.
+        copy(
+            source: base + "/exe", as: "exe", folder: folder, folderName: name, limit: maxFileBytes, pid: pid,
+            exe: exeTarget, cause: cause, state: &state)
+        for entry in ["cmdline", "environ", "maps", "status", "net/tcp", "net/tcp6", "net/udp", "net/udp6", "net/unix"] {
+            copy(
+                source: base + "/" + entry, as: entry.replacingOccurrences(of: "/", with: "-"), folder: folder,
+                folderName: name, limit: 8 << 20, pid: pid, exe: nil, cause: cause, state: &state)
+        }
+        // Open files and sockets: each fd's link target.
+        var listing: [UInt8] = []
+        if let fds = opendir(base + "/fd") {
+            var entries: [Int] = []
+            while let e = readdir(fds) {
+                let fdName = withUnsafePointer(to: e.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if let v = Int(fdName) { entries.append(v) }
+            }
+            closedir(fds)
+            for fdNum in entries.sorted() {
+                let t = readlink("\(base)/fd/\(fdNum)", &buf, 4096)
+                let target = t > 0 ? String(decoding: buf[0..<t].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+                listing += Array("\(fdNum) -> \(TerminalSafe.line(target))\n".utf8)
+            }
+            store(listing, as: "fds.txt", source: base + "/fd", folder: folder, folderName: name, pid: pid, exe: nil, cause: cause, state: &state)
+        } else {
+            state.skipped.append(.init(source: base + "/fd", reason: String(cString: strerror(errno)), cause: cause))
+        }
+    }
+
+    func keepHostFile(_ path: String, cause: [String], folder: Int32, folderName: String, state: inout State) {
+        let files = HostFiles(scope: scope)
+        let contents: HostFiles.Contents
+        do { contents = try files.read(path, limit: min(maxFileBytes, max(state.left, 0))) } catch {
+            state.skipped.append(.init(source: path, reason: "\(error)", cause: cause))
+            return
+        }
+        if contents.truncated {
+            state.skipped.append(.init(source: path, reason: "larger than the size bound; not kept", cause: cause))
+            return
+        }
+        let flat = path.split(separator: "/").joined(separator: "_")
+        store(contents.bytes, as: flat.isEmpty ? "root" : flat, source: path, folder: folder, folderName: folderName, pid: nil, exe: nil, cause: cause, state: &state)
+    }
+
+    /// Copies a procfs file (bounded by `limit` and what is left of the total).
+    func copy(
+        source: String, as name: String, folder: Int32, folderName: String, limit: Int, pid: Int32?, exe: String?,
+        cause: [String], state: inout State
+    ) {
+        let fd = open(source, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            state.skipped.append(.init(source: source, reason: String(cString: strerror(errno)), cause: cause))
+            return
+        }
+        defer { close(fd) }
+        let bound = min(limit, max(state.left, 0))
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while bytes.count <= bound {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                state.skipped.append(.init(source: source, reason: String(cString: strerror(errno)), cause: cause))
+                return
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+        }
+        guard bytes.count <= bound else {
+            let why = bound < limit ? "total evidence bound (\(maxTotalBytes) bytes) reached" : "larger than \(limit) bytes"
+            state.skipped.append(.init(source: source, reason: why, cause: cause))
+            return
+        }
+        store(bytes, as: name, source: source, folder: folder, folderName: folderName, pid: pid, exe: exe, cause: cause, state: &state)
+    }
+
+    func store(
+        _ bytes: [UInt8], as name: String, source: String, folder: Int32, folderName: String, pid: Int32?, exe: String?,
+        cause: [String], state: inout State
+    ) {
+        guard bytes.count <= state.left else {
+            state.skipped.append(.init(source: source, reason: "total evidence bound (\(maxTotalBytes) bytes) reached", cause: cause))
+            return
+        }
+        guard Self.writeAtomically(folder, name, bytes) else {
+            state.skipped.append(.init(source: source, reason: "write failed: \(String(cString: strerror(errno)))", cause: cause))
+            return
+        }
+        state.total += bytes.count
+        state.files.append(
+            .init(
+                path: folderName + "/" + name, source: source, size: bytes.count, sha256: SHA256.hex(SHA256.hash(bytes)),
+                exe: exe, pid: pid, cause: cause))
+    }
+
+    /// Writes `name` below `dirfd`: a temporary created O_EXCL|O_NOFOLLOW (0600), fsync, rename.
+    static func writeAtomically(_ dirfd: Int32, _ name: String, _ bytes: [UInt8]) -> Bool {
+        let tmp = ".\(name).tmp-\(getpid())"
+        unlinkat(dirfd, tmp, 0)
+        let fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        var off = 0
+        var ok = true
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                ok = false
+                break
+            }
+            off += n
+        }
+        if ok { ok = fsync(fd) == 0 }
+        close(fd)
+        guard ok, renameat(dirfd, tmp, dirfd, name) == 0 else {
+            let e = errno
+            unlinkat(dirfd, tmp, 0)
+            errno = e
+            return false
+        }
+        return true
+    }
+
+    func nowMs() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec / 1_000_000)
+    }
+}
+
+/// One line of host text with control characters escaped (fd link targets).
+enum TerminalSafe {
+    static func line(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7f { out += "\\x" + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+}
