@@ -195,7 +195,8 @@ import Testing
         let p = json["probes"]?[0]?.objectValue
         let contractKeys = [
             "target", "host", "address", "port", "protocol", "state", "reason", "elapsed_ms", "syn_retransmits",
-            "icmp_reachable", "local_verdict", "cause", "confidence", "evidence", "candidates", "explanation", "related_findings",
+            "icmp_reachable", "local_verdict", "cause", "confidence", "evidence", "candidates", "blocked_at", "hops",
+            "explanation", "related_findings",
         ]
         #expect(Array(p?.keys.prefix(contractKeys.count) ?? []) == contractKeys)
         #expect(p?["address"] == .null && p?["local_verdict"] == .null && p?["icmp_reachable"] == .null)
