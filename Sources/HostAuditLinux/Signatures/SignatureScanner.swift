@@ -17,12 +17,14 @@ public struct SignatureScanOptions: Sendable {
     public var perProcessMemoryBudget: Int
     /// Bytes of memory read over the whole run.
     public var totalMemoryBudget: Int
-    /// Wall-clock seconds the memory pass may take over the whole run.
+    /// Wall-clock seconds the whole pass (executables, then memory) may take.
+    /// It must fit inside the processes collector's own budget, or the
+    /// process list itself would be lost to a slow scan.
     public var memoryTimeBudget: Double
 
     public init(
         rulesDirectory: String, deep: Bool = false, fileSizeCap: Int = 64 << 20,
-        perProcessMemoryBudget: Int = 128 << 20, totalMemoryBudget: Int = 1 << 30, memoryTimeBudget: Double = 60
+        perProcessMemoryBudget: Int = 128 << 20, totalMemoryBudget: Int = 1 << 30, memoryTimeBudget: Double = 12
     ) {
         self.rulesDirectory = rulesDirectory
         self.deep = deep
@@ -99,7 +101,11 @@ public final class SignatureScanner {
             let p = facts.list[i]
             var sig = ProcessSignatures()
             let isSelf = p.pid == me || (selfKey != nil && exeKey(pid: p.pid) == selfKey)
-            if p.exe != nil && !p.kernelThread && !isSelf {
+            if p.exe != nil && !p.kernelThread && !isSelf && monotonicNow() > memoryDeadline {
+                // Past the pass's deadline: the rest is said to be skipped, never waited for.
+                sig.fileSkipped = "signature time budget reached"
+                filesSkipped += 1
+            } else if p.exe != nil && !p.kernelThread && !isSelf {
                 let r = scanExecutable(pid: p.pid, wantHash: false)
                 sig.fileScanned = r.skipped == nil
                 sig.fileSkipped = r.skipped
@@ -122,14 +128,14 @@ public final class SignatureScanner {
             facts.list[c.index].signatures = sig
         }
         for i in facts.list.indices {
-            guard var sig = facts.list[i].signatures, sig.fileScanned else { continue }
+            guard var sig = facts.list[i].signatures, sig.fileScanned, monotonicNow() <= memoryDeadline else { continue }
             if !sig.matches.isEmpty || !sig.candidateReasons.filter({ $0 != "deep" }).isEmpty {
                 sig.fileSHA256 = scanExecutable(pid: facts.list[i].pid, wantHash: true).sha256
                 facts.list[i].signatures = sig
             }
         }
         if memoryUsed >= options.totalMemoryBudget { errors.append("total memory budget reached") }
-        if monotonicNow() > memoryDeadline { errors.append("memory time budget reached") }
+        if monotonicNow() > memoryDeadline { errors.append("signature time budget reached") }
         facts.signatures = SignatureScanSummary(
             available: true, ruleFiles: rules.files, rules: rules.names, deep: options.deep,
             filesScanned: filesScanned, filesSkipped: filesSkipped, processesMemoryScanned: processesMemoryScanned,

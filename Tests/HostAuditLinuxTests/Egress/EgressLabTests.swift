@@ -289,11 +289,14 @@ import Testing
         try EgressLab.with { lab in
             let targets = (20000..<20200).map { "10.66.2.2:\($0)" }
             let start = Date()
-            let run = try egress(lab, targets + ["--timeout", "1"])
+            let run = try egress(lab, targets + ["--timeout", "1", "--no-locate"])
             let took = Date().timeIntervalSince(start)
             #expect(run.probes.count == 200)
             #expect(run.probes.allSatisfy { $0["reason"] as? String == "no-response" })
-            #expect(took < 4, "took \(took) s")
+            // Not a speed measurement (Benchmarks/egress.sh is): probes taken one
+            // after another would need 200 s; any bound far below that shows they
+            // share one deadline without flaking on a loaded machine.
+            #expect(took < 40, "took \(took) s")
         }
     }
 
