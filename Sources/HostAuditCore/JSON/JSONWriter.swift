@@ -102,6 +102,10 @@ public struct JSONWriter: Sendable {
                         || (0x2028...0x202E).contains(v) || (0x2060...0x2069).contains(v) || v == 0xFEFF
                     {
                         out.append(contentsOf: ("\\u" + hex4(v)).utf8)
+                    } else if RawName.range.contains(v) {
+                        // A file name's byte that is not UTF-8 (RawName): a surrogate pair.
+                        let w = v - 0x10000
+                        out.append(contentsOf: ("\\u" + hex4(0xD800 + (w >> 10)) + "\\u" + hex4(0xDC00 + (w & 0x3FF))).utf8)
                     } else {
                         out.append(contentsOf: String(scalar).utf8)
                     }

@@ -51,7 +51,10 @@ public enum TerminalText {
                 case "\t": out += "\\t"
                 default:
                     let v = scalar.value
-                    if v < 0x100 {
+                    if let x = RawName.byte(scalar) {
+                        // A name's byte that is not UTF-8 (see RawName).
+                        out += "\\x" + RawName.hex2(x)
+                    } else if v < 0x100 {
                         let h = String(v, radix: 16)
                         out += "\\x" + (h.count < 2 ? "0" + h : h)
                     } else {
@@ -68,13 +71,15 @@ public enum TerminalText {
     /// Whether `scalar` must not reach a terminal raw: C0 and C1 controls, DEL,
     /// the replacement character standing for invalid UTF-8, bidirectional
     /// overrides and isolates (which reorder what a reader sees), zero-width
-    /// characters, line/paragraph separators, and backslash (the escape itself).
+    /// characters, line/paragraph separators, backslash (the escape itself),
+    /// and the bytes of a file name that is not UTF-8 (`RawName`, shown `\xNN`).
     public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         switch v {
         case 0x00...0x1F, 0x7F...0x9F: return true
         case 0x5C: return true
         case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF, 0xFFFD: return true
+        case RawName.range: return true
         default: return false
         }
     }

@@ -115,7 +115,7 @@ public struct HostFiles: Sendable {
                 p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { readlinkat(fd, "", $0, p.count - 1) }
             }
         }
-        return TerminalText.decode(buf[0..<n])
+        return RawName.text(buf[0..<n])
     }
 
     /// Metadata of a host path; with `followLinks` the final target's.
@@ -145,7 +145,8 @@ public struct HostFiles: Sendable {
     /// `openat(O_NOFOLLOW)` per component that fails on any link. `hostPath`
     /// is normally already resolved by `resolve`, so it holds no links.
     public func openConfined(_ hostPath: String, flags: Int32, display: String? = nil) throws(ProbeError) -> Int32 {
-        try openConfined(bytes: Array(hostPath.utf8), flags: flags, display: display ?? hostPath)
+        // Names listed from the host keep bytes that are not UTF-8 (RawName): open those bytes.
+        try openConfined(bytes: RawName.bytes(hostPath), flags: flags, display: display ?? hostPath)
     }
 
     /// `openConfined` for a path given as raw bytes (a name that is not UTF-8).
@@ -204,16 +205,6 @@ public struct HostFiles: Sendable {
         return try read(fd: fd, display: hostPath, limit: limit, resolution: resolution)
     }
 
-    /// Reads a name that is not UTF-8 (kept as raw bytes by `listEntries`) in `directory`.
-    public func read(_ entry: DirectoryEntry, in directory: String, limit: Int = 1 << 20) throws(ProbeError) -> Contents {
-        let dir = try resolve(directory)
-        let display = dir.hostPath + "/" + entry.name
-        let path = Array(dir.hostPath.utf8) + [UInt8(ascii: "/")] + entry.bytes
-        let fd = try openConfined(bytes: path, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, display: display)
-        defer { close(fd) }
-        return try read(fd: fd, display: display, limit: limit, resolution: Resolution(hostPath: display, links: []))
-    }
-
     func read(fd: Int32, display hostPath: String, limit: Int, resolution: Resolution) throws(ProbeError) -> Contents {
         var st = stat()
         try syscall("fstat", path: hostPath) { fstat(fd, &st) }
@@ -255,8 +246,8 @@ public struct HostFiles: Sendable {
             appendOnly: flags & CHostAuditShims_fs_append_fl() != 0)
     }
 
-    /// A directory entry: its exact bytes, and its name as text (invalid
-    /// UTF-8 replaced by U+FFFD, for display only; open it by `bytes`).
+    /// A directory entry: its exact bytes, and its name as text that keeps
+    /// them (`RawName`): a path built from `name` opens this entry.
     public struct DirectoryEntry: Sendable, Equatable {
         public var bytes: [UInt8]
         public var name: String
@@ -265,7 +256,7 @@ public struct HostFiles: Sendable {
     }
 
     /// Names in a directory (without "." and ".."), sorted. Names that are not
-    /// UTF-8 appear with U+FFFD; use `listEntries` to open them.
+    /// UTF-8 keep their bytes (`RawName`), so a path built from one opens it.
     public func list(_ hostPath: String) throws(ProbeError) -> [String] {
         try listEntries(hostPath).map(\.name).sorted()
     }
@@ -283,7 +274,7 @@ public struct HostFiles: Sendable {
         while let entry = readdir(dir) {
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
             if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
-            entries.append(DirectoryEntry(bytes: bytes, name: TerminalText.decode(bytes)))
+            entries.append(DirectoryEntry(bytes: bytes, name: RawName.text(bytes)))
         }
         return entries.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
     }

@@ -129,24 +129,17 @@ public struct PersistenceCollector: Sendable {
     // MARK: - File helpers
 
     /// Reads a file: its status (with inode flags when `attributes`) and bytes.
-    /// `raw`: a directory entry whose name is not UTF-8, opened by its bytes
-    /// (`path` then shows it with U+FFFD).
-    func read(_ path: String, raw: (dir: String, entry: HostFiles.DirectoryEntry)? = nil, attributes: Bool = true)
-        -> (FileStatus, [UInt8]?)
-    {
+    /// A path built from a listed name that is not UTF-8 opens it by its bytes
+    /// (`RawName`, in `HostFiles`).
+    func read(_ path: String, attributes: Bool = true) -> (FileStatus, [UInt8]?) {
         var status = FileStatus(path: path)
         do throws(ProbeError) {
-            let c: HostFiles.Contents
-            if let raw {
-                c = try files.read(raw.entry, in: raw.dir, limit: Self.readLimit)
-            } else {
-                c = try files.read(path, limit: Self.readLimit)
-            }
+            let c = try files.read(path, limit: Self.readLimit)
             status.present = true
             status.mtimeMs = c.metadata.mtimeMs
             status.size = c.size
             status.truncated = c.truncated
-            if attributes, raw == nil { addFlags(&status) }
+            if attributes { addFlags(&status) }
             return (status, c.bytes)
         } catch {
             switch error.errnoValue {
@@ -410,8 +403,8 @@ public struct PersistenceCollector: Sendable {
     func readCron() -> CronFacts {
         var out: [PersistenceFile<CronFile>] = []
         var problems: [FileProblem] = []
-        func add(_ path: String, kind: String, user: String?, raw: (String, HostFiles.DirectoryEntry)? = nil) {
-            let (status, bytes) = read(path, raw: raw.map { (dir: $0.0, entry: $0.1) })
+        func add(_ path: String, kind: String, user: String?) {
+            let (status, bytes) = read(path)
             guard status.present else { return }
             let table: CronTable
             switch kind {
@@ -422,15 +415,14 @@ public struct PersistenceCollector: Sendable {
             }
             out.append(PersistenceFile(status: status, content: CronFile(kind: kind, user: user, table: table)))
         }
-        // Entries are kept as raw bytes: a name that is not UTF-8 (cron runs it)
-        // is opened by its bytes, never looked up by a lossy decoding.
+        // A name that is not UTF-8 (cron runs it) keeps its bytes, as every listing (RawName).
         func regularFiles(_ dir: String) -> [HostFiles.DirectoryEntry] {
             let l = listEntries(dir)
             if let p = l.problem { problems.append(p) }
-            return l.entries.filter { !$0.isUTF8 || type(dir + "/" + $0.name, followLinks: true) != .directory }
+            return l.entries.filter { type(dir + "/" + $0.name, followLinks: true) != .directory }
         }
         func addEntry(_ dir: String, _ e: HostFiles.DirectoryEntry, kind: String, user: String?) {
-            add(dir + "/" + e.name, kind: kind, user: user, raw: e.isUTF8 ? nil : (dir, e))
+            add(dir + "/" + e.name, kind: kind, user: user)
         }
         add("/etc/crontab", kind: "system-crontab", user: nil)
         for e in regularFiles("/etc/cron.d") { addEntry("/etc/cron.d", e, kind: "system-crontab", user: nil) }

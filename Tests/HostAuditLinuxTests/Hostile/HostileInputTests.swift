@@ -174,11 +174,80 @@ extension HostileInputTests {
         let facts = PersistenceCollector(scope: CollectionScope(root: root)).collect()
         let hits = facts.indicators.filter { $0.area == "cron" && $0.indicator == "download-pipe-shell" }
         #expect(hits.count == 1, "\(facts.indicators.map { "\($0.path) \($0.indicator)" }) \(facts.cron.files.map(\.status))")
-        #expect(hits.first?.path == "/etc/cron.d/job\u{FFFD}\u{FFFD}.")
+        // The reported path keeps the bytes (RawName) and shows them escaped.
+        #expect(hits.first?.path == "/etc/cron.d/" + RawName.text(name))
+        #expect(hits.first.map { TerminalText.escape($0.path) } == "/etc/cron.d/job\\xff\\xfe.")
         // The listing keeps the exact bytes.
         let entries = try HostFiles(root: root).listEntries("/etc/cron.d")
         #expect(entries.map(\.bytes) == [name])
         #expect(entries.first?.isUTF8 == false)
+    }
+}
+
+extension HostileInputTests {
+    /// Creates `dir/name` (a name given as bytes) holding `text`.
+    static func writeRawNamed(_ dir: String, _ name: [UInt8], _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = Array((dir + "/").utf8) + name + [0]
+        let fd = path.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
+        }
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Names are kept one-to-one: distinct bytes give distinct text, and the
+    /// text gives the bytes back (also for a valid U+10FFxx, which the escape
+    /// range would otherwise make ambiguous); UTF-8 names are unchanged.
+    @Test func rawNamesRoundTripExactly() {
+        let names: [[UInt8]] = [
+            Array("plain.conf".utf8), Array("caf\u{e9}".utf8), [0xFF], [0xC3, 0x28], [0xF4, 0x8F, 0xBF, 0xBF], [0xED, 0xA0, 0x80],
+            [0xE2, 0x82], [0xF0, 0x9F, 0x98, 0x80, 0x80], Array("a\\xff".utf8),
+        ]
+        let texts = names.map { RawName.text($0) }
+        #expect(Set(texts).count == names.count)
+        for (n, t) in zip(names, texts) { #expect(RawName.bytes(t) == n, "\(n)") }
+        #expect(texts[0] == "plain.conf" && texts[1] == "caf\u{e9}")
+        #expect(TerminalText.escape(texts[2]) == "\\xff")
+        #expect(TerminalText.escape(texts[8]) == "a\\\\xff")  // a literal backslash is doubled: no collision
+        #expect(RawName.display(texts[3]) == "\\xc3(")
+        var json: [UInt8] = []
+        JSONWriter.appendQuoted(texts[2], to: &json)
+        #expect(String(decoding: json, as: UTF8.self) == "\"\\udbff\\udfff\"")
+    }
+
+    /// A systemd unit whose name is not UTF-8 (systemd loads it) with an
+    /// ExecStart in /tmp: listed like every directory, opened by its bytes,
+    /// its indicator reported with the name escaped.
+    @Test func invalidUTF8SystemdUnitIsReadByItsBytes() throws {
+        let root = try Fixtures.temporaryDirectory("ha-badunit")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let name: [UInt8] = Array("up".utf8) + [0xFF] + Array("date.service".utf8)
+        try Self.writeRawNamed(root + "/etc/systemd/system", name, "[Service]\nExecStart=/tmp/kworker\n")
+        let facts = PersistenceCollector(scope: CollectionScope(root: root)).collect()
+        let path = "/etc/systemd/system/" + RawName.text(name)
+        let unit = try #require(facts.systemd.units.first { $0.path == path }, "\(facts.systemd.units.map(\.path))")
+        #expect(unit.execs.first?.programLocation == "temp")
+        let hit = try #require(facts.indicators.first { $0.indicator == "exec-from-temp" })
+        #expect(hit.path == path)
+        #expect(TerminalText.escape(hit.path) == "/etc/systemd/system/up\\xffdate.service")
+    }
+
+    /// A sysctl.d file whose name is not UTF-8 (systemd-sysctl applies it):
+    /// its setting is read and attributed to it.
+    @Test func invalidUTF8SysctlFileIsRead() throws {
+        let root = try Fixtures.temporaryDirectory("ha-badsysctl")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let name: [UInt8] = Array("10-".utf8) + [0xC3, 0x28] + Array(".conf".utf8)
+        try Self.writeRawNamed(root + "/etc/sysctl.d", name, "net.ipv4.ip_forward = 1\n")
+        let f = SysctlCollector(configScope: CollectionScope(root: root), readLive: false, procfs: Procfs(root: "/nonexistent")).collect()
+        let path = "/etc/sysctl.d/" + RawName.text(name)
+        #expect(f.files.contains(path), "\(f.files) \(f.problems)")
+        let fwd = try #require(f.settings.first { $0.key == "net.ipv4.ip_forward" })
+        #expect(fwd.configured == "1" && fwd.configuredAt?.path == path)
+        #expect(TerminalText.escape(path) == "/etc/sysctl.d/10-\\xc3(.conf")
     }
 }
 
