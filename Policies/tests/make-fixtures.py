@@ -768,3 +768,43 @@ write(M, "rootkit-signature-match", "pass", "pass", "signatures scanned, nothing
 write(M, "rootkit-signature-match", "fail", "fail", "libprocesshider code in a process's memory",
       host(lambda d: sig_summary(d, hider_hit)))
 write(M, "rootkit-signature-match", "skip-no-signatures", "skip", "signatures not scanned", host())
+
+
+# --- signatures over the files persistence points at
+def persist_sig(matches=None):
+    def c(d):
+        targets = [{"path": "/etc/cron.daily/logrotate", "resolved_path": "/etc/cron.daily/logrotate", "areas": ["cron"],
+                    "referenced_by": ["/etc/cron.daily/logrotate"], "scanned": True, "skipped": None, "size": 377,
+                    "sha256": "3b9f1a4c0e2d7f6a5b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c", "matches": 0}]
+        for m in matches or []:
+            targets.append({"path": m["path"], "resolved_path": m["path"], "areas": m["areas"],
+                            "referenced_by": m["referenced_by"], "scanned": True, "skipped": None, "size": 612,
+                            "sha256": m["sha256"], "matches": 1})
+        d["persistence"]["signatures"] = {
+            "available": True, "unavailable_reason": None,
+            "rules": ["Miner_Stratum_Protocol", "Miner_XMRig_Config", "Miner_RandomX_CryptoNight", "Miner_Pool_Domains",
+                      "Miner_XMRig_Identity", "Tool_LibProcessHider", "Tool_Diamorphine"],
+            "matches": matches or [], "targets": targets, "files_scanned": len(targets), "files_skipped": 0,
+            "file_size_cap": 67108864, "errors": []}
+    return c
+
+
+def persist_match(rule, tags, path, areas, refs):
+    return {"rule": rule, "namespace": "miners" if "miner" in tags else "tooling", "tags": tags, "path": path,
+            "offset": 118, "string": "$k1", "string_matches": 5, "source": "see the rule file",
+            "sha256": "9d4e1b7c2a3f5e6d8c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d", "areas": areas,
+            "referenced_by": refs}
+
+
+cron_miner = persist_match("Miner_XMRig_Config", ["miner"], "/usr/local/bin/.sysupdate.sh", ["cron"],
+                           ["/etc/cron.d/sysupdate:2"])
+preload_hider = persist_match("Tool_LibProcessHider", ["rootkit", "preload"], "/usr/local/lib/libprocesshider.so",
+                              ["ld-so-preload"], ["/etc/ld.so.preload:1"])
+write(M, "miner-signature-in-persistence", "pass", "pass", "persistence targets scanned, nothing matched",
+      host(persist_sig()))
+write(M, "miner-signature-in-persistence", "fail-cron-script", "fail",
+      "a cron entry runs a script carrying xmrig's configuration keys", host(persist_sig([cron_miner])))
+write(M, "miner-signature-in-persistence", "pass-rootkit-only", "pass",
+      "a preloaded process hider is not a miner match", host(persist_sig([preload_hider])))
+write(M, "miner-signature-in-persistence", "skip-no-signatures", "skip",
+      "persistence targets not scanned (facts without --signatures)", host())

@@ -39,7 +39,9 @@ public struct FactsCollector: Sendable {
             case .sockets:
                 value = encoder.encodeValue(SocketCollector(scope: scope).collect())
             case .persistence:
-                value = encoder.encodeValue(PersistenceCollector(scope: scope).collect())
+                var persistence = PersistenceCollector(scope: scope)
+                persistence.signatures = processOptions.signatures
+                value = encoder.encodeValue(persistence.collect())
             case .kernel:
                 value = encoder.encodeValue(KernelCollector(scope: scope, sysctlConfigScope: sysctlConfigScope).collect())
             }

@@ -43,3 +43,30 @@ import Testing
         #expect(!r.stderr.contains("signature Miner_Stratum_Protocol,"), "\(r)")
     }
 }
+
+/// `facts persistence` scans what persistence points at only when asked (--signatures).
+@Suite struct PersistenceSignatureCLITests {
+    @Test func factsPersistenceSignaturesAreOptIn() throws {
+        let root = try Fixtures.temporaryDirectory("ha-persig-cli")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Fixtures.write("root:x:0:0::/root:/bin/sh\n", to: "/etc/passwd", under: root)
+        try Fixtures.write("* * * * * root /usr/local/bin/u.sh\n", to: "/etc/cron.d/u", under: root)
+        let keys = ["level-etanod", "segap-eguh", "xmodnar", "ytiroirp-upc"].map { String($0.reversed()) }
+        try Fixtures.write("#!/bin/sh\n# " + keys.joined(separator: " ") + "\n", to: "/usr/local/bin/u.sh", under: root)
+
+        let plain = try HostAuditCLI.run(["facts", "persistence", "--format", "json", "--root", root])
+        #expect(plain.status == 0, "\(plain)")
+        let p = try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any]
+        let pp = p?["persistence"] as? [String: Any]
+        #expect(pp != nil && pp?["signatures"] is NSNull, "\(plain.stdout.prefix(300))")
+
+        let scanned = try HostAuditCLI.run(
+            ["facts", "persistence", "--format", "json", "--root", root, "--signatures", SignatureCLITests.signatures])
+        #expect(scanned.status == 0, "\(scanned)")
+        let s = try JSONSerialization.jsonObject(with: Data(scanned.stdout.utf8)) as? [String: Any]
+        let sig = (s?["persistence"] as? [String: Any])?["signatures"] as? [String: Any]
+        let matches = sig?["matches"] as? [[String: Any]] ?? []
+        #expect(matches.map { $0["rule"] as? String } == ["Miner_XMRig_Config"], "\(sig ?? [:])")
+        #expect(matches.first?["path"] as? String == "/usr/local/bin/u.sh")
+    }
+}

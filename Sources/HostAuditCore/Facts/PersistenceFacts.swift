@@ -20,6 +20,9 @@ public struct PersistenceFacts: Encodable, Sendable, Equatable {
     public var fileAttributes: [FileStatus]
     public var hosts: PersistenceFile<HostsDomains>
     public var cloudAgents: CloudAgents
+    /// YARA over the files persistence points at; null when not scanned (`facts` without
+    /// --signatures/--deep/--evidence, or --no-signatures).
+    public var signatures: PersistenceSignatures? = nil
 
     public init(
         live: Bool, indicators: [PersistenceIndicator], ldSoPreload: PersistenceFile<LdSoPreload>,
@@ -42,13 +45,14 @@ public struct PersistenceFacts: Encodable, Sendable, Equatable {
 
 /// One finding in `persistence.indicators`.
 public struct PersistenceIndicator: Encodable, Sendable, Equatable {
-    /// `ld-so-preload`, `kernel`, `cron`, `systemd`, `file-attributes`, `hosts`, `cloud-agent`.
+    /// `ld-so-preload`, `kernel`, `cron`, `systemd`, `file-attributes`, `hosts`, `cloud-agent`, `signatures`.
     public var area: String
     /// What matched: a `CommandIndicator` name for cron and systemd, else e.g.
     /// `preload-entry`, `hugepages`, `msr-allow-writes`, `msr-module-loaded`,
     /// `msr-autoload`, `nmi-watchdog-off`, `immutable`, `append-only`,
     /// `pool-domain`, `security-vendor-domain`, `agent-not-running`,
-    /// `known-miner-unit-name`, `unit-file-in-temp`, `unit-file-in-dot-dir`.
+    /// `known-miner-unit-name`, `unit-file-in-temp`, `unit-file-in-dot-dir`, `signature-match` (area
+    /// `signatures`: a YARA rule matched a file persistence points at; `match` is the rule).
     public var indicator: String
     /// Host path of the file, or the runtime path (`/proc/sys/vm/nr_hugepages`).
     public var path: String

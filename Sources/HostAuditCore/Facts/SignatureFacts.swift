@@ -150,3 +150,104 @@ public enum SignatureCandidate {
         return r
     }
 }
+
+/// A rule that matched a file persistence points at (`persistence.signatures.matches[]`).
+public struct PersistenceSignatureMatch: Encodable, Sendable, Equatable {
+    public var rule: String
+    public var namespace: String
+    public var tags: [String]
+    /// The file scanned (host path below `--root`, after links inside it were resolved).
+    public var path: String
+    /// Offset of the first matching string in the file.
+    public var offset: Int64?
+    /// Identifier of the first matching string.
+    public var string: String?
+    public var stringMatches: Int
+    public var source: String?
+    /// SHA-256 of the bytes scanned.
+    public var sha256: String
+    /// What points at the file: `cron`, `systemd`, `ld-so-preload`, `rc`.
+    public var areas: [String]
+    /// Where it is named (`/etc/cron.d/x:3`, a unit file, `/etc/ld.so.preload:1`).
+    public var referencedBy: [String]
+
+    public init(
+        rule: String, namespace: String, tags: [String], path: String, offset: Int64?, string: String?, stringMatches: Int,
+        source: String?, sha256: String, areas: [String], referencedBy: [String]
+    ) {
+        self.rule = rule
+        self.namespace = namespace
+        self.tags = tags
+        self.path = path
+        self.offset = offset
+        self.string = string
+        self.stringMatches = stringMatches
+        self.source = source
+        self.sha256 = sha256
+        self.areas = areas
+        self.referencedBy = referencedBy
+    }
+}
+
+/// One file persistence points at, and what its scan found (`persistence.signatures.targets[]`).
+public struct PersistenceSignatureTarget: Encodable, Sendable, Equatable {
+    /// The path as persistence names it.
+    public var path: String
+    /// The host path read (links resolved inside `--root`), null when it could not be resolved.
+    public var resolvedPath: String?
+    public var areas: [String]
+    public var referencedBy: [String]
+    public var scanned: Bool
+    /// Why not: `absent`, `size-cap (N bytes)`, `not a regular file (fifo)`, `unreadable: …`, `same file as …`.
+    public var skipped: String?
+    public var size: Int64?
+    /// SHA-256 of the bytes scanned, computed only for a file a rule matched (else null).
+    public var sha256: String?
+    public var matches: Int
+
+    public init(
+        path: String, resolvedPath: String?, areas: [String], referencedBy: [String], scanned: Bool, skipped: String?,
+        size: Int64?, sha256: String?, matches: Int
+    ) {
+        self.path = path
+        self.resolvedPath = resolvedPath
+        self.areas = areas
+        self.referencedBy = referencedBy
+        self.scanned = scanned
+        self.skipped = skipped
+        self.size = size
+        self.sha256 = sha256
+        self.matches = matches
+    }
+}
+
+/// The signature pass over the files persistence points at (`persistence.signatures`).
+public struct PersistenceSignatures: Encodable, Sendable, Equatable {
+    /// False when no rules could be loaded.
+    public var available: Bool
+    public var unavailableReason: String?
+    public var rules: [String]
+    public var matches: [PersistenceSignatureMatch]
+    public var targets: [PersistenceSignatureTarget]
+    /// Distinct files scanned.
+    public var filesScanned: Int
+    public var filesSkipped: Int
+    public var fileSizeCap: Int
+    public var errors: [String]
+
+    public init(
+        available: Bool, unavailableReason: String? = nil, rules: [String] = [], matches: [PersistenceSignatureMatch] = [],
+        targets: [PersistenceSignatureTarget] = [], filesScanned: Int = 0, filesSkipped: Int = 0, fileSizeCap: Int = 0,
+        errors: [String] = []
+    ) {
+        self.available = available
+        self.unavailableReason = unavailableReason
+        self.rules = rules
+        self.matches = matches
+        self.targets = targets
+        self.filesScanned = filesScanned
+        self.filesSkipped = filesSkipped
+        self.fileSizeCap = fileSizeCap
+        self.errors = errors
+    }
+}

@@ -418,6 +418,45 @@ extension FactSchema {
         persistence.ld_so_preload.size	int|null
         persistence.ld_so_preload.truncated	bool
         persistence.live	bool
+        persistence.signatures	null|object
+        persistence.signatures.available	bool
+        persistence.signatures.errors	array
+        persistence.signatures.errors[]	string
+        persistence.signatures.file_size_cap	int
+        persistence.signatures.files_scanned	int
+        persistence.signatures.files_skipped	int
+        persistence.signatures.matches	array
+        persistence.signatures.matches[]	object
+        persistence.signatures.matches[].areas	array
+        persistence.signatures.matches[].areas[]	string
+        persistence.signatures.matches[].namespace	string
+        persistence.signatures.matches[].offset	int
+        persistence.signatures.matches[].path	string
+        persistence.signatures.matches[].referenced_by	array
+        persistence.signatures.matches[].referenced_by[]	string
+        persistence.signatures.matches[].rule	string
+        persistence.signatures.matches[].sha256	string
+        persistence.signatures.matches[].source	string
+        persistence.signatures.matches[].string	string
+        persistence.signatures.matches[].string_matches	int
+        persistence.signatures.matches[].tags	array
+        persistence.signatures.matches[].tags[]	string
+        persistence.signatures.rules	array
+        persistence.signatures.rules[]	string
+        persistence.signatures.targets	array
+        persistence.signatures.targets[]	object
+        persistence.signatures.targets[].areas	array
+        persistence.signatures.targets[].areas[]	string
+        persistence.signatures.targets[].matches	int
+        persistence.signatures.targets[].path	string
+        persistence.signatures.targets[].referenced_by	array
+        persistence.signatures.targets[].referenced_by[]	string
+        persistence.signatures.targets[].resolved_path	string
+        persistence.signatures.targets[].scanned	bool
+        persistence.signatures.targets[].sha256	string
+        persistence.signatures.targets[].size	int
+        persistence.signatures.targets[].skipped	null
+        persistence.signatures.unavailable_reason	null
         persistence.systemd	object
         persistence.systemd.enablement_links	array
         persistence.systemd.enablement_links[]	object

@@ -19,6 +19,8 @@ public struct PersistenceCollector: Sendable {
     let files: HostFiles
     /// For tests: a process table used instead of scanning /proc (also with `--root`).
     var processTableOverride: ProcessTable? = nil
+    /// YARA over the files persistence points at (`persistence.signatures`); nil: not scanned.
+    public var signatures: SignatureScanOptions? = nil
 
     public static let readLimit = 1 << 20
     /// At most this many files per directory are read (a hostile image may hold millions).
@@ -121,9 +123,15 @@ public struct PersistenceCollector: Sendable {
                     detail: "\(a.vendor) \(a.product) is installed but none of \(a.expectedProcesses.joined(separator: ", ")) is running"))
         }
 
-        return PersistenceFacts(
+        var facts = PersistenceFacts(
             live: scope.isLive, indicators: indicators, ldSoPreload: preload, kernel: kernel, cron: cron, systemd: systemd,
             authorizedKeys: keys, fileAttributes: sensitive, hosts: hosts, cloudAgents: cloud)
+        if let signatures {
+            let s = scanSignatures(facts, options: signatures)
+            facts.signatures = s
+            facts.indicators += Self.signatureIndicators(s)
+        }
+        return facts
     }
 
     // MARK: - File helpers

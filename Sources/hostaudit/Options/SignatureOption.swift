@@ -11,7 +11,7 @@ struct SignatureOption: ParsableArguments {
             "YARA rule folder (*.yar); default: signatures/ of the shipped policies. facts scans only with --signatures, --deep or --evidence.", valueName: "DIR"))
     var directory: String?
 
-    @Flag(name: .customLong("no-signatures"), help: "processes: skip the YARA scan of executables and memory.")
+    @Flag(name: .customLong("no-signatures"), help: "processes, persistence: skip the YARA scan of executables, memory and the files persistence points at.")
     var noSignatures = false
 
     @Flag(help: "processes: scan every process's memory with the signatures, not just suspicious ones.")

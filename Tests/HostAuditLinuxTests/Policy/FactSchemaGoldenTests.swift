@@ -121,6 +121,24 @@ import Testing
                 f.cloudAgents.agents[i].running = false
                 f.cloudAgents.agents[i].processes = [.init(pid: 10, comm: "AliYunDun", exe: "/usr/local/aegis/AliYunDun")]
             }
+            if r == "persist-hosts" {
+                // The YARA pass over persistence targets, with one match and one skipped target.
+                let sha = String(repeating: "ab", count: 32)
+                f.signatures = PersistenceSignatures(
+                    available: true, rules: ["Miner_XMRig_Config"],
+                    matches: [
+                        .init(
+                            rule: "Miner_XMRig_Config", namespace: "miners", tags: ["miner"], path: "/usr/local/bin/x.sh",
+                            offset: 12, string: "$donate", stringMatches: 4, source: "xmrig", sha256: sha, areas: ["cron"],
+                            referencedBy: ["/etc/cron.d/x:1"])
+                    ],
+                    targets: [
+                        .init(
+                            path: "/usr/local/bin/x.sh", resolvedPath: "/usr/local/bin/x.sh", areas: ["cron"],
+                            referencedBy: ["/etc/cron.d/x:1"], scanned: true, skipped: nil, size: 100, sha256: sha, matches: 1)
+                    ],
+                    filesScanned: 1, filesSkipped: 0, fileSizeCap: 64 << 20, errors: ["sample"])
+            }
             docs.append(FactsDocument(root: nil, sections: [(.persistence, JSONValueEncoder().encodeValue(f))]).json())
         }
         return docs
