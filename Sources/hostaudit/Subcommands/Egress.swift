@@ -43,7 +43,7 @@ struct Egress: AsyncParsableCommand {
     func validate() throws {
         // A target written with a leading '-' is read as an option; say so
         // instead of dropping it.
-        let known = ["--from-package-sources", "--root", "--timeout", "--trace", "--format", "--help", "-h"]
+        let known = ["--from-package-sources", "--root", "--timeout", "--trace", "--no-locate", "--format", "--help", "-h"]
         let args = CommandLine.arguments
         let end = args.firstIndex(of: "--") ?? args.endIndex
         for a in args[..<end] where a.hasPrefix("-") && !known.contains(where: { a == $0 || a.hasPrefix($0 + "=") }) {

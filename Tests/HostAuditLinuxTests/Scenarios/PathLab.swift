@@ -207,6 +207,10 @@ final class PathLab: @unchecked Sendable {
     /// `hostaudit egress ARGS --format json` in the client namespace: the probes.
     func egress(_ args: [String], timeout: Double = 1.5) throws -> [[String: Any]] {
         let r = try HostAuditCLI.run(in: client, ["egress"] + args + ["--timeout", String(timeout), "--format", "json"])
+        guard !r.stdout.isEmpty else {
+            Issue.record("hostaudit egress \(args.joined(separator: " ")) printed nothing: \(r)")
+            return []
+        }
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let doc = try #require(obj, "\(r)")
         return doc["probes"] as? [[String: Any]] ?? []
