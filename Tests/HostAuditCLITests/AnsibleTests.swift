@@ -41,35 +41,42 @@ struct AnsibleTests {
         func args(_ root: String) -> String {
             "\"--no-probes --root \(Fixtures.root(root)) --policy \(policy) --profile post-compromise\""
         }
+        // Two inventory hosts on one machine: each gets its own prefix, state,
+        // textfile and unit folders (as two real hosts would), so Ansible's
+        // parallel forks never write the same file at once.
+        func hostVars(_ host: String) -> String {
+            let d = tmp + "/" + host
+            return "hostaudit_prefix=\(d)/prefix hostaudit_state_dir=\(d)/state hostaudit_textfile_dir=\(d)/textfile hostaudit_systemd_dir=\(d)/systemd"
+        }
         try """
             [fleet]
-            bad ansible_connection=local ansible_python_interpreter=/usr/bin/python3 hostaudit_audit_args=\(args("persist-ldpreload"))
-            good ansible_connection=local ansible_python_interpreter=/usr/bin/python3 hostaudit_audit_args=\(args("persist-clean"))
+            bad ansible_connection=local ansible_python_interpreter=/usr/bin/python3 \(hostVars("bad")) hostaudit_audit_args=\(args("persist-ldpreload"))
+            good ansible_connection=local ansible_python_interpreter=/usr/bin/python3 \(hostVars("good")) hostaudit_audit_args=\(args("persist-clean"))
 
             """.write(toFile: tmp + "/inventory", atomically: true, encoding: .utf8)
-        let prefix = tmp + "/prefix"
-        let vars = [
-            "hostaudit_binary_src=\(HostAuditCLI.binaryPath)", "hostaudit_prefix=\(prefix)", "hostaudit_state_dir=\(tmp)/state",
-            "hostaudit_textfile_dir=\(tmp)/textfile", "hostaudit_systemd_dir=\(tmp)/systemd", "hostaudit_manage_services=false",
-        ]
-        try FileManager.default.createDirectory(atPath: tmp + "/systemd", withIntermediateDirectories: true)
+        let vars = ["hostaudit_binary_src=\(HostAuditCLI.binaryPath)", "hostaudit_manage_services=false"]
+        for host in ["bad", "good"] {
+            try FileManager.default.createDirectory(atPath: tmp + "/" + host + "/systemd", withIntermediateDirectories: true)
+        }
 
         let first = try Self.playbook("install.yml", inventory: tmp + "/inventory", tmp: tmp, extra: vars)
         #expect(first.status == 0, "\(first)")
         #expect(Self.changed(first.stdout).values.reduce(0, +) > 0, "\(first.stdout)")
-        #expect(FileManager.default.isExecutableFile(atPath: prefix + "/bin/hostaudit"))
-        #expect(FileManager.default.fileExists(atPath: prefix + "/share/hostaudit/policies/baseline.yaml"))
-        let service = try String(contentsOfFile: tmp + "/systemd/hostaudit.service", encoding: .utf8)
-        #expect(service.contains("ExecStart=\(prefix)/bin/hostaudit audit --profile cron --quiet --state \(tmp)/state/state.json --format prometheus --output \(tmp)/textfile/hostaudit.prom"))
-        #expect(FileManager.default.fileExists(atPath: tmp + "/systemd/hostaudit.timer"))
+        for host in ["bad", "good"] {
+            let d = tmp + "/" + host
+            #expect(FileManager.default.isExecutableFile(atPath: d + "/prefix/bin/hostaudit"))
+            #expect(FileManager.default.fileExists(atPath: d + "/prefix/share/hostaudit/policies/baseline.yaml"))
+            let service = try String(contentsOfFile: d + "/systemd/hostaudit.service", encoding: .utf8)
+            #expect(service.contains("ExecStart=\(d)/prefix/bin/hostaudit audit --profile cron --quiet --state \(d)/state/state.json --format prometheus --output \(d)/textfile/hostaudit.prom"))
+            #expect(FileManager.default.fileExists(atPath: d + "/systemd/hostaudit.timer"))
+        }
 
         let second = try Self.playbook("install.yml", inventory: tmp + "/inventory", tmp: tmp, extra: vars)
         #expect(second.status == 0, "\(second)")
         #expect(Self.changed(second.stdout) == ["bad": 0, "good": 0], "\(second.stdout)")
 
         let reports = tmp + "/reports"
-        let collect = try Self.playbook(
-            "collect.yml", inventory: tmp + "/inventory", tmp: tmp, extra: ["hostaudit_prefix=\(prefix)", "hostaudit_report_dir=\(reports)"])
+        let collect = try Self.playbook("collect.yml", inventory: tmp + "/inventory", tmp: tmp, extra: ["hostaudit_report_dir=\(reports)"])
         #expect(collect.status == 0, "\(collect)")
         for f in ["bad.json", "good.json", "summary.txt", "summary.json", "summary.html"] {
             #expect(FileManager.default.fileExists(atPath: reports + "/" + f), "\(f)")
