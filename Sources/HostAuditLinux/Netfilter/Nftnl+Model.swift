@@ -212,13 +212,7 @@ extension Expression {
                     number: e[A.Queue.number] ?? 0, total: e[A.Queue.total] ?? 0, flags: e[A.Queue.flags] ?? 0,
                     sregQueueNumber: reg(e[A.Queue.sregQueueNumber])))
         case "dynset":
-            var nested: [Expression] = []
-            if e.isSet(A.Dynset.expressionID) {
-                var len: UInt32 = 0
-                if let p = nftnl_expr_get(e.ptr, A.Dynset.expressionID, &len) {
-                    nested.append(Expression(NftnlExpr(borrowing: OpaquePointer(p), owner: e)))
-                }
-            }
+            let nested = e.nestedExpressions.map { Expression($0) }
             self = .dynset(
                 Dynset(
                     set: e[A.Dynset.set] ?? "", setID: e[A.Dynset.setID], op: e[A.Dynset.op] ?? 0,

@@ -147,6 +147,18 @@ final class NftnlSet: NftnlAttributeHolder {
     }
 }
 
+extension NftnlExpr {
+    /// A dynset's stateful expressions (`NFTNL_EXPR_DYNSET_EXPR` or
+    /// `_EXPRESSIONS`; libnftnl keeps both in one list), borrowed.
+    var nestedExpressions: [NftnlExpr] {
+        let collector = ExprCollector(owner: self)
+        withExtendedLifetime(collector) {
+            _ = nftnl_expr_expr_foreach(ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        return collector.exprs
+    }
+}
+
 final class NftnlSetElement: NftnlAttributeHolder {
     let ptr: OpaquePointer
     private let owned: Bool

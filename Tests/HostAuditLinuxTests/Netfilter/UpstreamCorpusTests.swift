@@ -152,7 +152,7 @@ enum UpstreamCorpus {
         let d = q(dir)
         let dump = """
             nft list ruleset >\(d)/nft.txt 2>&1
-            nft -j list ruleset >\(d)/nft.json 2>&1
+            nft -j list ruleset >\(d)/nft.json 2>\(d)/nft.json.err
             env NO_COLOR=1 \(q(binary)) firewall show >\(d)/ha.txt 2>\(d)/ha.err; echo $? >\(d)/ha.rc
             env NO_COLOR=1 \(q(binary)) firewall show --format json >\(d)/ha.json 2>\(d)/ha.json.err
             """

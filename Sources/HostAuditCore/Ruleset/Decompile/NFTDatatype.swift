@@ -15,7 +15,9 @@ public enum NFTDatatype: Sendable, Equatable {
 
     /// From nft's datatype id (`TYPE_*`), with concatenations packed 6 bits apart.
     public init(id: UInt32) {
-        if id > 0xff_ffff { self = id == NFTSet.verdictDataType ? .verdict : .invalid; return }
+        if id == NFTSet.verdictDataType { self = .verdict; return }
+        // Up to five 6-bit fields (30 bits); anything wider is not a type nft builds.
+        if id >= 1 << 30 { self = .invalid; return }
         if id >= 64 {
             var parts: [NFTDatatype] = []
             var v = id

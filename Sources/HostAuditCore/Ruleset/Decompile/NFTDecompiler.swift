@@ -165,11 +165,21 @@ public struct NFTDecompiler: Sendable {
                 }
                 st.setReg(b.dreg, r)
             } else {
-                let (left, type, be) = leftExpr(r, &st)
                 let shift = NFTFormat.uint(b.data ?? [], bigEndian: false)
                 let op: NFTBinOp = b.op == 1 ? .lshift : .rshift
+                // A masked header bit field shifted down is the field itself (`ip dscp`).
+                if op == .rshift, case .payload(let base, let off, let len) = r.source, let m = r.mask,
+                    (r.xor ?? []).allSatisfy({ $0 == 0 })
+                {
+                    let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: m, &st)
+                    if res.maskConsumed, UInt64(res.shift) == shift {
+                        st.setReg(b.dreg, Reg(source: .expr(res.expr, res.type), byteLength: r.byteLength))
+                        break
+                    }
+                }
+                let (_, type, _) = leftExpr(r, &st)
+                let left = maskedExpr(r, &st)
                 let e = NFTExpr.binop(op, left, .value(NFTValue(type: .integer, bytes: [UInt8(truncatingIfNeeded: shift)], bigEndian: true)))
-                _ = be
                 st.setReg(b.dreg, Reg(source: .expr(e, type), byteLength: r.byteLength))
             }
         case .cmp(let c):
@@ -825,23 +835,29 @@ public struct NFTDecompiler: Sendable {
         if case .immediate(let b) = reg.source {
             return .value(NFTValue(type: type, bytes: b, bigEndian: bigEndian))
         }
+        return maskedExpr(reg, &st)
+    }
+
+    /// The expression a register holds with its mask and xor applied, as
+    /// `netlink_parse_bitwise_bool` writes them: `(a & m) ^ x` becomes
+    /// `a & (m | o) ^ (x & m) | o` with `o = x & ~m`, each part left out when
+    /// it does nothing.
+    func maskedExpr(_ reg: Reg, _ st: inout RuleState) -> NFTExpr {
         let (left, ltype, lbe) = leftExpr(reg, &st)
         guard let m = reg.mask else { return left }
         let x = reg.xor ?? [UInt8](repeating: 0, count: m.count)
-        let mv = NFTFormat.uint(m, bigEndian: lbe)
-        let xv = NFTFormat.uint(x, bigEndian: lbe)
-        let all: UInt64 = m.count >= 8 ? ~0 : (1 << UInt64(m.count * 8)) - 1
-        if xv == 0 {
-            return .binop(.and, left, .value(NFTValue(type: ltype, bytes: m, bigEndian: lbe)))
+        let n = min(m.count, x.count)
+        let o = (0..<n).map { x[$0] & ~m[$0] }
+        let xm = (0..<n).map { x[$0] & m[$0] }
+        let mo = (0..<n).map { m[$0] | o[$0] }
+        func constant(_ b: [UInt8]) -> NFTExpr {
+            NFTSetElements.value(b, NFTSetElements.KeyPart(type: ltype, bytes: b.count, bigEndian: lbe), forceBigEndian: false)
         }
-        if mv & xv == 0, (mv | xv) & all == all {
-            return .binop(.or, left, .value(NFTValue(type: ltype, bytes: x, bigEndian: lbe)))
-        }
-        if mv == all {
-            return .binop(.xor, left, .value(NFTValue(type: ltype, bytes: x, bigEndian: lbe)))
-        }
-        return .binop(.xor, .binop(.and, left, .value(NFTValue(type: ltype, bytes: m, bigEndian: lbe))),
-                      .value(NFTValue(type: ltype, bytes: x, bigEndian: lbe)))
+        var e = left
+        if !mo.allSatisfy({ $0 == 0xff }) { e = .binop(.and, e, constant(mo)) }
+        if !xm.allSatisfy({ $0 == 0 }) { e = .binop(.xor, e, constant(xm)) }
+        if !o.allSatisfy({ $0 == 0 }) { e = .binop(.or, e, constant(o)) }
+        return e
     }
 
     private func payloadWrite(_ p: Expression.Payload, sreg: Register, _ st: inout RuleState) {
@@ -867,6 +883,15 @@ public struct NFTDecompiler: Sendable {
         let total = length ?? first.byteLength
         let firstPad = (first.byteLength + 3) / 4 * 4
         if total <= firstPad {
+            if first.mask != nil {
+                if case .payload(let base, let off, let len) = first.source, let m = first.mask,
+                    (first.xor ?? []).allSatisfy({ $0 == 0 })
+                {
+                    let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: m, &st)
+                    if res.maskConsumed, res.shift == 0 { return res.expr }
+                }
+                return maskedExpr(first, &st)
+            }
             return leftExpr(first, &st).0
         }
         var parts: [NFTExpr] = []
@@ -894,7 +919,7 @@ public struct NFTDecompiler: Sendable {
 
     func setExpr(_ name: String, keyHint: NFTExpr?) -> NFTExpr {
         if let s = set(named: name), s.isAnonymous {
-            return .set(NFTSetElements.elements(of: s, decompiler: self))
+            return .set(NFTSetElements.elements(of: s, decompiler: self, keyHint: keyHint))
         }
         return .setRef(name)
     }
@@ -922,7 +947,10 @@ public struct NFTDecompiler: Sendable {
                 } while part * 4 < len
             }
         } else {
-            st.append(.match(key, l.isInverted ? .neq : .implicit, right))
+            var op: NFTRelOp = l.isInverted ? .neq : .implicit
+            // `must_print_eq_op`: a binary operation on the left prints `==`.
+            if op == .implicit, case .binop = key { op = .eq }
+            st.append(.match(key, op, right))
         }
     }
 

@@ -158,15 +158,15 @@ public enum NFTSetElements {
     }
 
     /// The elements of `set`, each as an element expression (mapping for maps).
-    public static func elements(of set: NFTSet, decompiler: NFTDecompiler?) -> [NFTExpr] {
+    public static func elements(of set: NFTSet, decompiler: NFTDecompiler?, keyHint: NFTExpr? = nil) -> [NFTExpr] {
         // The catch-all element (`NFT_SET_ELEM_CATCHALL`) has no key: nft prints
         // it as `*`, after every other element.
         guard set.elements.contains(where: { $0.flags & 0x2 != 0 }) else {
-            return regularElements(of: set, decompiler: decompiler)
+            return regularElements(of: set, decompiler: decompiler, keyHint: keyHint)
         }
         var regular = set
         regular.elements = set.elements.filter { $0.flags & 0x2 == 0 }
-        var out = regularElements(of: regular, decompiler: decompiler)
+        var out = regularElements(of: regular, decompiler: decompiler, keyHint: keyHint)
         let typeofs = typeof(of: set)
         let dparts = typeofs.data.map(parts)
         for e in set.elements where e.flags & 0x2 != 0 {
@@ -175,9 +175,16 @@ public enum NFTSetElements {
         return out
     }
 
-    static func regularElements(of set: NFTSet, decompiler: NFTDecompiler?) -> [NFTExpr] {
+    static func regularElements(of set: NFTSet, decompiler: NFTDecompiler?, keyHint: NFTExpr? = nil) -> [NFTExpr] {
         let typeofs = typeof(of: set)
-        let kparts = typeofs.key.map(parts) ?? parts(NFTDatatype(id: set.keyType ?? 0))
+        var kparts = typeofs.key.map(parts) ?? parts(NFTDatatype(id: set.keyType ?? 0))
+        if typeofs.key == nil, case .concat(let hint)? = keyHint, hint.count == kparts.count {
+            // An anonymous set takes its components' types from the lookup's key:
+            // a raw payload's values print in hex (`ip saddr . @nh,32,32 { 1.1.1.1 . 0x14 }`).
+            for (i, h) in hint.enumerated() {
+                if case .rawPayload = h, kparts[i].type == .integer { kparts[i].type = .xinteger }
+            }
+        }
         let dparts = typeofs.data.map(parts)
         let isConcat = kparts.count > 1
         var out: [NFTExpr] = []
@@ -244,10 +251,13 @@ public enum NFTSetElements {
                     let pad = (n + 3) / 4 * 4
                     let a = Array(e.key[min(off, e.key.count)..<min(off + n, e.key.count)])
                     let b = Array(end[min(off, end.count)..<min(off + n, end.count)])
-                    parts.append(interval(a, b, p, forceBigEndian: false))
+                    // Interval concatenations hold every component in network order.
+                    parts.append(interval(a, b, p, forceBigEndian: true))
                     off += pad
                 }
                 k = .concat(parts)
+            } else if isConcat, set.flags.contains(.interval) {
+                k = key(e.key, kparts.map { KeyPart(type: $0.type, bytes: $0.bytes, bigEndian: true) })
             } else {
                 k = key(e.key, kparts)
             }
@@ -350,6 +360,19 @@ public enum NFTSetElements {
                     // (`netlink_parse_interval_elem`).
                     let half = bytes.count / 2
                     data = intervalData(Array(bytes[..<half]), Array(bytes[half...]), dp[0])
+                } else if dp.count > 1, let ud = set.userdata, NFTUserdata.u32(ud, type: 6) == 1, bytes.count >= 2 {
+                    // Interval data of a concatenation: the low concatenation, then
+                    // the high one; each component its own range (`a-b . c-d`).
+                    let half = bytes.count / 2
+                    var items: [NFTExpr] = []
+                    var off = 0
+                    for p in dp {
+                        let lo = Array(bytes[min(off, half)..<min(off + p.bytes, half)])
+                        let hi = Array(bytes[min(half + off, bytes.count)..<min(half + off + p.bytes, bytes.count)])
+                        items.append(interval(lo, hi, p, forceBigEndian: true))
+                        off += (p.bytes + 3) / 4 * 4
+                    }
+                    data = .concat(items)
                 } else {
                     data = NFTSetElements.key(bytes, dp)
                 }

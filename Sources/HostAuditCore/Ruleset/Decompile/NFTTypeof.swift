@@ -86,7 +86,7 @@ public struct NFTTypeof: Sendable, Equatable {
             if descID == 0 {
                 guard let base = u32(ud, 2), base >= 1, let off = u32(ud, 3), let len = u32(ud, 4) else { return nil }
                 return Part(
-                    expr: .rawPayload(base: base - 1, offsetBits: Int(off), lengthBits: Int(len)), type: .integer,
+                    expr: .rawPayload(base: base - 1, offsetBits: Int(off), lengthBits: Int(len)), type: .xinteger,
                     bits: Int(len), bigEndian: true)
             }
             guard let d = protoDesc(descID), tmpl >= 1, tmpl <= d.fields.count else { return nil }

@@ -357,10 +357,9 @@ struct NFTJSONRuleWriter {
             o.appendNew("key", expr(k))
             o.appendNew("data", expr(m))
             return F.object("vmap", .object(o))
-        case .binop(let op, _, _):
-            var items: [JSONValue] = []
-            flatten(op, e, into: &items)
-            return F.object(op.rawValue, .array(items))
+        case .binop(let op, let l, let r):
+            // nft 1.0.6 nests chained operations (`{"|": [{"|": [a, b]}, c]}`).
+            return F.object(op.rawValue, .array([expr(l), expr(r)]))
         case .flagsMask(let v, let m):
             // Only meaningful as a match's right side (handled there); standalone, the mask applies to the value.
             return F.object("&", .array([expr(v), expr(m)]))
@@ -376,13 +375,4 @@ struct NFTJSONRuleWriter {
         for (k, v) in so.entries where o[k] == nil { o.appendNew(k, v) }
     }
 
-    /// `__binop_expr_json`: nested operations of the same operator become one list.
-    private mutating func flatten(_ op: NFTBinOp, _ e: NFTExpr, into items: inout [JSONValue]) {
-        if case .binop(let o, let l, let r) = e, o == op {
-            flatten(op, l, into: &items)
-            flatten(op, r, into: &items)
-        } else {
-            items.append(expr(e))
-        }
-    }
 }

@@ -65,9 +65,17 @@ struct NFTTextPrinter: Sendable {
                 s += "/\(len)"
             }
         case .range(let a, let b):
-            expr(a, into: &s)
+            // `range_expr_print` prints both ends with numeric protocols.
+            func end(_ e: NFTExpr) {
+                if case .value(let v) = e, v.type == .inetProto {
+                    s += String(NFTFormat.uint(v.bytes, bigEndian: v.bigEndian))
+                } else {
+                    expr(e, into: &s)
+                }
+            }
+            end(a)
             s += "-"
-            expr(b, into: &s)
+            end(b)
         case .concat(let parts):
             for (i, p) in parts.enumerated() {
                 if i > 0 { s += " . " }
@@ -107,9 +115,27 @@ struct NFTTextPrinter: Sendable {
             s += " vmap "
             expr(m, into: &s)
         case .binop(let op, let l, let r):
-            expr(l, into: &s)
+            // `binop_arg_print`: an operand that binds less tightly is parenthesised.
+            func precedence(_ o: NFTBinOp) -> Int {
+                switch o {
+                case .lshift, .rshift: 1
+                case .and: 2
+                case .xor: 3
+                case .or: 4
+                }
+            }
+            func arg(_ a: NFTExpr) {
+                if case .binop(let inner, _, _) = a, precedence(op) < precedence(inner) {
+                    s += "("
+                    expr(a, into: &s)
+                    s += ")"
+                } else {
+                    expr(a, into: &s)
+                }
+            }
+            arg(l)
             s += " \(op.rawValue) "
-            expr(r, into: &s)
+            arg(r)
         case .flagsMask(let v, let m):
             expr(v, into: &s)
             s += " / "
