@@ -75,6 +75,12 @@ public struct NFTDecompiler: Sendable {
         var l4: UInt8?
         var mapIDs = 0
         var ctL3Dep: Int?
+        /// After `ether type 8021q`: link-layer loads from bit 112 on are the
+        /// VLAN header's (`vlan id`), and that match is their dependency.
+        var vlan = false
+        var vlanDep: Int?
+        /// A link-layer field resolved as Ethernet: later link-layer loads are too.
+        var ether = false
         init(family: Family) {
             self.family = family
             l3 = family == .ip || family == .ip6 ? family : nil
@@ -85,7 +91,10 @@ public struct NFTDecompiler: Sendable {
             // nft resets its dependency context at every statement that is not a
             // match (`rule_maybe_reset_payload_deps`): a `meta l4proto tcp` before
             // an xt match, counter or log stays even when `tcp dport` follows.
-            if case .match = s {} else { deps = [nil, nil, nil, nil] }
+            if case .match = s {} else {
+                deps = [nil, nil, nil, nil]
+                vlanDep = nil
+            }
         }
         func reg(_ r: Register) -> Reg? {
             let s = r.slot
@@ -221,7 +230,7 @@ public struct NFTDecompiler: Sendable {
             if let name = o.name {
                 st.append(.objref(type: o.type ?? 0, .string(name)))
             } else if let s = o.sreg, let reg = st.reg(s), let set = o.set {
-                let key = keyExpr(reg, s, length: nil, &st)
+                let key = keyExpr(reg, s, length: self.set(named: set)?.keyLength.map(Int.init), &st)
                 let type = self.set(named: set)?.objectType ?? 0
                 st.append(.objref(type: type, .map(key, setExpr(set, keyHint: key))))
             }
@@ -463,7 +472,7 @@ public struct NFTDecompiler: Sendable {
         switch base {
         case 0:
             // Link-layer fields need a link-layer context: bridge/netdev, or `meta iiftype ether`.
-            return st.family == .bridge || st.family == .netdev || st.deps[0] != nil ? NFTProtocols.ether : nil
+            return st.family == .bridge || st.family == .netdev || st.deps[0] != nil || st.ether ? NFTProtocols.ether : nil
         case 1:
             if st.family == .arp { return NFTProtocols.arp }
             switch st.l3 {
@@ -478,6 +487,25 @@ public struct NFTDecompiler: Sendable {
     }
 
     func resolvePayload(base: UInt32, offset: Int, length: Int, mask: [UInt8]?, _ st: inout RuleState) -> PayloadResolution {
+        if base == 0, st.vlan, offset >= 14 {
+            // The VLAN header follows the Ethernet header (`proto_vlan` stacked on `proto_eth`).
+            let bitOff = (offset - 14) * 8
+            let bitLen = length * 8
+            let d = NFTProtocols.vlan
+            var found: PayloadResolution?
+            if let f = d.field(offset: bitOff, length: bitLen) {
+                found = PayloadResolution(expr: field(d, f), type: f.type, field: f, shift: 0, prefixBits: nil, maskConsumed: false)
+            } else if let m = mask, length <= 8, let (lo, hi) = contiguous(m), let f = d.field(offset: bitOff + (bitLen - 1 - hi), length: hi - lo + 1) {
+                found = PayloadResolution(expr: field(d, f), type: f.type, field: f, shift: lo, prefixBits: nil, maskConsumed: true)
+            }
+            if let found {
+                if let idx = st.vlanDep {
+                    st.killed[idx] = true
+                    st.vlanDep = nil
+                }
+                return found
+            }
+        }
         let bitOff = offset * 8
         let bitLen = length * 8
         if let d = desc(base: base, st) {
@@ -491,6 +519,7 @@ public struct NFTDecompiler: Sendable {
             }
             if let found {
                 killDependency(base: base, &st)
+                if base == 0 { st.ether = true }
                 return found
             }
         }
@@ -818,8 +847,13 @@ public struct NFTDecompiler: Sendable {
             if f.proto == "ip" && f.field == "protocol" || f.proto == "ip6" && f.field == "nexthdr" {
                 st.l4 = value.first
                 st.deps[2] = idx
-            } else if f.proto == "ether" && f.field == "type" {
+            } else if f.proto == "ether" && f.field == "type" || f.proto == "vlan" && f.field == "type" {
                 let v = NFTFormat.uint(value, bigEndian: true)
+                if f.proto == "ether", v == 0x8100 || v == 0x88a8 {
+                    st.vlan = true
+                    st.vlanDep = idx
+                    return
+                }
                 st.l3 = v == 0x0800 ? .ip : v == 0x86dd ? .ip6 : v == 0x0806 ? .arp : st.l3
                 st.deps[1] = idx
             }
@@ -883,16 +917,7 @@ public struct NFTDecompiler: Sendable {
         let total = length ?? first.byteLength
         let firstPad = (first.byteLength + 3) / 4 * 4
         if total <= firstPad {
-            if first.mask != nil {
-                if case .payload(let base, let off, let len) = first.source, let m = first.mask,
-                    (first.xor ?? []).allSatisfy({ $0 == 0 })
-                {
-                    let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: m, &st)
-                    if res.maskConsumed, res.shift == 0 { return res.expr }
-                }
-                return maskedExpr(first, &st)
-            }
-            return leftExpr(first, &st).0
+            return keyPart(first, &st)
         }
         var parts: [NFTExpr] = []
         var slot = sreg.slot
@@ -908,13 +933,37 @@ public struct NFTDecompiler: Sendable {
                 let part = keyParts[parts.count]
                 parts.append(valueExpr(r, type: part.type, bigEndian: part.bigEndian, &st))
             } else {
-                parts.append(leftExpr(r, &st).0)
+                parts.append(keyPart(r, &st))
             }
             let pad = (r.byteLength + 3) / 4 * 4
             consumed += pad
             slot += max(pad / 4, 1)
         }
         return parts.count == 1 ? parts[0] : .concat(parts)
+    }
+
+    private func shiftElement(_ e: NFTExpr, by shift: Int, type: NFTDatatype) -> NFTExpr {
+        switch e {
+        case .value(let v):
+            let n = NFTFormat.uint(v.bytes, bigEndian: v.bigEndian) >> UInt64(shift)
+            return .value(NFTValue(type: type, bytes: NFTSetElements.bitBytes(n, count: v.bytes.count, bigEndian: true), bigEndian: true))
+        case .mapping(let k, let d): return .mapping(shiftElement(k, by: shift, type: type), d)
+        case .element(let k, let t, let x, let c): return .element(shiftElement(k, by: shift, type: type), timeout: t, expires: x, comment: c)
+        case .elementStatements(let k, let st): return .elementStatements(shiftElement(k, by: shift, type: type), st)
+        case .range(let a, let b): return .range(shiftElement(a, by: shift, type: type), shiftElement(b, by: shift, type: type))
+        default: return e
+        }
+    }
+
+    /// One register of a lookup key: a masked header bit field is the field
+    /// (`vlan id`), any other mask stays an operation (`tcp flags & (ack | urg)`).
+    func keyPart(_ r: Reg, _ st: inout RuleState) -> NFTExpr {
+        guard let m = r.mask else { return leftExpr(r, &st).0 }
+        if case .payload(let base, let off, let len) = r.source, (r.xor ?? []).allSatisfy({ $0 == 0 }) {
+            let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: m, &st)
+            if res.maskConsumed, res.shift == 0 { return res.expr }
+        }
+        return maskedExpr(r, &st)
     }
 
     func setExpr(_ name: String, keyHint: NFTExpr?) -> NFTExpr {
@@ -927,8 +976,19 @@ public struct NFTDecompiler: Sendable {
     private func lookup(_ l: Expression.Lookup, _ st: inout RuleState) {
         guard let reg = st.reg(l.sreg) else { return }
         let s = set(named: l.set)
-        let key = keyExpr(reg, l.sreg, length: s?.keyLength.map(Int.init), &st)
-        let right = setExpr(l.set, keyHint: key)
+        var key = keyExpr(reg, l.sreg, length: s?.keyLength.map(Int.init), &st)
+        var right = setExpr(l.set, keyHint: key)
+        // A masked bit field looked up in an anonymous set (`ip version vmap { 4 : … }`):
+        // the elements hold the field's bits in place; nft shifts them down.
+        if let s, s.isAnonymous, case .set(let elems) = right, case .payload(let base, let off, let len) = reg.source,
+            let m = reg.mask, (reg.xor ?? []).allSatisfy({ $0 == 0 }), (s.keyLength.map(Int.init) ?? 0) <= 4
+        {
+            let res = resolvePayload(base: base, offset: Int(off), length: Int(len), mask: m, &st)
+            if res.maskConsumed, res.shift > 0, let f = res.field {
+                key = res.expr
+                right = .set(elems.map { shiftElement($0, by: res.shift, type: f.type) })
+            }
+        }
         if let d = l.dreg {
             if d.isVerdict {
                 st.append(.vmap(key, right))
@@ -986,6 +1046,9 @@ public struct NFTDecompiler: Sendable {
             }
         }
         if r.type == 0, st.deps[2] != nil { verbose = true }
+        // `stmt_reject_postprocess`: in inet, bridge and netdev tables an ICMP
+        // reject always names its code, plain `reject` being ambiguous there.
+        if r.type == 0, table.family == .inet || table.family == .bridge || table.family == .netdev { verbose = true }
         st.append(.reject(NFTReject(type: r.type, code: r.code, family: family, verbose: verbose)))
     }
 

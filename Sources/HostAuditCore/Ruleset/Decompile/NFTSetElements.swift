@@ -178,6 +178,13 @@ public enum NFTSetElements {
     static func regularElements(of set: NFTSet, decompiler: NFTDecompiler?, keyHint: NFTExpr? = nil) -> [NFTExpr] {
         let typeofs = typeof(of: set)
         var kparts = typeofs.key.map(parts) ?? parts(NFTDatatype(id: set.keyType ?? 0))
+        if typeofs.key == nil, kparts.count == 1, kparts[0].type == .integer, let ud = set.userdata,
+            let order = NFTUserdata.u32(ud, type: 0)
+        {
+            // A plain integer key in the byte order nft recorded (`NFTNL_UDATA_SET_KEYBYTEORDER`:
+            // 1 host, 2 network), as for `vlan id != { 1, 2 }`.
+            if order == 2 { kparts[0].bigEndian = true } else if order == 1 { kparts[0].bigEndian = false }
+        }
         if typeofs.key == nil, case .concat(let hint)? = keyHint, hint.count == kparts.count {
             // An anonymous set takes its components' types from the lookup's key:
             // a raw payload's values print in hex (`ip saddr . @nh,32,32 { 1.1.1.1 . 0x14 }`).

@@ -44,6 +44,7 @@ public struct NFTTypeof: Sendable, Equatable {
     static let exprNumgen: UInt32 = 23
     static let exprHash: UInt32 = 24
     static let exprFib: UInt32 = 26
+    static let exprXfrm: UInt32 = 27
 
     /// The key (`data == false`) or data typeof of a set's userdata; nil when
     /// absent or not understood.
@@ -150,6 +151,23 @@ public struct NFTTypeof: Sendable, Equatable {
             return Part(
                 expr: .numgen(mode: mode, modulus: mod, offset: u32(ud, 2) ?? 0), type: .integer, bits: 32,
                 bigEndian: false)
+        case exprXfrm:
+            // KEY 0, SPNUM 1, DIR 2 (1: out).
+            guard let key = u32(ud, 0) else { return nil }
+            var words = u32(ud, 2) == 1 ? "ipsec out" : "ipsec in"
+            if let sp = u32(ud, 1), sp != 0 { words += " spnum \(sp)" }
+            let (name, t, bits, be): (String, NFTDatatype, Int, Bool) =
+                switch key {
+                case 1: ("ip daddr", .ipv4Addr, 32, true)
+                case 2: ("ip6 daddr", .ipv6Addr, 128, true)
+                case 3: ("ip saddr", .ipv4Addr, 32, true)
+                case 4: ("ip6 saddr", .ipv6Addr, 128, true)
+                case 5: ("reqid", .integer, 32, false)
+                case 6: ("spi", .integer, 32, true)
+                default: ("", .invalid, 0, false)
+                }
+            guard bits > 0 else { return nil }
+            return Part(expr: .named(words + " " + name, type: t), type: t, bits: bits, bigEndian: be)
         case exprOsf:
             return Part(expr: .string("osf name"), type: .string, bits: 128, bigEndian: true)
         case exprHash:

@@ -117,9 +117,10 @@ public enum NFTJSONRenderer {
         }
         let decompiler = NFTDecompiler(table: t)
         var writer = NFTJSONRuleWriter(interfaces: interfaces, family: t.family)
+        let bound = NFTTextRenderer.boundChains(of: t)
         for c in t.chains where !c.flags.contains(.binding) {
             for r in c.rules {
-                out.append(rule(r, chain: c, table: t, decompiler: decompiler, writer: &writer))
+                out.append(rule(r, chain: c, table: t, decompiler: decompiler, writer: &writer, bound: bound, interfaces: interfaces))
             }
         }
     }
@@ -137,7 +138,8 @@ public enum NFTJSONRenderer {
     }
 
     static func rule(
-        _ r: Rule, chain: Chain, table: Table, decompiler: NFTDecompiler, writer: inout NFTJSONRuleWriter
+        _ r: Rule, chain: Chain, table: Table, decompiler: NFTDecompiler, writer: inout NFTJSONRuleWriter,
+        bound: [String: Chain] = [:], interfaces: [UInt32: String] = [:]
     ) -> JSONValue {
         var o = head(
             table.family,
@@ -147,7 +149,19 @@ public enum NFTJSONRenderer {
         writer.reset(for: r)
         var exprs: [JSONValue] = []
         exprs.reserveCapacity(ast.statements.count)
-        for s in ast.statements { exprs.append(writer.stmt(s)) }
+        for s in ast.statements {
+            // nft 1.0.6 has no JSON for a jump to an anonymous chain: it prints
+            // the statement's text as a string (`"jump {\n\t\t\taccept\n\t\t}"`).
+            if case .verdict(let v) = s, let name = v.chain, let bc = bound[name] {
+                let printer = NFTTextPrinter(interfaces: interfaces)
+                exprs.append(
+                    .string(
+                        NFTTextRenderer.boundChainText(
+                            v.name, bc, table: table, decompiler: decompiler, printer: printer, bound: bound, depth: 2)))
+                continue
+            }
+            exprs.append(writer.stmt(s))
+        }
         if !exprs.isEmpty { o.appendNew("expr", .array(exprs)) }
         return F.object("rule", .object(o))
     }

@@ -263,7 +263,14 @@ extension NFTJSONRuleWriter {
             var inner = self
             inner.stateless = true
             var o = JSONObject()
-            o.appendNew("key", expr(d.key))
+            var key = expr(d.key)
+            if let t = d.timeout {
+                var e = JSONObject()
+                e.appendNew("val", key)
+                e.appendNew("timeout", F.int(t / 1000))
+                key = F.object("elem", .object(e))
+            }
+            o.appendNew("key", key)
             if let first = d.statements.first { o.appendNew("stmt", inner.stmt(first)) }
             o.appendNew("size", F.int(size))
             o.appendNew("name", .string(d.set))

@@ -72,15 +72,58 @@ public enum NFTTextRenderer {
             if c.flags.contains(.hardwareOffload) { s += " flags offload;" }
             s += "\n"
         }
+        let bound = boundChains(of: table)
         for r in c.rules {
             s += "\t\t"
-            // Only tables holding xt expressions (iptables-nft's, printed in nft
-            // syntax on request) have any: their exact nft equivalents, not nft's
-            // lossy libxtables translations (`NFTXTTranslation`).
-            printer.rule(NFTXTTranslation.translate(decompiler.decompile(r), rule: r, family: table.family), into: &s)
+            s += ruleText(r, table: table, decompiler: decompiler, printer: printer, bound: bound, depth: 2)
             s += "\n"
         }
         s += "\t}\n"
+    }
+
+    /// The table's anonymous chains (`NFT_CHAIN_BINDING`), by name: nft lists
+    /// them only inside the rule that jumps to them (`jump { … }`).
+    static func boundChains(of table: Table) -> [String: Chain] {
+        var out: [String: Chain] = [:]
+        for c in table.chains where c.flags.contains(.binding) { out[c.name] = c }
+        return out
+    }
+
+    /// One rule's text; a jump or goto to an anonymous chain prints that
+    /// chain's rules in braces, one indentation level deeper than `depth` tabs.
+    static func ruleText(
+        _ r: Rule, table: Table, decompiler: NFTDecompiler, printer: NFTTextPrinter, bound: [String: Chain], depth: Int
+    ) -> String {
+        // Only tables holding xt expressions (iptables-nft's, printed in nft
+        // syntax on request) have any: their exact nft equivalents, not nft's
+        // lossy libxtables translations (`NFTXTTranslation`).
+        let ast = NFTXTTranslation.translate(decompiler.decompile(r), rule: r, family: table.family)
+        var s = ""
+        printer.rule(ast, into: &s)
+        guard !bound.isEmpty, depth < 32 else { return s }
+        for case .verdict(let v) in ast.statements {
+            guard let name = v.chain, let bc = bound[name], let range = s.range(of: v.name + " " + name, options: .backwards)
+            else { continue }
+            let body = boundChainText(v.name, bc, table: table, decompiler: decompiler, printer: printer, bound: bound, depth: depth)
+            s.replaceSubrange(range, with: body)
+        }
+        return s
+    }
+
+    /// `jump {` newline, the chain's rules, `}` at `depth` tabs (`chain_stmt_print`).
+    static func boundChainText(
+        _ verdict: String, _ c: Chain, table: Table, decompiler: NFTDecompiler, printer: NFTTextPrinter,
+        bound: [String: Chain], depth: Int
+    ) -> String {
+        var body = verdict + " {\n"
+        let inner = String(repeating: "\t", count: depth + 1)
+        for br in c.rules {
+            body += inner
+            body += ruleText(br, table: table, decompiler: decompiler, printer: printer, bound: bound, depth: depth + 1)
+            body += "\n"
+        }
+        body += String(repeating: "\t", count: depth) + "}"
+        return body
     }
 
     /// The model numbers hooks the inet way; arp's are NF_ARP_IN 0, OUT 1, FORWARD 2.
