@@ -1,3 +1,5 @@
+import Foundation
+
 /// iptables-save's text for x_tables extensions that hostaudit prints but does
 /// not decode into `XTMatch`/`XTTarget` (their semantics are not needed by the
 /// verdict evaluator, which treats them as unknown): each function reads the
@@ -16,6 +18,38 @@ public enum XTSaveText {
         let options: String?
         switch (name, revision) {
         case ("recent", 0), ("recent", 1): options = recent(b, revision: revision, family: family)
+        case ("bpf", 0), ("bpf", 1):
+            // xt_bpf_info: count u16 @0, program @4; _v1: mode u16 @0, count u16 @2,
+            // fd @4, program or pinned path @8. Each instruction: code u16, jt u8, jf u8, k u32.
+            guard b.count == 528 else { return nil }
+            let mode = revision == 1 ? b.u16(0) : 0
+            if mode == 1 {
+                options = " --object-pinned " + b.cString(8, max: 512)
+            } else if mode == 0 {
+                let n = Int(revision == 1 ? b.u16(2) : b.u16(0))
+                let base = revision == 1 ? 8 : 4
+                guard n <= 64 else { return nil }
+                var t = " --bytecode \"\(n),"
+                for i in 0..<n {
+                    let o = base + 8 * i
+                    t += "\(b.u16(o)) \(b.u8(o + 2)) \(b.u8(o + 3)) \(b.u32(o + 4))" + (i == n - 1 ? "\"" : ",")
+                }
+                options = t
+            } else {
+                return nil
+            }
+        case ("u32", 0):
+            guard b.count == 1984 else { return nil }
+            options = u32(b)
+        case ("osf", 0) where family == .ip:
+            // genre[32] @0, len @32, flags @36 (ttl 2, log 4, invert 8), loglevel @40, ttl @44.
+            guard b.count == 48 else { return nil }
+            let flags = b.u32(36)
+            var t = flags & 8 != 0 ? " !" : ""
+            t += " --genre " + b.cString(0, max: 32)
+            if flags & 2 != 0 { t += " --ttl \(b.u32(44))" }
+            if flags & 4 != 0 { t += " --log \(b.u32(40))" }
+            options = t
         case ("connlimit", 0), ("connlimit", 1):
             guard b.count == 32 else { return nil }
             let flags = b.u32(20)
@@ -372,6 +406,36 @@ public enum XTSaveText {
     /// `xt_recent_mtinfo` (rev 0, 216 bytes) / `_v1` (232, adds the mask):
     /// seconds u32 @0, hit_count u32 @4, check_set u8 @8, invert u8 @9,
     /// name[200] @10, side u8 @210, mask @212. ufw's `limit` rules use it.
+    /// `u32_save`: tests joined by `&&`, each `location=values` in hex.
+    /// xt_u32: 11 tests of 180 bytes (11 locations {number u32, op u8} of 8 bytes,
+    /// 11 values {min, max}, nnums u8 @176, nvalues u8 @177), ntests u8 @1980, invert u8 @1981.
+    static func u32(_ b: XTBytes) -> String? {
+        let ntests = Int(b.u8(1980))
+        guard ntests <= 11 else { return nil }
+        var t = b.u8(1981) != 0 ? " ! --u32 \"" : " --u32 \""
+        func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+        for i in 0..<ntests {
+            let o = 180 * i
+            let nnums = Int(b.u8(o + 176)), nvalues = Int(b.u8(o + 177))
+            guard nnums >= 1, nnums <= 11, nvalues <= 11 else { return nil }
+            if i > 0 { t += "&&" }
+            t += hex(b.u32(o))
+            for j in 1..<nnums {
+                let ops = ["&", "<<", ">>", "@"]
+                let op = Int(b.u8(o + 8 * j + 4))
+                if op < ops.count { t += ops[op] }
+                t += hex(b.u32(o + 8 * j))
+            }
+            t += "="
+            for j in 0..<nvalues {
+                if j > 0 { t += "," }
+                let lo = b.u32(o + 88 + 8 * j), hi = b.u32(o + 88 + 8 * j + 4)
+                t += lo == hi ? hex(lo) : hex(lo) + ":" + hex(hi)
+            }
+        }
+        return t + "\""
+    }
+
     static func recent(_ b: XTBytes, revision: UInt32, family: Family) -> String? {
         guard b.count == (revision == 0 ? 216 : 232) else { return nil }
         let check = b.u8(8)
@@ -401,6 +465,21 @@ public enum XTSaveText {
         let options: String?
         switch (name, revision) {
         case ("TRACE", 0): options = b.count == 0 ? "" : nil
+        case ("RATEEST", 0):
+            // name[16] @0, interval s8 @16, ewma_log u8 @17; microseconds as libxt_RATEEST prints them.
+            guard b.count == 32 else { return nil }
+            let shift = Int(Int8(bitPattern: b.u8(16))) + 2
+            guard shift >= 0, shift < 32, b.u8(17) < 32 else { return nil }
+            let interval = UInt32(truncatingIfNeeded: UInt64(1_000_000) << UInt64(shift)) / 4
+            let ewma = interval &* (UInt32(1) << UInt32(b.u8(17)))
+            func time(_ t: UInt32) -> String {
+                let d = Double(t)
+                if d >= 1_000_000 { return String(format: "%.1fs", d / 1_000_000) }
+                if d >= 1000 { return String(format: "%.1fms", d / 1000) }
+                return "\(t)us"
+            }
+            options = " --rateest-name " + b.cString(0, max: 16) + " --rateest-interval " + time(interval)
+                + " --rateest-ewmalog " + time(ewma)
         case ("NFLOG", 0):
             // The kernel's xt_nflog_info (80 bytes, prefix[64]) or the form
             // read back from a native `log group` (prefix[128]).
