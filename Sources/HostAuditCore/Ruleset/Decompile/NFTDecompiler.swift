@@ -1017,11 +1017,24 @@ public struct NFTDecompiler: Sendable {
     private func dynset(_ d: Expression.Dynset, _ st: inout RuleState) {
         guard let reg = st.reg(d.sregKey) else { return }
         let s = set(named: d.set)
-        let key = keyExpr(reg, d.sregKey, length: s?.keyLength.map(Int.init), set: s, &st)
+        var key = keyExpr(reg, d.sregKey, length: s?.keyLength.map(Int.init), set: s, &st)
+        if case .immediate(let b) = reg.source, Int(s?.keyLength ?? 0) <= (reg.byteLength + 3) / 4 * 4 {
+            // nft 1.0.6 gives a constant key of a set statement no datatype and
+            // prints it as `datatype_print`'s fallback: `0xa020304 [invalid type]`.
+            let digits = b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined().drop { $0 == "0" }
+            key = .string("0x" + (digits.isEmpty ? "0" : String(digits)) + " [invalid type]")
+        }
         var data: NFTExpr?
         if let dr = d.sregData, let r = st.reg(dr) {
             let dt = s?.dataType.map(NFTDatatype.init(id:)) ?? .integer
-            data = valueExpr(r, type: dt, bigEndian: dt.isBigEndian, &st)
+            if let dl = s?.dataLength, dl > 4, case .immediate = r.source {
+                data = valueExpr(r, type: dt, bigEndian: dt.isBigEndian, &st)
+            } else if let dl = s?.dataLength, dl > 4 {
+                // Concatenated data (`: ip daddr . tcp dport`) spans several registers.
+                data = keyExpr(r, dr, length: Int(dl), &st)
+            } else {
+                data = valueExpr(r, type: dt, bigEndian: dt.isBigEndian, &st)
+            }
         }
         var nested = RuleState(family: st.family)
         for e in d.expressions { _ = step([e], 0, &nested) }
