@@ -6,15 +6,26 @@ extension IptablesTable {
     /// Nil when the table is not shaped like an iptables table: not `ip`/`ip6`,
     /// an unknown table name, a base chain iptables would not have created, or
     /// a rule iptables cannot express.
-    public init?(nft table: Table) {
+    ///
+    /// With `inPlace`, a rule iptables cannot express does not make the table
+    /// nil: it becomes a rule carrying `inPlace`'s text in `nftText` (for
+    /// printing only; such a table is never evaluated).
+    public init?(nft table: Table, inPlace: ((Rule) -> String)? = nil) {
         guard table.family == .ip || table.family == .ip6, let builtins = Self.builtins[table.name] else { return nil }
         var base: [IptablesChain] = []
         var user: [IptablesChain] = []
         for chain in table.chains {
             var rules: [IptablesRule] = []
             for r in chain.rules {
-                guard let rule = IptablesRule(nft: r, family: table.family) else { return nil }
-                rules.append(rule)
+                if let rule = IptablesRule(nft: r, family: table.family) {
+                    rules.append(rule)
+                } else if let inPlace {
+                    var rule = IptablesRule()
+                    rule.nftText = inPlace(r)
+                    rules.append(rule)
+                } else {
+                    return nil
+                }
             }
             if let b = chain.base {
                 guard let spec = builtins.first(where: { $0.name == chain.name }), spec.hook == b.hook,
@@ -57,6 +68,14 @@ extension IptablesRule {
             guard reader.read(e) else { return nil }
         }
         self = reader.rule
+    }
+
+    /// The first expression of `rule` iptables-nft would not have written, by
+    /// its nf_tables name (`expression meta`), for warnings.
+    public static func unexpressible(_ rule: Rule, family: Family) -> String {
+        var reader = NFTRuleReader(family: family)
+        for e in rule.expressions where !reader.read(e) { return "expression " + e.name }
+        return "expressions"
     }
 }
 

@@ -26,6 +26,11 @@ public struct IptablesRule: Sendable, Equatable {
     /// and the target's info struct). Not part of the rule's identity: two
     /// rules that print alike compare equal whatever was kept here.
     public var raw = Raw()
+    /// A rule of an iptables-nft table that iptables cannot express (a native
+    /// nft rule added beside iptables-nft's), as `nft list ruleset` prints it:
+    /// `firewall show` keeps it in place, in nft syntax, and warns. Only set by
+    /// `IptablesTable(nft:inPlace:)` for printing; never evaluated.
+    public var nftText: String?
 
     public init() {}
 

@@ -22,6 +22,12 @@ public enum IptablesSaveFormat {
 
     /// One `-A CHAIN …` line without newline.
     public static func rule(_ r: IptablesRule, chain: String, family: Family, strict: Bool = true) -> String? {
+        if let text = r.nftText {
+            // A native nft rule iptables cannot express: in place, as a comment
+            // (iptables-restore skips it), in nft syntax.
+            if strict { return nil }
+            return "# -A \(chain), in nft syntax (no iptables form): " + text
+        }
         var s = "-A \(chain)"
         if let a = r.source ?? (r.invertSource ? zeroAddress(family) : nil) {
             s += address("s", a, invert: r.invertSource, family: family)

@@ -80,13 +80,27 @@ public struct RulesetSnapshot: Sendable, Equatable {
         var out: [String] = []
         for table in tables where table.holdsXTExpressions || table.isShapedLikeIptablesNFT {
             let where_ = "table \(table.family.name) \(table.name)"
+            // Whether the rules iptables cannot express stay in place (else the table is nft).
+            let inPlace = table.holdsXTExpressions && IptablesTable(nft: table) == nil
+                && IptablesSaveRenderer.lenient(table) != nil
+            var ruleText: RuleText?
             for chain in table.chains {
                 for rule in chain.rules {
                     guard let r = IptablesRule(nft: rule, family: table.family) else {
                         if table.holdsXTExpressions {
-                            out.append(
-                                "\(where_) chain \(chain.name) rule handle \(rule.handle) has no iptables form: "
-                                    + "the table is printed in nft syntax")
+                            if inPlace {
+                                if ruleText == nil { ruleText = RuleText(table: table, stateless: false) }
+                                let text = ruleText?.nft(rule) ?? ""
+                                out.append(
+                                    "\(where_) chain \(chain.name) rule handle \(rule.handle) has no iptables form ("
+                                        + IptablesRule.unexpressible(rule, family: table.family)
+                                        + "): printed in place in nft syntax as `\(text)`")
+                            } else {
+                                out.append(
+                                    "\(where_) chain \(chain.name) rule handle \(rule.handle) has no iptables form ("
+                                        + IptablesRule.unexpressible(rule, family: table.family)
+                                        + "): the table is printed in nft syntax")
+                            }
                         }
                         continue
                     }
