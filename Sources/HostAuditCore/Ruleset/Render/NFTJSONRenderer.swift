@@ -243,10 +243,27 @@ public enum NFTJSONRenderer {
     ]
 
     /// `set_print_json` (1.0.6).
+    /// The key type nft 1.0.6 names in JSON. A `typeof` key with a part whose
+    /// type depends on the protocol (`ct original proto-dst`) is recorded in
+    /// the kernel's key type as invalid (0); nft 1.0.6 then names only the
+    /// components before it (`"type": "ipv4_addr"` for `ip saddr . ct original
+    /// proto-dst`), though its text lists the whole `typeof`.
+    static func jsonKeyType(of s: NFTSet) -> NFTDatatype {
+        let t = NFTSetElements.keyType(of: s)
+        guard let key = NFTSetElements.typeof(of: s).key, key.parts.count > 1, let id = s.keyType, id != 0 else { return t }
+        var parts = [NFTDatatype(id: id)]
+        if case .concat(let p) = parts[0] { parts = p }
+        // A leading invalid component leaves no bits in the id: fewer components.
+        if parts.count == key.parts.count, !parts.contains(.invalid) { return t }
+        let kept = Array(parts.prefix { $0 != .invalid })
+        if kept.isEmpty { return t }
+        return kept.count == 1 ? kept[0] : .concat(kept)
+    }
+
     static func set(_ s: NFTSet, interfaces: [UInt32: String]) -> JSONValue {
         var o = head(
             s.family,
-            [("name", .string(s.name)), ("table", .string(s.table)), ("type", typeJSON(NFTSetElements.keyType(of: s))),
+            [("name", .string(s.name)), ("table", .string(s.table)), ("type", typeJSON(jsonKeyType(of: s))),
              ("handle", F.int(s.handle))])
         if let c = s.userdata.flatMap(NFTUserdata.setComment) { o.appendNew("comment", .string(c)) }
         // (`auto-merge` is not part of nft 1.0.6's set JSON.)
