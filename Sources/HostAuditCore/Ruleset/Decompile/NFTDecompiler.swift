@@ -499,7 +499,9 @@ public struct NFTDecompiler: Sendable {
                 found = PayloadResolution(expr: field(d, f), type: f.type, field: f, shift: lo, prefixBits: nil, maskConsumed: true)
             }
             if let found {
-                if let idx = st.vlanDep {
+                // `vlan type` is itself a dependency (of `ip saddr`): nft keeps
+                // `ether type 8021q` for it; any other VLAN field drops that match.
+                if found.field?.name != "type", let idx = st.vlanDep {
                     st.killed[idx] = true
                     st.vlanDep = nil
                 }
