@@ -234,6 +234,14 @@ import Testing
                 var nsswitch = "hosts: files dns\n"
                 var extra: [String: String] = [:]
                 var mention: String? = nil
+                /// Rules in the router's forward chain (e.g. a silent name server).
+                var routerRules: [String] = []
+                /// getent (and, with `live`, hostaudit) run with this host name in a UTS namespace of their own.
+                var hostName: String? = nil
+                /// hostaudit reads the client's files live (no --root).
+                var live = false
+                /// Said in the name's DNS note (`dns[].note`).
+                var dnsNote: String? = nil
             }
             let cases = [
                 Case(name: "name server port closed", resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\n", target: "mirror.lab.example:443", lookup: "mirror.lab.example", resolves: false),
@@ -256,13 +264,38 @@ import Testing
                     nsswitch: "hosts: dns [NOTFOUND=return] files\n"),
                 Case(name: "first server closed, second answers", resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\nnameserver \(ScenarioLab.dnsGoodV4)\n", target: "good.example:443", lookup: "good.example", resolves: true),
                 Case(name: "IPv6-only name", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror6.lab.example:443", lookup: "mirror6.lab.example", resolves: true),
+                // No search/domain line: glibc searches the host name's domain.
+                Case(
+                    name: "search list from the host name (--root's /etc/hostname)", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror:443",
+                    lookup: "mirror", resolves: true, extra: ["/etc/hostname": "client.lab.example\n"], hostName: "client.lab.example",
+                    dnsNote: "host name's domain lab.example"),
+                Case(
+                    name: "search list from the host name (live uname)", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror:443",
+                    lookup: "mirror", resolves: true, hostName: "client.lab.example", live: true, dnsNote: "host name's domain lab.example"),
+                Case(
+                    name: "host name without a domain: no search list", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror:443",
+                    lookup: "mirror", resolves: false, hostName: "client", live: true),
+                // res_send's plan: attempts:0 sends nothing; a silent first server costs its wait.
+                Case(
+                    name: "options attempts:0", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\noptions attempts:0\n", target: "good.example:443",
+                    lookup: "good.example", resolves: false, mention: "attempts:0"),
+                Case(
+                    name: "silent first server, timeout:1 attempts:1",
+                    resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\nnameserver \(ScenarioLab.dnsGoodV4)\noptions timeout:1 attempts:1\n",
+                    target: "good.example:443", lookup: "good.example", resolves: true,
+                    routerRules: ["ip daddr \(ScenarioLab.dnsClosedV4) udp dport 53 drop"],
+                    dnsNote: "glibc waits 1 s on \(ScenarioLab.dnsClosedV4) before \(ScenarioLab.dnsGoodV4) answers"),
             ]
             for c in cases {
                 defer { s.reset() }
                 let root = try s.resolverFiles(resolvConf: c.resolvConf, hosts: c.hosts, nsswitch: c.nsswitch, extra: c.extra)
-                let truth = try s.getentTruth(c.lookup)
+                if !c.routerRules.isEmpty { try s.routerForward(c.routerRules) }
+                let truth = try s.getentTruth(c.lookup, hostName: c.hostName)
                 #expect(truth.isEmpty != c.resolves, "\(c.name): getent gave \(truth)")
-                let run = try s.egress([c.target, "--root", root])
+                let run = c.live ? try s.egress([c.target], hostName: c.hostName) : try s.egress([c.target, "--root", root])
+                if let n = c.dnsNote {
+                    #expect(run.dns.contains { ($0["note"] as? String)?.contains(n) == true }, "\(c.name): \(run.dns.map { $0["note"] ?? "" })")
+                }
                 if c.resolves {
                     // Every address glibc resolves is probed, and the port is open there.
                     let probed = Set(run.probes.compactMap(\.address))
@@ -276,6 +309,23 @@ import Testing
                     #expect(run.status == 1)
                     if let m = c.mention { #expect(p?.explanation.contains(m) == true, "\(c.name): \(p?.explanation ?? "")") }
                 }
+            }
+            // rotate: the server glibc starts at decides. Proven without rotate in
+            // both orders (getent); with rotate some lookups find the name and
+            // some do not, and the tool says which start gives which.
+            do {
+                defer { s.reset() }
+                let (nx, good) = (ScenarioLab.dnsNXV4, ScenarioLab.dnsGoodV4)
+                try s.resolverFiles(resolvConf: "nameserver \(nx)\nnameserver \(good)\n")
+                #expect(try s.getentTruth("good.example").isEmpty, "NXDOMAIN from the first server decides")
+                try s.resolverFiles(resolvConf: "nameserver \(good)\nnameserver \(nx)\n")
+                #expect(try s.getentTruth("good.example") == ["10.66.2.2"], "the good server first decides")
+                let root = try s.resolverFiles(resolvConf: "nameserver \(nx)\nnameserver \(good)\noptions rotate\n")
+                let run = try s.egress(["good.example:443", "--root", root])
+                tally.grade("DNS: options rotate, NXDOMAIN server first (found from the second start)", run.probe(EgressLab.serverV4, 443), .cause("none", confidence: ["proven"]))
+                let lookup = (run.dns.first?["lookups"] as? [[String: Any]])?.first
+                #expect(lookup?["outcome_by_start"] as? [String] == ["not-found", "found"], "\(run.dns)")
+                #expect(run.dns.contains { ($0["note"] as? String)?.contains("options rotate") == true }, "\(run.dns)")
             }
             // The dead stub: its upstream answers, but programs never reach it; the tool says so.
             let root = try s.resolverFiles(
