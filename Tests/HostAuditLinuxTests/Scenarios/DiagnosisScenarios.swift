@@ -132,6 +132,53 @@ import Testing
         }
     }
 
+    // MARK: A reverse-path filter (fib) on the answer's way in
+
+    /// `fib saddr . iif oif missing drop` in the client's prerouting: the
+    /// answer's reverse-path lookup is decided from the kernel's own route back
+    /// to the server. Where that route leaves through the interface the answer
+    /// arrives on, the filter passes the answer and the provider's drop stays
+    /// proven; where policy routing sends lookups without ports nowhere (`not
+    /// dport 443` → an unreachable route), the filter drops the SYN-ACK and is
+    /// named, its counter the witness.
+    @Test func reversePathFilterOnTheAnswer() throws {
+        try ScenarioLab.with { s in
+            try s.routerForward(["ip daddr 10.66.2.2 tcp dport 80 drop", "ip6 daddr fd66:2::2 tcp dport 80 drop"])
+            let rpf = """
+                table inet rpf {
+                  chain pre {
+                    type filter hook prerouting priority -150; policy accept;
+                    fib saddr . iif oif missing counter drop
+                  }
+                }
+                """
+            try s.client.check(["nft", "-f", "-"], stdin: rpf)
+            for a in [EgressLab.serverV4, EgressLab.serverV6] {
+                let host = a.contains(":") ? "[\(a)]" : a
+                #expect(try s.connectTruth(a, 443) == "open")
+                #expect(try s.connectTruth(a, 80) == "timeout")
+                let run = try s.egress(["\(host):80", "\(host):443"])
+                tally.grade("reverse-path filter passes the answer, provider drops :80 to \(a)", run.probe(a, 80), .cause("upstream-filter", confidence: ["proven"]))
+                tally.grade("reverse-path filter passes the answer, :443 open on \(a)", run.probe(a, 443), .cause("none", confidence: ["proven"]))
+                let replies = (run.probe(a, 80)?.raw["local_verdict"] as? [String: Any])?["replies"] as? [[String: Any]] ?? []
+                let synAck = replies.first { $0["kind"] as? String == "syn-ack" }
+                #expect(synAck?["verdict"] as? String == "accept", "\(replies)")
+            }
+            // Lookups without ports (the reverse-path lookup) meet an unreachable route.
+            try s.clientRoute(["unreachable", "10.66.2.2/32", "table", "100"])
+            try s.clientRule(["priority", "100", "not", "dport", "443", "table", "100"])
+            #expect(try s.connectTruth(EgressLab.serverV4, 443) == "timeout")
+            let run = try s.egress(["10.66.2.2:443"])
+            let p = run.probe(EgressLab.serverV4, 443)
+            tally.grade("reverse-path filter drops the SYN-ACK (no route back without ports)", p, .cause("local-firewall", confidence: ["proven", "likely"]))
+            let lv = p?.raw["local_verdict"] as? [String: Any]
+            let synAck = (lv?["replies"] as? [[String: Any]])?.first { $0["kind"] as? String == "syn-ack" }
+            #expect(synAck?["verdict"] as? String == "drop" && synAck?["table"] as? String == "inet rpf" && synAck?["chain"] as? String == "pre", "\(lv ?? [:])")
+            #expect((synAck?["counter_delta_packets"] as? Int ?? 0) >= 1, "\(synAck ?? [:])")
+            s.reset()
+        }
+    }
+
     // MARK: Legacy x_tables, once invisible
 
     /// The static evaluator reads legacy tables at their hooks: a legacy
