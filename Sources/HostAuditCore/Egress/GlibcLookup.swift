@@ -164,21 +164,28 @@ public enum GlibcLookup {
         public var queriesSent: Int
         /// Seconds glibc waits on silent servers before the decision (or before giving up).
         public var waitedSeconds: Int
+        /// The silent servers waited on (indices, first wait first).
+        public var waitedOn: [Int] = []
     }
 
     public static func walk(_ plan: [QueryStep], servers: [DNSServerResult]) -> PlanWalk {
         var waited = 0
+        var waitedOn: [Int] = []
         for (n, step) in plan.enumerated() where step.server < servers.count {
             let s = servers[step.server]
             if isDecisive(s) {
                 let addrs = s.queries.flatMap(\.addresses)
                 return PlanWalk(
                     outcome: addrs.isEmpty ? .notFound : .found, decidedBy: step.server, addresses: addrs,
-                    queriesSent: n + 1, waitedSeconds: waited)
+                    queriesSent: n + 1, waitedSeconds: waited, waitedOn: waitedOn)
             }
-            if s.queries.contains(where: { $0.status == .timeout }) { waited += step.waitSeconds }
+            if s.queries.contains(where: { $0.status == .timeout }) {
+                waited += step.waitSeconds
+                if !waitedOn.contains(step.server) { waitedOn.append(step.server) }
+            }
         }
-        return PlanWalk(outcome: .tryAgain, decidedBy: nil, addresses: [], queriesSent: plan.count, waitedSeconds: waited)
+        return PlanWalk(
+            outcome: .tryAgain, decidedBy: nil, addresses: [], queriesSent: plan.count, waitedSeconds: waited, waitedOn: waitedOn)
     }
 
     /// `hosts:` sources hostaudit can follow, in order (`files`, `dns`); others are skipped.
@@ -212,6 +219,8 @@ public struct CandidateLookup: Sendable, Equatable {
     /// What glibc waits on silent servers before the deciding answer, or
     /// before it gives up (the worst start under `rotate`).
     public var waitedSeconds: Int
+    /// The silent servers that wait is spent on.
+    public var waitedOn: [String]
     /// Queries res_send sends for this name at most (per A/AAAA pair):
     /// 0 with `attempts:0`.
     public var plannedQueries: Int
@@ -237,7 +246,9 @@ public struct CandidateLookup: Sendable, Equatable {
         addresses = chosen.addresses
         let outcomes = walks.map(\.outcome)
         outcomeByStart = Set(outcomes.map(\.rawValue)).count > 1 ? outcomes : []
-        waitedSeconds = walks.map(\.waitedSeconds).max() ?? 0
+        let worst = walks.max { $0.waitedSeconds < $1.waitedSeconds }
+        waitedSeconds = worst?.waitedSeconds ?? 0
+        waitedOn = (worst?.waitedOn ?? []).map { servers[$0].server }
         plannedQueries = GlibcLookup.queryPlan(serverCount: servers.count, policy: policy).count
     }
 
@@ -294,7 +305,7 @@ extension GlibcLookup {
         }
         guard let hit = shown else { return notes }
         let how = "options timeout:\(policy.timeout) attempts:\(policy.attempts)\(policy.rotate ? " rotate" : "")\(policy.useVC ? " use-vc" : "")"
-        let silent = hit.servers.filter { s in s.queries.contains { $0.status == .timeout } }.map(\.server)
+        let silent = hit.waitedOn
         if hit.waitedSeconds > 0 {
             let on = silent.isEmpty ? "" : " on \(silent.joined(separator: ", "))"
             if let d = hit.decidedBy, hit.outcome != .tryAgain {

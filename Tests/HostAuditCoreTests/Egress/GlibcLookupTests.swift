@@ -158,6 +158,10 @@ import Testing
         let agree = CandidateLookup(name: "m", servers: [good, good], policy: .init(rotate: true))
         #expect(agree.outcome == .found && agree.outcomeByStart.isEmpty)
         #expect(GlibcLookup.planNotes(shown: agree, policy: .init(rotate: true), serverCount: 2).isEmpty)
+        // Only the silent servers before the deciding one are waited on.
+        let late = CandidateLookup(name: "m", servers: [server("s1", [.timeout, .timeout]), good, server("s2", [.timeout, .timeout])])
+        #expect(late.waitedOn == ["s1"] && late.waitedSeconds == 5)
+        #expect(GlibcLookup.planNotes(shown: late, policy: .init(), serverCount: 3).first?.hasPrefix("glibc waits 5 s on s1 before b answers") == true)
         // Rotate with a silent server: the worst start's wait is reported.
         let silent = server("s", [.timeout, .timeout])
         let slow = CandidateLookup(name: "m", servers: [good, silent], policy: .init(attempts: 2, timeout: 4, rotate: true))
