@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark `hostaudit egress`: 1,000 silently dropped ports with a 2 s time-out,
 # goal <= 2.4 s, compared with `nmap -sT -Pn` on the same ports and time-out.
+# Measured twice: with `--no-locate`, and by default, where path location
+# (TTL-limited probes to the same address, inside the lab) may add at most one
+# more time-out window.
 #
 # Runs inside a private client/router/server namespace lab (10.66.x.0/24; the
 # router drops TCP 20000-20999): no packet leaves the lab. Needs root, iproute2,
@@ -39,12 +42,15 @@ table ip bench {
 NFT
 sleep 1
 TARGETS=$(seq -f "10.66.2.2:%g" 20000 20999 | tr '\n' ' ')
-echo "machine: $(nproc) vCPU, kernel $(uname -r); binary: $BIN"
+echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r); binary: $BIN"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Sanity: every port reported filtered/no-response.
 n=$(ip netns exec $C "$BIN" egress $TARGETS --timeout 2 --format json | grep -c '"reason": "no-response"' || true)
 echo "no-response probes: $n of 1000"
-cmds=("ip netns exec $C $BIN egress $TARGETS --timeout 2 --format json")
-names=("hostaudit egress, 1000 dropped ports, --timeout 2")
+cmds=("ip netns exec $C $BIN egress $TARGETS --timeout 2 --no-locate --format json"
+      "ip netns exec $C $BIN egress $TARGETS --timeout 2 --format json")
+names=("hostaudit egress, 1000 dropped ports, --timeout 2 --no-locate"
+       "hostaudit egress, 1000 dropped ports, --timeout 2 (locating)")
 if command -v nmap >/dev/null; then
     NMAP="nmap -sT -Pn -n -p20000-20999 --max-retries 0 --initial-rtt-timeout 2000ms --max-rtt-timeout 2000ms"
     # Without --min-parallelism nmap's congestion control keeps few probes in
@@ -55,3 +61,4 @@ fi
 args=()
 for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 hyperfine -i -N --warmup 1 --runs "$RUNS" --export-markdown "${BENCH_MD:-/dev/stdout}" "${args[@]}"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

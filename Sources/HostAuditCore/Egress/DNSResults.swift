@@ -125,7 +125,7 @@ public struct NameResolution: Sendable, Equatable {
     public var dnsAddresses: [String] {
         guard let lookups else { return servers.flatMap(\.addresses) }
         guard let hit = lookups.first(where: { $0.outcome == .found }) else { return [] }
-        return GlibcLookup.decide(hit.servers).addresses
+        return hit.addresses
     }
 
     /// The addresses to probe, by nsswitch's order: the first source that

@@ -343,7 +343,7 @@ final class EvaluationRun {
             if o.set != nil { return unknowable("an object map @\(o.set ?? "")") }
             return .next
         case .fib(let f):
-            regs.store(f.dreg, .unknown(f.result == 2 ? 16 : 4))
+            regs.store(f.dreg, fib(f) ?? .unknown(f.result == 2 ? 16 : 4))
             return .next
         case .socket(let s):
             regs.store(s.dreg, .unknown(4))
@@ -368,6 +368,52 @@ final class EvaluationRun {
             regs.taintAll()
             return unknowable("expression \(name) is not modelled")
         }
+    }
+
+    /// nft_fib on the answer's way in (prerouting, input), where the lookup
+    /// is known: `fib saddr [. iif] [. mark] oif|oifname [missing]` from the
+    /// route back to the peer (`LocalKnowledge.peerRoute`; the answer arrives
+    /// on the flow's output interface), and `fib daddr [. iif] type` for an
+    /// answer addressed to one of the host's own addresses (local). Anything
+    /// else, or a lookup with a mark other than 0, stays unknown (nil).
+    func fib(_ f: Expression.Fib) -> MaybeBytes? {
+        let saddrF: UInt32 = 1, daddrF: UInt32 = 2, markF: UInt32 = 4, iifF: UInt32 = 8, oifF: UInt32 = 16, presentF: UInt32 = 32
+        guard packet.isReply, hook == .prerouting || hook == .input, f.flags & oifF == 0 else { return nil }
+        let present = f.flags & presentF != 0
+        func store(index: UInt32, name: String) -> MaybeBytes {
+            switch f.result {
+            case 1: return present ? MaybeBytes([index != 0 ? 1 : 0, 0, 0, 0]) : MaybeBytes(Self.hostBytes(index))
+            default:
+                if present { return MaybeBytes([index != 0 ? 1 : 0, 0, 0, 0]) }
+                let n = Array(name.utf8.prefix(15))
+                return MaybeBytes(n + [UInt8](repeating: 0, count: 16 - n.count))
+            }
+        }
+        if f.result == 3 {
+            // Address type of the answer's destination: one of this host's addresses is local.
+            guard f.flags & daddrF != 0, f.flags & saddrF == 0, local.isComplete else { return nil }
+            if f.flags & iifF != 0 && packet.isIPv6 { return nil }  // IPv6 checks the address on that device
+            let d = packet.daddr
+            guard d.isKnown, local.localAddresses.contains(where: { $0.bytes == d.value }) else { return nil }
+            return MaybeBytes(Self.hostBytes(2))  // RTN_LOCAL
+        }
+        guard f.result == 1 || f.result == 2, f.flags & saddrF != 0, f.flags & daddrF == 0 else { return nil }
+        if f.flags & markF != 0 && packet.mark != 0 { return nil }
+        let iif = packet.iifIndex, iifName = packet.iifName
+        // An answer that came in over loopback is taken as arriving right (nft_fib_is_loopback).
+        if hook == .prerouting, f.flags & iifF != 0, let iif, let iifName, iifName == "lo" {
+            return store(index: iif, name: iifName)
+        }
+        let s = packet.saddr
+        guard let route = local.peerRoute, s.isKnown, route.peer.bytes == s.value else { return nil }
+        guard route.type == "unicast" || route.type == "local" else { return store(index: 0, name: "") }
+        if f.flags & iifF != 0 {
+            guard let iif else { return nil }
+            // The lookup names one next hop; another of a multipath route may use the answer's interface.
+            guard route.outputInterfaceIndex == iif else { return nil }
+            return store(index: iif, name: iifName ?? route.outputInterface)
+        }
+        return store(index: route.outputInterfaceIndex, name: route.outputInterface)
     }
 
     func unknownWhat(_ reg: Register) -> String { "e.g. the source port, uid or mark" }

@@ -69,6 +69,27 @@ public struct LocalKnowledge: Sendable, Hashable {
     public var broadcastAddresses: [IPAddress]
     /// False when the addresses could not be read: address-type questions are then unknowable.
     public var isComplete: Bool
+    /// The route back to the flow's peer, for `fib saddr …` on the answer's
+    /// way in (reverse-path filters such as `fib saddr . iif oif missing
+    /// drop`): the kernel's own lookup to the peer from the flow's local
+    /// address with mark 0 and uid 0, as nft_fib asks it. Nil: unknown.
+    public var peerRoute: PeerRoute?
+
+    public struct PeerRoute: Sendable, Hashable {
+        /// The peer the route leads to (the answer's source).
+        public var peer: IPAddress
+        /// The route's type (`unicast`, `local`, `blackhole`, …).
+        public var type: String
+        public var outputInterfaceIndex: UInt32
+        public var outputInterface: String
+
+        public init(peer: IPAddress, type: String, outputInterfaceIndex: UInt32, outputInterface: String) {
+            self.peer = peer
+            self.type = type
+            self.outputInterfaceIndex = outputInterfaceIndex
+            self.outputInterface = outputInterface
+        }
+    }
 
     public init(localAddresses: [IPAddress] = [], broadcastAddresses: [IPAddress] = [], isComplete: Bool = false) {
         self.localAddresses = localAddresses

@@ -37,7 +37,8 @@ public struct EgressRunner: Sendable {
         if !names.isEmpty {
             progress?("resolving \(names.count) name\(names.count == 1 ? "" : "s")…")
             let facts = ResolverCollector(scope: scope).collect()
-            let config = Self.glibcConfig(names: names, facts: facts)
+            let collector = ResolverCollector(scope: scope)
+            let config = Self.glibcConfig(names: names, facts: facts, hostName: collector.hostName())
             let prober = DNSProber(timeout: timeout)
             let asked = names
             let found = await onDedicatedThread("egress-dns") { prober.resolveLikeGlibc(names: asked, config: config) }
@@ -177,19 +178,22 @@ public struct EgressRunner: Sendable {
     }
 
     /// How glibc resolves on the host below `scope`: resolv.conf's servers as
-    /// written (the stub too), search list, ndots, use-vc, hosts file and nsswitch order.
-    static func glibcConfig(names: [String], facts: ResolverFacts) -> GlibcResolverConfig {
+    /// written (the stub too), search list (or the host name's domain when
+    /// resolv.conf has none), ndots, timeout/attempts/rotate/use-vc, hosts
+    /// file and nsswitch order.
+    static func glibcConfig(names: [String], facts: ResolverFacts, hostName: String? = nil) -> GlibcResolverConfig {
         let conf = facts.resolvConf.parsed
         var notes: [String] = []
         if let n = facts.stubUpstreamNote { notes.append(n) }
-        if conf.options.rotate { notes.append("options rotate: glibc spreads queries over the servers, so any of them may decide") }
         let db = facts.nsswitch.hosts
+        let search = GlibcLookup.searchList(conf, hostName: hostName)
         var config = GlibcResolverConfig(
-            servers: facts.glibcNameservers, search: conf.search.domains, ndots: conf.options.ndots,
+            servers: facts.glibcNameservers, search: search.domains, ndots: conf.options.ndots,
             useTCP: conf.options.useVc, hostsFile: hostsFileAddresses(names: names, facts: facts),
             order: GlibcLookup.hostsOrder(db), dnsNotFoundReturns: GlibcLookup.stopsAfterNotFound(db, source: "dns"),
             note: notes.isEmpty ? nil : notes.joined(separator: "; "))
-        config.glibcTimeout = conf.options.timeout
+        config.policy = GlibcLookup.QueryPolicy(conf.options)
+        config.searchFromHostName = search.fromHostName
         return config
     }
 

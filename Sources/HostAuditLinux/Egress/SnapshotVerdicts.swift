@@ -30,7 +30,13 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
         self.reader = reader
         self.evaluator = VerdictEvaluator(snapshot: before)
         self.local = LocalAddresses.read()
+        self.usesFib = before.tables.contains { t in
+            t.chains.contains { c in c.rules.contains { r in r.expressions.contains { if case .fib = $0 { return true }; return false } } }
+        }
     }
+
+    /// Whether any nf_tables rule uses `fib` (only then is the route back to each peer looked up).
+    private let usesFib: Bool
 
     /// Each probe's flow as the kernel saw it: the local address and port
     /// `getsockname()` gave (else the route's source and an unknown port), the
@@ -40,6 +46,7 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
     /// taken before the batch and one taken after it (once for the batch).
     func evaluate(_ flows: [ProbeFlow]) -> [LocalVerdict?] {
         var routes: [String: (RouteInfo, VerdictFlow)] = [:]
+        var peerRoutes: [String: LocalKnowledge.PeerRoute?] = [:]
         var out: [LocalVerdict?] = []
         for p in flows {
             guard let dst = IPAddress(p.address), let dport = UInt16(exactly: p.port) else {
@@ -95,9 +102,28 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
             notes.append(contentsOf: result.notes)
             var v = Self.localVerdict(result, notes: notes)
             if result.verdict != .drop && result.verdict != .reject && p.proto == "tcp" {
+                // The route back to the peer, for reverse-path (`fib saddr`) rules on the way in.
+                var replyLocal = local
+                if usesFib, let src = flow.source {
+                    let k = "\(dst)|\(src)"
+                    if peerRoutes[k] == nil { peerRoutes[k] = .some(RouteLookup().reversePath(peer: dst, local: src)) }
+                    replyLocal.peerRoute = peerRoutes[k] ?? nil
+                }
+                var fibNote: [String] = []
+                if usesFib {
+                    if let pr = replyLocal.peerRoute {
+                        fibNote = [
+                            pr.outputInterface.isEmpty
+                                ? "fib on the way in: the kernel has no usable route back to \(pr.peer) (\(pr.type))"
+                                : "fib on the way in: the kernel's route back to \(pr.peer) is \(pr.type) via \(pr.outputInterface), the interface the answer arrives on is \(flow.outputInterface ?? "unknown")"
+                        ]
+                    } else {
+                        fibNote = ["fib on the way in: the route back to \(dst) could not be looked up"]
+                    }
+                }
                 for kind in ReplyKind.allCases {
-                    let r = evaluator.evaluateReply(flow, kind: kind, local: local)
-                    v.replies.append(ReplyVerdict(kind: kind.rawValue, verdict: Self.localVerdict(r, notes: r.notes)))
+                    let r = evaluator.evaluateReply(flow, kind: kind, local: replyLocal)
+                    v.replies.append(ReplyVerdict(kind: kind.rawValue, verdict: Self.localVerdict(r, notes: r.notes + fibNote)))
                 }
             }
             out.append(v)

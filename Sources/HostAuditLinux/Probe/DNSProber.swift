@@ -17,8 +17,12 @@ public struct GlibcResolverConfig: Sendable {
     public var dnsNotFoundReturns: Bool
     /// Said beside every resolution (e.g. the stub's upstream servers).
     public var note: String?
-    /// resolv.conf's `options timeout` (glibc's wait for one server).
-    public var glibcTimeout: Int = ResolvConf.Options.defaultTimeout
+    /// resolv.conf's `options timeout`, `attempts`, `rotate` and `use-vc`:
+    /// the plan res_send follows over the servers.
+    public var policy = GlibcLookup.QueryPolicy()
+    /// The search list came from the host name's domain (resolv.conf has
+    /// neither `search` nor `domain`).
+    public var searchFromHostName = false
 
     public init(
         servers: [String], search: [String] = [], ndots: Int = 1, useTCP: Bool = false, hostsFile: [String: [String]] = [:],
@@ -94,28 +98,28 @@ public struct DNSProber: Sendable {
                 specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
             }
         }
-        let results = config.useTCP ? runTCP(specs) : run(specs)
+        // attempts:0: glibc sends nothing, so neither does the prober.
+        let silentByConfig = config.policy.attempts <= 0
+        let results =
+            silentByConfig ? [] : config.useTCP ? runTCP(specs) : run(specs, sends: min(max(config.policy.attempts, 1), 5))
         func servers(_ n: Int) -> [DNSServerResult] {
-            config.servers.enumerated().map { s, server in
+            if silentByConfig { return [] }
+            return config.servers.enumerated().map { s, server in
                 DNSServerResult(
                     server: server,
                     queries: zip(specs, results).filter { $0.0.nameIndex == n && $0.0.serverIndex == s }.map(\.1))
             }
         }
         return plan.map { name, cands in
-            let lookups = cands.map { CandidateLookup(name: $0, servers: servers(candidateIndex[$0]!)) }
+            let lookups = cands.map { CandidateLookup(name: $0, servers: servers(candidateIndex[$0]!), policy: config.policy) }
             var notes: [String] = []
             if config.servers.isEmpty { notes.append("no name server is configured") }
             if let n = config.note { notes.append(n) }
-            let shown = lookups.first { $0.outcome == .found } ?? lookups.first { $0.name == name } ?? lookups.first
-            // A silent server before the deciding one costs every lookup glibc's time-out.
-            if let hit = shown, let decider = hit.decidedBy, let at = hit.servers.firstIndex(where: { $0.server == decider }) {
-                let silent = hit.servers[..<at].filter { $0.status == .timeout }.map(\.server)
-                if !silent.isEmpty {
-                    notes.append(
-                        "glibc waits \(config.glibcTimeout) s (options timeout) for \(silent.joined(separator: ", ")) before asking \(decider): every lookup on this host is that much slower")
-                }
+            if config.searchFromHostName, let d = config.search.first {
+                notes.append("resolv.conf has no search or domain line: glibc searches the host name's domain \(d)")
             }
+            let shown = lookups.first { $0.outcome == .found } ?? lookups.first { $0.name == name } ?? lookups.first
+            notes += GlibcLookup.planNotes(shown: shown, policy: config.policy, serverCount: config.servers.count)
             return NameResolution(
                 name: name, hostsFileAddresses: config.hostsFile[name] ?? [], servers: shown?.servers ?? [],
                 note: notes.isEmpty ? nil : notes.joined(separator: "; "), lookups: lookups, order: config.order,
@@ -190,10 +194,14 @@ public struct DNSProber: Sendable {
         var packet: [UInt8]
         var id: UInt16
         var startMs: Double
-        var resent = false
+        /// Copies of the query sent so far.
+        var sent = 1
     }
 
-    func run(_ specs: [QuerySpec]) -> [DNSQueryResult] {
+    /// Every UDP query at once; each is sent `sends` times, evenly spread
+    /// over the time-out (glibc's `attempts`, compressed into one window).
+    func run(_ specs: [QuerySpec], sends: Int = 2) -> [DNSQueryResult] {
+        let sends = max(sends, 1)
         var results = [DNSQueryResult?](repeating: nil, count: specs.count)
         var running: [Running] = []
         let local = LocalAddresses.current()
@@ -233,7 +241,7 @@ public struct DNSProber: Sendable {
         while !running.isEmpty {
             let now = Clock.nowMs()
             var fds = running.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let next = running.map { $0.resent ? $0.startMs + timeoutMs : $0.startMs + timeoutMs / 2 }.min()!
+            let next = running.map { $0.startMs + timeoutMs * Double(min($0.sent, sends)) / Double(sends) }.min()!
             let wait = Int32(max(0, next - now).rounded(.up))
             let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
             var finished = Set<Int>()
@@ -252,10 +260,10 @@ public struct DNSProber: Sendable {
                 if after - r.startMs >= timeoutMs {
                     results[r.index] = DNSQueryResult(
                         type: specs[r.index].type, status: .timeout, elapsedMs: after - r.startMs,
-                        detail: "no answer to \(r.resent ? 2 : 1) UDP quer\(r.resent ? "ies" : "y")")
+                        detail: "no answer to \(r.sent) UDP quer\(r.sent == 1 ? "y" : "ies")")
                     finished.insert(k)
-                } else if !r.resent && after - r.startMs >= timeoutMs / 2 {
-                    running[k].resent = true
+                } else if r.sent < sends && after - r.startMs >= timeoutMs * Double(r.sent) / Double(sends) {
+                    running[k].sent += 1
                     _ = send(r)
                 }
             }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HostAuditCore
 
 /// Collects `hostaudit facts resolver`: resolv.conf (and systemd-resolved's
@@ -34,6 +37,31 @@ public struct ResolverCollector: Sendable {
             resolvConf: resolvConf, upstreamResolvConf: upstream, effectiveNameservers: effective.servers,
             effectiveNameserversSource: effective.source, effectiveNameserversNote: effective.note,
             nsswitch: readNSSwitch(), hosts: readHosts())
+    }
+
+    // MARK: - Host name
+
+    /// The host name glibc's `gethostname()` gives, for the search list it
+    /// derives when resolv.conf has no `search` or `domain`: the kernel's
+    /// node name (uname) for the live host; below `--root`, the first line
+    /// of the image's /etc/hostname (what the kernel is given at boot), read
+    /// through the confined reader (at most 4 KiB, no link out of the root).
+    public func hostName() -> String? {
+        if scope.isLive {
+            var u = utsname()
+            guard uname(&u) == 0 else { return nil }
+            let name = withUnsafeBytes(of: u.nodename) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            return name.isEmpty ? nil : name
+        }
+        guard let c = try? files.read("/etc/hostname", limit: 4096) else { return nil }
+        // systemd reads the first line that is neither blank nor a `#` comment.
+        let lines = c.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map {
+            $0.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        }
+        let trimmed = lines.first { !$0.isEmpty && $0.first != UInt8(ascii: "#") } ?? []
+        let word = trimmed.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
+        let name = String(decoding: word.prefix(255), as: UTF8.self)
+        return name.isEmpty ? nil : name
     }
 
     // MARK: - resolv.conf

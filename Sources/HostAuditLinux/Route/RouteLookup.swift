@@ -23,8 +23,23 @@ public struct RouteLookup: Sendable {
         8: "prohibit", 9: "throw", 10: "nat",
     ]
 
+    /// The route back to `peer` as nft_fib's reverse-path lookup asks for it
+    /// (`fib saddr …` on an answer from `peer` to `local`): to the peer, from
+    /// the local address, uid 0, mark 0, without protocol or ports. Nil when
+    /// the kernel gives no usable answer.
+    public func reversePath(peer: IPAddress, local: IPAddress) -> LocalKnowledge.PeerRoute? {
+        let flow = VerdictFlow(destination: peer, destinationPort: 0, source: local, uid: 0, mark: 0)
+        let r = lookup(flow, withPorts: false)
+        guard r.status == .ok || r.status == .noRoute, let type = r.type else { return nil }
+        guard let index = r.outputInterfaceIndex, let name = r.outputInterface else {
+            // A route that refuses (blackhole, unreachable, prohibit) names no device.
+            return r.status == .noRoute ? LocalKnowledge.PeerRoute(peer: peer, type: type, outputInterfaceIndex: 0, outputInterface: "") : nil
+        }
+        return LocalKnowledge.PeerRoute(peer: peer, type: type, outputInterfaceIndex: index, outputInterface: name)
+    }
+
     /// The kernel's answer; errors that mean "no route" become `.noRoute`.
-    public func lookup(_ flow: VerdictFlow) -> RouteInfo {
+    public func lookup(_ flow: VerdictFlow, withPorts: Bool = true) -> RouteInfo {
         guard let nl = mnl_socket_open(NETLINK_ROUTE) else {
             return RouteInfo(status: .unknown, error: "netlink route socket: \(errnoMessage(errno))")
         }
@@ -53,9 +68,11 @@ public struct RouteLookup: Sendable {
         }
         if let mark = flow.mark { mnl_attr_put_u32(nlh, Self.rtaMark, mark) }
         if let uid = flow.uid { mnl_attr_put_u32(nlh, Self.rtaUID, uid) }
-        mnl_attr_put_u8(nlh, Self.rtaIPProto, flow.proto.number)
-        mnl_attr_put_u16(nlh, Self.rtaDport, flow.destinationPort.bigEndian)
-        if let sport = flow.sourcePort { mnl_attr_put_u16(nlh, Self.rtaSport, sport.bigEndian) }
+        if withPorts {
+            mnl_attr_put_u8(nlh, Self.rtaIPProto, flow.proto.number)
+            mnl_attr_put_u16(nlh, Self.rtaDport, flow.destinationPort.bigEndian)
+            if let sport = flow.sourcePort { mnl_attr_put_u16(nlh, Self.rtaSport, sport.bigEndian) }
+        }
 
         if mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) < 0 {
             return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(errnoMessage(errno))")

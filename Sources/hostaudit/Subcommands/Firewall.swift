@@ -114,8 +114,21 @@ struct FirewallVerdict: AsyncParsableCommand {
         } else {
             let evaluator = VerdictEvaluator(snapshot: snapshot)
             if let reply {
-                result = evaluator.evaluateReply(flow, kind: reply, local: LocalAddresses.read())
+                var local = LocalAddresses.read()
+                // A reverse-path filter (`fib saddr …`) on the way in asks for the route back to the peer.
+                let usesFib = snapshot.tables.contains { t in
+                    t.chains.contains { c in c.rules.contains { r in r.expressions.contains { if case .fib = $0 { return true }; return false } } }
+                }
+                var fibNote: String? = nil
+                if usesFib, let src = flow.source {
+                    local.peerRoute = RouteLookup().reversePath(peer: flow.destination, local: src)
+                    fibNote = local.peerRoute.map { pr in
+                        "fib on the way in: the kernel's route back to \(pr.peer) is \(pr.type)\(pr.outputInterface.isEmpty ? "" : " via \(pr.outputInterface)")"
+                    } ?? "fib on the way in: the route back to \(flow.destination) could not be looked up"
+                }
+                result = evaluator.evaluateReply(flow, kind: reply, local: local)
                 result.reply = reply
+                if let fibNote { result.notes.append(fibNote) }
             } else {
                 result = evaluator.evaluate(flow, local: LocalAddresses.read())
             }

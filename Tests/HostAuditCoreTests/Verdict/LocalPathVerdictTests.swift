@@ -142,4 +142,67 @@ import Testing
         #expect(r.cause == .localFirewall)
         #expect(r.explanation.contains("tcp sport 80 drop") && r.explanation.contains("handle 5"))
     }
+
+    // MARK: - fib on the answer's way in
+
+    /// `fib saddr . iif oif missing drop` (reverse-path filter) in prerouting,
+    /// as nft encodes it without (`cmp eq 0` on the 4-byte oif) or with the
+    /// `present` flag (one byte).
+    static func rpfilter(present: Bool) -> RulesetSnapshot {
+        let fib: [Expression] = [
+            .fib(.init(dreg: Self.r1, result: 1, flags: 1 | 8 | (present ? 32 : 0))),
+            .cmp(.init(sreg: Self.r1, op: .eq, data: present ? [0] : [0, 0, 0, 0])), .immediate(.init(dreg: .verdict, verdict: .drop)),
+        ]
+        let pre = Chain(
+            family: .inet, table: "f", name: "pre", handle: 1,
+            base: BaseChain(hook: .prerouting, priority: -150, policy: .accept, type: "filter"),
+            rules: [Rule(family: .inet, table: "f", chain: "pre", handle: 7, expressions: fib)])
+        return RulesetSnapshot(generation: 1, tables: [Table(family: .inet, name: "f", handle: 1, chains: [pre])])
+    }
+
+    static func withRoute(type: String, index: UInt32, name: String) -> LocalKnowledge {
+        var k = LocalKnowledge(localAddresses: [IPAddress("10.0.0.9")!], isComplete: true)
+        k.peerRoute = .init(peer: IPAddress("192.0.2.10")!, type: type, outputInterfaceIndex: index, outputInterface: name)
+        return k
+    }
+
+    @Test(arguments: [false, true])
+    func reversePathFilterOnTheAnswer(present: Bool) {
+        let ev = VerdictEvaluator(snapshot: Self.rpfilter(present: present))
+        // The SYN leaves: fib on the answer's hooks does not touch it.
+        #expect(ev.evaluate(Self.flow()).verdict == .accept)
+        // Without the route back to the peer the lookup's result is unknown.
+        #expect(ev.evaluateReply(Self.flow(), kind: .synAck).verdict == .unknown)
+        // The route back leaves through eth0 (index 2), where the answer arrives: it passes.
+        let ok = ev.evaluateReply(Self.flow(), kind: .synAck, local: Self.withRoute(type: "unicast", index: 2, name: "eth0"))
+        #expect(ok.verdict == .accept)
+        // No route back (unreachable): the lookup finds nothing and the rule drops the answer.
+        let dropped = ev.evaluateReply(Self.flow(), kind: .synAck, local: Self.withRoute(type: "unreachable", index: 0, name: ""))
+        #expect(dropped.verdict == .drop && dropped.decidedBy?.handle == 7 && dropped.decidedBy?.chain == "pre")
+        // The route names another device: a multipath route may still include eth0, so unknown, not drop.
+        let other = ev.evaluateReply(Self.flow(), kind: .synAck, local: Self.withRoute(type: "unicast", index: 3, name: "eth1"))
+        #expect(other.verdict == .unknown)
+        // A route to another peer says nothing about this one.
+        var elsewhere = Self.withRoute(type: "unicast", index: 2, name: "eth0")
+        elsewhere.peerRoute?.peer = IPAddress("192.0.2.99")!
+        #expect(ev.evaluateReply(Self.flow(), kind: .synAck, local: elsewhere).verdict == .unknown)
+    }
+
+    @Test func fibDaddrTypeLocalOnTheAnswer() {
+        // input: fib daddr type local accept; policy drop.
+        let fib: [Expression] = [
+            .fib(.init(dreg: Self.r1, result: 3, flags: 2)),
+            .cmp(.init(sreg: Self.r1, op: .eq, data: [2, 0, 0, 0])), .immediate(.init(dreg: .verdict, verdict: .accept)),
+        ]
+        let input = Chain(
+            family: .ip, table: "f", name: "input", handle: 1, base: BaseChain(hook: .input, priority: 0, policy: .drop, type: "filter"),
+            rules: [Rule(family: .ip, table: "f", chain: "input", handle: 3, expressions: fib)])
+        let ev = VerdictEvaluator(snapshot: RulesetSnapshot(generation: 1, tables: [Table(family: .ip, name: "f", handle: 1, chains: [input])]))
+        // The answer is addressed to 10.0.0.9, one of the host's addresses: local, accepted.
+        let known = LocalKnowledge(localAddresses: [IPAddress("10.0.0.9")!], isComplete: true)
+        let r = ev.evaluateReply(Self.flow(), kind: .synAck, local: known)
+        #expect(r.verdict == .accept && r.decidedBy?.handle == 3)
+        // Without the host's addresses: unknown.
+        #expect(ev.evaluateReply(Self.flow(), kind: .synAck).verdict == .unknown)
+    }
 }

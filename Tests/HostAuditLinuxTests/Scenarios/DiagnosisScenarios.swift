@@ -132,6 +132,53 @@ import Testing
         }
     }
 
+    // MARK: A reverse-path filter (fib) on the answer's way in
+
+    /// `fib saddr . iif oif missing drop` in the client's prerouting: the
+    /// answer's reverse-path lookup is decided from the kernel's own route back
+    /// to the server. Where that route leaves through the interface the answer
+    /// arrives on, the filter passes the answer and the provider's drop stays
+    /// proven; where policy routing sends lookups without ports nowhere (`not
+    /// dport 443` → an unreachable route), the filter drops the SYN-ACK and is
+    /// named, its counter the witness.
+    @Test func reversePathFilterOnTheAnswer() throws {
+        try ScenarioLab.with { s in
+            try s.routerForward(["ip daddr 10.66.2.2 tcp dport 80 drop", "ip6 daddr fd66:2::2 tcp dport 80 drop"])
+            let rpf = """
+                table inet rpf {
+                  chain pre {
+                    type filter hook prerouting priority -150; policy accept;
+                    fib saddr . iif oif missing counter drop
+                  }
+                }
+                """
+            try s.client.check(["nft", "-f", "-"], stdin: rpf)
+            for a in [EgressLab.serverV4, EgressLab.serverV6] {
+                let host = a.contains(":") ? "[\(a)]" : a
+                #expect(try s.connectTruth(a, 443) == "open")
+                #expect(try s.connectTruth(a, 80) == "timeout")
+                let run = try s.egress(["\(host):80", "\(host):443"])
+                tally.grade("reverse-path filter passes the answer, provider drops :80 to \(a)", run.probe(a, 80), .cause("upstream-filter", confidence: ["proven"]))
+                tally.grade("reverse-path filter passes the answer, :443 open on \(a)", run.probe(a, 443), .cause("none", confidence: ["proven"]))
+                let replies = (run.probe(a, 80)?.raw["local_verdict"] as? [String: Any])?["replies"] as? [[String: Any]] ?? []
+                let synAck = replies.first { $0["kind"] as? String == "syn-ack" }
+                #expect(synAck?["verdict"] as? String == "accept", "\(replies)")
+            }
+            // Lookups without ports (the reverse-path lookup) meet an unreachable route.
+            try s.clientRoute(["unreachable", "10.66.2.2/32", "table", "100"])
+            try s.clientRule(["priority", "100", "not", "dport", "443", "table", "100"])
+            #expect(try s.connectTruth(EgressLab.serverV4, 443) == "timeout")
+            let run = try s.egress(["10.66.2.2:443"])
+            let p = run.probe(EgressLab.serverV4, 443)
+            tally.grade("reverse-path filter drops the SYN-ACK (no route back without ports)", p, .cause("local-firewall", confidence: ["proven", "likely"]))
+            let lv = p?.raw["local_verdict"] as? [String: Any]
+            let synAck = (lv?["replies"] as? [[String: Any]])?.first { $0["kind"] as? String == "syn-ack" }
+            #expect(synAck?["verdict"] as? String == "drop" && synAck?["table"] as? String == "inet rpf" && synAck?["chain"] as? String == "pre", "\(lv ?? [:])")
+            #expect((synAck?["counter_delta_packets"] as? Int ?? 0) >= 1, "\(synAck ?? [:])")
+            s.reset()
+        }
+    }
+
     // MARK: Legacy x_tables, once invisible
 
     /// The static evaluator reads legacy tables at their hooks: a legacy
@@ -234,6 +281,14 @@ import Testing
                 var nsswitch = "hosts: files dns\n"
                 var extra: [String: String] = [:]
                 var mention: String? = nil
+                /// Rules in the router's forward chain (e.g. a silent name server).
+                var routerRules: [String] = []
+                /// getent (and, with `live`, hostaudit) run with this host name in a UTS namespace of their own.
+                var hostName: String? = nil
+                /// hostaudit reads the client's files live (no --root).
+                var live = false
+                /// Said in the name's DNS note (`dns[].note`).
+                var dnsNote: String? = nil
             }
             let cases = [
                 Case(name: "name server port closed", resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\n", target: "mirror.lab.example:443", lookup: "mirror.lab.example", resolves: false),
@@ -256,13 +311,38 @@ import Testing
                     nsswitch: "hosts: dns [NOTFOUND=return] files\n"),
                 Case(name: "first server closed, second answers", resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\nnameserver \(ScenarioLab.dnsGoodV4)\n", target: "good.example:443", lookup: "good.example", resolves: true),
                 Case(name: "IPv6-only name", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror6.lab.example:443", lookup: "mirror6.lab.example", resolves: true),
+                // No search/domain line: glibc searches the host name's domain.
+                Case(
+                    name: "search list from the host name (--root's /etc/hostname)", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror:443",
+                    lookup: "mirror", resolves: true, extra: ["/etc/hostname": "client.lab.example\n"], hostName: "client.lab.example",
+                    dnsNote: "host name's domain lab.example"),
+                Case(
+                    name: "search list from the host name (live uname)", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror:443",
+                    lookup: "mirror", resolves: true, hostName: "client.lab.example", live: true, dnsNote: "host name's domain lab.example"),
+                Case(
+                    name: "host name without a domain: no search list", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\n", target: "mirror:443",
+                    lookup: "mirror", resolves: false, hostName: "client", live: true),
+                // res_send's plan: attempts:0 sends nothing; a silent first server costs its wait.
+                Case(
+                    name: "options attempts:0", resolvConf: "nameserver \(ScenarioLab.dnsGoodV4)\noptions attempts:0\n", target: "good.example:443",
+                    lookup: "good.example", resolves: false, mention: "attempts:0"),
+                Case(
+                    name: "silent first server, timeout:1 attempts:1",
+                    resolvConf: "nameserver \(ScenarioLab.dnsClosedV4)\nnameserver \(ScenarioLab.dnsGoodV4)\noptions timeout:1 attempts:1\n",
+                    target: "good.example:443", lookup: "good.example", resolves: true,
+                    routerRules: ["ip daddr \(ScenarioLab.dnsClosedV4) udp dport 53 drop"],
+                    dnsNote: "glibc waits 1 s on \(ScenarioLab.dnsClosedV4) before \(ScenarioLab.dnsGoodV4) answers"),
             ]
             for c in cases {
                 defer { s.reset() }
                 let root = try s.resolverFiles(resolvConf: c.resolvConf, hosts: c.hosts, nsswitch: c.nsswitch, extra: c.extra)
-                let truth = try s.getentTruth(c.lookup)
+                if !c.routerRules.isEmpty { try s.routerForward(c.routerRules) }
+                let truth = try s.getentTruth(c.lookup, hostName: c.hostName)
                 #expect(truth.isEmpty != c.resolves, "\(c.name): getent gave \(truth)")
-                let run = try s.egress([c.target, "--root", root])
+                let run = c.live ? try s.egress([c.target], hostName: c.hostName) : try s.egress([c.target, "--root", root])
+                if let n = c.dnsNote {
+                    #expect(run.dns.contains { ($0["note"] as? String)?.contains(n) == true }, "\(c.name): \(run.dns.map { $0["note"] ?? "" })")
+                }
                 if c.resolves {
                     // Every address glibc resolves is probed, and the port is open there.
                     let probed = Set(run.probes.compactMap(\.address))
@@ -276,6 +356,23 @@ import Testing
                     #expect(run.status == 1)
                     if let m = c.mention { #expect(p?.explanation.contains(m) == true, "\(c.name): \(p?.explanation ?? "")") }
                 }
+            }
+            // rotate: the server glibc starts at decides. Proven without rotate in
+            // both orders (getent); with rotate some lookups find the name and
+            // some do not, and the tool says which start gives which.
+            do {
+                defer { s.reset() }
+                let (nx, good) = (ScenarioLab.dnsNXV4, ScenarioLab.dnsGoodV4)
+                try s.resolverFiles(resolvConf: "nameserver \(nx)\nnameserver \(good)\n")
+                #expect(try s.getentTruth("good.example").isEmpty, "NXDOMAIN from the first server decides")
+                try s.resolverFiles(resolvConf: "nameserver \(good)\nnameserver \(nx)\n")
+                #expect(try s.getentTruth("good.example") == ["10.66.2.2"], "the good server first decides")
+                let root = try s.resolverFiles(resolvConf: "nameserver \(nx)\nnameserver \(good)\noptions rotate\n")
+                let run = try s.egress(["good.example:443", "--root", root])
+                tally.grade("DNS: options rotate, NXDOMAIN server first (found from the second start)", run.probe(EgressLab.serverV4, 443), .cause("none", confidence: ["proven"]))
+                let lookup = (run.dns.first?["lookups"] as? [[String: Any]])?.first
+                #expect(lookup?["outcome_by_start"] as? [String] == ["not-found", "found"], "\(run.dns)")
+                #expect(run.dns.contains { ($0["note"] as? String)?.contains("options rotate") == true }, "\(run.dns)")
             }
             // The dead stub: its upstream answers, but programs never reach it; the tool says so.
             let root = try s.resolverFiles(

@@ -28,6 +28,8 @@ final class ScenarioLab: @unchecked Sendable {
     /// Name server addresses on the server namespace, one per behaviour.
     static let dnsClosedV4 = "10.66.2.60", dnsServfailV4 = "10.66.2.61", dnsRefusedV4 = "10.66.2.62"
     static let dnsGoodV4 = "10.66.2.63", dnsTCPOnlyV4 = "10.66.2.64"
+    /// A name server that answers NXDOMAIN to every name.
+    static let dnsNXV4 = "10.66.2.65"
 
     private init(lab: EgressLab, workDir: String) {
         self.lab = lab
@@ -49,7 +51,7 @@ final class ScenarioLab: @unchecked Sendable {
 
     private func build() throws {
         for a in [Self.noPingV4 + "/32", Self.noPingV6 + "/128", Self.dnsClosedV4 + "/32", Self.dnsServfailV4 + "/32",
-                  Self.dnsRefusedV4 + "/32", Self.dnsGoodV4 + "/32", Self.dnsTCPOnlyV4 + "/32"] {
+                  Self.dnsRefusedV4 + "/32", Self.dnsGoodV4 + "/32", Self.dnsTCPOnlyV4 + "/32", Self.dnsNXV4 + "/32"] {
             try server.check(["ip", "addr", "add", a, "dev", "s0"] + (a.contains(":") ? ["nodad"] : []))
         }
         // Every ICMP error the router sends must arrive: no rate limit in the lab.
@@ -147,7 +149,7 @@ final class ScenarioLab: @unchecked Sendable {
     private func startDNS() throws {
         let ready = workDir + "/dns.ready"
         let records = #"{"mirror.lab.example": ["10.66.2.2", "fd66:2::2"], "good.example": ["10.66.2.2"], "mirror6.lab.example": ["fd66:2::2"]}"#
-        let spec = "\(Self.dnsGoodV4)|answer|both,\(Self.dnsServfailV4)|servfail|both,\(Self.dnsRefusedV4)|refused|both,\(Self.dnsTCPOnlyV4)|answer|tcp"
+        let spec = "\(Self.dnsGoodV4)|answer|both,\(Self.dnsServfailV4)|servfail|both,\(Self.dnsRefusedV4)|refused|both,\(Self.dnsTCPOnlyV4)|answer|tcp,\(Self.dnsNXV4)|nxdomain|both"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["ip", "netns", "exec", server.name, "/usr/bin/python3", "-c", Self.dnsServer, ready, spec, records]
@@ -189,9 +191,15 @@ final class ScenarioLab: @unchecked Sendable {
     }
 
     /// `getent ahosts NAME` in the client namespace: the addresses glibc
-    /// resolves with the resolver files set by `resolverFiles` (empty when it fails).
-    func getentTruth(_ name: String) throws -> [String] {
-        let r = try client.run(["getent", "ahosts", name], timeout: 60)
+    /// resolves with the resolver files set by `resolverFiles` (empty when it
+    /// fails). With `hostName`, getent runs in a UTS namespace of its own
+    /// (`unshare --uts`) whose host name is set to it: the machine's own
+    /// host name is never changed.
+    func getentTruth(_ name: String, hostName: String? = nil) throws -> [String] {
+        let cmd =
+            hostName.map { ["unshare", "--uts", "sh", "-c", "hostname \"$1\" && exec getent ahosts \"$2\"", "sh", $0, name] }
+            ?? ["getent", "ahosts", name]
+        let r = try client.run(cmd, timeout: 60)
         guard r.status == 0 else { return [] }
         var out: [String] = []
         for line in r.stdout.split(separator: "\n") {
@@ -224,8 +232,18 @@ final class ScenarioLab: @unchecked Sendable {
     }
 
     /// `hostaudit egress ARGS --format json` in the client namespace.
-    func egress(_ args: [String], timeout: Double = 1.5) throws -> Run {
-        let r = try lab.hostaudit(["egress"] + args + ["--timeout", String(timeout), "--format", "json"])
+    /// With `hostName`, hostaudit runs live (no `--root` needed) in a UTS
+    /// namespace of its own whose host name is set to it, as getentTruth does.
+    func egress(_ args: [String], timeout: Double = 1.5, hostName: String? = nil) throws -> Run {
+        let full = ["egress"] + args + ["--timeout", String(timeout), "--format", "json"]
+        let r: CommandResult
+        if let hostName {
+            r = try client.run(
+                ["unshare", "--uts", "sh", "-c", "hostname \"$1\" && shift && exec env NO_COLOR=1 \"$@\"", "sh", hostName, HostAuditCLI.binaryPath]
+                    + full, timeout: 120)
+        } else {
+            r = try lab.hostaudit(full)
+        }
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let doc = try #require(obj, "\(r)")
         let probes = (doc["probes"] as? [[String: Any]] ?? []).map { Probe(raw: $0) }
@@ -246,6 +264,7 @@ final class ScenarioLab: @unchecked Sendable {
             body, count, rcode = b"", 0, 0
             if mode == "servfail": rcode = 2
             elif mode == "refused": rcode = 5
+            elif mode == "nxdomain": rcode = 3
             elif name not in records: rcode = 3
             else:
                 for a in records[name]:

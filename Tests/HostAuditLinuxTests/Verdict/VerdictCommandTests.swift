@@ -270,6 +270,31 @@ import Testing
             #expect(misuse.status == 64)
         }
     }
+
+    /// `fib saddr . iif oif missing drop` in prerouting: the answer's
+    /// reverse-path lookup is the kernel's route back to the peer. Through
+    /// d0 (one end of a veth pair), where the answer arrives: accepted. With policy routing that sends
+    /// lookups without ports (as nft_fib makes them) to an unreachable route:
+    /// the filter drops the SYN-ACK and is named.
+    @Test(.privileged) func replyThroughReversePathFilter() throws {
+        try NetNamespace.with(tag: "vrpf") { ns in
+            try ns.check(["ip", "link", "add", "d0", "type", "veth", "peer", "name", "d1"])
+            try ns.check(["ip", "link", "set", "d0", "up"])
+            try ns.check(["ip", "link", "set", "d1", "up"])
+            try ns.check(["ip", "addr", "add", "10.78.0.2/24", "dev", "d0"])
+            try ns.check(["nft", "add table inet rpf; add chain inet rpf pre { type filter hook prerouting priority -150; policy accept; }; add rule inet rpf pre fib saddr . iif oif missing drop"])
+            let args = ["--dst", "10.78.0.1", "--dport", "8001", "--sport", "40000", "--reply", "syn-ack"]
+            let (status, doc) = try verdict(ns, args)
+            #expect(status == 0 && doc["verdict"] as? String == "accept", "\(doc)")
+            #expect((doc["notes"] as? [String])?.contains { $0.contains("route back to 10.78.0.1 is unicast via d0") } == true, "\(doc)")
+            try ns.check(["ip", "route", "add", "unreachable", "10.78.0.1/32", "table", "100"])
+            try ns.check(["ip", "rule", "add", "priority", "100", "not", "dport", "8001", "table", "100"])
+            let (dropStatus, dropped) = try verdict(ns, args)
+            #expect(dropStatus == 1 && dropped["verdict"] as? String == "drop", "\(dropped)")
+            let d = dropped["decided_by"] as? [String: Any]
+            #expect(d?["table"] as? String == "inet rpf" && d?["chain"] as? String == "pre", "\(dropped)")
+        }
+    }
 }
 
 /// Parses JSON text into the project's `JSONValue` (through Foundation).
