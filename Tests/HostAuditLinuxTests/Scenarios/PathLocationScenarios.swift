@@ -136,6 +136,9 @@ import Testing
                     "dropped after hop 1 (10.66.1.1) and before the destination; the same path carries port 443 to the destination: your gateway"),
                 "\(r.stdout)")
             #expect(r.stdout.contains("hops: 1 10.66.1.1"), "\(r.stdout)")
+            #expect(
+                r.stdout.contains("where: dropped at the provider's router, after your gateway (hop 1, 10.66.1.1"),
+                "\(r.stdout)")
         }
     }
 }
