@@ -365,7 +365,7 @@ public enum UDPExplainer {
         }
         return (state, Diagnosis(
             cause: .unknown, confidence: .unknown,
-            explanation: "\(subject): \(sent), no answer within \(ms) (open|filtered): a filter and a service that ignores the probe look the same for UDP\(hostUp ? ", and the host is up" : "").\(open.isEmpty ? "" : " " + EgressExplainer.capitalized(open.joined(separator: "; ")) + ".")\(whereText)",
+            explanation: "\(subject): \(sent), no answer within \(ms) (open|filtered): a filter and a service that ignores the probe look the same for UDP\(hostUp ? ", and the host is up" : "").\(open.isEmpty ? "" : " " + EgressExplainer.capitalized(open.joined(separator: "; ")) + ".")",
             candidates: cands))
     }
 }
