@@ -188,6 +188,9 @@ public struct EgressDocument: Sendable, Equatable {
     public var resolutions: [NameResolution]
     /// Lines of package-source files that gave no target (an addition).
     public var problems: [FileProblem]
+    /// The name servers the lookups asked, each probed as 53/udp (an addition;
+    /// not counted in the exit status).
+    public var nameServers: [EgressProbeResult] = []
 
     public init(probes: [EgressProbeResult], resolutions: [NameResolution] = [], problems: [FileProblem] = []) {
         self.probes = probes
@@ -205,6 +208,7 @@ public struct EgressDocument: Sendable, Equatable {
                 ("probes", .array(probes.map { $0.json() })),
                 ("dns", .array(resolutions.map { $0.json() })),
                 ("problems", .array(problems.map { JSONValueEncoder().encodeValue($0) })),
+                ("name_servers", .array(nameServers.map { $0.json() })),
             ]))
     }
 }

@@ -54,6 +54,14 @@ public struct EgressTextRenderer: Sendable {
                 if let note = r.note { out += "    \(TerminalText.escape(note))\n" }
             }
         }
+        if !doc.nameServers.isEmpty {
+            out += "Name servers (53/udp):\n"
+            for p in doc.nameServers {
+                out += "  \(TerminalText.escape(p.target.host))  \(p.state.rawValue.uppercased()) (\(p.reason))  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
+                if !p.isOpen { out += "    \(TerminalText.escape(p.explanation))\n" }
+                if let w = p.location?.whereWords { out += "    where: \(TerminalText.escape(w))\n" }
+            }
+        }
         if !doc.problems.isEmpty {
             out += "Package sources not probed:\n"
             for p in doc.problems {

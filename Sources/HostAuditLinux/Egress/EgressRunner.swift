@@ -43,6 +43,18 @@ public struct EgressRunner: Sendable {
             let found = await onDedicatedThread("egress-dns") { prober.resolveLikeGlibc(names: asked, config: config) }
             for r in found { resolutions[r.name] = r }
         }
+        // The name servers the lookups asked, each probed as 53/udp like a UDP target.
+        var serverTargets: [EgressTarget] = []
+        for n in names {
+            for srv in resolutions[n]?.servers ?? [] where !serverTargets.contains(where: { $0.host == srv.server }) {
+                guard let sa = SocketAddress(srv.server, port: 53), !srv.server.contains("%") else { continue }
+                let v6 = sa.family == AF_INET6
+                serverTargets.append(
+                    EgressTarget(
+                        text: v6 ? "udp://[\(sa.text)]:53" : "udp://\(sa.text):53", host: sa.text, hostKind: v6 ? .ipv6 : .ipv4,
+                        port: 53, scheme: "udp", proto: .udp))
+            }
+        }
 
         // 2. Every (address, port) once, per transport.
         var requests: [TCPProbeRequest] = []
@@ -50,7 +62,7 @@ public struct EgressRunner: Sendable {
         var udpRequests: [UDPProbeRequest] = []
         var udpSeen = Set<UDPProbeRequest>()
         var plan: [(EgressTarget, [String])] = []
-        for t in targets {
+        for t in targets + serverTargets {
             let addresses = t.hostKind == .name ? resolutions[t.host]?.addresses ?? [] : [t.host]
             plan.append((t, addresses))
             for a in addresses {
@@ -164,7 +176,12 @@ public struct EgressRunner: Sendable {
         if locate {
             probes = await Self.locate(probes, evidence: evidence, udpRows: udpRows, timeout: timeout, progress: progress)
         }
-        return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+        // The name servers' rows came last (one per server: each is an address).
+        let nameServers = Array(probes.suffix(serverTargets.count))
+        probes.removeLast(serverTargets.count)
+        var doc = EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+        doc.nameServers = nameServers
+        return doc
     }
 
     /// Which probes are located: a silent flow or an upstream filter/reject
