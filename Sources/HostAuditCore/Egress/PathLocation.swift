@@ -292,7 +292,7 @@ public enum PathAnalysis {
             // UDP: the last router saw the flow; the destination's silence may be
             // its firewall or a service that ignores the probe.
             blocked = BlockedAt(hop: h, address: address(h), place: nil, confidence: .unknown, beforeHop: k, beforeAddress: address(k))
-            summary = "the flow reaches \(hopText(h, address(h)))\(k == h + 1 ? ", the last router before the destination" : "") and the destination sends nothing back: the last router or the destination's own firewall may drop it, or the service may ignore the probe (UDP has no handshake)"
+            summary = "the flow reaches \(hopText(h, address(h)))\(k == h + 1 ? ", the last router before the destination" : ""); the destination sends nothing back: the last router or the destination's own firewall may drop it, or the service may ignore the probe (UDP has no handshake)"
         } else if let k {
             if k == h + 1 {
                 let words = contrastWords ?? "another port's probes show the path beyond"

@@ -309,6 +309,12 @@ public enum UDPExplainer {
                     candidates: [closed, fw]))
             }
             let from = icmp.offender ?? "a router"
+            if icmp.offender == e.address {
+                // The destination answers for itself: its own firewall, not a router on the way.
+                return (state, Diagnosis(
+                    cause: .upstreamReject, confidence: .proven,
+                    explanation: "\(subject): rejected by the destination itself with \(reason) (\(icmp.label) from \(from), \(ms)): its own firewall refuses the port; the path to it is open. Ask the destination's operator to allow it."))
+            }
             return (state, Diagnosis(
                 cause: .upstreamReject, confidence: .proven,
                 explanation: "\(subject): rejected by \(from) with \(reason) (\(icmp.label), \(ms)): a filter at that router blocks the port. Ask the operator of \(from) to allow it."))

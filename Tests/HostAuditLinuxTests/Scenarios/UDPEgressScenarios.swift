@@ -23,12 +23,12 @@ import Testing
                 "udp dport 7202 drop",
                 "udp dport 7212 reject with icmpx type admin-prohibited",
             ])
-            try lab.serverRules(["udp dport 7204 drop"])
+            try lab.serverRules(["udp dport 7204 drop", "udp dport 7214 reject with icmpx type admin-prohibited"])
             try lab.clientRules(["udp dport 7220 drop"])
 
-            let ports = [53, 123, 7299, 7202, 7212, 7204, 7220]
+            let ports = [53, 123, 7299, 7202, 7212, 7204, 7214, 7220]
             let targets = ports.map { "udp://\(PathLab.serverV4):\($0)" } + ports.map { "[\(PathLab.serverV6)]:\($0)/udp" }
-            let probes = try lab.egress(targets, timeout: 2)
+            let probes = try lab.egress(targets, timeout: 3)
             for v6 in [false, true] {
                 let a = v6 ? PathLab.serverV6 : PathLab.serverV4
                 let routers = v6 ? PathLab.routerV6 : PathLab.routerV4
@@ -65,6 +65,13 @@ import Testing
                     #expect(b?["hop"] as? Int == 2, "\(p)")
                     #expect(b?["address"] as? String == routers[1], "\(p)")
                 }
+                // The server's own firewall rejects it: the reject's sender is the destination.
+                check(7214, state: "filtered", reason: "admin-prohibited", cause: "upstream-reject") { p in
+                    let b = p["blocked_at"] as? [String: Any]
+                    #expect(b?["address"] as? String == a, "\(p)")
+                    #expect(b?["where"] as? String == "destination", "\(p)")
+                    #expect((p["explanation"] as? String)?.contains("rejected by the destination itself") == true, "\(p)")
+                }
                 // The server's own firewall drops it: silence at the destination is
                 // no proof for UDP, so open|filtered and no confident hop.
                 check(7204, state: "open|filtered", reason: "no-response", cause: "unknown") { p in
@@ -82,7 +89,12 @@ import Testing
             }
 
             // The text output marks UDP and says where the r2 drop sits.
-            let text = try lab.egressText(["udp://\(PathLab.serverV4):53", "\(PathLab.serverV4):7202/udp"])
+            let text = try lab.egressText([
+                "udp://\(PathLab.serverV4):53", "\(PathLab.serverV4):7202/udp", "\(PathLab.serverV4):7204/udp",
+                "\(PathLab.serverV4):7299/udp",
+            ])
+            print(text)
+            #expect(text.contains("the last router before the destination; the destination sends nothing back"), "\(text)")
             #expect(text.contains("\(PathLab.serverV4):7202/udp  FILTERED (no-response)"), "\(text)")
             #expect(text.contains("where: dropped at a router in the network, after your gateway (hop 2, 10.67.2.2"), "\(text)")
         }
