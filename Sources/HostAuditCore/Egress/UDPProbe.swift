@@ -14,6 +14,9 @@ public enum UDPPayload {
         case dns = "dns-query"
         /// An NTP client request, mode 3 (port 123).
         case ntp = "ntp-request"
+        /// A QUIC long-header packet with a version no server speaks (port
+        /// 443): a QUIC server answers it with Version Negotiation (RFC 9000 §6).
+        case quic = "quic-version-probe"
         /// An empty datagram (no known application).
         case empty
     }
@@ -22,6 +25,7 @@ public enum UDPPayload {
         switch port {
         case 53: return .dns
         case 123: return .ntp
+        case 443: return .quic
         default: return .empty
         }
     }
@@ -32,6 +36,7 @@ public enum UDPPayload {
         switch kind {
         case .dns: return dnsQuery(id: id)
         case .ntp: return ntpRequest(nonce: id)
+        case .quic: return quicVersionProbe(nonce: id)
         case .empty: return []
         }
     }
@@ -49,6 +54,17 @@ public enum UDPPayload {
             0x00, 0x02,  // QTYPE NS
             0x00, 0x01,  // QCLASS IN
         ]
+    }
+
+    /// A QUIC long-header packet (RFC 9000 §17.2) with the reserved version
+    /// 0x1a2a3a4a, 8-byte connection ids and padding to 1200 bytes, the size
+    /// a server needs before it answers with Version Negotiation.
+    public static func quicVersionProbe(nonce: UInt16) -> [UInt8] {
+        var b: [UInt8] = [0xC0, 0x1A, 0x2A, 0x3A, 0x4A, 8]
+        b += [0x68, 0x61, 0x75, 0x64, 0x69, 0x74, UInt8(nonce >> 8), UInt8(nonce & 0xFF)]  // DCID "haudit" + nonce
+        b += [8, 0x71, 0x75, 0x69, 0x63, 0x70, 0x72, 0x62, 0x65]  // SCID
+        b += [UInt8](repeating: 0, count: 1200 - b.count)
+        return b
     }
 
     /// An NTP client request (RFC 5905): 48 bytes, LI 0, version 4, mode 3,
@@ -177,6 +193,7 @@ public enum UDPExplainer {
         switch e.payload {
         case .dns: return "a DNS query"
         case .ntp: return "an NTP client request"
+        case .quic: return "a QUIC packet of an unknown version"
         case .empty: return "an empty datagram"
         }
     }

@@ -9,7 +9,7 @@ struct Egress: AsyncParsableCommand {
         discussion: """
             TARGET is HOST:PORT, [IPv6]:PORT or a URL (http:// means port 80, https:// 443); \
             udp://HOST:PORT or HOST:PORT/udp probes UDP (a DNS query to 53, an NTP request to \
-            123, else an empty datagram; silence is open|filtered, as nmap reports it). \
+            123, a QUIC version probe to 443, else an empty datagram; silence is open|filtered, as nmap reports it). \
             A name is resolved through each configured name server separately, and every \
             address it resolves to is probed, IPv6 too. Each probe reports state and nmap's \
             reason word (syn-ack, reset, no-response, admin-prohibited, ...), ICMP echo \

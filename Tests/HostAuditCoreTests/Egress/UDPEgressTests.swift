@@ -49,6 +49,12 @@ import Testing
         #expect(UDPPayload.kind(forPort: 53) == .dns)
         #expect(UDPPayload.kind(forPort: 123) == .ntp)
         #expect(UDPPayload.bytes(.empty, id: 1).isEmpty)
+        let quic = UDPPayload.quicVersionProbe(nonce: 9)
+        #expect(quic.count == 1200)  // a server ignores a shorter Initial
+        #expect(quic[0] & 0xC0 == 0xC0)  // long header, fixed bit
+        #expect(Array(quic[1..<5]) == [0x1A, 0x2A, 0x3A, 0x4A])  // a reserved version: forces Version Negotiation
+        #expect(quic[5] == 8 && quic[14] == 8)  // connection id lengths
+        #expect(UDPPayload.kind(forPort: 443) == .quic)
     }
 
     static let dest = "10.0.4.2"
