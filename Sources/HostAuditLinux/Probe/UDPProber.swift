@@ -108,7 +108,10 @@ public struct UDPProber: Sendable {
             let localEnd = SocketAddress.local(of: fd)
             let bytes = UDPPayload.bytes(kind, id: UInt16.random(in: 1...UInt16.max))
             if !Self.send(fd, bytes) {
-                results[i] = failed(errno, fd: fd, sent: 0, localEnd: localEnd)
+                // EPERM/EACCES: the datagram reached a netfilter (or BPF) hook that refused
+                // it, so the deciding rule counted it; other errors come before any hook.
+                let err = errno
+                results[i] = failed(err, fd: fd, sent: err == EPERM || err == EACCES ? 1 : 0, localEnd: localEnd)
                 continue
             }
             active[fd] = Attempt(

@@ -84,6 +84,8 @@ import Testing
                 // This host's output chain drops it: send() fails with EPERM.
                 check(7220, state: "filtered", reason: "local-denied", cause: "local-firewall") { p in
                     #expect((p["local_verdict"] as? [String: Any])?["verdict"] as? String == "drop", "\(p)")
+                    #expect(p["confidence"] as? String == "proven", "\(p)")
+                    #expect((p["udp"] as? [String: Any])?["datagrams_sent"] as? Int == 1, "\(p)")
                     #expect(p["blocked_at"] is NSNull, "\(p)")
                 }
             }
