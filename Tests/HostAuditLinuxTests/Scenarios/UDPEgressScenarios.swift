@@ -90,6 +90,39 @@ import Testing
                 }
             }
 
+            // r2 never answers time-exceeded, then r2 rate-limits ICMP: the drop at r2
+            // is located right or honestly unknown, never at another hop; the
+            // server's drop is never located.
+            for variant in ["r2 silent", "r2 rate-limits"] {
+                if variant == "r2 silent" {
+                    try lab.routerOutput(2, ["icmp type time-exceeded drop", "icmpv6 type time-exceeded drop"])
+                } else {
+                    try? lab.routerOutput(2, [])
+                    try lab.rateLimit(2)
+                }
+                let again = try lab.egress(
+                    [53, 7202, 7204].flatMap { ["udp://\(PathLab.serverV4):\($0)", "udp://[\(PathLab.serverV6)]:\($0)"] }, timeout: 3)
+                for a in [PathLab.serverV4, PathLab.serverV6] {
+                    let routers = a.contains(":") ? PathLab.routerV6 : PathLab.routerV4
+                    for port in [7202, 7204] {
+                        let p = probe(again, a, port)
+                        let b = p?["blocked_at"] as? [String: Any]
+                        let sure = ["proven", "likely"].contains(b?["confidence"] as? String ?? "")
+                        if port == 7202 && sure {
+                            #expect(b?["hop"] as? Int == 2 && b?["address"] as? String == routers[1], "\(variant) \(a):\(port): \(p ?? [:])")
+                            #expect(p?["cause"] as? String == "upstream-filter", "\(variant) \(a):\(port): \(p ?? [:])")
+                        } else {
+                            #expect(!sure, "\(variant) \(a):\(port): \(p ?? [:])")
+                            #expect(p?["state"] as? String == "open|filtered", "\(variant) \(a):\(port): \(p ?? [:])")
+                            #expect(p?["cause"] as? String == "unknown", "\(variant) \(a):\(port): \(p ?? [:])")
+                        }
+                    }
+                }
+            }
+            lab.reset()
+            try lab.routerRules(2, ["udp dport 7202 drop"])
+            try lab.serverRules(["udp dport 7204 drop"])
+
             // The text output marks UDP and says where the r2 drop sits.
             let text = try lab.egressText([
                 "udp://\(PathLab.serverV4):53", "\(PathLab.serverV4):7202/udp", "\(PathLab.serverV4):7204/udp",
