@@ -302,17 +302,7 @@ public enum UDPExplainer {
         }
 
         if let icmp = e.icmp, reason != "time-exceeded" {
-            if icmp.offenderIsLocal {
-                if case .blocks(let v) = out {
-                    return (state, Diagnosis(
-                        cause: .localFirewall, confidence: outSure,
-                        explanation: "\(subject): rejected by this host's own firewall (\(v.label)) with \(reason) (\(icmp.label), \(ms)); nothing left the host. Change the local output rule."))
-                }
-                return (state, Diagnosis(
-                    cause: .localFirewall, confidence: .likely,
-                    explanation: "\(subject): rejected by this host itself with \(reason) (\(icmp.label) from \(icmp.offender ?? "a local address"), \(ms)): a local reject rule; the verdict did not name it.",
-                    candidates: [CauseCandidate(.localFirewall, why: "the ICMP error came from this host's own address", tellApart: "hostaudit egress --trace")]))
-            }
+            // The destination's own port-unreachable (also when the destination is this host).
             if reason == "port-unreach" && icmp.offender == e.address {
                 let closed = CauseCandidate(
                     .closedPort, why: "nothing listens on UDP port \(e.port) at \(e.address)",
@@ -324,6 +314,17 @@ public enum UDPExplainer {
                     cause: .closedPort, confidence: .likely,
                     explanation: "\(subject): \(e.address) answered ICMP port-unreachable (\(icmp.label), \(ms)): nothing listens on UDP port \(e.port) there, most likely. Left open: a reject rule on the destination answers the same way. Check that the service runs on \(e.address).",
                     candidates: [closed, fw]))
+            }
+            if icmp.offenderIsLocal {
+                if case .blocks(let v) = out {
+                    return (state, Diagnosis(
+                        cause: .localFirewall, confidence: outSure,
+                        explanation: "\(subject): rejected by this host's own firewall (\(v.label)) with \(reason) (\(icmp.label), \(ms)); nothing left the host. Change the local output rule."))
+                }
+                return (state, Diagnosis(
+                    cause: .localFirewall, confidence: .likely,
+                    explanation: "\(subject): rejected by this host itself with \(reason) (\(icmp.label) from \(icmp.offender ?? "a local address"), \(ms)): a local reject rule; the verdict did not name it.",
+                    candidates: [CauseCandidate(.localFirewall, why: "the ICMP error came from this host's own address", tellApart: "hostaudit egress --trace")]))
             }
             let from = icmp.offender ?? "a router"
             if icmp.offender == e.address {

@@ -173,10 +173,10 @@ public struct PathLocator: Sendable {
         if e.replyBytes != nil { return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs) }
         if let icmp = e.icmp {
             if icmp.reason == "time-exceeded" { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
-            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason) }
             if icmp.reason == "port-unreach" && icmp.offender == e.address {
                 return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs)
             }
+            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason) }
             return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason)
         }
         if e.phase == .deadline { return .silent }

@@ -108,6 +108,12 @@ import Testing
         #expect(closed.state == .closed)
         #expect(closed.diagnosis.cause == .closedPort)
         #expect(closed.diagnosis.confidence == .likely)
+        // The destination is this host: its port-unreachable is still a closed port, not a local reject.
+        var here = Self.evidence(phase: .icmp, icmp: Self.icmp(3, 3, from: Self.dest, local: true))
+        here.icmp?.offenderIsLocal = true
+        let local = UDPExplainer.diagnose(UDPFacts(evidence: here, icmpEcho: .notTested("x"), local: Self.accepts))
+        #expect(local.state == .closed)
+        #expect(local.diagnosis.cause == .closedPort)
         let rejected = UDPExplainer.diagnose(UDPFacts(evidence: Self.evidence(phase: .icmp, icmp: Self.icmp(3, 13, from: "10.0.2.1")), icmpEcho: .notTested("x"), local: Self.accepts))
         #expect(rejected.diagnosis.cause == .upstreamReject)
         #expect(rejected.diagnosis.explanation.contains("10.0.2.1"))
