@@ -6,9 +6,10 @@ import Testing
 /// one run of `egress` per scenario set: a DNS server and an NTP responder
 /// (open), a closed port (the server's port-unreachable), a port r2 drops
 /// (located at r2), a port r2 rejects, a port the server's own firewall
-/// drops (honestly open|filtered: a silent service looks the same) and a
-/// port this host's output chain drops. Each gets the right state and cause,
-/// and no hop is named past the block.
+/// drops (honestly open|filtered: a silent service looks the same), one it
+/// rejects, and ports this host's output chain drops and rejects; then r2
+/// silent and r2 rate-limiting. Each gets the right state and cause, and no
+/// hop is named past the block.
 @Suite(.privileged) struct UDPEgressScenarios {
     static let echoPorts = [7202, 7204, 7212]
 
@@ -24,9 +25,9 @@ import Testing
                 "udp dport 7212 reject with icmpx type admin-prohibited",
             ])
             try lab.serverRules(["udp dport 7204 drop", "udp dport 7214 reject with icmpx type admin-prohibited"])
-            try lab.clientRules(["udp dport 7220 drop"])
+            try lab.clientRules(["udp dport 7220 drop", "udp dport 7221 reject"])
 
-            let ports = [53, 123, 7299, 7202, 7212, 7204, 7214, 7220]
+            let ports = [53, 123, 7299, 7202, 7212, 7204, 7214, 7220, 7221]
             let targets = ports.map { "udp://\(PathLab.serverV4):\($0)" } + ports.map { "[\(PathLab.serverV6)]:\($0)/udp" }
             let probes = try lab.egress(targets, timeout: 3)
             for v6 in [false, true] {
@@ -88,6 +89,15 @@ import Testing
                     #expect((p["udp"] as? [String: Any])?["datagrams_sent"] as? Int == 1, "\(p)")
                     #expect(p["blocked_at"] is NSNull, "\(p)")
                 }
+            }
+
+            // This host's output chain rejects it: a local reject, whatever the errno.
+            for a in [PathLab.serverV4, PathLab.serverV6] {
+                let p = probe(probes, a, 7221)
+                #expect(p?["cause"] as? String == "local-firewall", "\(a):7221/udp: \(p ?? [:])")
+                #expect(p?["confidence"] as? String == "proven", "\(a):7221/udp: \(p ?? [:])")
+                #expect(p?["state"] as? String == "filtered", "\(a):7221/udp: \(p ?? [:])")
+                #expect(p?["blocked_at"] is NSNull, "\(a):7221/udp: \(p ?? [:])")
             }
 
             // r2 never answers time-exceeded, then r2 rate-limits ICMP: the drop at r2
