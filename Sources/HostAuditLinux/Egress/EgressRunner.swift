@@ -5,7 +5,8 @@ import HostAuditCore
 
 /// Runs `hostaudit egress`: resolves target names through each configured
 /// name server, probes every address each name resolves to (and literal
-/// addresses) with TCP and ICMP echo at the same time, and explains each result.
+/// addresses) with TCP or UDP (per target) and ICMP echo at the same time,
+/// probes the name servers the lookups asked as 53/udp, and explains each result.
 ///
 /// Files (resolv.conf, /etc/hosts, nsswitch.conf) are read through `scope`;
 /// the probes are always sent from this machine's current network namespace.
