@@ -1,6 +1,8 @@
-/// The `state` of a probed port (contract: open|closed|filtered|unreachable|error).
+/// The `state` of a probed port (contract: open|closed|filtered|unreachable|error),
+/// plus nmap's `open|filtered` for a UDP port that stayed silent.
 public enum PortState: String, Sendable, Equatable {
     case open, closed, filtered, unreachable, error
+    case openFiltered = "open|filtered"
 }
 
 /// The contract's `cause`.

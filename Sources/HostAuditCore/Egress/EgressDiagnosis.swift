@@ -136,26 +136,28 @@ public enum EgressExplainer {
         return EvidenceItem(v.traced ? .trace : (direction == "reply" ? .reply : .verdict), text, data: d)
     }
 
-    static func localItems(_ f: EgressFacts) -> [EvidenceItem] {
+    static func localItems(_ f: EgressFacts) -> [EvidenceItem] { localItems(f.local) }
+
+    static func localItems(_ local: LocalEvidence) -> [EvidenceItem] {
         var items: [EvidenceItem] = []
-        if let v = f.local.outbound {
+        if let v = local.outbound {
             items.append(verdictItem(v, direction: "outbound"))
-            if let n = v.counterDeltaPackets, f.local.witness(for: v, direction: "out") == nil {
+            if let n = v.counterDeltaPackets, local.witness(for: v, direction: "out") == nil {
                 items.append(
                     EvidenceItem(
                         .counter, "the deciding rule's counter rose by \(n) packet\(n == 1 ? "" : "s") while probing",
                         data: JSONObject([("packets", .int(Int64(clamping: n)))])))
             }
         }
-        switch f.local.reply {
+        switch local.reply {
         case .noRules?: items.append(EvidenceItem(.reply, "no prerouting or input rule on this host can drop the answer"))
         case .verdict(let v)?: items.append(verdictItem(v, direction: "reply"))
         case nil: break
         }
-        for b in f.local.blindSpots {
+        for b in local.blindSpots {
             items.append(EvidenceItem(b.kind == .legacyTables ? .legacy : .trace, b.detail, data: JSONObject([("may_block", .bool(b.mayBlock))])))
         }
-        for w in f.local.witnesses {
+        for w in local.witnesses {
             let what = w.direction == "reply" ? "the answers" : "the probe's packets"
             let rule = w.rule.map { " '\($0)'" } ?? ""
             let action = w.verdict.map { ", \($0)" } ?? ""
@@ -560,6 +562,10 @@ public enum EgressExplainer {
 
     /// A route that refuses: named when found.
     static func routeDiagnosis(_ f: EgressFacts, _ r: RouteEvidence, subject: String, how: String) -> Diagnosis {
+        routeDiagnosis(r, subject: subject, how: how)
+    }
+
+    static func routeDiagnosis(_ r: RouteEvidence, subject: String, how: String) -> Diagnosis {
         let sure: Confidence = r.exact ? .proven : .likely
         let open = r.exact ? "" : " Left open: a policy rule on the way has a selector hostaudit did not evaluate, so another route may apply."
         return Diagnosis(

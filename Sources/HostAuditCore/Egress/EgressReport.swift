@@ -23,6 +23,8 @@ public struct EgressProbeResult: Sendable, Equatable {
     public var evidence: TCPProbeEvidence?
     /// Where on the path the flow stops (`hops`, `blocked_at`), when it was located.
     public var location: PathLocation?
+    /// The socket evidence of a UDP probe (null for TCP).
+    public var udp: UDPProbeEvidence?
 
     public init(
         target: EgressTarget, address: String?, state: PortState, reason: String, elapsedMs: Double?,
@@ -68,6 +70,26 @@ public struct EgressProbeResult: Sendable, Equatable {
             evidenceItems: d.evidence, candidates: d.candidates, route: route)
     }
 
+    /// Classifies a UDP probe and explains it, with its path location when it was located.
+    public static func fromUDP(
+        target: EgressTarget, evidence: UDPProbeEvidence, icmpEcho: ICMPEchoResult, local: LocalEvidence? = nil,
+        siblingsAnswered: Bool = false, route: RouteEvidence? = nil, location: PathLocation? = nil
+    ) -> EgressProbeResult {
+        let facts = UDPFacts(
+            evidence: evidence, icmpEcho: icmpEcho, local: local, route: route, siblingsAnswered: siblingsAnswered,
+            location: location)
+        let (state, reason, d) = UDPExplainer.diagnose(facts)
+        var r = EgressProbeResult(
+            target: target, address: evidence.address, state: state, reason: reason, elapsedMs: evidence.elapsedMs,
+            synRetransmits: nil, icmpEcho: icmpEcho, localVerdict: facts.local.outbound, cause: d.cause,
+            explanation: d.explanation, evidence: nil, confidence: d.confidence, evidenceItems: d.evidence,
+            candidates: d.candidates, route: route)
+        r.udp = evidence
+        r.location = location
+        if let location { r.explanation += " " + location.sentence }
+        return r
+    }
+
     /// The row for a name that resolved to no address.
     public static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> EgressProbeResult {
         // Resolution failed the way every program on the host would see it
@@ -95,7 +117,7 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["host"] = .string(target.host)
         o["address"] = address.map(JSONValue.string) ?? .null
         o["port"] = .int(Int64(target.port))
-        o["protocol"] = "tcp"
+        o["protocol"] = .string(target.proto.rawValue)
         o["state"] = .string(state.rawValue)
         o["reason"] = .string(reason)
         o["elapsed_ms"] = elapsedMs.map { .int(Int64($0.rounded())) } ?? .null
@@ -111,8 +133,8 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["explanation"] = .string(explanation)
         o["related_findings"] = .array(relatedFindings.map(JSONValue.string))
         // Additions.
-        o["errno"] = evidence?.error.map { .string($0.name) } ?? .null
-        if let icmp = evidence?.icmp {
+        o["errno"] = (evidence?.error ?? udp?.error).map { .string($0.name) } ?? .null
+        if let icmp = evidence?.icmp ?? udp?.icmp {
             o["icmp_error"] = .object(
                 JSONObject([
                     ("origin", .string(icmp.origin)), ("type", .int(Int64(icmp.type))), ("code", .int(Int64(icmp.code))),
@@ -139,6 +161,14 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["reprobed"] = .bool(evidence?.reprobed ?? false)
         o["route"] = route?.json() ?? .null
         o["sources"] = .array(target.origins.map { .string($0.description) })
+        if let u = udp {
+            o["udp"] = .object(
+                JSONObject([
+                    ("payload", .string(u.payload.rawValue)), ("datagrams_sent", .int(Int64(u.datagramsSent))),
+                    ("reply_bytes", u.replyBytes.map { .int(Int64($0)) } ?? .null),
+                    ("local_port", u.localPort.map { .int(Int64($0)) } ?? .null),
+                ]))
+        }
         o["path"] = location.map { l in
             .object(
                 JSONObject([
@@ -158,6 +188,9 @@ public struct EgressDocument: Sendable, Equatable {
     public var resolutions: [NameResolution]
     /// Lines of package-source files that gave no target (an addition).
     public var problems: [FileProblem]
+    /// The name servers the lookups asked, each probed as 53/udp (an addition;
+    /// not counted in the exit status).
+    public var nameServers: [EgressProbeResult] = []
 
     public init(probes: [EgressProbeResult], resolutions: [NameResolution] = [], problems: [FileProblem] = []) {
         self.probes = probes
@@ -175,6 +208,7 @@ public struct EgressDocument: Sendable, Equatable {
                 ("probes", .array(probes.map { $0.json() })),
                 ("dns", .array(resolutions.map { $0.json() })),
                 ("problems", .array(problems.map { JSONValueEncoder().encodeValue($0) })),
+                ("name_servers", .array(nameServers.map { $0.json() })),
             ]))
     }
 }

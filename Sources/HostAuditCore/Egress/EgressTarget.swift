@@ -1,8 +1,15 @@
-/// One thing `hostaudit egress` probes: a host (name or address) and a TCP port.
+/// The transport an egress target is probed with.
+public enum EgressProtocol: String, Sendable, Equatable, Hashable {
+    case tcp, udp
+}
+
+/// One thing `hostaudit egress` probes: a host (name or address), a port and
+/// a transport (TCP unless the target says UDP).
 ///
 /// Parsed from `HOST:PORT`, `[IPv6]:PORT` or a URL (`http://mirror.example/os/`
-/// means the URL's host on port 80, https 443), or read from the host's package
-/// sources (`origins` then says which file and line named it).
+/// means the URL's host on port 80, https 443), `udp://HOST:PORT` or
+/// `HOST:PORT/udp` for UDP (`/tcp` and `tcp://` say TCP explicitly), or read
+/// from the host's package sources (`origins` then says which file and line named it).
 public struct EgressTarget: Sendable, Equatable, Hashable {
     public enum HostKind: String, Sendable, Equatable, Hashable {
         case ipv4, ipv6, name
@@ -28,8 +35,14 @@ public struct EgressTarget: Sendable, Equatable, Hashable {
     /// The URL scheme, lower-cased (null for `HOST:PORT`).
     public var scheme: String?
     public var origins: [Origin]
+    /// TCP, or UDP for `udp://HOST:PORT` and `HOST:PORT/udp`.
+    public var proto: EgressProtocol = .tcp
 
-    public init(text: String, host: String, hostKind: HostKind, port: Int, scheme: String? = nil, origins: [Origin] = []) {
+    public init(
+        text: String, host: String, hostKind: HostKind, port: Int, scheme: String? = nil, origins: [Origin] = [],
+        proto: EgressProtocol = .tcp
+    ) {
+        self.proto = proto
         self.text = text
         self.host = host
         self.hostKind = hostKind
@@ -68,9 +81,20 @@ public enum EgressTargetParser {
         if let range = s.firstRange(of: "://") {
             return try parseURL(s, schemeEnd: range, input: input)
         }
-        let (host, port) = try splitHostPort(s, input: input, defaultPort: nil)
-        let (canonical, kind) = try validateHost(host, bracketed: s.hasPrefix("["), input: input)
-        return EgressTarget(text: s, host: canonical, hostKind: kind, port: port)
+        // `HOST:PORT/udp` or `HOST:PORT/tcp` (the transport, case-insensitive).
+        var hostPort = Substring(s)
+        var proto = EgressProtocol.tcp
+        if let slash = s.lastIndex(of: "/") {
+            let suffix = s[s.index(after: slash)...].lowercased()
+            guard let p = EgressProtocol(rawValue: suffix) else {
+                throw TargetError(input: input, reason: "'/\(TerminalText.escape(String(s[s.index(after: slash)...])))' is not a transport: write HOST:PORT/udp or HOST:PORT/tcp")
+            }
+            proto = p
+            hostPort = s[..<slash]
+        }
+        let (host, port) = try splitHostPort(String(hostPort), input: input, defaultPort: nil)
+        let (canonical, kind) = try validateHost(host, bracketed: hostPort.hasPrefix("["), input: input)
+        return EgressTarget(text: s, host: canonical, hostKind: kind, port: port, proto: proto)
     }
 
     static func parseURL(_ s: String, schemeEnd: Range<String.Index>, input: String) throws(TargetError) -> EgressTarget {
@@ -85,6 +109,15 @@ public enum EgressTargetParser {
         var authority = rest[..<authorityEnd]
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         guard !authority.isEmpty else { throw TargetError(input: input, reason: "the URL has no host") }
+        // `udp://HOST:PORT` and `tcp://HOST:PORT` name a transport, not an
+        // application: the port is required and nothing may follow it but '/'.
+        let proto: EgressProtocol = scheme == "udp" ? .udp : .tcp
+        if scheme == "udp" || scheme == "tcp" {
+            let tail = rest[authorityEnd...]
+            guard tail.isEmpty || tail == "/" else {
+                throw TargetError(input: input, reason: "a \(scheme):// target is \(scheme)://HOST:PORT, without a path or query")
+            }
+        }
         let defaultPort = defaultPorts[scheme]
         let (host, port) = try splitHostPort(String(authority), input: input, defaultPort: defaultPort ?? -1)
         if port == -1 {
@@ -92,7 +125,7 @@ public enum EgressTargetParser {
                 input: input, reason: "no default port for scheme '\(scheme)'; give one explicitly (\(scheme)://host:PORT/)")
         }
         let (canonical, kind) = try validateHost(host, bracketed: authority.hasPrefix("["), input: input)
-        return EgressTarget(text: s, host: canonical, hostKind: kind, port: port, scheme: scheme)
+        return EgressTarget(text: s, host: canonical, hostKind: kind, port: port, scheme: scheme, proto: proto)
     }
 
     /// Splits `host:port` or `[v6]:port`. With `defaultPort`, the port may be omitted.

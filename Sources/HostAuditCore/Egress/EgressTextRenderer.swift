@@ -7,7 +7,8 @@ public struct EgressTextRenderer: Sendable {
     public func render(_ doc: EgressDocument) -> String {
         var out = ""
         for p in doc.probes {
-            let addr = p.address.map { $0.contains(":") ? "[\($0)]:\(p.target.port)" : "\($0):\(p.target.port)" } ?? "-"
+            var addr = p.address.map { $0.contains(":") ? "[\($0)]:\(p.target.port)" : "\($0):\(p.target.port)" } ?? "-"
+            if p.target.proto == .udp && p.address != nil { addr += "/udp" }
             let ms = p.elapsedMs.map { " \(EgressExplainer.formatMs($0))" } ?? ""
             out += "\(TerminalText.escape(p.target.text)) -> \(addr)  \(p.state.rawValue.uppercased()) (\(p.reason))\(ms)  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
             out += "  \(TerminalText.escape(p.explanation))\n"
@@ -17,9 +18,10 @@ public struct EgressTextRenderer: Sendable {
             if let r = p.route, r.refuses { out += "  route: \(r.label)\n" }
             if let l = p.location {
                 if !l.hops.isEmpty { out += "  hops: \(TerminalText.escape(l.hopsLine))\n" }
+                if let w = l.whereWords { out += "  where: \(TerminalText.escape(w))\n" }
             }
             var details: [String] = []
-            if let icmp = p.evidence?.icmp {
+            if let icmp = p.evidence?.icmp ?? p.udp?.icmp {
                 details.append(
                     "\(icmp.label) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")")
             }
@@ -32,6 +34,7 @@ public struct EgressTextRenderer: Sendable {
                 }
             }
             if p.evidence?.reprobed == true { details.append("re-probed alone (ICMP rate limit)") }
+            if let u = p.udp { details.append("\(u.payload.rawValue), \(u.datagramsSent) datagram\(u.datagramsSent == 1 ? "" : "s") sent") }
             if !p.target.origins.isEmpty {
                 details.append("from \(p.target.origins.map { TerminalText.escape($0.description) }.joined(separator: ", "))")
             }
@@ -49,6 +52,14 @@ public struct EgressTextRenderer: Sendable {
                     out += "\n"
                 }
                 if let note = r.note { out += "    \(TerminalText.escape(note))\n" }
+            }
+        }
+        if !doc.nameServers.isEmpty {
+            out += "Name servers (53/udp):\n"
+            for p in doc.nameServers {
+                out += "  \(TerminalText.escape(p.target.host))  \(p.state.rawValue.uppercased()) (\(p.reason))  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
+                if !p.isOpen { out += "    \(TerminalText.escape(p.explanation))\n" }
+                if let w = p.location?.whereWords { out += "    where: \(TerminalText.escape(w))\n" }
             }
         }
         if !doc.problems.isEmpty {

@@ -52,6 +52,10 @@ public struct PathProbeSet: Sendable, Equatable {
     /// The second look at the boundary: contrast, blocked flow, contrast again, sent back to back.
     public var recheck: Recheck?
     public var maxTTL: Int
+    /// `tcp` or `udp`. A UDP flow's silence at the destination is no proof
+    /// of a drop (a service may ignore the probe), so it never locates a drop
+    /// between the last router and the destination.
+    public var proto: String = "tcp"
 
     public struct Recheck: Sendable, Equatable {
         public var ttl: Int
@@ -155,6 +159,35 @@ public struct PathLocation: Sendable, Equatable {
         return "On the path: " + String(f) + summary.dropFirst() + "."
     }
 
+    /// Where the block sits, in the words people use, when `blocked_at` is
+    /// known (proven or likely): the gateway, a router in the network, the
+    /// provider's router after the gateway, or the destination. Nil otherwise.
+    public var whereWords: String? {
+        guard let b = blockedAt, b.confidence != .unknown else { return nil }
+        let at = "hop \(b.hop), \(b.address ?? "*")"
+        let isDestination = { (t: Int?) in t.map { t in self.hops.contains { $0.ttl == t && $0.isDestination } } ?? false }
+        if b.address != nil, let first = hops.first(where: { $0.ttl == b.hop }), first.isDestination {
+            return "rejected by the destination itself (\(at))"
+        }
+        guard let before = b.beforeHop else {
+            // A reject: the router that sends it is the block.
+            switch b.place {
+            case .gateway?: return "rejected at your gateway (\(at))"
+            case .destination?: return "rejected at the last router before the destination (\(at))"
+            default: return "rejected at a router in the network (\(at))"
+            }
+        }
+        let beforeText = isDestination(before) ? "the destination" : "hop \(before), \(b.beforeAddress ?? "*")"
+        if isDestination(before) {
+            if b.hop == 1 {
+                return "dropped at the provider's router, after your gateway (\(at), saw the flow; \(beforeText) did not), unless the destination's own firewall drops it"
+            }
+            return "dropped at the last router before the destination (\(at), saw the flow; \(beforeText) did not), after your gateway, unless the destination's own firewall drops it"
+        }
+        if b.hop == 1 { return "dropped at your gateway (\(at), saw the flow; \(beforeText) did not)" }
+        return "dropped at a router in the network, after your gateway (\(at), saw the flow; \(beforeText) did not)"
+    }
+
     /// `1 10.66.1.1 0.3 ms, 2 *, 3 10.66.3.1 …`
     public var hopsLine: String {
         hops.map { h in
@@ -207,6 +240,7 @@ public enum PathAnalysis {
             destination: s.destination, port: s.port, flow: flow, contrastPort: s.contrastPort, contrast: contrast,
             offender: s.offender, recheck: s.recheck, maxTTL: s.maxTTL)
         let (h, k) = boundary(merged)
+        let udpAtDestination = s.proto == "udp" && k != nil && k == contrast.filter({ $0.value.kind == .destination }).keys.min()
         let destTTL = contrast.filter { $0.value.kind == .destination }.keys.min()
         func address(_ t: Int) -> String? {
             if let a = flow[t], a.kind == .timeExceeded { return a.address }
@@ -254,6 +288,11 @@ public enum PathAnalysis {
             } else {
                 summary = "no hop answered for this flow, not even hop 1: the gateway may drop it before its TTL check, suppress time-exceeded, or this host may drop it; where it stops is unknown"
             }
+        } else if let k, udpAtDestination {
+            // UDP: the last router saw the flow; the destination's silence may be
+            // its firewall or a service that ignores the probe.
+            blocked = BlockedAt(hop: h, address: address(h), place: nil, confidence: .unknown, beforeHop: k, beforeAddress: address(k))
+            summary = "the flow reaches \(hopText(h, address(h)))\(k == h + 1 ? ", the last router before the destination" : ""); the destination sends nothing back: the last router or the destination's own firewall may drop it, or the service may ignore the probe (UDP has no handshake)"
         } else if let k {
             if k == h + 1 {
                 let words = contrastWords ?? "another port's probes show the path beyond"

@@ -5,7 +5,8 @@ import HostAuditCore
 
 /// Runs `hostaudit egress`: resolves target names through each configured
 /// name server, probes every address each name resolves to (and literal
-/// addresses) with TCP and ICMP echo at the same time, and explains each result.
+/// addresses) with TCP or UDP (per target) and ICMP echo at the same time,
+/// probes the name servers the lookups asked as 53/udp, and explains each result.
 ///
 /// Files (resolv.conf, /etc/hosts, nsswitch.conf) are read through `scope`;
 /// the probes are always sent from this machine's current network namespace.
@@ -44,42 +45,75 @@ public struct EgressRunner: Sendable {
             let found = await onDedicatedThread("egress-dns") { prober.resolveLikeGlibc(names: asked, config: config) }
             for r in found { resolutions[r.name] = r }
         }
-
-        // 2. Every (address, port) once.
-        var requests: [TCPProbeRequest] = []
-        var seen = Set<TCPProbeRequest>()
-        var plan: [(EgressTarget, [String])] = []
-        for t in targets {
-            let addresses = t.hostKind == .name ? resolutions[t.host]?.addresses ?? [] : [t.host]
-            plan.append((t, addresses))
-            for a in addresses {
-                let r = TCPProbeRequest(address: a, port: t.port)
-                if seen.insert(r).inserted { requests.append(r) }
+        // The name servers the lookups asked, each probed as 53/udp like a UDP target.
+        var serverTargets: [EgressTarget] = []
+        for n in names {
+            for srv in resolutions[n]?.servers ?? [] where !serverTargets.contains(where: { $0.host == srv.server }) {
+                guard let sa = SocketAddress(srv.server, port: 53), !srv.server.contains("%") else { continue }
+                let v6 = sa.family == AF_INET6
+                serverTargets.append(
+                    EgressTarget(
+                        text: v6 ? "udp://[\(sa.text)]:53" : "udp://\(sa.text):53", host: sa.text, hostKind: v6 ? .ipv6 : .ipv4,
+                        port: 53, scheme: "udp", proto: .udp))
             }
         }
 
-        // 3. TCP and ICMP echo concurrently, each on its own thread.
+        // 2. Every (address, port) once, per transport.
+        var requests: [TCPProbeRequest] = []
+        var seen = Set<TCPProbeRequest>()
+        var udpRequests: [UDPProbeRequest] = []
+        var udpSeen = Set<UDPProbeRequest>()
+        var plan: [(EgressTarget, [String])] = []
+        for t in targets + serverTargets {
+            let addresses = t.hostKind == .name ? resolutions[t.host]?.addresses ?? [] : [t.host]
+            plan.append((t, addresses))
+            for a in addresses {
+                if t.proto == .udp {
+                    let r = UDPProbeRequest(address: a, port: t.port)
+                    if udpSeen.insert(r).inserted { udpRequests.append(r) }
+                } else {
+                    let r = TCPProbeRequest(address: a, port: t.port)
+                    if seen.insert(r).inserted { requests.append(r) }
+                }
+            }
+        }
+
+        // 3. TCP, UDP and ICMP echo concurrently, each on its own thread.
         let timeout = self.timeout
         let work = requests
-        let addresses = Array(Set(requests.map(\.address)))
-        if !requests.isEmpty {
-            progress?("probing \(requests.count) address\(requests.count == 1 ? "" : "es")/port\(requests.count == 1 ? "" : "s"), up to \(Int(timeout.rounded(.up))) s…")
+        let udpWork = udpRequests
+        let addresses = Array(Set(requests.map(\.address) + udpRequests.map(\.address)))
+        let total = requests.count + udpRequests.count
+        if total > 0 {
+            progress?("probing \(total) address\(total == 1 ? "" : "es")/port\(total == 1 ? "" : "s"), up to \(Int(timeout.rounded(.up))) s…")
         }
         async let tcp = onDedicatedThread("egress-tcp") {
             TCPProber(timeout: timeout).probe(work) { p in
                 progress?("probing: \(p.done) of \(p.total) done, up to \(Int(p.secondsLeft.rounded(.up))) s left…")
             }
         }
+        async let udp = onDedicatedThread("egress-udp") { UDPProber(timeout: timeout).probe(udpWork) }
         async let echo = onDedicatedThread("egress-icmp") { ICMPEchoProber(timeout: timeout).ping(addresses) }
         let evidence = await tcp
+        let udpEvidence = await udp
         let echoes = await echo
         var byRequest: [TCPProbeRequest: TCPProbeEvidence] = [:]
         for (r, e) in zip(requests, evidence) { byRequest[r] = e }
+        var byUDPRequest: [UDPProbeRequest: UDPProbeEvidence] = [:]
+        for (r, e) in zip(udpRequests, udpEvidence) { byUDPRequest[r] = e }
         // The host's own evidence, for the whole batch at once, with each flow as the
         // kernel saw it (one counter snapshot after the batch).
         var localEvidence: [TCPProbeRequest: LocalEvidence] = [:]
+        var udpLocal: [UDPProbeRequest: LocalEvidence] = [:]
         if let verdicts {
-            for (r, l) in zip(requests, verdicts.verdicts(for: evidence.map(ProbeFlow.init))) { localEvidence[r] = l }
+            let udpFlows = udpEvidence.map {
+                ProbeFlow(
+                    address: $0.address, port: $0.port, proto: "udp", localAddress: $0.localAddress, localPort: $0.localPort,
+                    packetsSent: UInt64($0.datagramsSent))
+            }
+            let all = verdicts.verdicts(for: evidence.map(ProbeFlow.init) + udpFlows)
+            for (r, l) in zip(requests, all.prefix(requests.count)) { localEvidence[r] = l }
+            for (r, l) in zip(udpRequests, all.dropFirst(requests.count)) { udpLocal[r] = l }
         }
 
         // 4. Classify and explain.
@@ -99,11 +133,34 @@ public struct EgressRunner: Sendable {
         for e in evidence where e.phase == .connect && routeErrors.contains(e.error?.name ?? "") && routes[e.address] == nil {
             if let r = RouteLookup().evidence(for: e.address, uid: geteuid()) { routes[e.address] = r }
         }
+        // UDP: the destination's own answers (a reply, its port-unreachable) show it is up.
+        var udpAnswered: [String: Set<Int>] = [:]
+        for e in udpEvidence where e.replyBytes != nil || (e.icmp?.reason == "port-unreach" && e.icmp?.offender == e.address) {
+            udpAnswered[e.address, default: []].insert(e.port)
+        }
         var probes: [EgressProbeResult] = []
+        var udpRows: [Int: UDPRow] = [:]
         for (t, addrs) in plan {
             if addrs.isEmpty {
                 let res = resolutions[t.host] ?? NameResolution(name: t.host, servers: [], note: "not resolved")
                 probes.append(.dnsFailure(target: t, resolution: res))
+                continue
+            }
+            if t.proto == .udp {
+                for a in addrs {
+                    let r = UDPProbeRequest(address: a, port: t.port)
+                    guard let e = byUDPRequest[r] else { continue }
+                    var route: RouteEvidence?
+                    if e.phase == .send, routeErrors.contains(e.error?.name ?? "") {
+                        route = RouteLookup().evidence(for: a, uid: geteuid())
+                    }
+                    let siblings = !(answeredPorts[a, default: []].union(udpAnswered[a, default: []]).subtracting([t.port])).isEmpty
+                    let row = UDPRow(
+                        target: t, evidence: e, echo: echoes[a] ?? .notTested("not sent"), local: udpLocal[r],
+                        siblings: siblings, route: route, contrast: Self.udpContrast(a, port: t.port, answered: udpAnswered))
+                    udpRows[probes.count] = row
+                    probes.append(row.result(location: nil))
+                }
                 continue
             }
             for a in addrs {
@@ -118,13 +175,24 @@ public struct EgressRunner: Sendable {
                         local: localEvidence[r], route: routes[a]))
             }
         }
-        if locate { probes = await Self.locate(probes, evidence: evidence, timeout: timeout, progress: progress) }
-        return EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+        if locate {
+            probes = await Self.locate(probes, evidence: evidence, udpRows: udpRows, timeout: timeout, progress: progress)
+        }
+        // The name servers' rows came last (one per server: each is an address).
+        let nameServers = Array(probes.suffix(serverTargets.count))
+        probes.removeLast(serverTargets.count)
+        var doc = EgressDocument(probes: probes, resolutions: names.compactMap { resolutions[$0] })
+        doc.nameServers = nameServers
+        return doc
     }
 
     /// Which probes are located: a silent flow or an upstream filter/reject
     /// that left this host (not a local reject or a connect that failed here).
     static func shouldLocate(_ p: EgressProbeResult) -> Bool {
+        if let u = p.udp {
+            guard u.phase != .send, u.icmp?.offenderIsLocal != true, p.cause != .localFirewall else { return false }
+            return p.cause == .upstreamReject || p.reason == "no-response"
+        }
         guard p.address != nil, let e = p.evidence, e.phase != .connect, e.icmp?.offenderIsLocal != true else { return false }
         return p.cause == .upstreamFilter || p.cause == .upstreamReject || p.reason == "no-response"
     }
@@ -132,7 +200,7 @@ public struct EgressRunner: Sendable {
     /// Runs the path location for every blocked probe at once and attaches
     /// `hops`/`blocked_at` and a sentence to the explanation.
     static func locate(
-        _ probes: [EgressProbeResult], evidence: [TCPProbeEvidence], timeout: Double,
+        _ probes: [EgressProbeResult], evidence: [TCPProbeEvidence], udpRows: [Int: UDPRow] = [:], timeout: Double,
         progress: (@Sendable (String) -> Void)?
     ) async -> [EgressProbeResult] {
         // Contrast per address: a port the destination itself answered, open first.
@@ -149,9 +217,14 @@ public struct EgressRunner: Sendable {
         var requests: [LocateRequest] = []
         var index: [Int: Int] = [:]
         for (i, p) in probes.enumerated() where shouldLocate(p) {
-            let r = LocateRequest(
+            var r = LocateRequest(
                 address: p.address!, port: p.target.port, contrastPort: contrast[p.address!],
                 offender: p.evidence?.icmp?.offender)
+            if let row = udpRows[i] {
+                r = LocateRequest(
+                    address: row.evidence.address, port: row.evidence.port, contrastPort: row.contrast,
+                    offender: row.evidence.icmp?.offender, proto: .udp)
+            }
             if let j = requests.firstIndex(of: r) {
                 index[i] = j
             } else {
@@ -171,10 +244,40 @@ public struct EgressRunner: Sendable {
         let found = await PathLocator(window: timeout).locate(requests)
         var out = probes
         for (i, j) in index {
+            if let row = udpRows[i] {
+                // UDP: the location can decide the cause, so the probe is explained again with it.
+                out[i] = row.result(location: found[j])
+                continue
+            }
             out[i].location = found[j]
             out[i].explanation += " " + found[j].sentence
         }
         return out
+    }
+
+    /// The contrast port for a UDP flow: another UDP port the destination
+    /// answered, else traceroute's first port (33434), which a host usually
+    /// answers with port-unreachable.
+    static func udpContrast(_ address: String, port: Int, answered: [String: Set<Int>]) -> Int {
+        if let p = answered[address]?.subtracting([port]).sorted().first { return p }
+        return port == 33434 ? 33435 : 33434
+    }
+
+    /// What a UDP probe's row is built from, kept so it can be explained again once located.
+    struct UDPRow: Sendable {
+        var target: EgressTarget
+        var evidence: UDPProbeEvidence
+        var echo: ICMPEchoResult
+        var local: LocalEvidence?
+        var siblings: Bool
+        var route: RouteEvidence?
+        var contrast: Int
+
+        func result(location: PathLocation?) -> EgressProbeResult {
+            .fromUDP(
+                target: target, evidence: evidence, icmpEcho: echo, local: local, siblingsAnswered: siblings, route: route,
+                location: location)
+        }
     }
 
     /// How glibc resolves on the host below `scope`: resolv.conf's servers as

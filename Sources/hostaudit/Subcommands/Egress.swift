@@ -5,9 +5,11 @@ import HostAuditLinux
 
 struct Egress: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Probe outbound TCP ports and explain why a blocked one is blocked.",
+        abstract: "Probe outbound TCP and UDP ports and explain why a blocked one is blocked.",
         discussion: """
-            TARGET is HOST:PORT, [IPv6]:PORT or a URL (http:// means port 80, https:// 443). \
+            TARGET is HOST:PORT, [IPv6]:PORT or a URL (http:// means port 80, https:// 443); \
+            udp://HOST:PORT or HOST:PORT/udp probes UDP (a DNS query to 53, an NTP request to \
+            123, a QUIC version probe to 443, else an empty datagram; silence is open|filtered, as nmap reports it). \
             A name is resolved through each configured name server separately, and every \
             address it resolves to is probed, IPv6 too. Each probe reports state and nmap's \
             reason word (syn-ack, reset, no-response, admin-prohibited, ...), ICMP echo \
@@ -18,7 +20,7 @@ struct Egress: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("HOST:PORT, [IPv6]:PORT, or a URL.", valueName: "TARGET"))
+    @Argument(help: ArgumentHelp("HOST:PORT, [IPv6]:PORT, a URL, or udp://HOST:PORT (HOST:PORT/udp).", valueName: "TARGET"))
     var targets: [String] = []
 
     @Flag(help: "Also probe the repositories in /etc/yum.repos.d and apt's sources lists (below --root).")

@@ -197,8 +197,19 @@ import Testing
             #expect(servers.last?["addresses"] as? [String] == ["10.66.2.2", "fd66:2::2"])
             // Programs resolve, but glibc waits out the dead server first on every lookup.
             #expect((run.dns.first?["note"] as? String)?.contains("glibc waits 5 s on 10.66.2.54 before 10.66.2.53 answers (options timeout:5 attempts:2)") == true, "\(run.dns)")
+            // Each name server is probed as 53/udp: the live one answers, the
+            // dropped one stays open|filtered (silence alone proves no filter).
+            let ns = run.document["name_servers"] as? [[String: Any]] ?? []
+            #expect(ns.map { $0["address"] as? String } == ["10.66.2.54", "10.66.2.53"], "\(ns)")
+            #expect(ns.allSatisfy { $0["protocol"] as? String == "udp" && $0["port"] as? Int == 53 }, "\(ns)")
+            #expect(ns.last?["state"] as? String == "open" && ns.last?["reason"] as? String == "udp-response", "\(ns)")
+            #expect(ns.first?["state"] as? String == "open|filtered", "\(ns)")
+            #expect(ns.first?["cause"] as? String == "unknown", "\(ns)")
+            let b = ns.first?["blocked_at"] as? [String: Any]
+            #expect(b == nil || b?["confidence"] as? String == "unknown", "\(ns)")
             let t = try text(lab, ["mirror.lab.test:443", "--root", root, "--timeout", "1"])
             #expect(t.stdout.contains("10.66.2.54: timeout") && t.stdout.contains("10.66.2.53: answered"), "\(t)")
+            #expect(t.stdout.contains("Name servers (53/udp):\n  10.66.2.54  OPEN|FILTERED (no-response)"), "\(t)")
         }
     }
 

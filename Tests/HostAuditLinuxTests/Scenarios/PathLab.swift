@@ -153,6 +153,60 @@ final class PathLab: @unchecked Sendable {
         try client.check(["/usr/bin/python3", "-c", script, Self.serverV4, Self.serverV6])
     }
 
+    /// UDP services in the server namespace, on both addresses: a DNS server
+    /// on 53 (answers every query: the question echoed, no records), an NTP
+    /// responder on 123 (a 48-byte mode-4 reply to a mode-3 request) and an
+    /// echo on each of `echoPorts`. Other UDP ports are closed (port-unreachable).
+    func serveUDP(echoPorts: [Int]) throws {
+        let ready = workDir + "/udp.ready"
+        let script = """
+            import selectors, socket, sys
+            sel = selectors.DefaultSelector()
+            ports = [53, 123] + [int(p) for p in sys.argv[2].split(",") if p]
+            for addr in sys.argv[3:]:
+                for port in ports:
+                    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+                    s.bind((addr, port)); s.setblocking(False)
+                    sel.register(s, selectors.EVENT_READ, port)
+            open(sys.argv[1], "w").close()
+            while True:
+                for key, _ in sel.select():
+                    try:
+                        data, peer = key.fileobj.recvfrom(2048)
+                    except OSError:
+                        continue
+                    port = key.data
+                    if port == 53:
+                        if len(data) < 12: continue
+                        reply = data[:2] + bytes([0x81, 0x80]) + data[4:6] + bytes(6) + data[12:]
+                    elif port == 123:
+                        if len(data) < 48 or data[0] & 7 != 3: continue
+                        reply = bytes([0x24, 2, 6, 0xEC]) + bytes(20) + data[40:48] + bytes(16)
+                    else:
+                        reply = data or b"."
+                    try:
+                        key.fileobj.sendto(reply, peer)
+                    except OSError:
+                        pass
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "ip", "netns", "exec", server.name, "/usr/bin/python3", "-c", script, ready,
+            echoPorts.map(String.init).joined(separator: ","), Self.serverV4, Self.serverV6,
+        ]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        processes.append(p)
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: ready) {
+            if !p.isRunning || Date() > deadline { throw ScenarioError(message: "path lab UDP services did not start") }
+            usleep(20_000)
+        }
+    }
+
     /// Rules in router `n`'s (1-3) `inet scenario` table, forward hook.
     func routerRules(_ n: Int, _ rules: [String]) throws {
         try load(routers[n - 1], hook: "forward", rules)

@@ -86,6 +86,10 @@ import Testing
             let text = try lab.egressText(["\(PathLab.serverV4):443", "\(PathLab.serverV4):7102"])
             #expect(text.contains("dropped after hop 2 (10.67.2.2) and before hop 3 (10.67.3.2)"), "\(text)")
             #expect(text.contains("hops: 1 10.67.1.1"), "\(text)")
+            // Rejects: the last router and the destination's own firewall are told apart by the reject's sender.
+            let rejects = try lab.egressText(["\(PathLab.serverV4):443", "\(PathLab.serverV4):7113", "\(PathLab.serverV4):7114"])
+            #expect(rejects.contains("where: rejected at the last router before the destination (hop 3, 10.67.3.2)"), "\(rejects)")
+            #expect(rejects.contains("where: rejected by the destination itself (hop 4, 10.67.4.2)"), "\(rejects)")
             // --no-locate skips it.
             let skipped = try lab.egress(["\(PathLab.serverV4):443", "\(PathLab.serverV4):7102", "--no-locate"])
             #expect(probe(skipped, PathLab.serverV4, 7102)?["blocked_at"] is NSNull)
@@ -136,6 +140,9 @@ import Testing
                     "dropped after hop 1 (10.66.1.1) and before the destination; the same path carries port 443 to the destination: your gateway"),
                 "\(r.stdout)")
             #expect(r.stdout.contains("hops: 1 10.66.1.1"), "\(r.stdout)")
+            #expect(
+                r.stdout.contains("where: dropped at the provider's router, after your gateway (hop 1, 10.66.1.1"),
+                "\(r.stdout)")
         }
     }
 }
