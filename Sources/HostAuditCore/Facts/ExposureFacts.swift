@@ -87,6 +87,13 @@ public struct ExposureFact: Encodable, Sendable, Equatable {
         public var testedAddress: String
         /// The rule that accepted.
         public var via: Location?
+        public init(source: String, kind: String, set: String?, testedAddress: String, via: Location?) {
+            self.source = source
+            self.kind = kind
+            self.set = set
+            self.testedAddress = testedAddress
+            self.via = via
+        }
     }
 
     /// The classification of one socket (the part the analyzer computes).

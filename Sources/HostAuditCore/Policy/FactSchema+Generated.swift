@@ -3,6 +3,62 @@
 // regenerate with `HOSTAUDIT_UPDATE_GOLDEN=1 swift test --filter FactSchemaGolden`.
 extension FactSchema {
     static let generatedText = """
+        exposure	object
+        exposure.available	bool
+        exposure.count	int
+        exposure.errors	array
+        exposure.errors[]	string
+        exposure.interfaces	array
+        exposure.interfaces[]	object
+        exposure.interfaces[].addresses	array
+        exposure.interfaces[].addresses[]	string
+        exposure.interfaces[].index	int
+        exposure.interfaces[].name	string
+        exposure.list	array
+        exposure.list[]	object
+        exposure.list[].accepted_on	array
+        exposure.list[].accepted_on[]	string
+        exposure.list[].covered_by_rule	bool
+        exposure.list[].decided_by	null|object
+        exposure.list[].decided_by.chain	string
+        exposure.list[].decided_by.family	string
+        exposure.list[].decided_by.handle	int
+        exposure.list[].decided_by.legacy	bool
+        exposure.list[].decided_by.rule	string
+        exposure.list[].decided_by.table	string
+        exposure.list[].exposure	string
+        exposure.list[].family	string
+        exposure.list[].interface	int
+        exposure.list[].local_address	string
+        exposure.list[].local_port	int
+        exposure.list[].notes	array
+        exposure.list[].notes[]	string
+        exposure.list[].outside_address	null|string
+        exposure.list[].processes	array
+        exposure.list[].processes[]	object
+        exposure.list[].processes[].comm	string
+        exposure.list[].processes[].comm_b64	string
+        exposure.list[].processes[].pid	int
+        exposure.list[].protocol	string
+        exposure.list[].reason	string
+        exposure.list[].sources	array
+        exposure.list[].sources[]	object
+        exposure.list[].sources[].kind	string
+        exposure.list[].sources[].set	null|string
+        exposure.list[].sources[].source	string
+        exposure.list[].sources[].tested_address	string
+        exposure.list[].sources[].via	null|object
+        exposure.list[].sources[].via.chain	string
+        exposure.list[].sources[].via.family	string
+        exposure.list[].sources[].via.handle	int
+        exposure.list[].sources[].via.legacy	bool
+        exposure.list[].sources[].via.rule	string
+        exposure.list[].sources[].via.table	string
+        exposure.list[].sources_complete	bool
+        exposure.netns	null|string
+        exposure.outside_ipv4	null|string
+        exposure.outside_ipv6	null|string
+        exposure.unavailable_reason	null|string
         firewall	object
         firewall.available	bool
         firewall.backends	null|object
