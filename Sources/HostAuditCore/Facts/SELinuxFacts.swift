@@ -101,6 +101,9 @@ public struct SELinuxFacts: Encodable, Sendable, Equatable {
     /// Differences between the configuration and the running kernel; nil when
     /// one side is unknown (so "no drift" is never a guess).
     public var drift: [Drift]?
+    /// The kernel command line and boot loader parameters (`selinux=0`,
+    /// `enforcing=0`…); nil when not read.
+    public var boot: SELinuxBootFacts? = nil
 
     public struct Kernel: Encodable, Sendable, Equatable {
         /// SELinux enabled in the running kernel (selinuxfs mounted).

@@ -28,6 +28,12 @@ public struct SELinuxCollector: Sendable {
         "the kernel is not read when auditing a root directory (--root): the running kernel is not the audited system's"
 
     public func collect() -> SELinuxFacts {
+        var facts = collectModes()
+        facts.boot = readBoot()
+        return facts
+    }
+
+    func collectModes() -> SELinuxFacts {
         let config = readConfig()
         guard scope.isLive else {
             return .make(runtime: nil, runtimeUnavailableReason: Self.notLiveReason, config: config)
@@ -38,6 +44,44 @@ public struct SELinuxCollector: Sendable {
         } catch {
             return .make(runtime: nil, runtimeUnavailableReason: "reading SELinux state failed: \(error)", config: config)
         }
+    }
+
+    /// The running kernel's command line (live only) and the boot loader
+    /// configuration below the scope's root.
+    func readBoot() -> SELinuxBootFacts {
+        var errors: [String] = []
+        var cmdline: [UInt8]?
+        var reason: String?
+        if scope.isLive {
+            do { cmdline = try HostFiles(scope: .live).read("/proc/cmdline", limit: 8192).bytes } catch {
+                reason = "/proc/cmdline: \(error)"
+            }
+        } else {
+            reason = "the running kernel's command line is not the audited system's (--root)"
+        }
+        var lines: [SELinuxBootFacts.BootloaderLine] = []
+        func read(_ path: String) -> [UInt8]? {
+            do { return try files.read(path, limit: 1 << 20).bytes } catch {
+                if error.errnoValue != ENOENT && error.errnoValue != ENOTDIR { errors.append("\(path): \(error)") }
+                return nil
+            }
+        }
+        func list(_ dir: String, suffix: String) -> [String] {
+            ((try? files.list(dir)) ?? []).filter { $0.hasSuffix(suffix) }.sorted().map { dir + "/" + $0 }
+        }
+        for path in ["/etc/default/grub"] + list("/etc/default/grub.d", suffix: ".cfg") {
+            if let b = read(path) { lines += SELinuxBootFacts.grubLines(b, path: path) }
+        }
+        if let b = read("/etc/kernel/cmdline") {
+            lines.append(
+                .init(
+                    path: "/etc/kernel/cmdline", line: 1, setting: "cmdline",
+                    parameters: SELinuxBootFacts.parameters(SELinuxBootFacts.tokens(String(decoding: b, as: UTF8.self)))))
+        }
+        for path in list("/boot/loader/entries", suffix: ".conf") {
+            if let b = read(path) { lines += SELinuxBootFacts.loaderEntryLines(b, path: path) }
+        }
+        return SELinuxBootFacts(cmdline: cmdline, cmdlineUnavailableReason: reason, bootloader: lines, errors: errors)
     }
 
     /// Reads and parses /etc/selinux/config through `HostFiles`.

@@ -30,6 +30,16 @@ import Testing
             let facts = SELinuxFacts.make(runtime: s, runtimeUnavailableReason: nil, config: config)
             docs.append(FactsDocument(root: nil, sections: [(.selinux, facts.json())]).json())
         }
+        // selinux.boot with a running command line and a boot loader line that disable SELinux.
+        var booted = SELinuxFacts.make(runtime: .fakeDisabled, runtimeUnavailableReason: nil, config: config)
+        booted.boot = SELinuxBootFacts(
+            cmdline: Array("BOOT_IMAGE=/vmlinuz selinux=0 enforcing=0 security=selinux lsm=yama".utf8), cmdlineUnavailableReason: nil,
+            bootloader: [
+                .init(
+                    path: "/etc/default/grub", line: 4, setting: "GRUB_CMDLINE_LINUX",
+                    parameters: .init(selinux: "0", enforcing: "0", security: "apparmor", lsm: "yama"))
+            ], errors: ["sample"])
+        docs.append(FactsDocument(root: nil, sections: [(.selinux, booted.json())]).json())
         // Name-server liveness, added by `audit` when it may send probes.
         docs.append(
             [
