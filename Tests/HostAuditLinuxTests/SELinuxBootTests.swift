@@ -51,5 +51,7 @@ import Testing
         #expect(b.disabling.isEmpty, "selinux in lsm= and enforcing=1 disable nothing")
         let g = SELinuxBootFacts.grubLines(Array("#GRUB_CMDLINE_LINUX=\"selinux=0\"\nexport GRUB_CMDLINE_LINUX='enforcing=0'\n".utf8), path: "/g")
         #expect(g.map(\.line) == [2] && g.first?.parameters.enforcing == "0", "comments are not settings")
+        let q = SELinuxBootFacts.grubLines(Array("GRUB_CMDLINE_LINUX=\"quiet selinux=0\" # note\n".utf8), path: "/g")
+        #expect(q.first?.parameters.selinux == "0", "a double-quoted value holds several parameters")
     }
 }

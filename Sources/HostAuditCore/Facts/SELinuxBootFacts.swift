@@ -137,8 +137,11 @@ public struct SELinuxBootFacts: Encodable, Sendable, Equatable {
                 let prefixes = [name + "=", "export " + name + "="]
                 guard let pre = prefixes.first(where: { line.hasPrefix($0) }) else { continue }
                 var value = String(line.dropFirst(pre.count))
-                if value.hasPrefix("'"), let end = value.dropFirst().firstIndex(of: "'") {
-                    value = String(value[value.index(after: value.startIndex)..<end])
+                // The shell word: its quotes delimit the value, whose words are the parameters.
+                for q: Character in ["'", "\""] where value.hasPrefix(String(q)) {
+                    let rest = value.dropFirst()
+                    value = String(rest[..<(rest.firstIndex(of: q) ?? rest.endIndex)])
+                    break
                 }
                 let words = tokens(value).filter { !$0.hasPrefix("$") }
                 out.append(BootloaderLine(path: path, line: i + 1, setting: name, parameters: parameters(words)))

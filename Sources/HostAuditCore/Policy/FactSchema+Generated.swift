@@ -943,6 +943,34 @@ extension FactSchema {
         root	string
         schema	string
         selinux	object
+        selinux.boot	null|object
+        selinux.boot.bootloader	array
+        selinux.boot.bootloader[]	object
+        selinux.boot.bootloader[].line	int
+        selinux.boot.bootloader[].parameters	object
+        selinux.boot.bootloader[].parameters.enforcing	null|string
+        selinux.boot.bootloader[].parameters.lsm	null|string
+        selinux.boot.bootloader[].parameters.security	null|string
+        selinux.boot.bootloader[].parameters.selinux	null|string
+        selinux.boot.bootloader[].path	string
+        selinux.boot.bootloader[].setting	string
+        selinux.boot.checked	bool
+        selinux.boot.cmdline	null|object
+        selinux.boot.cmdline.enforcing	string
+        selinux.boot.cmdline.lsm	string
+        selinux.boot.cmdline.security	string
+        selinux.boot.cmdline.selinux	string
+        selinux.boot.cmdline_available	bool
+        selinux.boot.cmdline_unavailable_reason	null|string
+        selinux.boot.disabling	array
+        selinux.boot.disabling[]	object
+        selinux.boot.disabling[].effect	string
+        selinux.boot.disabling[].line	int|null
+        selinux.boot.disabling[].parameter	string
+        selinux.boot.disabling[].path	string
+        selinux.boot.disabling[].source	string
+        selinux.boot.errors	array
+        selinux.boot.errors[]	string
         selinux.config	object
         selinux.config.error	null
         selinux.config.mode	null|string
