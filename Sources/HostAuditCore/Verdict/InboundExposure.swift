@@ -68,6 +68,8 @@ public struct ExposureAnalyzer: Sendable {
 
     /// At most this many members per set are tried as sources.
     public static let maxSetMembers = 64
+    /// At most this many sources are tried per socket and family.
+    public static let maxCandidates = 256
 
     static let outsidePoolV4 = ["203.0.113.10", "198.51.100.10", "192.0.2.10", "11.22.33.44"].compactMap(IPAddress.init)
     static let outsidePoolV6 = ["2001:db8::10", "3fff::10", "2a0a:ffff::10"].compactMap(IPAddress.init)
@@ -84,6 +86,10 @@ public struct ExposureAnalyzer: Sendable {
                 let (lo, hi) = Self.bounds(p.network, p.length)
                 found.append(Candidate(label: p.description, kind: "local-network", set: nil, representative: rep, low: lo, high: hi))
             }
+        }
+        if found.count > Self.maxCandidates {
+            unenumerated.append("the ruleset names \(found.count) sources; the first \(Self.maxCandidates) were tried")
+            found = Array(found.prefix(Self.maxCandidates))
         }
         candidates = found
         self.unenumerated = unenumerated
