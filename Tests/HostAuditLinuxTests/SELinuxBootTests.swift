@@ -54,4 +54,21 @@ import Testing
         let q = SELinuxBootFacts.grubLines(Array("GRUB_CMDLINE_LINUX=\"quiet selinux=0\" # note\n".utf8), path: "/g")
         #expect(q.first?.parameters.selinux == "0", "a double-quoted value holds several parameters")
     }
+
+    @Test func unconfinedDaemonsFromProcessContexts() throws {
+        var c = SELinuxCollector(
+            scope: .live, runtime: FakeSELinuxRuntime(.fakeEnabled(enforcing: true)), files: HostFiles(root: Fixtures.root("selinux-enforcing")))
+        c.procfs = Procfs(root: Fixtures.path("proc/selinux-unconfined"))
+        let f = c.collect()
+        let list = try #require(f.unconfinedDaemons)
+        // init_t and sshd_t are confined; an unconfined_t shell whose parent is not init is a user's, not a daemon.
+        #expect(list.map(\.pid) == [300, 400, 500])
+        #expect(list.map(\.comm) == ["redis-server", "legacyd", "nohupd"])
+        #expect(list.first?.context == "system_u:system_r:unconfined_service_t:s0")
+        // SELinux off in the running kernel: nothing to tell.
+        var off = SELinuxCollector(
+            scope: .live, runtime: FakeSELinuxRuntime(.fakeDisabled), files: HostFiles(root: Fixtures.root("selinux-enforcing")))
+        off.procfs = c.procfs
+        #expect(off.collect().unconfinedDaemons == nil)
+    }
 }

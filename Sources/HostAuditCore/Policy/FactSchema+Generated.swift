@@ -1013,6 +1013,12 @@ extension FactSchema {
         selinux.kernel.sys_fs_selinux_present	bool|null
         selinux.runtime_available	bool
         selinux.runtime_unavailable_reason	null|string
+        selinux.unconfined_daemons	array|null
+        selinux.unconfined_daemons[]	object
+        selinux.unconfined_daemons[].comm	string
+        selinux.unconfined_daemons[].context	string
+        selinux.unconfined_daemons[].pid	int
+        selinux.unconfined_daemons[].ppid	int
         sockets	object
         sockets.available	bool
         sockets.count	int

@@ -11,6 +11,8 @@ public struct SELinuxCollector: Sendable {
     public let runtime: any SELinuxRuntimeSource
     /// Where the configuration is read: the scope's files, except in tests.
     let files: HostFiles
+    /// Where process contexts are read (`attr/current`): /proc, except in tests.
+    var procfs = Procfs()
 
     public init(scope: CollectionScope, runtime: any SELinuxRuntimeSource = LibSELinuxRuntime()) {
         self.init(scope: scope, runtime: runtime, files: HostFiles(scope: scope))
@@ -30,6 +32,7 @@ public struct SELinuxCollector: Sendable {
     public func collect() -> SELinuxFacts {
         var facts = collectModes()
         facts.boot = readBoot()
+        if scope.isLive, facts.kernel.enabled == true { facts.unconfinedDaemons = unconfinedDaemons() }
         return facts
     }
 
@@ -44,6 +47,26 @@ public struct SELinuxCollector: Sendable {
         } catch {
             return .make(runtime: nil, runtimeUnavailableReason: "reading SELinux state failed: \(error)", config: config)
         }
+    }
+
+    /// Every process whose SELinux context is an unconfined daemon's (see
+    /// `SELinuxFacts.isUnconfinedDaemon`); processes that exit or cannot be read are skipped.
+    func unconfinedDaemons() -> [SELinuxFacts.UnconfinedProcess]? {
+        let io = ProcfsIO()
+        guard let pids = try? procfs.listPids(io), let procfd = try? io.openDirectory(procfs.root) else { return nil }
+        defer { close(procfd) }
+        var out: [SELinuxFacts.UnconfinedProcess] = []
+        for pid in pids.sorted() {
+            guard let dir = try? io.openDirectory(String(pid), at: procfd) else { continue }
+            defer { close(dir) }
+            guard let raw = try? io.read("attr/current", at: dir, limit: 4096).bytes,
+                let s = try? io.read("stat", at: dir, limit: 4096), let st = Procfs.parseStat(s.bytes)
+            else { continue }
+            let context = String(decoding: raw.prefix { $0 != 0 && $0 != 10 }, as: UTF8.self)
+            guard SELinuxFacts.isUnconfinedDaemon(context: context, ppid: st.ppid) else { continue }
+            out.append(.init(pid: pid, ppid: st.ppid, comm: HostBytes.text(st.commBytes).0, context: context))
+        }
+        return out
     }
 
     /// The running kernel's command line (live only) and the boot loader

@@ -39,6 +39,7 @@ import Testing
                     path: "/etc/default/grub", line: 4, setting: "GRUB_CMDLINE_LINUX",
                     parameters: .init(selinux: "0", enforcing: "0", security: "apparmor", lsm: "yama"))
             ], errors: ["sample"])
+        booted.unconfinedDaemons = [.init(pid: 300, ppid: 1, comm: "redis-server", context: "system_u:system_r:unconfined_service_t:s0")]
         docs.append(FactsDocument(root: nil, sections: [(.selinux, booted.json())]).json())
         // Name-server liveness, added by `audit` when it may send probes.
         docs.append(
