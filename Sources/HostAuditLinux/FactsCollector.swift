@@ -44,6 +44,8 @@ public struct FactsCollector: Sendable {
                 value = encoder.encodeValue(persistence.collect())
             case .kernel:
                 value = encoder.encodeValue(KernelCollector(scope: scope, sysctlConfigScope: sysctlConfigScope).collect())
+            case .exposure:
+                value = encoder.encodeValue(ExposureCollector(scope: scope).collect())
             }
             sections.append((category, value))
         }

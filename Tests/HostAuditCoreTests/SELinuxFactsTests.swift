@@ -363,7 +363,7 @@ struct SELinuxFactsTests {
     func jsonShape() {
         let f = facts(.fakeEnabled(enforcing: false), .enforcing)
         let json = f.json()
-        #expect(json.objectValue?.keys == ["runtime_available", "runtime_unavailable_reason", "kernel", "config", "drift"])
+        #expect(json.objectValue?.keys == ["runtime_available", "runtime_unavailable_reason", "kernel", "config", "drift", "boot", "unconfined_daemons"])
         #expect(
             json["kernel"]?.objectValue?.keys == [
                 "enabled", "runtime_mode", "mls_enabled", "deny_unknown", "reject_unknown", "handle_unknown",

@@ -8,6 +8,7 @@ public enum FactCategory: String, CaseIterable, Sendable, Codable {
     case sockets
     case persistence
     case kernel
+    case exposure
 }
 
 /// Where facts are read from: the running host, or a mounted image/chroot

@@ -101,6 +101,37 @@ public struct SELinuxFacts: Encodable, Sendable, Equatable {
     /// Differences between the configuration and the running kernel; nil when
     /// one side is unknown (so "no drift" is never a guess).
     public var drift: [Drift]?
+    /// The kernel command line and boot loader parameters (`selinux=0`,
+    /// `enforcing=0`…); nil when not read.
+    public var boot: SELinuxBootFacts? = nil
+    /// Processes running unconfined as daemons (types `unconfined_service_t`,
+    /// `initrc_t`, or `unconfined_t` with init as parent); nil when SELinux is
+    /// not enabled in the running kernel, or with `--root`.
+    public var unconfinedDaemons: [UnconfinedProcess]? = nil
+
+    public struct UnconfinedProcess: Encodable, Sendable, Equatable {
+        public var pid: Int32
+        public var ppid: Int32
+        public var comm: String
+        public var context: String
+        public init(pid: Int32, ppid: Int32, comm: String, context: String) {
+            self.pid = pid
+            self.ppid = ppid
+            self.comm = comm
+            self.context = context
+        }
+    }
+
+    /// Whether a process context (`user:role:type:level`) is an unconfined daemon's.
+    public static func isUnconfinedDaemon(context: String, ppid: Int32) -> Bool {
+        let parts = context.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return false }
+        switch parts[2] {
+        case "unconfined_service_t", "initrc_t": return true
+        case "unconfined_t": return ppid == 1
+        default: return false
+        }
+    }
 
     public struct Kernel: Encodable, Sendable, Equatable {
         /// SELinux enabled in the running kernel (selinuxfs mounted).

@@ -3,6 +3,62 @@
 // regenerate with `HOSTAUDIT_UPDATE_GOLDEN=1 swift test --filter FactSchemaGolden`.
 extension FactSchema {
     static let generatedText = """
+        exposure	object
+        exposure.available	bool
+        exposure.count	int
+        exposure.errors	array
+        exposure.errors[]	string
+        exposure.interfaces	array
+        exposure.interfaces[]	object
+        exposure.interfaces[].addresses	array
+        exposure.interfaces[].addresses[]	string
+        exposure.interfaces[].index	int
+        exposure.interfaces[].name	string
+        exposure.list	array
+        exposure.list[]	object
+        exposure.list[].accepted_on	array
+        exposure.list[].accepted_on[]	string
+        exposure.list[].covered_by_rule	bool
+        exposure.list[].decided_by	null|object
+        exposure.list[].decided_by.chain	string
+        exposure.list[].decided_by.family	string
+        exposure.list[].decided_by.handle	int
+        exposure.list[].decided_by.legacy	bool
+        exposure.list[].decided_by.rule	string
+        exposure.list[].decided_by.table	string
+        exposure.list[].exposure	string
+        exposure.list[].family	string
+        exposure.list[].interface	int
+        exposure.list[].local_address	string
+        exposure.list[].local_port	int
+        exposure.list[].notes	array
+        exposure.list[].notes[]	string
+        exposure.list[].outside_address	null|string
+        exposure.list[].processes	array
+        exposure.list[].processes[]	object
+        exposure.list[].processes[].comm	string
+        exposure.list[].processes[].comm_b64	string
+        exposure.list[].processes[].pid	int
+        exposure.list[].protocol	string
+        exposure.list[].reason	string
+        exposure.list[].sources	array
+        exposure.list[].sources[]	object
+        exposure.list[].sources[].kind	string
+        exposure.list[].sources[].set	null|string
+        exposure.list[].sources[].source	string
+        exposure.list[].sources[].tested_address	string
+        exposure.list[].sources[].via	null|object
+        exposure.list[].sources[].via.chain	string
+        exposure.list[].sources[].via.family	string
+        exposure.list[].sources[].via.handle	int
+        exposure.list[].sources[].via.legacy	bool
+        exposure.list[].sources[].via.rule	string
+        exposure.list[].sources[].via.table	string
+        exposure.list[].sources_complete	bool
+        exposure.netns	null|string
+        exposure.outside_ipv4	null|string
+        exposure.outside_ipv6	null|string
+        exposure.unavailable_reason	null|string
         firewall	object
         firewall.available	bool
         firewall.backends	null|object
@@ -887,6 +943,34 @@ extension FactSchema {
         root	string
         schema	string
         selinux	object
+        selinux.boot	null|object
+        selinux.boot.bootloader	array
+        selinux.boot.bootloader[]	object
+        selinux.boot.bootloader[].line	int
+        selinux.boot.bootloader[].parameters	object
+        selinux.boot.bootloader[].parameters.enforcing	null|string
+        selinux.boot.bootloader[].parameters.lsm	null|string
+        selinux.boot.bootloader[].parameters.security	null|string
+        selinux.boot.bootloader[].parameters.selinux	null|string
+        selinux.boot.bootloader[].path	string
+        selinux.boot.bootloader[].setting	string
+        selinux.boot.checked	bool
+        selinux.boot.cmdline	null|object
+        selinux.boot.cmdline.enforcing	string
+        selinux.boot.cmdline.lsm	string
+        selinux.boot.cmdline.security	string
+        selinux.boot.cmdline.selinux	string
+        selinux.boot.cmdline_available	bool
+        selinux.boot.cmdline_unavailable_reason	null|string
+        selinux.boot.disabling	array
+        selinux.boot.disabling[]	object
+        selinux.boot.disabling[].effect	string
+        selinux.boot.disabling[].line	int|null
+        selinux.boot.disabling[].parameter	string
+        selinux.boot.disabling[].path	string
+        selinux.boot.disabling[].source	string
+        selinux.boot.errors	array
+        selinux.boot.errors[]	string
         selinux.config	object
         selinux.config.error	null
         selinux.config.mode	null|string
@@ -929,6 +1013,12 @@ extension FactSchema {
         selinux.kernel.sys_fs_selinux_present	bool|null
         selinux.runtime_available	bool
         selinux.runtime_unavailable_reason	null|string
+        selinux.unconfined_daemons	array|null
+        selinux.unconfined_daemons[]	object
+        selinux.unconfined_daemons[].comm	string
+        selinux.unconfined_daemons[].context	string
+        selinux.unconfined_daemons[].pid	int
+        selinux.unconfined_daemons[].ppid	int
         sockets	object
         sockets.available	bool
         sockets.count	int

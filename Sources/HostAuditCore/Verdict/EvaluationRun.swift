@@ -63,11 +63,16 @@ final class EvaluationRun {
         case final(VerdictKind, BranchOutcome.Decider?, String?)
     }
 
-    init(evaluator: VerdictEvaluator, flow: VerdictFlow, reply: ReplyKind? = nil, local: LocalKnowledge, forced: [Int]) {
+    init(
+        evaluator: VerdictEvaluator, flow: VerdictFlow, reply: ReplyKind? = nil, inbound: InboundInterface? = nil,
+        local: LocalKnowledge, forced: [Int]
+    ) {
         ev = evaluator
         self.local = local
         chooser = Chooser(forced: forced)
-        if let reply {
+        if let inbound {
+            packet = SyntheticPacket(inbound: flow, inputInterface: inbound.name, inputInterfaceIndex: inbound.index)
+        } else if let reply {
             packet = SyntheticPacket(replyTo: flow, kind: reply, sourceNATed: evaluator.replyDestinationUnknown(ipv6: flow.isIPv6))
         } else {
             packet = SyntheticPacket(flow: flow)
@@ -76,7 +81,7 @@ final class EvaluationRun {
 
     func execute() -> BranchOutcome {
         var lastAccept: BranchOutcome.Decider?
-        for plan in ev.plan(ipv6: packet.isIPv6, reply: packet.isReply) {
+        for plan in ev.plan(ipv6: packet.isIPv6, reply: packet.onInputPath) {
             hook = plan.hook
             for entry in plan.entries {
                 let result: ChainResult
@@ -98,6 +103,12 @@ final class EvaluationRun {
                 switch result {
                 case .accept(let d):
                     lastAccept = d ?? lastAccept
+                    if packet.isInbound && packet.dnatDone {
+                        // The destination was rewritten: the connection goes to another address or port.
+                        return BranchOutcome(
+                            verdict: .unknown, decider: d ?? lastAccept, path: path, reasons: chooser.reasons,
+                            unknownReason: "a \(hook.name) NAT rule rewrites the destination; the connection does not reach this socket unchanged")
+                    }
                 case .final(let v, let d, let reason):
                     return BranchOutcome(verdict: v, decider: d, path: path, reasons: chooser.reasons, unknownReason: reason)
                 }
@@ -124,7 +135,7 @@ final class EvaluationRun {
             switch result {
             case .accept(let d):
                 last = d ?? last
-                if hook == .output ? packet.dnatDone : packet.snatDone { return .accept(last) }
+                if hook == .output || hook == .prerouting ? packet.dnatDone : packet.snatDone { return .accept(last) }
             case .final:
                 return result
             }
@@ -246,7 +257,7 @@ final class EvaluationRun {
                 switch p.base {
                 case 1: regs.store(dreg, packet.network.slice(off, len))
                 case 2: regs.store(dreg, packet.transport.slice(off, len))
-                case 0 where packet.isReply: regs.store(dreg, .unknown(len))  // the link-layer header of the received frame
+                case 0 where packet.onInputPath: regs.store(dreg, .unknown(len))  // the link-layer header of the received frame
                 case 0, 3: return .breakRule  // no link-layer header on the output path; no inner header
                 default: regs.store(dreg, .unknown(len))
                 }

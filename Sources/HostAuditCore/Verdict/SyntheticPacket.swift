@@ -53,6 +53,10 @@ struct SyntheticPacket: Sendable {
     var iifName: String? = ""
     /// An answer coming back (prerouting, input) rather than the first packet going out.
     var isReply = false
+    /// The first packet of a new connection coming in to a local socket (prerouting, input).
+    var isInbound = false
+    /// Whether the packet takes the input path (prerouting, then input).
+    var onInputPath: Bool { isReply || isInbound }
     /// `NF_CT_STATE_BIT` of the packet's conntrack info once it has an entry:
     /// new (8) going out, established (2) for an answer, related (4) for an ICMP error.
     var ctStateBit: UInt32 = 1 << 3
@@ -162,6 +166,22 @@ struct SyntheticPacket: Sendable {
         oifName = ""
         originalNetwork = out.network
         originalTransport = out.transport
+    }
+
+    /// The first packet of a new connection from `flow.source` to a local
+    /// socket at `flow.destination`:`flow.destinationPort`, received on the
+    /// given interface (nil: unknown). A received packet carries no mark and
+    /// no socket yet; conntrack tracks it as new.
+    init(inbound flow: VerdictFlow, inputInterface: String?, inputInterfaceIndex: UInt32?) {
+        self = SyntheticPacket(flow: flow)
+        isInbound = true
+        mark = 0
+        uid = nil
+        gid = nil
+        iifIndex = inputInterfaceIndex
+        iifName = inputInterface
+        oifIndex = 0
+        oifName = ""
     }
 
     var isIPv6: Bool { nfproto == 10 }

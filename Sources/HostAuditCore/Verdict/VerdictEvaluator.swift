@@ -158,12 +158,23 @@ public struct VerdictEvaluator: Sendable {
         return r
     }
 
-    func explore(_ flow: VerdictFlow, reply: ReplyKind?, local: LocalKnowledge) -> VerdictResult {
+    /// Evaluates the first packet of a new connection coming in: from
+    /// `flow.source` (an outside address) to a local socket at
+    /// `flow.destination`:`flow.destinationPort`, received on `interface`,
+    /// through prerouting (NAT included) and input, conntrack state new. The
+    /// same hook plans and expression VM as the outbound flow and its answer.
+    /// A prerouting DNAT that rewrites the destination makes the branch
+    /// unknown (the connection then goes elsewhere).
+    public func evaluateInbound(_ flow: VerdictFlow, interface: InboundInterface, local: LocalKnowledge = .unknown) -> VerdictResult {
+        explore(flow, reply: nil, inbound: interface, local: local)
+    }
+
+    func explore(_ flow: VerdictFlow, reply: ReplyKind?, inbound: InboundInterface? = nil, local: LocalKnowledge) -> VerdictResult {
         var outcomes: [BranchOutcome] = []
         var forced: [Int] = []
         var truncated = false
         while true {
-            let run = EvaluationRun(evaluator: self, flow: flow, reply: reply, local: local, forced: forced)
+            let run = EvaluationRun(evaluator: self, flow: flow, reply: reply, inbound: inbound, local: local, forced: forced)
             let outcome = run.execute()
             outcomes.append(outcome)
             // Depth-first over the choices taken: advance the last choice that has an untried option.
@@ -257,6 +268,17 @@ public struct VerdictEvaluator: Sendable {
     func plan(ipv6: Bool, reply: Bool = false) -> [HookPlan] { plans[PlanKey(ipv6: ipv6, reply: reply)] ?? [] }
 
     func replyDestinationUnknown(ipv6: Bool) -> Bool { sourceNATFamilies.contains(ipv6) }
+}
+
+/// The interface an inbound packet arrives on (`meta iifname`, `iif`, `-i`);
+/// nil name or index: unknown, and rules that test it are explored both ways.
+public struct InboundInterface: Sendable, Hashable {
+    public var name: String?
+    public var index: UInt32?
+    public init(name: String?, index: UInt32?) {
+        self.name = name
+        self.index = index
+    }
 }
 
 /// The result of one branch.

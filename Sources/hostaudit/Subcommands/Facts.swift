@@ -12,6 +12,7 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
     case sockets
     case persistence
     case kernel
+    case exposure
     case all
 
     var categories: [FactCategory] {
@@ -24,6 +25,7 @@ enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
         case .sockets: return [.sockets]
         case .persistence: return [.persistence]
         case .kernel: return [.kernel]
+        case .exposure: return [.exposure]
         }
     }
 }

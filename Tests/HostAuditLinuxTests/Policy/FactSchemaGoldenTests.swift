@@ -30,6 +30,17 @@ import Testing
             let facts = SELinuxFacts.make(runtime: s, runtimeUnavailableReason: nil, config: config)
             docs.append(FactsDocument(root: nil, sections: [(.selinux, facts.json())]).json())
         }
+        // selinux.boot with a running command line and a boot loader line that disable SELinux.
+        var booted = SELinuxFacts.make(runtime: .fakeDisabled, runtimeUnavailableReason: nil, config: config)
+        booted.boot = SELinuxBootFacts(
+            cmdline: Array("BOOT_IMAGE=/vmlinuz selinux=0 enforcing=0 security=selinux lsm=yama".utf8), cmdlineUnavailableReason: nil,
+            bootloader: [
+                .init(
+                    path: "/etc/default/grub", line: 4, setting: "GRUB_CMDLINE_LINUX",
+                    parameters: .init(selinux: "0", enforcing: "0", security: "apparmor", lsm: "yama"))
+            ], errors: ["sample"])
+        booted.unconfinedDaemons = [.init(pid: 300, ppid: 1, comm: "redis-server", context: "system_u:system_r:unconfined_service_t:s0")]
+        docs.append(FactsDocument(root: nil, sections: [(.selinux, booted.json())]).json())
         // Name-server liveness, added by `audit` when it may send probes.
         docs.append(
             [
@@ -105,6 +116,34 @@ import Testing
             ],
             errors: ["sample error"])
         docs.append(FactsDocument(root: nil, sections: [(.sockets, JSONValueEncoder().encodeValue(sockets))]).json())
+        // Exposure with every field populated: an exposed socket and a restricted one with sources.
+        let location = ExposureFact.Location(
+            RuleLocation(family: .inet, table: "filter", chain: "input", handle: 4, rule: "tcp dport 22 ip saddr 10.0.0.0/8 accept"))
+        var exposed = ExposureFact.Verdict(exposure: .exposed, reason: "accepted from 203.0.113.10")
+        exposed.outsideAddress = "203.0.113.10"
+        exposed.decidedBy = location
+        exposed.acceptedOn = ["eth0"]
+        exposed.coveredByRule = true
+        exposed.notes = ["sample note"]
+        var restricted = ExposureFact.Verdict(exposure: .restricted, reason: "accepted from 10.0.0.0/8")
+        restricted.sources = [
+            .init(source: "10.0.0.0/8", kind: "rule", set: nil, testedAddress: "10.0.0.1", via: location),
+            .init(source: "172.16.5.5", kind: "set", set: "inet filter @allowed", testedAddress: "172.16.5.5", via: nil),
+        ]
+        restricted.sourcesComplete = false
+        let exposure = ExposureFacts(
+            available: true, netns: "net:[4026531840]", outsideIpv4: "203.0.113.10", outsideIpv6: "2001:db8::10",
+            interfaces: [.init(name: "eth0", index: 2, addresses: ["192.0.2.5/24"])],
+            list: [
+                ExposureFact(
+                    protocolName: "tcp", family: "ipv4", localAddress: "0.0.0.0", localPort: 6379, interface: 0,
+                    processes: [.init(pid: 42, comm: "redis-server", commB64: "eA==")], verdict: exposed),
+                ExposureFact(
+                    protocolName: "tcp", family: "ipv4", localAddress: "0.0.0.0", localPort: 22, interface: 0,
+                    processes: [], verdict: restricted),
+            ],
+            errors: ["sample error"])
+        docs.append(FactsDocument(root: nil, sections: [(.exposure, JSONValueEncoder().encodeValue(exposure))]).json())
         // Persistence as a live host reports it: runtime tunables, attributes, running agents.
         for r in ["persist-aegis", "persist-kernel", "persist-hosts"] {
             var f = PersistenceCollector(scope: CollectionScope(root: Fixtures.root(r))).collect()

@@ -367,7 +367,7 @@ struct CheckEvaluator {
                     e["kind"] = .string(category(p))
                 }
                 e["path"] = .string(p)
-                e["detail"] = .string(detail)
+                e["detail"] = .string(Self.exposureSummary(p, item).map { "\($0); \(detail)" } ?? detail)
                 e["value"] = item
                 out.append(.object(e))
             }
@@ -427,5 +427,24 @@ struct CheckEvaluator {
                 outcome: ok ? .pass : .fail,
                 evidence: [.object(summary)] + items(matched, "counted") + more(matchedCount, path))
         }
+    }
+}
+
+extension CheckEvaluator {
+    /// An `exposure.list` item in words for evidence: `tcp 0.0.0.0:6379 (redis-server) exposed: …`.
+    static func exposureSummary(_ path: String, _ item: JSONValue) -> String? {
+        guard category(path) == "exposure", let port = item["local_port"]?.intValue,
+            let kind = item["exposure"]?.stringValue
+        else { return nil }
+        let proto = item["protocol"]?.stringValue ?? "?"
+        let address = item["local_address"]?.stringValue ?? "?"
+        let host = address.contains(":") ? "[\(address)]" : address
+        let comms = (item["processes"]?.arrayValue ?? []).compactMap { $0["comm"]?.stringValue }
+        var unique: [String] = []
+        for c in comms where !unique.contains(c) { unique.append(c) }
+        let who = unique.isEmpty ? "" : " (\(unique.prefix(3).joined(separator: ", ")))"
+        var s = "\(proto) \(host):\(port)\(who) \(kind)"
+        if let r = item["reason"]?.stringValue { s += ": " + r }
+        return s
     }
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Writes the recorded fixtures of the baseline pack's exposure rules:
+Policies/tests/baseline/exposure-*/*.json.
+
+The base is base/good-host.json with the `exposure` section of
+base/exposure-lab.json: a real `hostaudit facts exposure` capture, taken in
+the server namespace of Tests/HostAuditLinuxTests/Verdict/ExposureLabTests
+(veth ha0 192.168.77.1/24; python listeners on 0.0.0.0:6379,
+127.0.0.1:5432, 0.0.0.0:22, 0.0.0.0:9200, 0.0.0.0:8443; the `inet lab`
+ruleset restricting 22 to 10.0.0.0/8 and 8443 to the set @allowed; an
+iptables-legacy DROP for 9200):
+
+  exposed 6379 (policy accept), loopback-only 5432, restricted 22,
+  blocked 9200, restricted 8443.
+
+Each fixture changes that capture in the one place its case is about.
+Re-run after changing the base: python3 Policies/tests/make-exposure-fixtures.py
+"""
+import copy, json, os
+
+here = os.path.dirname(os.path.abspath(__file__))
+base = json.load(open(os.path.join(here, "base", "good-host.json")))
+captured = json.load(open(os.path.join(here, "base", "exposure-lab.json")))
+base["exposure"] = captured["exposure"]
+
+
+def doc(*changes):
+    d = copy.deepcopy(base)
+    for c in changes:
+        c(d)
+    return d
+
+
+def write(rule, name, expect, description, facts, parameters=None):
+    folder = os.path.join(here, "baseline", rule)
+    os.makedirs(folder, exist_ok=True)
+    out = {"expect": expect, "description": description}
+    if parameters:
+        out["parameters"] = parameters
+    out["facts"] = facts
+    with open(os.path.join(folder, name + ".json"), "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+
+
+def entry(d, port):
+    return next(e for e in d["exposure"]["list"] if e["protocol"] == "tcp" and e["local_port"] == port)
+
+
+def loopback(port):
+    """The service bound to 127.0.0.1 instead."""
+    def change(d):
+        e = entry(d, port)
+        e.update({"local_address": "127.0.0.1", "exposure": "loopback-only",
+                  "reason": "bound to the loopback address 127.0.0.1", "outside_address": None,
+                  "decided_by": None, "accepted_on": [], "sources": [], "sources_complete": True,
+                  "covered_by_rule": False, "notes": []})
+    return change
+
+
+def exposed_by_rule(port):
+    """Accepted from anywhere by an explicit rule."""
+    def change(d):
+        e = entry(d, port)
+        e.update({"exposure": "exposed", "accepted_on": ["ha0"], "sources": [], "covered_by_rule": True,
+                  "reason": "a new tcp connection from 203.0.113.10 (IPv4, standing for any outside address) is accepted on ha0",
+                  "decided_by": {"family": "inet", "table": "lab", "chain": "input", "handle": 9,
+                                 "rule": "tcp dport %d accept" % port, "legacy": False}})
+    return change
+
+
+def unavailable(d):
+    d["exposure"] = {"available": False,
+                     "unavailable_reason": "exposure needs the live sockets and ruleset; not read with --root",
+                     "netns": None, "outside_ipv4": None, "outside_ipv6": None, "interfaces": [],
+                     "count": 0, "list": [], "errors": []}
+
+
+r = "exposure-no-sensitive-port-exposed"
+write(r, "fail", "fail", "Redis on 0.0.0.0:6379 accepted from anywhere (input policy accept)", doc())
+write(r, "pass", "pass", "Redis bound to 127.0.0.1; PostgreSQL loopback-only, Elasticsearch blocked", doc(loopback(6379)))
+write(r, "pass-not-listed", "pass", "6379 taken off the sensitive-ports parameter", doc(),
+      parameters={"sensitive-ports": [5432, 9200]})
+write(r, "skip-unavailable", "skip", "--root: no live sockets or ruleset", doc(unavailable))
+
+r = "exposure-listening-covered-by-rule"
+write(r, "fail", "fail", "6379 reachable only through the input chain's policy accept", doc())
+write(r, "pass", "pass", "6379 on loopback; every other socket decided by a rule", doc(loopback(6379)))
+write(r, "pass-explicit-accept", "pass", "6379 accepted from anywhere by an explicit rule", doc(exposed_by_rule(6379)))
+write(r, "skip-unavailable", "skip", "--root: no live sockets or ruleset", doc(unavailable))
+
+r = "exposure-ssh-reported"
+write(r, "pass", "pass", "SSH restricted to 10.0.0.0/8", doc())
+write(r, "fail", "fail", "SSH on 0.0.0.0:22 accepted from anywhere", doc(exposed_by_rule(22)))
+write(r, "skip-unavailable", "skip", "--root: no live sockets or ruleset", doc(unavailable))
