@@ -72,17 +72,19 @@ done
 if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=(); fi
 sleep 1
 echo
-echo "YARA pass over the executables of this host ($(listed) processes), same hyperfine run:"
+echo "YARA pass on this host ($(listed) processes), same hyperfine run: executables only (memory budget 0),"
+echo "and executables plus the memory of candidate processes (default budgets):"
 echo "| extra sleepers | listed | command | wall (mean ± σ, $runs runs) | range | user / sys |"
 echo "|---|---|---|---|---|---|"
 echo "load before YARA: $(load)" >&2
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/yara.json" \
-  "${scan[*]} --no-signatures" "${scan[*]} --signatures Policies/signatures" >/dev/null
+  "${scan[*]} --no-signatures" \
+  "env HOSTAUDIT_SIG_TOTAL_BUDGET=0 ${scan[*]} --signatures Policies/signatures" \
+  "${scan[*]} --signatures Policies/signatures" >/dev/null
 rows "$tmp/yara.json" 0 "$(listed)" "$bin"
 "${scan[@]}" --signatures Policies/signatures | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["processes"]["signatures"]
-print(f"signatures: {len(s[\"rules\"])} rules, {s[\"files_scanned\"]} distinct executables scanned, "
-      f"{s[\"files_skipped\"]} skipped, {s[\"processes_memory_scanned\"]} processes memory-scanned "
-      f"({s[\"memory_bytes\"]} bytes), {s[\"duration_ms\"]:.0f} ms")' >&2
+n, f, k, m, b, t = len(s["rules"]), s["files_scanned"], s["files_skipped"], s["processes_memory_scanned"], s["memory_bytes"], s["duration_ms"]
+print(f"signatures: {n} rules, {f} distinct executables scanned, {k} skipped, {m} processes memory-scanned ({b} bytes), {t:.0f} ms")' >&2
 echo "load after YARA: $(load)" >&2
