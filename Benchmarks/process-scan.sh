@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
-# A full `hostaudit facts processes` scan (getdents64 listing, per-pid stat,
-# status, cmdline, exe, cwd, environ, maps, fds; hidden-pid sweep; no CPU
-# sample) with N extra sleeping processes (default 5000 and 10000): wall time
-# (hyperfine) and peak RSS (/usr/bin/time or getrusage via python3).
+# The process scan against `ps`, in the same hyperfine run:
+#   hostaudit facts processes --format json --cpu-interval 0 --no-hidden-sweep
+#     (getdents64 listing; per process stat, status, cmdline, exe, cwd, environ,
+#     maps, fd links; JSON document) — no YARA, no CPU sample, no sweep;
+#     as it runs (on large process tables the pids are read on up to 4
+#     threads) and sequential (HOSTAUDIT_SCAN_WORKERS=1)
+#   ps auxww
+#   ps -eo pid,ppid,user,stat,etime,comm,args
+# at 0 extra processes and at N extra sleeping processes (default 5000 and
+# 10000; the sleepers are killed on exit, also on failure), then the YARA pass
+# over the executables of the host as it is (`facts processes` with the shipped
+# signatures against without). Prints the machine (nproc, CPU, load) and a
+# markdown table; hyperfine --warmup 1 --runs 5 (override: RUNS=N).
 # Needs root (environ/maps/fds of every process), hyperfine, python3.
 #   Benchmarks/process-scan.sh [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product hostaudit >/dev/null
 bin=$(swift build -c release --show-bin-path)/hostaudit
+runs=${RUNS:-5}
 counts=("$@"); [ ${#counts[@]} -eq 0 ] && counts=(5000 10000)
+tmp=$(mktemp -d)
 pids=()
-cleanup() { [ ${#pids[@]} -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() {
+  if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
+
+listed() { local n=0 e; for e in /proc/[0-9]*; do n=$((n + 1)); done; echo "$n"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 peak_rss() {  # peak RSS in MiB of one run
   python3 - "$@" <<'PY'
 import resource, subprocess, sys
@@ -20,17 +38,53 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024:.1f}")
 PY
 }
-base=$(ls /proc | grep -c '^[0-9]')
-echo "baseline: $base processes; $(uname -r); $(nproc) CPUs"
-hyperfine --warmup 1 --runs 5 "$bin facts processes --format json --cpu-interval 0 >/dev/null" | grep -E 'Time|Range'
-echo "peak RSS: $(peak_rss "$bin" facts processes --format json --cpu-interval 0) MiB"
+# One markdown row per command of a hyperfine JSON export.
+rows() {  # rows EXPORT.json EXTRA LISTED
+  python3 - "$@" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+for r in data["results"]:
+    name = r["command"].replace(sys.argv[4], "hostaudit").replace(" --format json --cpu-interval 0 --no-hidden-sweep", " …")
+    print(f"| {sys.argv[2]} | {sys.argv[3]} | `{name}` | {r['mean']*1000:.0f} ± {r['stddev']*1000:.0f} ms "
+          f"| {r['min']*1000:.0f}–{r['max']*1000:.0f} ms | {r['user']*1000:.0f} / {r['system']*1000:.0f} ms |")
+PY
+}
+
+scan=("$bin" facts processes --format json --cpu-interval 0 --no-hidden-sweep)
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(uname -r), pid_max $(cat /proc/sys/kernel/pid_max)"
+echo "| extra sleepers | listed | command | wall (mean ± σ, $runs runs) | range | user / sys |"
+echo "|---|---|---|---|---|---|"
 have=0
-for n in "${counts[@]}"; do
-  while [ "$have" -lt "$n" ]; do sleep 600 & pids+=($!); have=$((have + 1)); done
-  sleep 1
-  total=$(ls /proc | grep -c '^[0-9]')
-  echo "--- +$n extra processes ($total listed)"
-  hyperfine --warmup 1 --runs 5 "$bin facts processes --format json --cpu-interval 0 >/dev/null" | grep -E 'Time|Range'
-  echo "peak RSS: $(peak_rss "$bin" facts processes --format json --cpu-interval 0) MiB"
-  echo "JSON size: $("$bin" facts processes --format json --cpu-interval 0 | wc -c) bytes"
+for n in 0 "${counts[@]}"; do
+  if [ $(($(listed) + n - have + 200)) -ge "$(cat /proc/sys/kernel/pid_max)" ]; then
+    echo "skipping +$n: kernel.pid_max is too small (not changed by this script)" >&2; continue
+  fi
+  while [ "$have" -lt "$n" ]; do sleep 900 & pids+=($!); have=$((have + 1)); done
+  sleep 2
+  total=$(listed)
+  echo "load before +$n: $(load)" >&2
+  hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/$n.json" \
+    "${scan[*]}" "env HOSTAUDIT_SCAN_WORKERS=1 ${scan[*]}" "ps auxww" "ps -eo pid,ppid,user,stat,etime,comm,args" >/dev/null
+  rows "$tmp/$n.json" "$n" "$total" "$bin"
+  echo "load after +$n: $(load); hostaudit peak RSS $(peak_rss "${scan[@]}") MiB, JSON $("${scan[@]}" | wc -c) bytes" >&2
 done
+# Back to the host as it is for the YARA pass.
+if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=(); fi
+sleep 1
+echo
+echo "YARA pass on this host ($(listed) processes), same hyperfine run: executables only (memory budget 0),"
+echo "and executables plus the memory of candidate processes (default budgets):"
+echo "| extra sleepers | listed | command | wall (mean ± σ, $runs runs) | range | user / sys |"
+echo "|---|---|---|---|---|---|"
+echo "load before YARA: $(load)" >&2
+hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/yara.json" \
+  "${scan[*]} --no-signatures" \
+  "env HOSTAUDIT_SIG_TOTAL_BUDGET=0 ${scan[*]} --signatures Policies/signatures" \
+  "${scan[*]} --signatures Policies/signatures" >/dev/null
+rows "$tmp/yara.json" 0 "$(listed)" "$bin"
+"${scan[@]}" --signatures Policies/signatures | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["processes"]["signatures"]
+n, f, k, m, b, t = len(s["rules"]), s["files_scanned"], s["files_skipped"], s["processes_memory_scanned"], s["memory_bytes"], s["duration_ms"]
+print(f"signatures: {n} rules, {f} distinct executables scanned, {k} skipped, {m} processes memory-scanned ({b} bytes), {t:.0f} ms")' >&2
+echo "load after YARA: $(load)" >&2

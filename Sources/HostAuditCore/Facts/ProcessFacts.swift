@@ -208,17 +208,33 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
         "SKL",
     ]
 
+    /// First bytes and the longest length of the reported names: most
+    /// variables are ruled out without making a String of their name.
+    private static let reportedFirstBytes = Set(reportedNames.compactMap { $0.utf8.first })
+    private static let reportedMaxLength = reportedNames.map(\.utf8.count).max() ?? 0
+
     /// Parses `/proc/PID/environ` (NUL-separated `NAME=value`).
     public static func parse(_ bytes: [UInt8], truncated: Bool) -> ProcessEnviron {
         var vars: [Variable] = []
         var count = 0
-        for entry in bytes.split(separator: 0, omittingEmptySubsequences: true) {
-            count += 1
-            guard let eq = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let nameBytes = entry[entry.startIndex..<eq]
-            guard let name = String(validating: nameBytes, as: UTF8.self), reportedNames.contains(name) else { continue }
-            let (value, b64) = HostBytes.text(entry[(eq + 1)...])
-            vars.append(Variable(name: name, value: value, valueB64: b64))
+        let firsts = reportedFirstBytes, maxLength = reportedMaxLength
+        bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            let end = buf.count
+            while i < end {
+                if buf[i] == 0 { i += 1; continue }
+                let start = i
+                while i < end && buf[i] != 0 { i += 1 }
+                count += 1
+                guard firsts.contains(buf[start]) else { continue }
+                var eq = start
+                while eq < i && buf[eq] != UInt8(ascii: "=") { eq += 1 }
+                guard eq < i, eq - start <= maxLength else { continue }
+                guard let name = String(validating: buf[start..<eq], as: UTF8.self), reportedNames.contains(name)
+                else { continue }
+                let (value, b64) = HostBytes.text(buf[(eq + 1)..<i])
+                vars.append(Variable(name: name, value: value, valueB64: b64))
+            }
         }
         return ProcessEnviron(variables: vars, count: count, truncated: truncated)
     }
@@ -277,6 +293,13 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
 
     /// Parses the text of `/proc/PID/maps`.
     public static func parse(_ bytes: [UInt8]) -> ProcessMaps {
+        bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// Parses the text of `/proc/PID/maps`, byte-level. A file is usually
+    /// mapped by several consecutive lines; its path is classified once per run
+    /// of lines (classification needs only the path).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ProcessMaps {
         var seen = Set<[UInt8]>()
         var objects = 0
         var suspicious: [Library] = []
@@ -284,35 +307,62 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
         var seenDeletedExec = Set<[UInt8]>()
         var anon: [Mapping] = []
         var anonCount = 0
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+        // The previous line's path and what it is.
+        var last: (start: Int, end: Int, classified: ProcessPath, sharedObject: Bool)?
+        let space = UInt8(ascii: " ")
+        var pos = bytes.startIndex
+        let end = bytes.endIndex
+        while pos < end {
+            let lineStart = pos
+            while pos < end && bytes[pos] != UInt8(ascii: "\n") { pos += 1 }
+            let lineEnd = pos
+            pos += 1
             // address perms offset dev inode [path]; the path may contain spaces.
-            var fields: [ArraySlice<UInt8>] = []
-            var i = line.startIndex
-            while fields.count < 5 && i < line.endIndex {
-                while i < line.endIndex && line[i] == UInt8(ascii: " ") { i += 1 }
+            var fieldStarts: (Int, Int) = (0, 0)
+            var fieldEnds: (Int, Int) = (0, 0)
+            var fields = 0
+            var i = lineStart
+            while fields < 5 && i < lineEnd {
+                while i < lineEnd && bytes[i] == space { i += 1 }
                 let start = i
-                while i < line.endIndex && line[i] != UInt8(ascii: " ") { i += 1 }
-                if start < i { fields.append(line[start..<i]) }
+                while i < lineEnd && bytes[i] != space { i += 1 }
+                if start < i {
+                    if fields == 0 { fieldStarts.0 = start; fieldEnds.0 = i }
+                    if fields == 1 { fieldStarts.1 = start; fieldEnds.1 = i }
+                    fields += 1
+                }
             }
-            guard fields.count == 5 else { continue }
-            while i < line.endIndex && line[i] == UInt8(ascii: " ") { i += 1 }
-            let path = Array(line[i...])
-            let perms = String(decoding: fields[1], as: UTF8.self)
-            let exec = perms.contains("x")
+            guard fields == 5 else { continue }
+            while i < lineEnd && bytes[i] == space { i += 1 }
+            let path = UnsafeBufferPointer(rebasing: bytes[i..<lineEnd])
+            let permBytes = UnsafeBufferPointer(rebasing: bytes[fieldStarts.1..<fieldEnds.1])
+            let exec = permBytes.contains(UInt8(ascii: "x"))
             if path.isEmpty {
                 if exec {
                     anonCount += 1
                     if anon.count < anonymousListLimit {
-                        anon.append(Mapping(address: String(decoding: fields[0], as: UTF8.self), perms: perms))
+                        anon.append(
+                            Mapping(
+                                address: String(decoding: bytes[fieldStarts.0..<fieldEnds.0], as: UTF8.self),
+                                perms: String(decoding: permBytes, as: UTF8.self)))
                     }
                 }
                 continue
             }
             if path.first == UInt8(ascii: "[") { continue }  // [heap], [stack], [vdso], [vsyscall]
-            let classified = ProcessPath.classify(path)
-            let isSharedObject = classified.path.utf8.split(separator: UInt8(ascii: "/")).last.map { ByteText.contains(String(decoding: Array($0), as: UTF8.self), ".so") } ?? false
-            if isSharedObject {
-                guard seen.insert(path).inserted else { continue }
+            let sameAsLast = last.map { l in
+                l.end - l.start == path.count && bytes[l.start..<l.end].elementsEqual(path)
+            } ?? false
+            if !sameAsLast {
+                let classified = ProcessPath.classify(path)
+                last = (i, lineEnd, classified, isSharedObjectPath(path, deleted: classified.deleted))
+            }
+            guard let current = last else { continue }
+            let classified = current.classified
+            if current.sharedObject {
+                // The previous line had the same path: already seen.
+                if sameAsLast { continue }
+                guard seen.insert(Array(path)).inserted else { continue }
                 objects += 1
                 var reasons: [String] = []
                 if classified.deleted { reasons.append("deleted") }
@@ -324,7 +374,7 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
                 }
                 if !reasons.isEmpty { suspicious.append(Library(path: classified, reasons: reasons)) }
             } else if exec && (classified.deleted || classified.memfd) {
-                guard seenDeletedExec.insert(path).inserted else { continue }
+                guard seenDeletedExec.insert(Array(path)).inserted else { continue }
                 var reasons: [String] = []
                 if classified.deleted { reasons.append("deleted") }
                 if classified.memfd { reasons.append("memfd") }
@@ -334,6 +384,22 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
         return ProcessMaps(
             sharedObjects: objects, suspiciousLibraries: suspicious, anonymousExecutable: anon,
             anonymousExecutableCount: anonCount, deletedExecutable: deletedExec)
+    }
+
+    /// The last non-empty component of the path (without the ` (deleted)`
+    /// suffix) contains `.so`.
+    static func isSharedObjectPath(_ path: UnsafeBufferPointer<UInt8>, deleted: Bool) -> Bool {
+        let slash = UInt8(ascii: "/")
+        var end = path.endIndex - (deleted ? " (deleted)".utf8.count : 0)
+        while end > path.startIndex && path[end - 1] == slash { end -= 1 }
+        var start = end
+        while start > path.startIndex && path[start - 1] != slash { start -= 1 }
+        guard end - start >= 3 else { return false }
+        for k in start...(end - 3)
+        where path[k] == UInt8(ascii: ".") && path[k + 1] == UInt8(ascii: "s") && path[k + 2] == UInt8(ascii: "o") {
+            return true
+        }
+        return false
     }
 }
 

@@ -88,11 +88,15 @@ public struct ProcessPath: Encodable, Sendable, Equatable {
 
     /// Classifies the raw bytes of a `readlink` on `/proc/PID/exe` (or cwd, or a maps path).
     public static func classify(_ raw: [UInt8]) -> ProcessPath {
-        let suffix = Array(" (deleted)".utf8)
+        raw.withUnsafeBufferPointer { classify($0) }
+    }
+
+    public static func classify(_ raw: UnsafeBufferPointer<UInt8>) -> ProcessPath {
+        let suffix = " (deleted)".utf8
         var bytes = raw
         var deleted = false
-        if bytes.count > suffix.count && bytes.suffix(suffix.count).elementsEqual(suffix) {
-            bytes.removeLast(suffix.count)
+        if bytes.count > suffix.count && bytes[(bytes.endIndex - suffix.count)...].elementsEqual(suffix) {
+            bytes = UnsafeBufferPointer(rebasing: bytes[..<(bytes.endIndex - suffix.count)])
             deleted = true
         }
         let (text, b64) = HostBytes.text(bytes)
@@ -101,10 +105,29 @@ public struct ProcessPath: Encodable, Sendable, Equatable {
         // would join the slash or the dot into another character.
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
         let memfd = bytes.starts(with: "/memfd:".utf8) || bytes.starts(with: "memfd:".utf8)
-        let inTemp = tempDirectories.contains { t in bytes.starts(with: t.utf8) || (bytes + [slash]).elementsEqual(t.utf8) }
-        var dirs = bytes.split(separator: slash, omittingEmptySubsequences: true)
-        if !dirs.isEmpty { dirs.removeLast() }
-        let inDot = !memfd && bytes.first == slash && dirs.contains { $0.first == dot && !$0.elementsEqual([dot]) && !$0.elementsEqual([dot, dot]) }
+        let inTemp = tempDirectories.contains { t in
+            // below the directory, or the directory itself without its trailing slash
+            bytes.starts(with: t.utf8) || (bytes.count + 1 == t.utf8.count && t.utf8.starts(with: bytes))
+        }
+        // A directory component (not the last component) that starts with a
+        // dot and is not `.` or `..`; empty components are skipped.
+        var inDot = false
+        if !memfd && bytes.first == slash {
+            var i = bytes.startIndex
+            let end = bytes.endIndex
+            while i < end && !inDot {
+                while i < end && bytes[i] == slash { i += 1 }
+                if i == end { break }
+                let start = i
+                while i < end && bytes[i] != slash { i += 1 }
+                // a component followed by more non-empty components is a directory
+                var j = i
+                while j < end && bytes[j] == slash { j += 1 }
+                guard j < end else { break }
+                let length = i - start
+                if bytes[start] == dot && !(length == 1 || (length == 2 && bytes[start + 1] == dot)) { inDot = true }
+            }
+        }
         return ProcessPath(
             path: text, pathB64: b64, deleted: deleted, memfd: memfd, inTempDir: inTemp, inDotDir: inDot)
     }

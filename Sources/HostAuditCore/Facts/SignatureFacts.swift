@@ -52,7 +52,7 @@ public struct ProcessSignatures: Encodable, Sendable, Equatable {
     public var fileSHA256: String?
     /// Why the memory is scanned: the cheap checks that made it a candidate
     /// (`deleted-exe`, `memfd-exe`, `temp-exe`, `dot-dir-exe`, `fake-kernel-thread`,
-    /// `sustained-cpu`, `preload`, `exe-comm-mismatch`) or `deep`; empty when it is not.
+    /// `sustained-cpu`, `pool-port`, `preload`, `exe-comm-mismatch`) or `deep`; empty when it is not.
     public var candidateReasons: [String]
     public var memoryScanned: Bool
     /// Bytes of memory read and scanned.
@@ -125,10 +125,24 @@ public struct SignatureScanSummary: Encodable, Sendable, Equatable {
 
 /// The cheap checks that make a process's memory worth a signature scan.
 public enum SignatureCandidate {
+    /// The ports of the policies' `pool-ports` lists (the miners pack names
+    /// mining-pool ports there): connections to them make candidates.
+    public static func poolPorts(_ policies: [Policy]) -> Set<Int> {
+        var ports = Set<Int>()
+        for policy in policies {
+            for v in policy.lists["pool-ports"]?.values ?? [] {
+                if let i = v.intValue, (1...65535).contains(i) { ports.insert(Int(i)) }
+            }
+        }
+        return ports
+    }
+
     /// Per-process CPU (percent of one CPU over the sample) counted as sustained.
     public static let cpuThreshold = 80.0
 
-    public static func reasons(_ p: ProcessFact) -> [String] {
+    /// `poolConnection`: the process has a socket connected to a pool port
+    /// (`SignatureScanOptions.poolPorts`).
+    public static func reasons(_ p: ProcessFact, poolConnection: Bool = false) -> [String] {
         var r: [String] = []
         if let exe = p.exe {
             if exe.deleted { r.append("deleted-exe") }
@@ -138,6 +152,7 @@ public enum SignatureCandidate {
         }
         if p.fakeKernelThread && !p.kernelThread { r.append("fake-kernel-thread") }
         if let pct = p.cpu.percent, pct >= cpuThreshold { r.append("sustained-cpu") }
+        if poolConnection { r.append("pool-port") }
         let preloadEnv = p.environ?.variables.contains { $0.name == "LD_PRELOAD" && !$0.value.isEmpty } ?? false
         if preloadEnv || !(p.maps?.suspiciousLibraries.isEmpty ?? true) { r.append("preload") }
         if let exe = p.exe, !exe.memfd, !p.comm.isEmpty, !p.kernelThread {

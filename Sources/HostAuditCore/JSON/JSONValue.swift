@@ -66,9 +66,14 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 public struct JSONObject: Sendable, Equatable, Hashable {
     public private(set) var entries: [(key: String, value: JSONValue)] = []
     private var index: [String: Int]?
-    private static let indexThreshold = 16
+    /// Up to this many keys a lookup scans the entries (short keys compare
+    /// faster than they hash; a process entry has 26 keys).
+    private static let indexThreshold = 32
 
     public init() {}
+
+    /// An empty object with room for `capacity` entries.
+    init(capacity: Int) { entries.reserveCapacity(capacity) }
 
     public init(_ pairs: [(String, JSONValue)]) {
         entries.reserveCapacity(pairs.count)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Serialises a `JSONValue`. Output is deterministic: object keys keep their
 /// order, integers never gain a fraction, and every control character in a
 /// string is escaped (host-supplied strings may contain anything).
@@ -18,47 +20,119 @@ public struct JSONWriter: Sendable {
     public func bytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
-        write(value, into: &out, depth: 0)
+        var state = State(pretty: pretty, indent: Array(indent.utf8))
+        state.write(value, into: &out, depth: 0)
         return out
     }
 
-    private func write(_ value: JSONValue, into out: inout [UInt8], depth: Int) {
-        switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .double(let d): out.append(contentsOf: Self.format(d).utf8)
-        case .string(let s): Self.appendQuoted(s, to: &out)
-        case .array(let items):
-            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
-            out.append(UInt8(ascii: "["))
-            for (n, item) in items.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, depth + 1)
-                write(item, into: &out, depth: depth + 1)
+    /// The writer's per-call state: the indentation as bytes, and a cache of
+    /// newline-plus-indent runs per depth (appended once per value).
+    private struct State {
+        let pretty: Bool
+        let indent: [UInt8]
+        var breaks: [[UInt8]] = []
+
+        init(pretty: Bool, indent: [UInt8]) {
+            self.pretty = pretty
+            self.indent = indent
+        }
+
+        mutating func write(_ value: JSONValue, into out: inout [UInt8], depth: Int) {
+            switch value {
+            case .null: out.append(contentsOf: "null".utf8)
+            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+            case .int(let i): JSONWriter.appendInteger(i, to: &out)
+            case .double(let d): out.append(contentsOf: JSONWriter.format(d).utf8)
+            case .string(let s): JSONWriter.appendQuoted(s, to: &out)
+            case .array(let items) where items.count >= JSONWriter.parallelArrayThreshold && JSONWriter.workers > 1:
+                // A long array (the process list): its items are written in
+                // shares on several threads and joined in order, byte for byte
+                // what the loop below writes.
+                out.append(UInt8(ascii: "["))
+                let shares = JSONWriter.workers * 4
+                let size = (items.count + shares - 1) / shares
+                var parts = [[UInt8]](repeating: [], count: shares)
+                let pretty = self.pretty, indent = self.indent
+                parts.withUnsafeMutableBufferPointer { buffer in
+                    nonisolated(unsafe) let parts = buffer
+                    DispatchQueue.concurrentPerform(iterations: shares) { k in
+                        var state = State(pretty: pretty, indent: indent)
+                        var part: [UInt8] = []
+                        let lower = min(k * size, items.count), upper = min(lower + size, items.count)
+                        for n in lower..<upper {
+                            if n > 0 { part.append(UInt8(ascii: ",")) }
+                            state.newline(&part, depth + 1)
+                            state.write(items[n], into: &part, depth: depth + 1)
+                        }
+                        parts[k] = part
+                    }
+                }
+                for p in parts { out.append(contentsOf: p) }
+                newline(&out, depth)
+                out.append(UInt8(ascii: "]"))
+            case .array(let items):
+                if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+                out.append(UInt8(ascii: "["))
+                var first = true
+                for item in items {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    newline(&out, depth + 1)
+                    write(item, into: &out, depth: depth + 1)
+                }
+                newline(&out, depth)
+                out.append(UInt8(ascii: "]"))
+            case .object(let obj):
+                if obj.isEmpty { out.append(contentsOf: "{}".utf8); return }
+                out.append(UInt8(ascii: "{"))
+                var first = true
+                for entry in obj.entries {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    newline(&out, depth + 1)
+                    JSONWriter.appendQuoted(entry.key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    if pretty { out.append(UInt8(ascii: " ")) }
+                    write(entry.value, into: &out, depth: depth + 1)
+                }
+                newline(&out, depth)
+                out.append(UInt8(ascii: "}"))
             }
-            newline(&out, depth)
-            out.append(UInt8(ascii: "]"))
-        case .object(let obj):
-            if obj.isEmpty { out.append(contentsOf: "{}".utf8); return }
-            out.append(UInt8(ascii: "{"))
-            for (n, entry) in obj.entries.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, depth + 1)
-                Self.appendQuoted(entry.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
-                write(entry.value, into: &out, depth: depth + 1)
+        }
+
+        mutating func newline(_ out: inout [UInt8], _ depth: Int) {
+            guard pretty else { return }
+            while breaks.count <= depth {
+                var b: [UInt8] = [UInt8(ascii: "\n")]
+                for _ in 0..<breaks.count { b.append(contentsOf: indent) }
+                breaks.append(b)
             }
-            newline(&out, depth)
-            out.append(UInt8(ascii: "}"))
+            out.append(contentsOf: breaks[depth])
         }
     }
 
-    private func newline(_ out: inout [UInt8], _ depth: Int) {
-        guard pretty else { return }
-        out.append(UInt8(ascii: "\n"))
-        for _ in 0..<depth { out.append(contentsOf: indent.utf8) }
+    /// Arrays at least this long are written on several threads.
+    static let parallelArrayThreshold = 2048
+    static let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
+    /// Decimal digits of an integer (what `String(i)` gives), without a String.
+    static func appendInteger(_ i: Int64, to out: inout [UInt8]) {
+        if i >= 0 && i < 10 {
+            out.append(UInt8(48 + i))
+            return
+        }
+        var v = i.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while v > 0 {
+                d[23 - n] = UInt8(48 + v % 10)
+                v /= 10
+                n += 1
+            }
+            if i < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
+        }
     }
 
     static func format(_ d: Double) -> String {
@@ -76,12 +150,14 @@ public struct JSONWriter: Sendable {
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Fast path: printable ASCII without quote or backslash is copied as is.
-        var plain = true
-        for b in s.utf8 where b < 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C {
-            plain = false
-            break
+        let plain: Bool? = s.utf8.withContiguousStorageIfAvailable { buf in
+            for b in buf where b < 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: buf)
+            return true
         }
-        if plain {
+        if plain == true {
+            // copied above
+        } else if plain == nil && !s.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == 0x22 || $0 == 0x5C }) {
             out.append(contentsOf: s.utf8)
         } else {
             for scalar in s.unicodeScalars {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Foundation
 import HostAuditCore
 
 /// Options for `facts processes` beyond the scope.
@@ -61,17 +62,8 @@ public struct ProcessCollector: Sendable {
         let btime = procfs.bootTime(io)
         if btime == nil { errors.append("\(procfs.root)/stat: no btime; start times unknown") }
 
-        var list: [ProcessFact] = []
-        list.reserveCapacity(pids.count)
-        var vanished = 0
-        for pid in pids.sorted() {
-            switch procfs.readProcess(
-                pid: pid, procfd: procfd, io: io, options: options.procfs, btime: btime, hz: hz, euid: euid)
-            {
-            case .process(let p): list.append(p)
-            case .vanished: vanished += 1
-            }
-        }
+        let (list0, vanished) = readAll(pids.sorted(), procfd: procfd, io: io, btime: btime, hz: hz, euid: euid)
+        var list = list0
         let listed = Set(list.map(\.pid))
         for i in list.indices {
             let pp = list[i].ppid
@@ -108,6 +100,96 @@ public struct ProcessCollector: Sendable {
             list: list, vanished: vanished, cpu: cpu, hiddenSweep: sweep, errors: errors)
         if let signatures = options.signatures { SignatureScanner.apply(signatures, to: &facts) }
         return facts
+    }
+}
+
+extension ProcessCollector {
+    /// Processes per worker below which the scan stays on one thread.
+    static let parallelThreshold = 256
+
+    /// Reads every pid, in pid order. On large process tables the pids are
+    /// read by up to `activeProcessorCount` (at most 4; the environment
+    /// variable HOSTAUDIT_SCAN_WORKERS overrides it for benchmarks) workers, each with
+    /// its own buffer and a contiguous share of the sorted pids; the results
+    /// are concatenated in pid order, so the facts are those of a
+    /// sequential scan. Each process is read through its own `/proc/PID`
+    /// directory fd either way.
+    func readAll(
+        _ pids: [Int32], procfd: Int32, io: ProcfsIO, btime: Int64?, hz: Int, euid: UInt32
+    ) -> (list: [ProcessFact], vanished: Int) {
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        var workers = max(1, min(cpus, 4, pids.count / Self.parallelThreshold))
+        // Benchmark knob: HOSTAUDIT_SCAN_WORKERS=N (1 = the sequential scan).
+        if let v = getenv("HOSTAUDIT_SCAN_WORKERS").flatMap({ Int(String(cString: $0)) }) {
+            workers = max(1, min(v, 16, max(pids.count, 1)))
+        }
+        if workers == 1 {
+            return readRange(pids[...], procfd: procfd, io: io, btime: btime, hz: hz, euid: euid)
+        }
+        // More shares than workers, so a slow share (a process with a huge
+        // maps file) does not hold the others up.
+        let shares = workers * 8
+        let size = (pids.count + shares - 1) / shares
+        var results = [(list: [ProcessFact], vanished: Int)](repeating: ([], 0), count: shares)
+        let procfs = self.procfs
+        let options = self.options.procfs
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            let next = NextShare()
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                let io = ProcfsIO()
+                while let k = next.take(below: shares) {
+                    let lower = min(k * size, pids.count), upper = min(lower + size, pids.count)
+                    out[k] = Self.readRange(
+                        pids[lower..<upper], procfs: procfs, options: options, procfd: procfd, io: io, btime: btime,
+                        hz: hz, euid: euid)
+                }
+            }
+        }
+        var list: [ProcessFact] = []
+        list.reserveCapacity(pids.count)
+        var vanished = 0
+        for r in results {
+            list.append(contentsOf: r.list)
+            vanished += r.vanished
+        }
+        return (list, vanished)
+    }
+
+    func readRange(
+        _ pids: ArraySlice<Int32>, procfd: Int32, io: ProcfsIO, btime: Int64?, hz: Int, euid: UInt32
+    ) -> (list: [ProcessFact], vanished: Int) {
+        Self.readRange(pids, procfs: procfs, options: options.procfs, procfd: procfd, io: io, btime: btime, hz: hz, euid: euid)
+    }
+
+    static func readRange(
+        _ pids: ArraySlice<Int32>, procfs: Procfs, options: Procfs.Options, procfd: Int32, io: ProcfsIO, btime: Int64?,
+        hz: Int, euid: UInt32
+    ) -> (list: [ProcessFact], vanished: Int) {
+        var list: [ProcessFact] = []
+        list.reserveCapacity(pids.count)
+        var vanished = 0
+        for pid in pids {
+            switch procfs.readProcess(pid: pid, procfd: procfd, io: io, options: options, btime: btime, hz: hz, euid: euid) {
+            case .process(let p): list.append(p)
+            case .vanished: vanished += 1
+            }
+        }
+        return (list, vanished)
+    }
+}
+
+/// Hands out share numbers to the scan's workers.
+private final class NextShare: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
     }
 }
 

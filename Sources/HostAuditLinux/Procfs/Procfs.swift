@@ -86,24 +86,49 @@ public struct Procfs: Sendable {
 
     /// Parses `/proc/PID/stat`. The comm sits between the first `(` and the
     /// *last* `)`: it may itself contain parentheses, spaces and newlines.
+    /// Byte-level, one pass over the fields after the comm (fields are
+    /// separated by runs of spaces or newlines; a field that is not a number
+    /// where one is needed makes the whole line unparseable).
     static func parseStat(_ bytes: [UInt8]) -> Stat? {
+        bytes.withUnsafeBufferPointer { parseStat($0) }
+    }
+
+    static func parseStat(_ bytes: UnsafeBufferPointer<UInt8>) -> Stat? {
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
             let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open
         else { return nil }
-        let comm = Array(bytes[(open + 1)..<close])
-        let rest = bytes[(close + 1)...].split(
-            whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") })
+        var state = ""
+        var ppid: Int64?, flags: UInt64?, ut: UInt64?, st: UInt64?, th: Int64?, start: UInt64?
+        var cut: Int64?, cst: Int64?
         // rest[0] is field 3 (state).
-        guard rest.count >= 20 else { return nil }
-        func u(_ i: Int) -> UInt64? { UInt64(String(decoding: rest[i], as: UTF8.self)) }
-        func s(_ i: Int) -> Int64? { Int64(String(decoding: rest[i], as: UTF8.self)) }
-        guard let ppid = s(1), let flags = u(6), let ut = u(11), let st = u(12), let th = s(17), let start = u(19) else {
-            return nil
+        var k = 0
+        var i = close + 1
+        let end = bytes.endIndex
+        while i < end && k < 20 {
+            while i < end && (bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\n")) { i += 1 }
+            if i == end { break }
+            let s0 = i
+            while i < end && bytes[i] != UInt8(ascii: " ") && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+            let field = UnsafeBufferPointer(rebasing: bytes[s0..<i])
+            switch k {
+            case 0: state = String(decoding: field, as: UTF8.self)
+            case 1: ppid = ProcText.int64(field)
+            case 6: flags = ProcText.uint64(field)
+            case 11: ut = ProcText.uint64(field)
+            case 12: st = ProcText.uint64(field)
+            case 13: cut = ProcText.int64(field)
+            case 14: cst = ProcText.int64(field)
+            case 17: th = ProcText.int64(field)
+            case 19: start = ProcText.uint64(field)
+            default: break
+            }
+            k += 1
         }
+        guard k >= 20, let ppid, let flags, let ut, let st, let th, let start else { return nil }
         return Stat(
-            commBytes: comm, state: String(decoding: rest[0], as: UTF8.self), ppid: Int32(truncatingIfNeeded: ppid),
+            commBytes: Array(bytes[(open + 1)..<close]), state: state, ppid: Int32(truncatingIfNeeded: ppid),
             flags: UInt32(truncatingIfNeeded: flags), utime: ut, stime: st, threads: Int(th), startTicks: start,
-            childTicks: UInt64(max(0, s(13) ?? 0)) + UInt64(max(0, s(14) ?? 0)))
+            childTicks: UInt64(max(0, cut ?? 0)) + UInt64(max(0, cst ?? 0)))
     }
 
     struct Status: Equatable {
@@ -112,22 +137,56 @@ public struct Procfs: Sendable {
         var gids: ProcessFact.IDs?
     }
 
+    /// The `Tgid`, `Uid` and `Gid` lines of `/proc/PID/status` (the last of
+    /// each wins; values that are not numbers are skipped), byte-level.
     static func parseStatus(_ bytes: [UInt8]) -> Status {
+        bytes.withUnsafeBufferPointer { parseStatus($0) }
+    }
+
+    static func parseStatus(_ bytes: UnsafeBufferPointer<UInt8>) -> Status {
         var out = Status()
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let key = line[line.startIndex..<colon]
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        while i < end {
+            let lineStart = i
+            while i < end && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+            let lineEnd = i
+            i += 1
+            // Only lines starting with T, U or G can be one of the three keys.
+            let first = bytes[lineStart]
+            guard lineEnd > lineStart, first == UInt8(ascii: "T") || first == UInt8(ascii: "U") || first == UInt8(ascii: "G")
+            else { continue }
+            var colon = lineStart
+            while colon < lineEnd && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+            guard colon < lineEnd else { continue }
+            let key = UnsafeBufferPointer(rebasing: bytes[lineStart..<colon])
             let isTgid = key.elementsEqual("Tgid".utf8)
             let isUid = key.elementsEqual("Uid".utf8)
             let isGid = key.elementsEqual("Gid".utf8)
             guard isTgid || isUid || isGid else { continue }
-            let values = line[(colon + 1)...].split(
-                whereSeparator: { $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: " ") }
-            ).compactMap { UInt32(String(decoding: $0, as: UTF8.self)) }
-            if isTgid, let v = values.first {
-                out.tgid = Int32(bitPattern: v)
-            } else if values.count >= 4 {
-                let ids = ProcessFact.IDs(real: values[0], effective: values[1], saved: values[2], fs: values[3])
+            var values: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+            var n = 0
+            var j = colon + 1
+            while j < lineEnd {
+                while j < lineEnd && (bytes[j] == UInt8(ascii: "\t") || bytes[j] == UInt8(ascii: " ")) { j += 1 }
+                if j == lineEnd { break }
+                let s0 = j
+                while j < lineEnd && bytes[j] != UInt8(ascii: "\t") && bytes[j] != UInt8(ascii: " ") { j += 1 }
+                guard let v = ProcText.uint64(UnsafeBufferPointer(rebasing: bytes[s0..<j])), v <= UInt64(UInt32.max)
+                else { continue }
+                switch n {
+                case 0: values.0 = UInt32(v)
+                case 1: values.1 = UInt32(v)
+                case 2: values.2 = UInt32(v)
+                case 3: values.3 = UInt32(v)
+                default: break
+                }
+                n += 1
+            }
+            if isTgid, n >= 1 {
+                out.tgid = Int32(bitPattern: values.0)
+            } else if n >= 4 {
+                let ids = ProcessFact.IDs(real: values.0, effective: values.1, saved: values.2, fs: values.3)
                 if isUid { out.uids = ids } else { out.gids = ids }
             }
         }
@@ -149,7 +208,8 @@ public struct Procfs: Sendable {
         do throws(SysErr) { dirfd = try io.openDirectory(String(pid), at: procfd) } catch { return .vanished }
         defer { close(dirfd) }
 
-        guard let statOut = try? io.read("stat", at: dirfd, limit: 4096), let st = Self.parseStat(statOut.bytes) else {
+        // (try? flattens: nil when the read failed or the line did not parse)
+        guard let st = try? io.withContents("stat", at: dirfd, limit: 4096, { Self.parseStat($0) }) else {
             return .vanished
         }
         var unreadable: [String] = []
@@ -159,13 +219,14 @@ public struct Procfs: Sendable {
         }
 
         var status = Status()
-        do throws(SysErr) { status = Self.parseStatus(try io.read("status", at: dirfd, limit: 16384).bytes) } catch {
+        do throws(SysErr) { status = try io.withContents("status", at: dirfd, limit: 16384) { Self.parseStatus($0) } } catch {
             note("status", error)
         }
 
         var cmdline = ProcessCommandLine.parse(prefix: [], totalLength: 0, totalNULs: 0, endsWithNUL: false)
         do throws(SysErr) {
-            let c = try io.read("cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true, keepTail: true)
+            let c = try io.read(
+                "cmdline", at: dirfd, limit: options.cmdlineLimit, countNULs: true, keepTail: true, wholeInOneRead: true)
             cmdline = ProcessCommandLine.parse(
                 prefix: c.bytes, totalLength: c.total, totalNULs: c.nuls, endsWithNUL: c.lastByte == 0, tail: c.tail)
         } catch { note("cmdline", error) }
@@ -193,7 +254,7 @@ public struct Procfs: Sendable {
         var fdCount: Int?
         if privileged {
             do throws(SysErr) {
-                let e = try io.read("environ", at: dirfd, limit: 1 << 20)
+                let e = try io.read("environ", at: dirfd, limit: 1 << 20, wholeInOneRead: true)
                 environ = ProcessEnviron.parse(e.bytes, truncated: e.truncated)
             } catch { note("environ", error) }
             do throws(SysErr) {
@@ -208,7 +269,7 @@ public struct Procfs: Sendable {
 
         if sawVanish {
             // Something answered ESRCH/ENOENT: if stat is gone too, the process exited mid-read.
-            if (try? io.read("stat", at: dirfd, limit: 4096)) == nil { return .vanished }
+            if (try? io.withContents("stat", at: dirfd, { _ in true })) == nil { return .vanished }
         }
 
         let (comm, commB64) = HostBytes.text(st.commBytes)
@@ -227,22 +288,31 @@ public struct Procfs: Sendable {
     func socketInodes(dirfd: Int32, io: ProcfsIO) throws(SysErr) -> (inodes: [UInt64], count: Int) {
         let fdDir = try io.openDirectory("fd", at: dirfd)
         defer { close(fdDir) }
-        var names: [[UInt8]] = []
-        try io.forEachEntry(of: fdDir) { name, _ in names.append(Array(name)) }
-        var inodes = Set<UInt64>()
-        let prefix = Array("socket:[".utf8)
+        var names: [String] = []
+        try io.forEachEntry(of: fdDir) { name, _ in names.append(String(decoding: name, as: UTF8.self)) }
+        var inodes: [UInt64] = []
+        let prefix = "socket:[".utf8
         for n in names {
-            guard let link = try? io.readLink(String(decoding: n, as: UTF8.self), at: fdDir) else { continue }
-            guard link.count > prefix.count + 1, link.starts(with: prefix), link.last == UInt8(ascii: "]") else { continue }
-            var v: UInt64 = 0
-            var ok = true
-            for b in link[prefix.count..<(link.count - 1)] {
-                guard b >= 48 && b <= 57 else { ok = false; break }
-                v = v &* 10 &+ UInt64(b - 48)
+            let inode: UInt64? = try? io.withLink(n, at: fdDir) { link -> UInt64? in
+                guard link.count > prefix.count + 1, link.starts(with: prefix), link.last == UInt8(ascii: "]") else {
+                    return nil
+                }
+                var v: UInt64 = 0
+                for b in link[(link.startIndex + prefix.count)..<(link.endIndex - 1)] {
+                    guard b >= 48 && b <= 57 else { return nil }
+                    v = v &* 10 &+ UInt64(b - 48)
+                }
+                return v
             }
-            if ok { inodes.insert(v) }
+            if let i = inode { inodes.append(i) }
         }
-        return (inodes.sorted(), names.count)
+        if inodes.count > 1 {
+            inodes.sort()
+            var unique: [UInt64] = [inodes[0]]
+            for i in inodes.dropFirst() where i != unique[unique.count - 1] { unique.append(i) }
+            inodes = unique
+        }
+        return (inodes, names.count)
     }
 }
 

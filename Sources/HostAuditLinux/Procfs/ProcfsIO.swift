@@ -59,7 +59,17 @@ final class ProcfsIO {
     /// rest is read and counted (so a megabyte command line gets its true length).
     /// `keepTail`: also keep the last `limit` bytes past the prefix (a command
     /// line padded past the prefix still shows its final arguments).
-    func read(_ name: String, at dirfd: Int32, limit: Int = 1 << 20, countNULs: Bool = false, keepTail: Bool = false)
+    ///
+    /// `wholeInOneRead`: the file is one the kernel hands over whole up to
+    /// the size asked for (`stat`, `status` and other single-record files,
+    /// `cmdline`, `environ`; and regular files), so a read that returns less
+    /// than asked is the end and the extra read that would return 0 is
+    /// skipped. Not for multi-record seq files such as `maps`, which return
+    /// at most a page per read.
+    func read(
+        _ name: String, at dirfd: Int32, limit: Int = 1 << 20, countNULs: Bool = false, keepTail: Bool = false,
+        wholeInOneRead: Bool = false
+    )
         throws(SysErr) -> ReadOut
     {
         var fd: Int32
@@ -93,20 +103,52 @@ final class ProcfsIO {
             }
             out.total += n
             out.lastByte = chunk[n - 1]
+            if wholeInOneRead && n < buffer.count { break }
         }
         return out
     }
 
+    /// Reads a small file relative to `dirfd` into the reused buffer and hands
+    /// `body` its first `limit` bytes (at most the buffer size), without
+    /// copying; the rest of the file, if any, is read and dropped.
+    /// The file must be one the kernel hands over whole (see `read`'s
+    /// `wholeInOneRead`): a short read ends it.
+    func withContents<T>(
+        _ name: String, at dirfd: Int32, limit: Int = 4096, _ body: (UnsafeBufferPointer<UInt8>) -> T
+    ) throws(SysErr) -> T {
+        var fd: Int32
+        repeat { fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) } while fd < 0 && errno == EINTR
+        if fd < 0 { throw SysErr(errno: errno, call: "openat") }
+        defer { close(fd) }
+        let keep = min(limit, buffer.count)
+        var have = 0
+        while true {
+            let room = buffer.count - have
+            let n = Glibc.read(fd, buffer.baseAddress! + have, room)
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                throw SysErr(errno: e, call: "read")
+            }
+            if n == 0 { break }
+            have += n
+            if n < room { break }  // a short read: the whole file
+            if have == buffer.count { have = keep }  // past the buffer: keep the prefix, drop the rest
+        }
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<min(have, keep)]).withMemoryRebound(to: UInt8.self) { body($0) }
+    }
+
     /// `readlinkat`: the raw target bytes.
     func readLink(_ name: String, at dirfd: Int32) throws(SysErr) -> [UInt8] {
+        try withLink(name, at: dirfd) { Array($0) }
+    }
+
+    /// `readlinkat` into the reused buffer: `body` gets the raw target bytes (at most PATH_MAX + 1).
+    func withLink<T>(_ name: String, at dirfd: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(SysErr) -> T {
         let cap = Int(PATH_MAX) + 1
-        var target = [UInt8](repeating: 0, count: cap)
-        let n = target.withUnsafeMutableBufferPointer { p in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: cap) { readlinkat(dirfd, name, $0, cap) }
-        }
+        let n = readlinkat(dirfd, name, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), cap)
         if n < 0 { throw SysErr(errno: errno, call: "readlinkat") }
-        target.removeSubrange(n...)
-        return target
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<n]).withMemoryRebound(to: UInt8.self) { body($0) }
     }
 
     /// Every entry of the directory open at `fd` (except `.` and `..`), via raw getdents64.

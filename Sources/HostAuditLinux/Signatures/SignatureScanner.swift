@@ -21,6 +21,11 @@ public struct SignatureScanOptions: Sendable {
     /// It must fit inside the processes collector's own budget, or the
     /// process list itself would be lost to a slow scan.
     public var memoryTimeBudget: Double
+    /// Remote ports of mining pools (the policies' `pool-ports` list): a
+    /// process with a TCP or UDP socket connected to one is a memory-scan
+    /// candidate (`pool-port`). Sockets are listed with NETLINK_SOCK_DIAG in
+    /// hostaudit's network namespace. Empty: not checked.
+    public var poolPorts: Set<Int> = []
 
     public init(
         rulesDirectory: String, deep: Bool = false, fileSizeCap: Int = 64 << 20,
@@ -96,6 +101,15 @@ public final class SignatureScanner {
                 dev: UInt64(st.st_dev), ino: UInt64(st.st_ino), mtimeSec: Int(st.st_mtim.tv_sec),
                 mtimeNsec: Int(st.st_mtim.tv_nsec))
         }
+        // Sockets connected to a pool port (not listeners: a remote port is set).
+        var poolSockets = Set<UInt64>()
+        if !options.poolPorts.isEmpty {
+            do throws(ProbeError) {
+                for e in try SockDiag().dumpAll() where e.remotePort != 0 && options.poolPorts.contains(e.remotePort) {
+                    poolSockets.insert(UInt64(e.inode))
+                }
+            } catch { errors.append("pool-port check: \(error)") }
+        }
         var candidates: [(index: Int, rank: Int)] = []
         for i in facts.list.indices {
             let p = facts.list[i]
@@ -113,7 +127,8 @@ public final class SignatureScanner {
             } else if isSelf {
                 sig.fileSkipped = "hostaudit itself"
             }
-            var reasons = SignatureCandidate.reasons(p)
+            let pool = !poolSockets.isEmpty && (p.socketInodes?.contains { poolSockets.contains($0) } ?? false)
+            var reasons = SignatureCandidate.reasons(p, poolConnection: pool)
             if options.deep && !p.kernelThread { reasons.append("deep") }
             sig.candidateReasons = reasons
             if !reasons.isEmpty && !isSelf && !p.kernelThread {
@@ -148,7 +163,7 @@ public final class SignatureScanner {
     static func rank(_ reason: String) -> Int {
         switch reason {
         case "fake-kernel-thread", "deleted-exe", "memfd-exe", "temp-exe": return 0
-        case "sustained-cpu": return 1
+        case "sustained-cpu", "pool-port": return 1
         case "preload", "dot-dir-exe": return 2
         case "exe-comm-mismatch": return 3
         default: return 4

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostAuditCore
 import HostAuditLinux
 
 /// `--signatures DIR`, `--no-signatures`, `--deep`: the YARA pass over process
@@ -19,7 +20,8 @@ struct SignatureOption: ParsableArguments {
 
     /// The scan options, or nil when signatures are off or no rule folder exists.
     /// `byDefault: false` (facts): only when --signatures, --deep or `also` (--evidence) asks for them.
-    func scanOptions(byDefault: Bool = true, also: Bool = false) -> SignatureScanOptions? {
+    /// `policyPaths`: where the `pool-ports` lists come from (default: the shipped policies).
+    func scanOptions(byDefault: Bool = true, also: Bool = false, policyPaths: [String]? = nil) -> SignatureScanOptions? {
         guard !noSignatures else { return nil }
         guard byDefault || directory != nil || deep || also else { return nil }
         var dir = directory
@@ -31,6 +33,9 @@ struct SignatureOption: ParsableArguments {
         guard let dir else { return nil }
         let env = ProcessInfo.processInfo.environment
         var options = SignatureScanOptions(rulesDirectory: dir, deep: deep)
+        if let paths = policyPaths ?? Audit.defaultPolicies().map({ [$0] }) {
+            options.poolPorts = SignatureCandidate.poolPorts(PolicyLibrary.load(paths: paths).policies)
+        }
         // Test and benchmark knobs (bytes / seconds).
         if let v = env["HOSTAUDIT_SIG_PROCESS_BUDGET"].flatMap(Int.init) { options.perProcessMemoryBudget = v }
         if let v = env["HOSTAUDIT_SIG_TOTAL_BUDGET"].flatMap(Int.init) { options.totalMemoryBudget = v }

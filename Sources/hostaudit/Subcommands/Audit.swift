@@ -168,7 +168,7 @@ struct Audit: AsyncParsableCommand {
         let progress = quiet ? nil : Progress.forStandardError()
         let sweep = profile != .preDeploy
         var processOptions = ProcessCollectionOptions(cpuInterval: profile == .preDeploy ? 0 : 0.5, hiddenSweep: sweep)
-        processOptions.signatures = signatureOption.scanOptions()
+        processOptions.signatures = signatureOption.scanOptions(policyPaths: paths)
         let collection = AuditCollection(
             scope: scope,
             processOptions: processOptions,
