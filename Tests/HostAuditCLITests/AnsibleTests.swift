@@ -43,7 +43,7 @@ struct AnsibleTests {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let policy = Fixtures.path("policies/audit")
         func args(_ root: String) -> String {
-            "\"--no-probes --root \(root) --policy \(policy) --profile post-compromise\""
+            "\"--no-probes --no-signatures --root \(root) --policy \(policy) --profile post-compromise\""
         }
         // Two inventory hosts on one machine: each gets its own prefix, state,
         // textfile and unit folders (as two real hosts would), so Ansible's
