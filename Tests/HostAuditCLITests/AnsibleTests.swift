@@ -7,6 +7,8 @@ import Testing
 /// different fixture root with `--no-probes` (no traffic). Everything goes
 /// into a temporary prefix and report folder; the systemd units are written
 /// to a temporary folder and systemd is never asked (manage_services=false).
+/// Both playbooks are run twice: the second run changes nothing; then one
+/// host's root gains an ld.so.preload and only that host reports a change.
 @Suite(.requiresTools("ansible-playbook"), .serialized)
 struct AnsibleTests {
     static let scripts = Fixtures.packageRoot + "/Scripts/ansible"
@@ -17,6 +19,8 @@ struct AnsibleTests {
         env["ANSIBLE_REMOTE_TEMP"] = tmp + "/ansible-tmp"
         env["ANSIBLE_NOCOLOR"] = "1"
         env["ANSIBLE_RETRY_FILES_ENABLED"] = "0"
+        // Modules through stdin instead of a temporary file per task (the local connection supports it).
+        env["ANSIBLE_PIPELINING"] = "1"
         env["ANSIBLE_HOME"] = tmp + "/ansible-home"
         env["ANSIBLE_CONFIG"] = tmp + "/none.cfg"
         var args = ["ansible-playbook", "-i", inventory, scripts + "/" + name]
@@ -39,7 +43,7 @@ struct AnsibleTests {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let policy = Fixtures.path("policies/audit")
         func args(_ root: String) -> String {
-            "\"--no-probes --root \(Fixtures.root(root)) --policy \(policy) --profile post-compromise\""
+            "\"--no-probes --no-signatures --root \(root) --policy \(policy) --profile post-compromise\""
         }
         // Two inventory hosts on one machine: each gets its own prefix, state,
         // textfile and unit folders (as two real hosts would), so Ansible's
@@ -48,10 +52,13 @@ struct AnsibleTests {
             let d = tmp + "/" + host
             return "hostaudit_prefix=\(d)/prefix hostaudit_state_dir=\(d)/state hostaudit_textfile_dir=\(d)/textfile hostaudit_systemd_dir=\(d)/systemd"
         }
+        // `good` audits a copy of the clean root, so the test can change that host later.
+        let goodRoot = tmp + "/good-root"
+        _ = try CommandRunner.check(["cp", "-a", Fixtures.root("persist-clean"), goodRoot])
         try """
             [fleet]
-            bad ansible_connection=local ansible_python_interpreter=/usr/bin/python3 \(hostVars("bad")) hostaudit_audit_args=\(args("persist-ldpreload"))
-            good ansible_connection=local ansible_python_interpreter=/usr/bin/python3 \(hostVars("good")) hostaudit_audit_args=\(args("persist-clean"))
+            bad ansible_connection=local ansible_python_interpreter=/usr/bin/python3 \(hostVars("bad")) hostaudit_audit_args=\(args(Fixtures.root("persist-ldpreload")))
+            good ansible_connection=local ansible_python_interpreter=/usr/bin/python3 \(hostVars("good")) hostaudit_audit_args=\(args(goodRoot))
 
             """.write(toFile: tmp + "/inventory", atomically: true, encoding: .utf8)
         let vars = ["hostaudit_binary_src=\(HostAuditCLI.binaryPath)", "hostaudit_manage_services=false"]
@@ -66,6 +73,9 @@ struct AnsibleTests {
             let d = tmp + "/" + host
             #expect(FileManager.default.isExecutableFile(atPath: d + "/prefix/bin/hostaudit"))
             #expect(FileManager.default.fileExists(atPath: d + "/prefix/share/hostaudit/policies/baseline.yaml"))
+            #expect(FileManager.default.fileExists(atPath: d + "/prefix/share/hostaudit/policies/signatures/miners.yar"))
+            // The policies' test fixtures are not installed.
+            #expect(!FileManager.default.fileExists(atPath: d + "/prefix/share/hostaudit/policies/tests"))
             let service = try String(contentsOfFile: d + "/systemd/hostaudit.service", encoding: .utf8)
             #expect(service.contains("ExecStart=\(d)/prefix/bin/hostaudit audit --profile cron --quiet --state \(d)/state/state.json --format prometheus --output \(d)/textfile/hostaudit.prom"))
             #expect(FileManager.default.fileExists(atPath: d + "/systemd/hostaudit.timer"))
@@ -76,23 +86,52 @@ struct AnsibleTests {
         #expect(Self.changed(second.stdout) == ["bad": 0, "good": 0], "\(second.stdout)")
 
         let reports = tmp + "/reports"
-        let collect = try Self.playbook("collect.yml", inventory: tmp + "/inventory", tmp: tmp, extra: ["hostaudit_report_dir=\(reports)"])
-        #expect(collect.status == 0, "\(collect)")
+        func collect() throws -> CommandResult {
+            try Self.playbook("collect.yml", inventory: tmp + "/inventory", tmp: tmp, extra: ["hostaudit_report_dir=\(reports)", "hostaudit_controller_bin=\(HostAuditCLI.binaryPath)"])
+        }
+        /// The summary's failing hosts of no-ld-preload and the rule's count.
+        func preloadSummary() throws -> (bad: Bool, good: Bool, count: Int?) {
+            let data = try #require(FileManager.default.contents(atPath: reports + "/summary.json"))
+            let doc = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let hosts = try #require(doc["hosts"] as? [[String: Any]])
+            #expect(hosts.count == 2, "\(hosts)")
+            #expect((doc["problems"] as? [Any])?.isEmpty == true, "\(doc["problems"] ?? "")")
+            func fails(_ name: String) throws -> Bool {
+                let h = try #require(hosts.first { ($0["file"] as? String)?.hasSuffix("/\(name).json") == true })
+                return (h["failing"] as? [String])?.contains("audit-persistence/no-ld-preload") == true
+            }
+            let rules = try #require(doc["rules"] as? [[String: Any]])
+            let preload = rules.first { $0["rule"] as? String == "audit-persistence/no-ld-preload" }
+            return (try fails("bad"), try fails("good"), preload?["count"] as? Int)
+        }
+
+        let firstCollect = try collect()
+        #expect(firstCollect.status == 0, "\(firstCollect)")
+        #expect(Self.changed(firstCollect.stdout).allSatisfy { $0.value > 0 }, "\(firstCollect.stdout)")
         for f in ["bad.json", "good.json", "summary.txt", "summary.json", "summary.html"] {
             #expect(FileManager.default.fileExists(atPath: reports + "/" + f), "\(f)")
         }
         // The summary counts the fixture hosts' failures: the ld.so.preload host fails no-ld-preload, the clean one does not.
-        let data = try #require(FileManager.default.contents(atPath: reports + "/summary.json"))
-        let doc = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let hosts = try #require(doc["hosts"] as? [[String: Any]])
-        #expect(hosts.count == 2)
-        let bad = try #require(hosts.first { ($0["file"] as? String)?.hasSuffix("/bad.json") == true })
-        let good = try #require(hosts.first { ($0["file"] as? String)?.hasSuffix("/good.json") == true })
-        #expect((bad["failing"] as? [String])?.contains("audit-persistence/no-ld-preload") == true, "\(bad)")
-        #expect((good["failing"] as? [String])?.contains("audit-persistence/no-ld-preload") == false, "\(good)")
-        #expect(bad["failed"] as? Bool == true)
-        let rules = try #require(doc["rules"] as? [[String: Any]])
-        let preload = rules.first { $0["rule"] as? String == "audit-persistence/no-ld-preload" }
-        #expect(preload?["count"] as? Int == 1)
+        let before = try preloadSummary()
+        #expect(before.bad && !before.good && before.count == 1, "\(before)")
+        let badReport = try #require(FileManager.default.contents(atPath: reports + "/bad.json"))
+
+        // Nothing changed on the hosts: a second collect changes nothing, the reports stay byte for byte.
+        let secondCollect = try collect()
+        #expect(secondCollect.status == 0, "\(secondCollect)")
+        #expect(Self.changed(secondCollect.stdout) == ["bad": 0, "good": 0, "localhost": 0], "\(secondCollect.stdout)")
+        #expect(FileManager.default.contents(atPath: reports + "/bad.json") == badReport)
+
+        // `good` now has an ld.so.preload: only that host changes, and the summary follows.
+        try Fixtures.write("/usr/local/lib/libhide.so\n", to: "/etc/ld.so.preload", under: goodRoot)
+        let thirdCollect = try collect()
+        #expect(thirdCollect.status == 0, "\(thirdCollect)")
+        let changed = Self.changed(thirdCollect.stdout)
+        #expect(changed["bad"] == 0 && (changed["good"] ?? 0) > 0, "\(thirdCollect.stdout)")
+        // The controller's summary changed with it.
+        #expect((changed["localhost"] ?? 0) > 0, "\(thirdCollect.stdout)")
+        #expect(FileManager.default.contents(atPath: reports + "/bad.json") == badReport)
+        let after = try preloadSummary()
+        #expect(after.bad && after.good && after.count == 2, "\(after)")
     }
 }

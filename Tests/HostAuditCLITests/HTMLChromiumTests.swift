@@ -3,8 +3,9 @@ import HostAuditTestSupport
 import Testing
 
 /// The HTML report in a real browser: Debian's headless Chromium renders the
-/// recorded post-compromise lab report (miner, upstream block, local drop,
-/// dead name server) and a report full of hostile names. Chromium's own
+/// post-compromise lab report (miner, upstream block, local drop, dead name
+/// server), both as recorded and as a live lab run writes it, and a report
+/// full of hostile names. Chromium's own
 /// network log must show no request besides the file itself, the DOM must
 /// hold every finding id and no element the host's strings tried to inject,
 /// and the seed case's SVG must mark the upstream hop as the failing one.
@@ -85,39 +86,42 @@ struct HTMLChromiumTests {
         return Browser(path: path, profile: profile)
     }
 
-    @Test func labReportRendersWithoutFetchingAndShowsTheFailingHop() throws {
-        let b = try Self.browser()
-        defer { try? FileManager.default.removeItem(atPath: b.profile) }
-        try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
-        let html = Self.artifacts + "/lab-post-compromise.html"
-        try Self.render("lab-post-compromise.json", to: html)
-
-        let (dom, urls, stderr) = try Self.load(b, html, netlog: Self.artifacts + "/lab-netlog.json")
+    /// The checks every post-compromise lab page must pass in the browser:
+    /// nothing fetched, no console error, every finding id of `report` in
+    /// the DOM, and the seed probe's SVG marks the failing hop. Returns the DOM.
+    @discardableResult
+    static func checkLabPage(_ b: Browser, html: String, report: [String: Any], name: String) throws -> String {
+        let (dom, urls, stderr) = try Self.load(b, html, netlog: Self.artifacts + "/\(name)-netlog.json")
         #expect(urls.allSatisfy { $0.hasPrefix("file://") || $0.hasPrefix("data:") }, "network requests: \(urls)")
         #expect(!stderr.contains("Refused to"), "CSP blocked something: \(stderr.suffix(2000))")
         #expect(!stderr.contains("Uncaught"), "\(stderr.suffix(2000))")
+        #expect(!stderr.contains(":CONSOLE("), "console output: \(stderr.suffix(2000))")
 
         // Every finding id of the report is in the DOM.
-        let report = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("reports/lab-post-compromise.json"))))
-                as? [String: Any])
-        for f in report["findings"] as? [[String: Any]] ?? [] {
-            let id = "finding-\(f["policy"] as! String)--\(f["rule"] as! String)"
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        #expect(!findings.isEmpty)
+        for f in findings {
+            let id = "finding-\(f["policy"] as? String ?? "?")--\(f["rule"] as? String ?? "?")"
             #expect(dom.contains("id=\"\(id)\""), "\(id) missing from the DOM")
         }
-        // The seed case: the probe to 10.66.2.2:80 died upstream, and its SVG says so.
+        // The seed case: the probe to 10.66.2.2:80 died beyond this host, and its SVG says where:
+        // exactly one failed stage, a network one (the upstream stage, or a traced hop), marked BLOCKED HERE,
+        // with this host's own stages passed.
         let article = try #require(dom.range(of: "data-target=\"10.66.2.2:80\""), "no article for the seed probe")
         let rest = dom[article.upperBound...]
         let svgEnd = try #require(rest.range(of: "</svg>"))
-        let svg = rest[..<svgEnd.upperBound]
-        #expect(svg.contains("data-hop=\"upstream\" data-status=\"failed\""), "the seed SVG lacks the failing hop")
-        #expect(svg.contains("BLOCKED HERE"))
+        let svg = String(rest[..<svgEnd.upperBound])
+        let failed = Self.failedStages(svg)
+        #expect(failed.count == 1, "the seed SVG must mark one failing hop: \(failed)")
+        #expect(failed.allSatisfy { $0.hop == "upstream" || $0.hop.hasPrefix("hop-") }, "\(failed)")
+        #expect(failed.allSatisfy { $0.body.contains("BLOCKED HERE") }, "\(failed)")
+        #expect(svg.contains("data-hop=\"local\" data-status=\"passed\""))
         #expect(dom.contains("data-hop=\"local\" data-status=\"failed\""))
         #expect(dom.contains("data-hop=\"resolver\" data-status=\"failed\""))
 
         // Artifacts: a 1280×800 screenshot and a PDF print.
-        let png = Self.artifacts + "/lab-post-compromise.png"
-        let pdf = Self.artifacts + "/lab-post-compromise.pdf"
+        let png = Self.artifacts + "/\(name).png"
+        let pdf = Self.artifacts + "/\(name).pdf"
         try? FileManager.default.removeItem(atPath: png)
         try? FileManager.default.removeItem(atPath: pdf)
         _ = try b.run(["--screenshot=\(png)"], url: "file://" + html)
@@ -130,6 +134,126 @@ struct HTMLChromiumTests {
         let pdfBytes = try #require(FileManager.default.contents(atPath: pdf), "no PDF")
         #expect(pdfBytes.prefix(5) == Data("%PDF-".utf8))
         #expect(pdfBytes.count > 10_000)
+        return dom
+    }
+
+    /// The `data-hop` and the markup of every `<g … data-status="failed">` in an SVG.
+    static func failedStages(_ svg: String) -> [(hop: String, body: String)] {
+        var out: [(String, String)] = []
+        var rest = Substring(svg)
+        while let g = rest.range(of: "<g class=\"hop hop-failed\"") {
+            let after = rest[g.lowerBound...]
+            let end = after.range(of: "</g>")?.upperBound ?? after.endIndex
+            let body = String(after[..<end])
+            var hop = "?"
+            if let h = body.range(of: "data-hop=\""), let q = body[h.upperBound...].firstIndex(of: "\"") {
+                hop = String(body[h.upperBound..<q])
+            }
+            out.append((hop, body))
+            rest = after[end...]
+        }
+        return out
+    }
+
+    /// The recorded lab report, rendered by `report render`.
+    @Test func labReportRendersWithoutFetchingAndShowsTheFailingHop() throws {
+        let b = try Self.browser()
+        defer { try? FileManager.default.removeItem(atPath: b.profile) }
+        try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+        let html = Self.artifacts + "/lab-post-compromise.html"
+        try Self.render("lab-post-compromise.json", to: html)
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("reports/lab-post-compromise.json"))))
+                as? [String: Any])
+        try Self.checkLabPage(b, html: html, report: report, name: "lab-post-compromise")
+    }
+
+    /// The lab itself: the namespace lab with a miner-like process, a port the
+    /// provider drops, one a local rule drops and a dead name server;
+    /// `audit --format html` runs inside the lab's client namespace (its
+    /// probes never leave the lab), and the page it writes goes through the
+    /// same browser checks. The finding ids come from a `--format json` run
+    /// of the same audit in the same lab.
+    @Test(.privileged) func liveLabReportRendersWithoutFetchingAndShowsTheFailingHop() throws {
+        let b = try Self.browser()
+        defer { try? FileManager.default.removeItem(atPath: b.profile) }
+        try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+        let html = Self.artifacts + "/lab-live.html"
+        try? FileManager.default.removeItem(atPath: html)
+        let report: [String: Any] = try EgressLab.with { lab in
+            try lab.clientRules("""
+                table ip labclient {
+                  chain output { type filter hook output priority filter; policy accept;
+                    ip daddr 10.66.2.2 tcp dport 87 counter drop comment "local egress drop"
+                  }
+                }
+                """)
+            // The client namespace's resolver: only the dead name server (ip netns exec bind-mounts it).
+            let netnsEtc = "/etc/netns/\(lab.client.name)"
+            let hadNetnsDir = FileManager.default.fileExists(atPath: "/etc/netns")
+            try FileManager.default.createDirectory(atPath: netnsEtc, withIntermediateDirectories: true)
+            defer {
+                try? FileManager.default.removeItem(atPath: netnsEtc)
+                if !hadNetnsDir { rmdir("/etc/netns") }
+            }
+            try "nameserver \(EgressLab.deadDNSV4)\n".write(toFile: netnsEtc + "/resolv.conf", atomically: true, encoding: .utf8)
+
+            // A miner-like process: a copy of dash whose argv names a stratum pool in the lab.
+            let dir = try Fixtures.temporaryDirectory("ha-html-lab")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.copyItem(atPath: "/bin/dash", toPath: dir + "/kworkerds")
+            let miner = Process()
+            miner.executableURL = URL(fileURLWithPath: "/bin/bash")
+            miner.arguments = [
+                "-c", "exec -a kworkerds \(dir)/kworkerds -c 'while :; do sleep 1; done' -o stratum+tcp://10.66.2.2:3333 --donate-level 1",
+            ]
+            try miner.run()
+            defer {
+                kill(miner.processIdentifier, SIGKILL)
+                miner.waitUntilExit()
+            }
+            // The miner must be in /proc with its argv before the audit reads it (a hang guard, not a timing assertion).
+            let deadline = Date().addingTimeInterval(30)
+            while !((try? String(contentsOfFile: "/proc/\(miner.processIdentifier)/cmdline", encoding: .utf8)) ?? "").contains("stratum+tcp"),
+                Date() < deadline
+            {
+                usleep(20_000)
+            }
+
+            let args = [
+                "audit", "--profile", "post-compromise", "--policy", Fixtures.path("policies/audit-lab/miners.yaml"),
+                "--policy", Fixtures.packageRoot + "/Policies/baseline.yaml",
+                "--probe", "10.66.2.2:80", "--probe", "10.66.2.2:87", "--probe", "mirror.lab.example:80", "--timeout", "1.5",
+                // The story's miner rule reads command lines; the YARA pass over every process is not
+                // part of it, and under load it can push the processes collector past its budget.
+                "--no-signatures",
+            ]
+            let r = try lab.hostaudit(args + ["--format", "html", "--output", html])
+            #expect(r.status == 1, "\(r)")
+            let j = try lab.hostaudit(args + ["--format", "json"])
+            #expect(j.status == 1, "\(j)")
+            try? j.stdout.write(toFile: Self.artifacts + "/lab-live.json", atomically: true, encoding: .utf8)
+            return try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any], "\(j)")
+        }
+        // The lab run found what the story needs: the miner, and the three probes' causes.
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        #expect(findings.first { $0["rule"] as? String == "miner-process" }?["status"] as? String == "fail")
+        let causes = Dictionary(
+            (report["egress"] as? [[String: Any]] ?? []).map { ($0["target"] as? String ?? "?", $0["cause"] as? String ?? "?") },
+            uniquingKeysWith: { a, _ in a })
+        #expect(causes["10.66.2.2:80"] == "upstream-filter", "\(causes)")
+        #expect(causes["10.66.2.2:87"] == "local-firewall", "\(causes)")
+        #expect(causes["mirror.lab.example:80"] == "dns-failure", "\(causes)")
+
+        let dom = try Self.checkLabPage(b, html: html, report: report, name: "lab-live")
+        // The miner's command line (the evidence a reader needs) is on the page, as text.
+        #expect(dom.contains("command line: <code>kworkerds -c 'while :; do sleep 1; done' -o stratum+tcp://10.66.2.2:3333 --donate-level 1</code>"))
+        // When the probe was traced, the hop marked is the lab's provider (the router drops the flow).
+        if let a = dom.range(of: "data-target=\"10.66.2.2:80\""), let e = dom[a.upperBound...].range(of: "</svg>") {
+            for f in Self.failedStages(String(dom[a.upperBound..<e.upperBound])) where f.hop.hasPrefix("hop-") {
+                #expect(f.body.contains(EgressLab.routerClientV4), "\(f.body)")
+            }
+        }
     }
 
     @Test func hostileNamesStayText() throws {

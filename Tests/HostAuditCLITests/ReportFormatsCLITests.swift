@@ -123,6 +123,35 @@ import Testing
         #expect(try HostAuditCLI.run(["report", "merge", empty]).status == 3)
     }
 
+    /// `report diff OLD NEW`: exit 0 same in substance, 1 different, 3 unreadable; `-N` takes a missing OLD as empty.
+    @Test func reportDiffSaysWhetherTheResultChanged() throws {
+        let dir = try Fixtures.temporaryDirectory("ha-diff")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lab = Fixtures.path("reports/lab-post-compromise.json")
+        // The same run recorded again later: other times, same outcomes.
+        var text = try String(contentsOfFile: lab, encoding: .utf8)
+        text = text.replacingOccurrences(of: "2026-12-02T18:00:00.000Z", with: "2026-12-02T19:00:00.000Z")
+        try text.write(toFile: dir + "/later.json", atomically: true, encoding: .utf8)
+        let same = try HostAuditCLI.run(["report", "diff", lab, dir + "/later.json"])
+        #expect(same.status == 0, "\(same)")
+        #expect(same.stdout == "hostaudit report diff: the same in substance\n")
+
+        let other = try HostAuditCLI.run(["report", "diff", lab, Fixtures.path("reports/hostile-names.json"), "--format", "json"])
+        #expect(other.status == 1, "\(other)")
+        let doc = try Self.json(other.stdout)
+        #expect(doc["schema"] as? String == "hostaudit.diff/v1")
+        #expect(doc["same"] as? Bool == false)
+        #expect(try HostAuditCLI.run(["report", "diff", "--quiet", lab, Fixtures.path("reports/hostile-names.json")]).stdout.isEmpty)
+
+        let missing = dir + "/never-written.json"
+        #expect(try HostAuditCLI.run(["report", "diff", missing, lab]).status == 3)
+        let fresh = try HostAuditCLI.run(["report", "diff", "--new-file", missing, lab])
+        #expect(fresh.status == 1, "\(fresh)")
+        #expect(fresh.stdout.contains("finding miners/miner-process: (absent) -> critical fail"), "\(fresh.stdout)")
+        // Not a report at all.
+        #expect(try HostAuditCLI.run(["report", "diff", lab, Fixtures.path("audit-golden/ldpreload.prom")]).status == 3)
+    }
+
     @Test func reportRenderTurnsJSONIntoHTML() throws {
         let r = try HostAuditCLI.run(["report", "render", Fixtures.path("reports/lab-post-compromise.json")])
         #expect(r.status == 0, "\(r)")

@@ -39,6 +39,8 @@ public struct ReportMerge: Sendable {
             problems.append("\(file): \(error.description)")
             return
         }
+        // A summary this command wrote earlier into the same folder is not a report and not a problem.
+        if doc["schema"]?.stringValue == Self.schema { return }
         guard doc["schema"]?.stringValue == AuditReport.schema else {
             problems.append("\(file): not a \(AuditReport.schema) document")
             return

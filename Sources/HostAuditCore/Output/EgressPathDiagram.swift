@@ -22,6 +22,10 @@ public struct EgressPathDiagram: Sendable {
         public var status: Status
         /// For the failing stage: what failed there, in words.
         public var failure: String?
+        /// False when the block is at this stage or somewhere after it
+        /// (`blocked_at` with confidence `unknown`: the flow reaches this hop,
+        /// silent hops or rate limits hide how far beyond).
+        public var located: Bool = true
     }
 
     public var stages: [Stage]
@@ -107,6 +111,8 @@ public struct EgressPathDiagram: Sendable {
         // 5. The network: hops when traced, else gateway and upstream.
         let hops = p["hops"]?.arrayValue ?? []
         let blockedHop = p["blocked_at"]?["hop"]?.intValue
+        let unlocated = blockedHop != nil && p["blocked_at"]?["confidence"]?.stringValue == "unknown"
+        let beforeHop = p["blocked_at"]?["before_hop"]?.intValue
         let icmp = p["icmp_error"]
         let offender = icmp?["offender"]?.stringValue
         let offenderLocal = icmp?["offender_is_local"]?.boolValue ?? false
@@ -115,9 +121,16 @@ public struct EgressPathDiagram: Sendable {
                 let ttl = h["ttl"]?.intValue ?? 0
                 var lines = [h["address"]?.stringValue ?? "* (no answer)"]
                 if let rtt = h["rtt_ms"]?.doubleValue { lines.append(String(format: "%.1f ms", rtt)) }
+                var title = "hop \(ttl)"
+                if unlocated, blockedHop == ttl {
+                    // The flow is known to reach this hop; how far beyond it goes is not known.
+                    title += " or after"
+                    lines.append("the flow reaches it")
+                    lines.append(beforeHop.map { "block: here or before hop \($0)" } ?? "where after it: unknown")
+                }
                 let passed = h["passed"]?.boolValue
                 let st: Status = blockedHop == ttl ? .failed : passed == true ? .passed : passed == false ? .notReached : .unknown
-                stages.append(Stage(key: "hop-\(ttl)", title: "hop \(ttl)", lines: lines, status: st))
+                stages.append(Stage(key: "hop-\(ttl)", title: title, lines: lines, status: st))
             }
         } else {
             var gw: [String] = []
@@ -149,6 +162,7 @@ public struct EgressPathDiagram: Sendable {
         } else if let blockedHop, !hops.isEmpty, let i = stages.firstIndex(where: { $0.key == "hop-\(blockedHop)" }) {
             // Traced: the hop decides; stages before it passed, after it were not reached.
             stages[i].failure = failureText
+            stages[i].located = !unlocated
             for j in stages.indices where j < i && stages[j].status == .unknown { stages[j].status = .passed }
             for j in stages.indices where j > i { stages[j].status = .notReached }
         } else if let failingKey, let i = stages.firstIndex(where: { $0.key == failingKey }) {
@@ -198,14 +212,15 @@ public struct EgressPathDiagram: Sendable {
             let y = pad
             let failed = st.status == .failed
             out += "<g class=\"hop hop-\(st.status.rawValue)\" data-hop=\"\(HTMLText.token(st.key))\" data-status=\"\(st.status.rawValue)\">"
-            out += "<title>\(HTMLText.text(([st.title] + st.lines + (st.failure.map { ["BLOCKED HERE: \($0)"] } ?? [])).joined(separator: "\n")))</title>"
+            let label = st.located ? "BLOCKED HERE" : "BLOCKED HERE OR AFTER"
+            out += "<title>\(HTMLText.text(([st.title] + st.lines + (st.failure.map { ["\(label): \($0)"] } ?? [])).joined(separator: "\n")))</title>"
             out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(boxW)\" height=\"\(boxH)\" rx=\"8\"/>"
             out += "<text x=\"\(x + 10)\" y=\"\(y + 20)\" class=\"h\">\(Self.mark(st.status)) \(HTMLText.short(st.title, 18))</text>"
             for (k, line) in st.lines.prefix(4).enumerated() {
                 out += "<text x=\"\(x + 10)\" y=\"\(y + 40 + k * 16)\">\(HTMLText.short(line, 24))</text>"
             }
             if failed, let f = st.failure {
-                out += "<text x=\"\(x + boxW / 2)\" y=\"\(y + boxH + 20)\" class=\"why\" text-anchor=\"middle\">✗ BLOCKED HERE</text>"
+                out += "<text x=\"\(x + boxW / 2)\" y=\"\(y + boxH + 20)\" class=\"why\" text-anchor=\"middle\">✗ \(label)</text>"
                 // The cause and confidence on one line, the socket's reason on the next.
                 let parts = f.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 for (k, part) in parts.enumerated() {
@@ -231,7 +246,7 @@ public struct EgressPathDiagram: Sendable {
         for st in stages {
             out += "<li class=\"hop-\(st.status.rawValue)\"><span class=\"mark\">\(Self.mark(st.status)) \(st.status.rawValue)</span> "
             out += "<b>\(HTMLText.text(st.title))</b>: " + st.lines.map { HTMLText.text($0) }.joined(separator: "; ")
-            if let f = st.failure { out += " — <strong>blocked here: \(HTMLText.text(f))</strong>" }
+            if let f = st.failure { out += " — <strong>\(st.located ? "blocked here" : "blocked here or after"): \(HTMLText.text(f))</strong>" }
             out += "</li>"
         }
         return out + "</ol>"

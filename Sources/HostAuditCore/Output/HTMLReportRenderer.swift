@@ -168,6 +168,20 @@ public enum HTMLReportRenderer {
         "\(HTMLText.text(i["severity"]?.stringValue ?? "?")) <code>\(HTMLText.text(key(i)))</code> \(HTMLText.text(i["title"]?.stringValue ?? ""))"
     }
 
+    /// The command line a process item carries (`value.cmdline.args`), for a
+    /// reader who must see what ran: arguments with spaces or quotes in single
+    /// quotes, at most 64 arguments (the text is escaped and cut by the caller).
+    static func commandLine(_ e: JSONValue) -> String? {
+        guard let args = e["value"]?["cmdline"]?["args"]?.arrayValue?.compactMap(\.stringValue), !args.isEmpty else { return nil }
+        var parts = args.prefix(64).map { a -> String in
+            guard a.isEmpty || a.unicodeScalars.contains(where: { $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\t" }) else { return a }
+            return "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        if args.count > 64 { parts.append("… \(args.count - 64) more") }
+        if e["value"]?["cmdline"]?["truncated"]?.boolValue == true { parts.append("(cut by the collector)") }
+        return parts.joined(separator: " ")
+    }
+
     static func finding(_ f: JSONValue, isNew: Bool) -> String {
         let st = f["status"]?.stringValue ?? "?"
         let sev = f["severity"]?.stringValue ?? "info"
@@ -179,7 +193,11 @@ public enum HTMLReportRenderer {
         let ev = f["evidence"]?.arrayValue ?? []
         if !ev.isEmpty {
             b += "<ul class=\"evidence\">"
-            for e in ev.prefix(20) { b += "<li>\(HTMLText.text(AuditTextRenderer.evidenceLine(e)))</li>" }
+            for e in ev.prefix(20) {
+                b += "<li>\(HTMLText.text(AuditTextRenderer.evidenceLine(e)))"
+                if let cmd = commandLine(e) { b += "<br><span class=\"cmd\">command line: <code>\(HTMLText.text(cmd))</code></span>" }
+                b += "</li>"
+            }
             if ev.count > 20 { b += "<li>… \(ev.count - 20) more</li>" }
             b += "</ul>"
         }

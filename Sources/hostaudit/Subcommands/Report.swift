@@ -7,8 +7,8 @@ import HostAuditLinux
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Summarise or render recorded audit reports.",
-        subcommands: [Merge.self, Render.self]
+        abstract: "Summarise, compare or render recorded audit reports.",
+        subcommands: [Merge.self, Diff.self, Render.self]
     )
 
     /// Every `*.json` file in DIRS (folders walked up to 4 levels, symbolic links not followed), bounded.
@@ -110,6 +110,68 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say whether two reports of one host differ in substance (findings' outcomes, probes' ends), not in times.",
+            discussion: """
+                Compares the host name, profile and fail_on, each finding's severity and status (by policy/rule) \
+                and each egress probe's state and cause (by target, address, port and protocol), byte for byte. \
+                Times, run ids, changes and evidence (pids, counters) are not compared. \
+                Exit 0 when the reports are the same in substance, 1 when they differ, \
+                3 when one cannot be read or they are not both hostaudit.report/v1 (or both hostaudit.egress/v1) documents.
+                """)
+
+        @Argument(help: ArgumentHelp("The earlier report.", valueName: "OLD"))
+        var old: String
+
+        @Argument(help: ArgumentHelp("The later report.", valueName: "NEW"))
+        var new: String
+
+        @Flag(name: [.customShort("N"), .customLong("new-file")], help: "An OLD that does not exist counts as an empty report (as diff -N).")
+        var newFile = false
+
+        @Option(help: "Output format.")
+        var format: MergeFormat.DiffFormat = .text
+
+        @Flag(help: "Print nothing; only the exit status says whether they differ.")
+        var quiet = false
+
+        static func load(_ path: String) throws -> JSONValue {
+            guard let bytes = ReportCommand.read(path), let doc = try? JSONValue(parsing: bytes) else {
+                Output.error("hostaudit: \(TerminalText.escape(path)): cannot be read as JSON (or larger than 64 MiB)")
+                throw ExitStatus.couldNotRun
+            }
+            guard let schema = doc["schema"]?.stringValue, schema == AuditReport.schema || schema == EgressDocument.schema else {
+                Output.error("hostaudit: \(TerminalText.escape(path)): not a hostaudit.report/v1 or hostaudit.egress/v1 document")
+                throw ExitStatus.couldNotRun
+            }
+            return doc
+        }
+
+        func run() async throws {
+            var oldDoc: JSONValue?
+            var st = stat()
+            if newFile, lstat(old, &st) != 0, errno == ENOENT {
+                oldDoc = nil
+            } else {
+                oldDoc = try Self.load(old)
+            }
+            let newDoc = try Self.load(new)
+            if let oldDoc, Array((oldDoc["schema"]?.stringValue ?? "").utf8) != Array((newDoc["schema"]?.stringValue ?? "").utf8) {
+                Output.error("hostaudit: \(TerminalText.escape(old)) and \(TerminalText.escape(new)) are different kinds of document")
+                throw ExitStatus.couldNotRun
+            }
+            let diff = ReportDiff(old: oldDoc, new: newDoc)
+            if !quiet {
+                switch format {
+                case .text: Output.write(diff.text())
+                case .json: Output.write(JSONWriter().string(diff.json()) + "\n")
+                }
+            }
+            if !diff.same { throw ExitStatus.failed }
+        }
+    }
+
     struct Render: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Render a recorded JSON report (audit or egress) as one HTML file.",
@@ -151,6 +213,10 @@ struct ReportCommand: AsyncParsableCommand {
 
 enum MergeFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, html
+
+    enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
 }
 
 enum RenderFormat: String, ExpressibleByArgument, CaseIterable {

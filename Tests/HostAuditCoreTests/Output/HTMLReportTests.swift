@@ -87,6 +87,54 @@ import Testing
         #expect(d.stages.first { $0.key == "target" }?.status == .notReached)
     }
 
+    /// `blocked_at` with confidence `unknown` (the flow reaches the hop, how far
+    /// beyond is hidden): the hop is marked, but as "here or after", never as
+    /// the place.
+    @Test func unlocatedBlockSaysHereOrAfter() throws {
+        let p: JSONValue = [
+            "target": "10.66.2.2:80", "host": "10.66.2.2", "address": "10.66.2.2", "port": 80, "protocol": "tcp",
+            "state": "filtered", "reason": "no-response", "cause": "upstream-filter", "confidence": "proven",
+            "blocked_at": ["hop": 1, "address": "10.66.1.1", "where": nil, "confidence": "unknown", "before_hop": nil],
+            "hops": [["ttl": 1, "address": "10.66.1.1", "rtt_ms": 0.8, "passed": nil]],
+        ]
+        let d = EgressPathDiagram(probe: p, hostname: nil)
+        let hop = try #require(d.failingStage)
+        #expect(hop.key == "hop-1" && !hop.located)
+        #expect(hop.title == "hop 1 or after")
+        #expect(hop.lines.contains("where after it: unknown"))
+        let svg = d.svg(id: "x")
+        #expect(svg.contains("✗ BLOCKED HERE OR AFTER"))
+        #expect(!svg.contains("BLOCKED HERE<"))
+        #expect(d.list().contains("blocked here or after: upstream-filter (proven): no-response"))
+        // A located block keeps the plain mark.
+        var located = p
+        if case .object(var o) = located, case .object(var b)? = o["blocked_at"] {
+            b["confidence"] = "likely"
+            o["blocked_at"] = .object(b)
+            located = .object(o)
+        }
+        let l = EgressPathDiagram(probe: located, hostname: nil)
+        #expect(l.failingStage?.located == true)
+        #expect(l.svg(id: "y").contains("✗ BLOCKED HERE</text>"))
+    }
+
+    /// A process item's command line is shown (quoted where an argument has
+    /// spaces or quotes) and escaped like every host string.
+    @Test func processEvidenceShowsTheCommandLine() throws {
+        let f: JSONValue = [
+            "rule": "miner-process", "policy": "miners", "title": "t", "severity": "critical", "status": "fail",
+            "evidence": [
+                [
+                    "kind": "process", "pid": 7, "comm": "x", "detail": "satisfies: …",
+                    "value": ["cmdline": ["args": ["x", "-c", "a b", "<b>", "-o", "stratum+tcp://10.66.2.2:3333"], "truncated": false]],
+                ]
+            ],
+        ]
+        let html = HTMLReportRenderer.render(report: ["schema": "hostaudit.report/v1", "findings": [f]])
+        #expect(html.contains("command line: <code>x -c &#39;a b&#39; &lt;b&gt; -o stratum+tcp://10.66.2.2:3333</code>"), "\(html)")
+        #expect(!html.contains("<b> -o"))
+    }
+
     @Test func hostileStringsAreTextOnly() throws {
         let report = try Self.load("hostile-names.json")
         let html = HTMLReportRenderer.render(report: report)
