@@ -63,3 +63,5 @@ int CHostAuditShims_get_tcp_info(int fd, CHostAuditShims_tcp_info *out) {
 
 int CHostAuditShims_ee_origin_icmp(void) { return SO_EE_ORIGIN_ICMP; }
 int CHostAuditShims_ee_origin_icmp6(void) { return SO_EE_ORIGIN_ICMP6; }
+
+int CHostAuditShims_msg_dontwait(void) { return MSG_DONTWAIT; }

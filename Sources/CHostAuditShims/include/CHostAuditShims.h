@@ -55,6 +55,10 @@ typedef struct {
 } CHostAuditShims_tcp_info;
 int CHostAuditShims_get_tcp_info(int fd, CHostAuditShims_tcp_info *out);
 
+/* MSG_DONTWAIT, from here because Swift attributes glibc's socket enums to
+   whichever C module it saw first, and a clean build then misses it. */
+int CHostAuditShims_msg_dontwait(void);
+
 /* SO_EE_ORIGIN_ICMP / SO_EE_ORIGIN_ICMP6. */
 int CHostAuditShims_ee_origin_icmp(void);
 int CHostAuditShims_ee_origin_icmp6(void);

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 // socket types (SOCK_*, sa_family_t) are imported through the C module that includes <sys/socket.h>.
+import CHostAuditShims
 import CResolv
 import HostAuditCore
 
@@ -165,7 +166,7 @@ public struct UDPProber: Sendable {
                 }
                 if Int32(p.revents) & Int32(POLLIN) != 0 {
                     var buf = [UInt8](repeating: 0, count: 2048)
-                    let got = buf.withUnsafeMutableBytes { recv(a.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                    let got = buf.withUnsafeMutableBytes { recv(a.fd, $0.baseAddress, $0.count, CHostAuditShims_msg_dontwait()) }
                     if got >= 0 {
                         var e = evidence(a, phase: .reply)
                         e.replyBytes = got
