@@ -23,6 +23,42 @@ base = json.load(open(os.path.join(here, "base", "good-host.json")))
 captured = json.load(open(os.path.join(here, "base", "exposure-lab.json")))
 base["exposure"] = captured["exposure"]
 
+# The traffic checks (`exposure.traffic`) for the same lab: the `inet lab`
+# input chain accepts by default and names neither lo nor loopback sources,
+# so loopback, outbound and replies are accepted by the chain policies and a
+# spoofed 127.0.0.1 on ha0 is accepted too. Written by hand in the shape
+# `hostaudit facts exposure` prints (ExposureLabTests checks that shape on the
+# real kernel).
+POLICY_IN = {"family": "inet", "table": "lab", "chain": "input", "handle": None, "rule": "policy accept", "legacy": False}
+
+
+def case(family, interface, flow, verdict, decided_by=POLICY_IN):
+    return {"family": family, "interface": interface, "flow": flow, "verdict": verdict,
+            "decided_by": decided_by if verdict != "unknown" else None}
+
+
+def check(expected, cases):
+    ok = (lambda v: v == "accept") if expected == "accept" else (lambda v: v in ("drop", "reject"))
+    if any(c["verdict"] != "unknown" and not ok(c["verdict"]) for c in cases):
+        met = False
+    elif not cases or any(c["verdict"] == "unknown" for c in cases):
+        met = None
+    else:
+        met = True
+    return {"expected": expected, "met": met, "cases": cases}
+
+
+def traffic(loopback="accept", spoof="accept", outbound="accept", replies="accept"):
+    return {
+        "loopback_accepted": check("accept", [case("ipv4", "lo", "tcp 127.0.0.1 -> 127.0.0.1:50000", loopback)]),
+        "loopback_spoof_dropped": check("drop", [case("ipv4", "ha0", "tcp 127.0.0.1 -> 192.168.77.1:50000", spoof)]),
+        "outbound_accepted": check("accept", [case("ipv4", "ha0", "tcp 192.168.77.1:46383 -> 203.0.113.10:443", outbound, None)]),
+        "replies_accepted": check("accept", [case("ipv4", "ha0", "tcp 192.168.77.1:46383 -> 203.0.113.10:443", replies)]),
+    }
+
+
+base["exposure"]["traffic"] = traffic()
+
 
 def doc(*changes):
     d = copy.deepcopy(base)
@@ -69,11 +105,17 @@ def exposed_by_rule(port):
     return change
 
 
+def with_traffic(**verdicts):
+    def change(d):
+        d["exposure"]["traffic"] = traffic(**verdicts)
+    return change
+
+
 def unavailable(d):
     d["exposure"] = {"available": False,
                      "unavailable_reason": "exposure needs the live sockets and ruleset; not read with --root",
                      "netns": None, "outside_ipv4": None, "outside_ipv6": None, "interfaces": [],
-                     "count": 0, "list": [], "errors": []}
+                     "count": 0, "list": [], "traffic": None, "errors": []}
 
 
 r = "exposure-no-sensitive-port-exposed"
@@ -93,3 +135,22 @@ r = "exposure-ssh-reported"
 write(r, "pass", "pass", "SSH restricted to 10.0.0.0/8", doc())
 write(r, "fail", "fail", "SSH on 0.0.0.0:22 accepted from anywhere", doc(exposed_by_rule(22)))
 write(r, "skip-unavailable", "skip", "--root: no live sockets or ruleset", doc(unavailable))
+
+r = "firewall-loopback-accepted"
+write(r, "pass", "pass", "a new connection on lo is accepted", doc())
+write(r, "fail", "fail", "the input chain drops it: no iif lo accept before the deny", doc(with_traffic(loopback="drop")))
+write(r, "error-unknown", "error", "the evaluator cannot decide (branches disagree)", doc(with_traffic(loopback="unknown")))
+write(r, "skip-unavailable", "skip", "--root: no live ruleset", doc(unavailable))
+
+r = "firewall-loopback-spoof-dropped"
+write(r, "fail", "fail", "127.0.0.1 arriving on ha0 is accepted by the input policy", doc())
+write(r, "pass", "pass", "a rule drops loopback sources on other interfaces", doc(with_traffic(spoof="drop")))
+write(r, "pass-reject", "pass", "rejected counts as dropped", doc(with_traffic(spoof="reject")))
+write(r, "skip-unavailable", "skip", "--root: no live ruleset", doc(unavailable))
+
+r = "firewall-outbound-and-replies-accepted"
+write(r, "pass", "pass", "outbound new connections and their replies are accepted", doc())
+write(r, "fail", "fail", "input policy drop with no ct state established accept: the SYN-ACK is dropped",
+      doc(with_traffic(replies="drop")))
+write(r, "fail-outbound", "fail", "the output chain rejects new outbound connections", doc(with_traffic(outbound="reject")))
+write(r, "skip-unavailable", "skip", "--root: no live ruleset", doc(unavailable))

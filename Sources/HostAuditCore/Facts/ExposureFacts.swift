@@ -5,7 +5,8 @@
 ///
 /// Paths policies read: `exposure.list[].exposure` (`exposed`, `restricted`,
 /// `blocked`, `loopback-only`, `unknown`), `exposure.list[].local_port`,
-/// `exposure.list[].covered_by_rule`, `exposure.list[].sources[].source`.
+/// `exposure.list[].covered_by_rule`, `exposure.list[].sources[].source`,
+/// `exposure.traffic.loopback_accepted.met` (and the other traffic checks).
 public struct ExposureFacts: Encodable, Sendable, Equatable {
     public var available: Bool
     public var unavailableReason: String?
@@ -18,6 +19,9 @@ public struct ExposureFacts: Encodable, Sendable, Equatable {
     public var interfaces: [Interface]
     public var count: Int
     public var list: [ExposureFact]
+    /// Loopback, spoofed-loopback, outbound and reply traffic through the
+    /// same ruleset; null when unavailable.
+    public var traffic: TrafficControlFacts?
     public var errors: [String]
 
     public struct Interface: Encodable, Sendable, Equatable {
@@ -33,7 +37,7 @@ public struct ExposureFacts: Encodable, Sendable, Equatable {
 
     public init(
         available: Bool, unavailableReason: String? = nil, netns: String?, outsideIpv4: String?, outsideIpv6: String?,
-        interfaces: [Interface], list: [ExposureFact], errors: [String] = []
+        interfaces: [Interface], list: [ExposureFact], traffic: TrafficControlFacts? = nil, errors: [String] = []
     ) {
         self.available = available
         self.unavailableReason = unavailableReason
@@ -43,6 +47,7 @@ public struct ExposureFacts: Encodable, Sendable, Equatable {
         self.interfaces = interfaces
         self.count = list.count
         self.list = list
+        self.traffic = traffic
         self.errors = errors
     }
 

@@ -58,6 +58,71 @@ extension FactSchema {
         exposure.netns	null|string
         exposure.outside_ipv4	null|string
         exposure.outside_ipv6	null|string
+        exposure.traffic	null|object
+        exposure.traffic.loopback_accepted	object
+        exposure.traffic.loopback_accepted.cases	array
+        exposure.traffic.loopback_accepted.cases[]	object
+        exposure.traffic.loopback_accepted.cases[].decided_by	null|object
+        exposure.traffic.loopback_accepted.cases[].decided_by.chain	string
+        exposure.traffic.loopback_accepted.cases[].decided_by.family	string
+        exposure.traffic.loopback_accepted.cases[].decided_by.handle	int
+        exposure.traffic.loopback_accepted.cases[].decided_by.legacy	bool
+        exposure.traffic.loopback_accepted.cases[].decided_by.rule	string
+        exposure.traffic.loopback_accepted.cases[].decided_by.table	string
+        exposure.traffic.loopback_accepted.cases[].family	string
+        exposure.traffic.loopback_accepted.cases[].flow	string
+        exposure.traffic.loopback_accepted.cases[].interface	null|string
+        exposure.traffic.loopback_accepted.cases[].verdict	string
+        exposure.traffic.loopback_accepted.expected	string
+        exposure.traffic.loopback_accepted.met	bool|null
+        exposure.traffic.loopback_spoof_dropped	object
+        exposure.traffic.loopback_spoof_dropped.cases	array
+        exposure.traffic.loopback_spoof_dropped.cases[]	object
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by	null|object
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by.chain	string
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by.family	string
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by.handle	int
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by.legacy	bool
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by.rule	string
+        exposure.traffic.loopback_spoof_dropped.cases[].decided_by.table	string
+        exposure.traffic.loopback_spoof_dropped.cases[].family	string
+        exposure.traffic.loopback_spoof_dropped.cases[].flow	string
+        exposure.traffic.loopback_spoof_dropped.cases[].interface	null|string
+        exposure.traffic.loopback_spoof_dropped.cases[].verdict	string
+        exposure.traffic.loopback_spoof_dropped.expected	string
+        exposure.traffic.loopback_spoof_dropped.met	bool|null
+        exposure.traffic.outbound_accepted	object
+        exposure.traffic.outbound_accepted.cases	array
+        exposure.traffic.outbound_accepted.cases[]	object
+        exposure.traffic.outbound_accepted.cases[].decided_by	null|object
+        exposure.traffic.outbound_accepted.cases[].decided_by.chain	string
+        exposure.traffic.outbound_accepted.cases[].decided_by.family	string
+        exposure.traffic.outbound_accepted.cases[].decided_by.handle	int
+        exposure.traffic.outbound_accepted.cases[].decided_by.legacy	bool
+        exposure.traffic.outbound_accepted.cases[].decided_by.rule	string
+        exposure.traffic.outbound_accepted.cases[].decided_by.table	string
+        exposure.traffic.outbound_accepted.cases[].family	string
+        exposure.traffic.outbound_accepted.cases[].flow	string
+        exposure.traffic.outbound_accepted.cases[].interface	null|string
+        exposure.traffic.outbound_accepted.cases[].verdict	string
+        exposure.traffic.outbound_accepted.expected	string
+        exposure.traffic.outbound_accepted.met	bool|null
+        exposure.traffic.replies_accepted	object
+        exposure.traffic.replies_accepted.cases	array
+        exposure.traffic.replies_accepted.cases[]	object
+        exposure.traffic.replies_accepted.cases[].decided_by	null|object
+        exposure.traffic.replies_accepted.cases[].decided_by.chain	string
+        exposure.traffic.replies_accepted.cases[].decided_by.family	string
+        exposure.traffic.replies_accepted.cases[].decided_by.handle	int
+        exposure.traffic.replies_accepted.cases[].decided_by.legacy	bool
+        exposure.traffic.replies_accepted.cases[].decided_by.rule	string
+        exposure.traffic.replies_accepted.cases[].decided_by.table	string
+        exposure.traffic.replies_accepted.cases[].family	string
+        exposure.traffic.replies_accepted.cases[].flow	string
+        exposure.traffic.replies_accepted.cases[].interface	null|string
+        exposure.traffic.replies_accepted.cases[].verdict	string
+        exposure.traffic.replies_accepted.expected	string
+        exposure.traffic.replies_accepted.met	bool|null
         exposure.unavailable_reason	null|string
         firewall	object
         firewall.available	bool

@@ -63,13 +63,26 @@ public struct ExposureCollector: Sendable {
                 protocolName: s.protocolName, family: s.family, localAddress: s.localAddress, localPort: s.localPort,
                 interface: s.interface, processes: owners, verdict: verdict)
         }
+        let traffic = NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+            analyzer.trafficControls(ephemeralPort: Self.ephemeralPort()) { _ = RouteLookup().complete(&$0) }
+        }
         return ExposureFacts(
             available: true, netns: sockets.netns, outsideIpv4: analyzer.outsideIPv4.description,
             outsideIpv6: analyzer.outsideIPv6.description,
             interfaces: interfaces.filter { !$0.isLoopback }.map {
                 .init(name: $0.name, index: Int($0.index), addresses: $0.addresses.map { "\($0.address)/\($0.length)" })
             },
-            list: list, errors: errors)
+            list: list, traffic: traffic, errors: errors)
+    }
+
+    /// The middle of `net.ipv4.ip_local_port_range` (which IPv6 shares): a
+    /// source port the kernel would pick for an outbound connection; nil when
+    /// unreadable.
+    static func ephemeralPort() -> UInt16? {
+        guard let c = try? HostFiles().read("/proc/sys/net/ipv4/ip_local_port_range", limit: 64) else { return nil }
+        let parts = String(decoding: c.bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { UInt16($0) }
+        guard parts.count == 2, parts[0] <= parts[1] else { return nil }
+        return parts[0] + (parts[1] - parts[0]) / 2
     }
 
     /// Interfaces with their addresses and prefix lengths (getifaddrs), in index order.

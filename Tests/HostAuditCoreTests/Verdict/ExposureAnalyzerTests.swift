@@ -115,4 +115,36 @@ import Testing
         #expect(ExposureAnalyzer.representative(IPAddress("10.0.0.0")!, IPAddress("10.255.255.255")!) == IPAddress("10.0.0.1"))
         #expect(ExposureAnalyzer.representative(IPAddress("10.0.0.7")!, IPAddress("10.0.0.7")!) == IPAddress("10.0.0.7"))
     }
+
+    /// The traffic checks on the in-memory ruleset: `iif lo accept` then policy
+    /// drop, no established rule; and `met` for each combination of verdicts.
+    @Test func trafficChecks() {
+        // Routed as the kernel would: out of eth0 from its address. Without a route the
+        // reply's input interface is unknown and `iif lo accept` makes it unknown.
+        #expect(Self.analyzer().trafficControls(ephemeralPort: 46383).repliesAccepted.met == nil)
+        let t = Self.analyzer().trafficControls(ephemeralPort: 46383) {
+            $0.source = IPAddress("192.168.1.5")
+            $0.outputInterface = "eth0"
+            $0.outputInterfaceIndex = 2
+        }
+        #expect(t.loopbackAccepted.met == true)
+        #expect(t.loopbackAccepted.cases.map(\.interface) == ["lo"])
+        #expect(t.loopbackSpoofDropped.met == true)
+        #expect(t.loopbackSpoofDropped.cases.first?.flow == "tcp 127.0.0.1 -> 192.168.1.5:50000")
+        // No output chain: outbound accepted; the SYN-ACK meets policy drop.
+        #expect(t.outboundAccepted.met == true)
+        #expect(t.repliesAccepted.met == false)
+        #expect(t.repliesAccepted.cases.first?.decidedBy?.rule == "policy drop")
+        #expect(t.repliesAccepted.cases.first?.flow == "tcp 192.168.1.5:46383 -> 203.0.113.10:443")
+        #expect(t.repliesAccepted.cases.first?.interface == "eth0")
+        // Policy accept: the spoofed source is accepted.
+        #expect(Self.analyzer(policy: .accept).trafficControls().loopbackSpoofDropped.met == false)
+
+        func c(_ v: String) -> TrafficControlFacts.Case { .init(family: "ipv4", interface: nil, flow: "f", verdict: v, decidedBy: nil) }
+        #expect(TrafficControlFacts.Check(expected: .drop, cases: [c("reject"), c("drop")]).met == true)
+        #expect(TrafficControlFacts.Check(expected: .drop, cases: [c("unknown"), c("drop")]).met == nil)
+        #expect(TrafficControlFacts.Check(expected: .drop, cases: [c("unknown"), c("accept")]).met == false)
+        #expect(TrafficControlFacts.Check(expected: .accept, cases: []).met == nil)
+        #expect(TrafficControlFacts.Check(expected: .accept, cases: [c("reject")]).met == false)
+    }
 }

@@ -142,8 +142,13 @@ import Testing
                     protocolName: "tcp", family: "ipv4", localAddress: "0.0.0.0", localPort: 22, interface: 0,
                     processes: [], verdict: restricted),
             ],
+            traffic: Self.trafficSample(decided: location),
             errors: ["sample error"])
         docs.append(FactsDocument(root: nil, sections: [(.exposure, JSONValueEncoder().encodeValue(exposure))]).json())
+        // The traffic checks again with unknown verdicts: met and decided_by null, no interface.
+        var undecided = exposure
+        undecided.traffic = Self.trafficSample(decided: nil)
+        docs.append(FactsDocument(root: nil, sections: [(.exposure, JSONValueEncoder().encodeValue(undecided))]).json())
         // Persistence as a live host reports it: runtime tunables, attributes, running agents.
         for r in ["persist-aegis", "persist-kernel", "persist-hosts"] {
             var f = PersistenceCollector(scope: CollectionScope(root: Fixtures.root(r))).collect()
@@ -273,5 +278,21 @@ import Testing
         #expect(s.entries["firewall.hooks.*[].policy"] != nil)
         #expect(s.entries["selinux.kernel.booleans.*.active"] != nil)
         #expect(s.entries["resolver.resolv_conf.nameservers[].address"] != nil)
+    }
+
+    /// Every traffic check with one case: decided (met true or false) or, with nil, unknown (met null).
+    static func trafficSample(decided: ExposureFact.Location?) -> TrafficControlFacts {
+        func check(_ expected: VerdictKind, _ verdict: String) -> TrafficControlFacts.Check {
+            .init(
+                expected: expected,
+                cases: [
+                    .init(
+                        family: "ipv4", interface: decided == nil ? nil : "eth0", flow: "tcp 127.0.0.1 -> 192.0.2.5:50000",
+                        verdict: decided == nil ? "unknown" : verdict, decidedBy: decided)
+                ])
+        }
+        return TrafficControlFacts(
+            loopbackAccepted: check(.accept, "accept"), loopbackSpoofDropped: check(.drop, "accept"),
+            outboundAccepted: check(.accept, "accept"), repliesAccepted: check(.accept, "drop"))
     }
 }

@@ -62,6 +62,14 @@ import Testing
                 #expect(entry(6379)?["covered_by_rule"] as? Bool == false)
                 #expect(entry(22)?["covered_by_rule"] as? Bool == true)
                 #expect(entry(9200)?["covered_by_rule"] as? Bool == true)
+                // The traffic checks on the same ruleset: the input policy accepts everything,
+                // including 127.0.0.1 claimed on ha0.
+                let traffic = try #require(e["traffic"] as? [String: Any], "\(e)")
+                func met(_ key: String) -> Bool? { (traffic[key] as? [String: Any])?["met"] as? Bool }
+                #expect(met("loopback_accepted") == true, "\(traffic)")
+                #expect(met("loopback_spoof_dropped") == false, "\(traffic)")
+                #expect(met("outbound_accepted") == true, "\(traffic)")
+                #expect(met("replies_accepted") == true, "\(traffic)")
                 let owners = (entry(6379)?["processes"] as? [[String: Any]] ?? []).compactMap { $0["pid"] as? Int }
                 #expect(owners == [Int(pid)])
 
@@ -86,8 +94,100 @@ import Testing
         }
     }
 
+    /// The traffic checks (loopback, spoofed loopback, outbound, replies) on a
+    /// deny-by-default input chain, before and after `ct state established`
+    /// is accepted; loopback and reply verdicts are confirmed by real
+    /// connections (a spoofed source is not sent: the kernel would drop it as
+    /// a martian before the ruleset).
+    @Test func trafficControlsAgreeWithRealConnections() throws {
+        try NetNamespace.with(tag: "trfsrv") { srv in
+            try NetNamespace.with(tag: "trfcli") { cli in
+                try Self.wire(srv, cli, ruleset: """
+                    table inet cis {
+                        chain input {
+                            type filter hook input priority 0; policy drop;
+                            iif "lo" accept
+                            iif != "lo" ip saddr 127.0.0.0/8 counter drop
+                            iif != "lo" ip6 saddr ::1 counter drop
+                        }
+                    }
+                    """)
+                // The outside address 203.0.113.10 is the client's: the server's route to it is ha0.
+                let t = try TestProcesses("traffic")
+                defer { t.stopAll() }
+                let listener = """
+                    import os, socket, sys, time
+                    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind(("203.0.113.10", 443)); s.listen(16)
+                    open(sys.argv[1], "w").write(str(os.getpid()))
+                    time.sleep(600)
+                    """
+                try t.start("/usr/sbin/ip", ["netns", "exec", cli.name, "/usr/bin/python3", "-c", listener, t.dir + "/pid"])
+                t.adopt(Int32(try t.waitForFile(t.dir + "/pid", timeout: 120))!)
+
+                func traffic() throws -> [String: [String: Any]] {
+                    let r = try HostAuditCLI.run(in: srv, ["facts", "exposure", "--format", "json"])
+                    #expect(r.status == 0, "\(r.stderr)")
+                    let e = try #require(try LiveScan.json(r)["exposure"] as? [String: Any])
+                    return try #require(e["traffic"] as? [String: [String: Any]], "\(e)")
+                }
+                func met(_ t: [String: [String: Any]], _ key: String) -> Bool? { t[key]?["met"] as? Bool }
+                // Real connections from the server: on lo, and out to the client's 203.0.113.10:443.
+                let probe = """
+                    import socket, threading
+                    l = socket.socket(); l.bind(("127.0.0.1", 50000)); l.listen(4)
+                    def one(addr):
+                        s = socket.socket(); s.settimeout(4)
+                        try:
+                            s.connect(addr); return "ok"
+                        except Exception:
+                            return "fail"
+                        finally:
+                            s.close()
+                    print("lo", one(("127.0.0.1", 50000))); print("out", one(("203.0.113.10", 443)))
+                    """
+                func connects() throws -> [String: Bool] {
+                    let r = try srv.check(["python3", "-c", probe], timeout: 60)
+                    var out: [String: Bool] = [:]
+                    for line in r.stdout.split(separator: "\n") {
+                        let f = line.split(separator: " ")
+                        if f.count == 2 { out[String(f[0])] = f[1] == "ok" }
+                    }
+                    return out
+                }
+
+                // Policy drop without an established rule: the SYN-ACK of every outbound connection is dropped.
+                var tr = try traffic()
+                #expect(met(tr, "loopback_accepted") == true, "\(tr)")
+                #expect(met(tr, "loopback_spoof_dropped") == true, "\(tr)")
+                #expect(met(tr, "outbound_accepted") == true, "\(tr)")
+                #expect(met(tr, "replies_accepted") == false, "\(tr)")
+                let spoof = tr["loopback_spoof_dropped"]?["cases"] as? [[String: Any]] ?? []
+                #expect(spoof.contains { $0["interface"] as? String == "ha0" && $0["verdict"] as? String == "drop" }, "\(spoof)")
+                let reply = (tr["replies_accepted"]?["cases"] as? [[String: Any]])?.first
+                #expect((reply?["decided_by"] as? [String: Any])?["rule"] as? String == "policy drop", "\(reply ?? [:])")
+                var real = try connects()
+                #expect(real["lo"] == true && real["out"] == false, "\(real)")
+
+                try srv.check(["nft", "insert", "rule", "inet", "cis", "input", "ct", "state", "established,related", "accept"])
+                tr = try traffic()
+                #expect(met(tr, "replies_accepted") == true, "\(tr)")
+                #expect(met(tr, "loopback_accepted") == true, "\(tr)")
+                real = try connects()
+                #expect(real["lo"] == true && real["out"] == true, "\(real)")
+
+                // Loopback no longer accepted: the lo rule deleted.
+                try srv.check(["nft", "flush", "chain", "inet", "cis", "input"])
+                tr = try traffic()
+                #expect(met(tr, "loopback_accepted") == false, "\(tr)")
+                real = try connects()
+                #expect(real["lo"] == false, "\(real)")
+            }
+        }
+    }
+
     /// A veth pair; the client holds the three source addresses, the server routes them back.
-    static func wire(_ srv: NetNamespace, _ cli: NetNamespace) throws {
+    static func wire(_ srv: NetNamespace, _ cli: NetNamespace, ruleset custom: String? = nil) throws {
         try srv.check(["ip", "link", "add", "ha0", "type", "veth", "peer", "name", "ha1", "netns", cli.name])
         try srv.check(["ip", "addr", "add", server + "/24", "dev", "ha0"])
         try srv.check(["ip", "link", "set", "ha0", "up"])
@@ -107,6 +207,10 @@ import Testing
                 }
             }
             """
+        if let custom {
+            try srv.check(["nft", "-f", "-"], stdin: custom)
+            return
+        }
         try srv.check(["nft", "-f", "-"], stdin: ruleset)
         try srv.check(["iptables-legacy", "-A", "INPUT", "-p", "tcp", "--dport", "9200", "-j", "DROP"])
     }

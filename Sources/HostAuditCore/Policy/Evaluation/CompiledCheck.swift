@@ -431,8 +431,17 @@ struct CheckEvaluator {
 }
 
 extension CheckEvaluator {
-    /// An `exposure.list` item in words for evidence: `tcp 0.0.0.0:6379 (redis-server) exposed: …`.
+    /// An `exposure.list` item in words for evidence: `tcp 0.0.0.0:6379 (redis-server) exposed: …`;
+    /// an `exposure.traffic` case as its packet, verdict and deciding rule.
     static func exposureSummary(_ path: String, _ item: JSONValue) -> String? {
+        if category(path) == "exposure", let flow = item["flow"]?.stringValue, let verdict = item["verdict"]?.stringValue {
+            // An `exposure.traffic.*.cases` item: `ipv4 on ha0: tcp 127.0.0.1 -> 192.0.2.5:50000 accept by …`.
+            var s = "\(item["family"]?.stringValue ?? "?")\(item["interface"]?.stringValue.map { " on \($0)" } ?? ""): \(flow) \(verdict)"
+            if let d = item["decided_by"], let rule = d["rule"]?.stringValue {
+                s += " by \(d["family"]?.stringValue ?? "?") \(d["table"]?.stringValue ?? "?") \(d["chain"]?.stringValue ?? "?"): \(rule)"
+            }
+            return s
+        }
         guard category(path) == "exposure", let port = item["local_port"]?.intValue,
             let kind = item["exposure"]?.stringValue
         else { return nil }
