@@ -9,15 +9,21 @@
 #   ps -eo pid,ppid,user,stat,etime,comm,args
 # at 0 extra processes and at N extra sleeping processes (default 5000 and
 # 10000; the sleepers are killed on exit, also on failure), then the YARA pass
-# over the executables of the host as it is (`facts processes` with the shipped
+# over the executables of the host plus YARA_EXES (default 200) processes
+# with distinct executables from /usr/bin (`facts processes` with the shipped
 # signatures against without). Prints the machine (nproc, CPU, load) and a
 # markdown table; hyperfine --warmup 1 --runs 5 (override: RUNS=N).
 # Needs root (environ/maps/fds of every process), hyperfine, python3.
-#   Benchmarks/process-scan.sh [N...]
+#   [BIN=.build/release/hostaudit] [RUNS=5] [YARA_EXES=200] Benchmarks/process-scan.sh [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product hostaudit >/dev/null
-bin=$(swift build -c release --show-bin-path)/hostaudit
+# BIN=path uses an already built release binary (no build).
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+else
+  swift build -c release --product hostaudit >/dev/null
+  bin=$(swift build -c release --show-bin-path)/hostaudit
+fi
 runs=${RUNS:-5}
 counts=("$@"); [ ${#counts[@]} -eq 0 ] && counts=(5000 10000)
 tmp=$(mktemp -d)
@@ -68,12 +74,20 @@ for n in 0 "${counts[@]}"; do
   rows "$tmp/$n.json" "$n" "$total" "$bin"
   echo "load after +$n: $(load); hostaudit peak RSS $(peak_rss "${scan[@]}") MiB, JSON $("${scan[@]}" | wc -c) bytes" >&2
 done
-# Back to the host as it is for the YARA pass.
+# Back to the host as it is for the YARA pass, plus YARA_EXES (default 200)
+# processes with distinct executables: ELF files of /usr/bin, each stopped by
+# ptrace at its first instruction (Benchmarks/exec-holders.py; no program
+# code runs, and they are killed when the holder exits).
 if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=(); fi
+yara_exes=${YARA_EXES:-200}
+python3 Benchmarks/exec-holders.py "$yara_exes" >"$tmp/holders.txt" &
+holder=$!
+pids+=("$holder")
+for _ in $(seq 100); do [ -s "$tmp/holders.txt" ] && break; sleep 0.2; done
 sleep 1
 echo
-echo "YARA pass on this host ($(listed) processes), same hyperfine run: executables only (memory budget 0),"
-echo "and executables plus the memory of candidate processes (default budgets):"
+echo "YARA pass on this host ($(listed) processes; $(cat "$tmp/holders.txt")), same hyperfine run:"
+echo "executables only (memory budget 0), and executables plus the memory of candidate processes (default budgets):"
 echo "| extra sleepers | listed | command | wall (mean ± σ, $runs runs) | range | user / sys |"
 echo "|---|---|---|---|---|---|"
 echo "load before YARA: $(load)" >&2
@@ -82,9 +96,11 @@ hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/yara.json" \
   "env HOSTAUDIT_SIG_TOTAL_BUDGET=0 ${scan[*]} --signatures Policies/signatures" \
   "${scan[*]} --signatures Policies/signatures" >/dev/null
 rows "$tmp/yara.json" 0 "$(listed)" "$bin"
-"${scan[@]}" --signatures Policies/signatures | python3 -c '
+for budget in 0 $((1 << 30)); do  # executables only; the default total memory budget
+  env HOSTAUDIT_SIG_TOTAL_BUDGET=$budget "${scan[@]}" --signatures Policies/signatures | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["processes"]["signatures"]
 n, f, k, m, b, t = len(s["rules"]), s["files_scanned"], s["files_skipped"], s["processes_memory_scanned"], s["memory_bytes"], s["duration_ms"]
-print(f"signatures: {n} rules, {f} distinct executables scanned, {k} skipped, {m} processes memory-scanned ({b} bytes), {t:.0f} ms")' >&2
+print(f"signatures (memory budget '"$budget"'): {n} rules, {f} distinct executables scanned, {k} skipped, {m} processes memory-scanned ({b} bytes), {t:.0f} ms")' >&2
+done
 echo "load after YARA: $(load)" >&2

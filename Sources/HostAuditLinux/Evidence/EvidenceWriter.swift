@@ -180,25 +180,22 @@ public struct EvidenceWriter: Sendable {
                 source: base + "/" + entry, as: entry.replacingOccurrences(of: "/", with: "-"), folder: folder,
                 folderName: name, limit: 8 << 20, pid: pid, exe: nil, cause: cause, state: &state)
         }
-        // Open files and sockets: each fd's link target.
+        // Open files and sockets: each fd's link target (through the one procfs reader: raw getdents64).
         var listing: [UInt8] = []
-        if let fds = opendir(base + "/fd") {
-            var entries: [Int] = []
-            while let e = readdir(fds) {
-                let fdName = withUnsafePointer(to: e.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                if let v = Int(fdName) { entries.append(v) }
+        let io = ProcfsIO()
+        var links: [(fd: Int32, target: String)] = []
+        do throws(SysErr) {
+            let dir = try io.openDirectory(base)
+            defer { close(dir) }
+            try io.forEachFdLink(ofProcessDir: dir) { fd, target in
+                links.append((fd, target.map { String(decoding: $0, as: UTF8.self) } ?? "?"))
             }
-            closedir(fds)
-            for fdNum in entries.sorted() {
-                let t = readlink("\(base)/fd/\(fdNum)", &buf, 4096)
-                let target = t > 0 ? String(decoding: buf[0..<t].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+            for (fdNum, target) in links.sorted(by: { $0.fd < $1.fd }) {
                 listing += Array("\(fdNum) -> \(TerminalSafe.line(target))\n".utf8)
             }
             store(listing, as: "fds.txt", source: base + "/fd", folder: folder, folderName: name, pid: pid, exe: nil, cause: cause, state: &state)
-        } else {
-            state.skipped.append(.init(source: base + "/fd", reason: String(cString: strerror(errno)), cause: cause))
+        } catch {
+            state.skipped.append(.init(source: base + "/fd", reason: error.message, cause: cause))
         }
     }
 

@@ -7,10 +7,15 @@ import Glibc
 /// socket with that port id in `/proc/net/netlink` gives its inode; the
 /// process holding `socket:[inode]` is looked for first under the pid equal to
 /// the port id, then in every process; its name is the `comm` of `/proc/<pid>/stat`.
+/// `/proc` is read through the one procfs reader (`ProcfsIO`: raw
+/// `getdents64` listings, `openat` below a `/proc/PID` directory fd), not
+/// libc's `readdir`, which an LD_PRELOAD rootkit can hook.
 public enum NetlinkOwners {
     /// Names for `portids` in the current network namespace; unresolved ones are absent.
     public static func names(for portids: Set<UInt32>, proc: String = "/proc") -> [UInt32: String] {
-        guard !portids.isEmpty, let text = readFile(proc + "/net/netlink") else { return [:] }
+        let procfs = Procfs(root: proc)
+        let io = ProcfsIO()
+        guard !portids.isEmpty, let text = try? procfs.readText("net/netlink", io, limit: 64 << 20) else { return [:] }
         var inodes: [UInt32: UInt64] = [:]
         // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
         for line in text.split(separator: "\n").dropFirst() {
@@ -20,16 +25,18 @@ public enum NetlinkOwners {
             else { continue }
             inodes[pid] = inode
         }
+        guard !inodes.isEmpty, let procfd = try? io.openDirectory(procfs.root) else { return [:] }
+        defer { close(procfd) }
         var out: [UInt32: String] = [:]
-        var pids: [Int]?
+        var pids: [Int32]?
         for (portid, inode) in inodes {
-            if let n = name(pid: Int(portid), holding: inode, proc: proc) {
+            if portid <= UInt32(Int32.max), let n = name(pid: Int32(portid), holding: inode, procfd: procfd, procfs, io) {
                 out[portid] = n
                 continue
             }
-            if pids == nil { pids = listPids(proc) }
-            for pid in pids ?? [] where pid > 1 && pid != Int(portid) {
-                if let n = name(pid: pid, holding: inode, proc: proc) {
+            if pids == nil { pids = (try? io.pids(of: procfd)) ?? [] }
+            for pid in pids ?? [] where pid > 1 && Int64(pid) != Int64(portid) {
+                if let n = name(pid: pid, holding: inode, procfd: procfd, procfs, io) {
                     out[portid] = n
                     break
                 }
@@ -38,53 +45,20 @@ public enum NetlinkOwners {
         return out
     }
 
-    static func name(pid: Int, holding inode: UInt64, proc: String) -> String? {
-        let dir = "\(proc)/\(pid)/fd"
-        guard let d = opendir(dir) else { return nil }
-        defer { closedir(d) }
-        let wanted = "socket:[\(inode)]"
-        var buf = [CChar](repeating: 0, count: 128)
-        while let e = readdir(d) {
-            let fd = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard fd != ".", fd != ".." else { continue }
-            let n = readlink(dir + "/" + fd, &buf, buf.count - 1)
-            guard n > 0 else { continue }
-            let target = buf.prefix(n).withUnsafeBufferPointer { String(decoding: UnsafeRawBufferPointer($0), as: UTF8.self) }
-            if target == wanted { return comm(pid: pid, proc: proc) }
-        }
-        return nil
+    /// The comm of `pid` when one of its fds is `socket:[inode]`.
+    static func name(pid: Int32, holding inode: UInt64, procfd: Int32, _ procfs: Procfs, _ io: ProcfsIO) -> String? {
+        guard let dir = try? io.openProcess(pid, at: procfd) else { return nil }
+        defer { close(dir) }
+        guard let held = try? procfs.socketInodes(dirfd: dir, io: io).inodes, held.contains(inode) else { return nil }
+        return (try? io.withContents("stat", at: dir, limit: 4096) { comm(stat: $0) }) ?? nil
     }
 
-    /// `fscanf("%*u (%m[^)]")`: the name up to the first `)`.
-    static func comm(pid: Int, proc: String) -> String? {
-        guard let stat = readFile("\(proc)/\(pid)/stat"), let open = stat.firstIndex(of: "(") else { return nil }
-        let rest = stat[stat.index(after: open)...]
-        let name = rest.prefix { $0 != ")" }
-        return name.isEmpty ? nil : String(name)
-    }
-
-    static func listPids(_ proc: String) -> [Int] {
-        guard let d = opendir(proc) else { return [] }
-        defer { closedir(d) }
-        var out: [Int] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if let pid = Int(name) { out.append(pid) }
-        }
-        return out
-    }
-
-    static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            data += buf.prefix(n)
-        }
-        return String(decoding: data, as: UTF8.self)
+    /// `fscanf("%*u (%m[^)]")`: the name from the first `(` up to the first `)`.
+    static func comm(stat: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let open = stat.firstIndex(of: UInt8(ascii: "(")) else { return nil }
+        var end = open + 1
+        while end < stat.endIndex && stat[end] != UInt8(ascii: ")") { end += 1 }
+        guard end > open + 1 else { return nil }
+        return String(decoding: stat[(open + 1)..<end], as: UTF8.self)
     }
 }

@@ -615,72 +615,44 @@ public struct PersistenceCollector: Sendable {
     }
 }
 
-/// A minimal /proc reader for the agent check: pids from raw `getdents64`
-/// (not libc's `readdir`, which an LD_PRELOAD rootkit can hook), then each
-/// process's comm and exe. A process that exits mid-scan is skipped.
+/// A minimal /proc reader for the agent check, through the one procfs
+/// reader (`ProcfsIO`: pids from raw `getdents64`, not libc's `readdir`,
+/// which an LD_PRELOAD rootkit can hook), then each process's comm and exe.
+/// A process that exits mid-scan is skipped.
 struct ProcessTable: Sendable {
     var processes: [CloudAgents.RunningProcess]
     var unreadable: Int
 
     static func read(proc: String = "/proc") -> Result<ProcessTable, ProbeError> {
-        let fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(.from("open", path: proc, errno: errno)) }
-        defer { close(fd) }
-        var pids: [Int] = []
-        var buf = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buf.withUnsafeMutableBytes { CHostAuditShims_getdents64(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(.from("getdents64", path: proc, errno: errno))
+        let io = ProcfsIO()
+        let procfd: Int32
+        let pids: [Int32]
+        do throws(SysErr) {
+            procfd = try io.openDirectory(proc)
+            do throws(SysErr) { pids = try io.pids(of: procfd) } catch {
+                close(procfd)
+                throw error
             }
-            if n == 0 { break }
-            var off = 0
-            while off + 19 < n {
-                // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-                let reclen = Int(buf[off + 16]) | Int(buf[off + 17]) << 8
-                guard reclen > 0 else { break }
-                var pid = 0
-                var i = off + 19
-                var numeric = true
-                while i < off + reclen && buf[i] != 0 {
-                    if buf[i] < 48 || buf[i] > 57 { numeric = false }
-                    pid = pid &* 10 &+ Int(buf[i] &- 48)
-                    i += 1
-                }
-                if numeric && i > off + 19 { pids.append(pid) }
-                off += reclen
-            }
+        } catch {
+            return .failure(.from(error.call, path: proc, errno: error.errno))
         }
+        defer { close(procfd) }
         var table = ProcessTable(processes: [], unreadable: 0)
         for pid in pids {
-            guard var comm = readSmall("\(proc)/\(pid)/comm") else {
+            guard let dir = try? io.openProcess(pid, at: procfd) else {
+                table.unreadable += 1
+                continue
+            }
+            defer { close(dir) }
+            guard var comm = try? io.withContents("comm", at: dir, limit: 256, { TerminalText.decode($0) }) else {
                 table.unreadable += 1
                 continue
             }
             if comm.hasSuffix("\n") { comm.removeLast() }
-            table.processes.append(.init(pid: pid, comm: comm, exe: readLinkSmall("\(proc)/\(pid)/exe")))
+            let exe = try? io.withLink("exe", at: dir) { TerminalText.decode($0) }
+            table.processes.append(.init(pid: Int(pid), comm: comm, exe: exe))
         }
         return .success(table)
-    }
-
-    static func readSmall(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 256)
-        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard n >= 0 else { return nil }
-        return TerminalText.decode(buf[0..<n])
-    }
-
-    static func readLinkSmall(_ path: String) -> String? {
-        var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = buf.withUnsafeMutableBufferPointer { p in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { readlink(path, $0, p.count - 1) }
-        }
-        guard n >= 0 else { return nil }
-        return TerminalText.decode(buf[0..<n])
     }
 }
 

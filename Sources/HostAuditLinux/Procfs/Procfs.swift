@@ -205,7 +205,7 @@ public struct Procfs: Sendable {
         pid: Int32, procfd: Int32, io: ProcfsIO, options: Options, btime: Int64?, hz: Int, euid: UInt32
     ) -> ReadResult {
         let dirfd: Int32
-        do throws(SysErr) { dirfd = try io.openDirectory(String(pid), at: procfd) } catch { return .vanished }
+        do throws(SysErr) { dirfd = try io.openProcess(pid, at: procfd) } catch { return .vanished }
         defer { close(dirfd) }
 
         // (try? flattens: nil when the read failed or the line did not parse)
@@ -286,25 +286,9 @@ public struct Procfs: Sendable {
 
     /// Socket inodes among a process's fds (`socket:[N]` links), sorted and unique.
     func socketInodes(dirfd: Int32, io: ProcfsIO) throws(SysErr) -> (inodes: [UInt64], count: Int) {
-        let fdDir = try io.openDirectory("fd", at: dirfd)
-        defer { close(fdDir) }
-        var names: [String] = []
-        try io.forEachEntry(of: fdDir) { name, _ in names.append(String(decoding: name, as: UTF8.self)) }
         var inodes: [UInt64] = []
-        let prefix = "socket:[".utf8
-        for n in names {
-            let inode: UInt64? = try? io.withLink(n, at: fdDir) { link -> UInt64? in
-                guard link.count > prefix.count + 1, link.starts(with: prefix), link.last == UInt8(ascii: "]") else {
-                    return nil
-                }
-                var v: UInt64 = 0
-                for b in link[(link.startIndex + prefix.count)..<(link.endIndex - 1)] {
-                    guard b >= 48 && b <= 57 else { return nil }
-                    v = v &* 10 &+ UInt64(b - 48)
-                }
-                return v
-            }
-            if let i = inode { inodes.append(i) }
+        let count = try io.forEachFdLink(ofProcessDir: dirfd) { _, link in
+            if let link, let inode = Self.socketInode(link) { inodes.append(inode) }
         }
         if inodes.count > 1 {
             inodes.sort()
@@ -312,7 +296,21 @@ public struct Procfs: Sendable {
             for i in inodes.dropFirst() where i != unique[unique.count - 1] { unique.append(i) }
             inodes = unique
         }
-        return (inodes, names.count)
+        return (inodes, count)
+    }
+
+    /// N of a `socket:[N]` link target (digits only); nil for anything else.
+    static func socketInode(_ link: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        let prefix = "socket:[".utf8
+        guard link.count > prefix.count + 1, link.starts(with: prefix), link.last == UInt8(ascii: "]") else {
+            return nil
+        }
+        var v: UInt64 = 0
+        for b in link[(link.startIndex + prefix.count)..<(link.endIndex - 1)] {
+            guard b >= 48 && b <= 57 else { return nil }
+            v = v &* 10 &+ UInt64(b - 48)
+        }
+        return v
     }
 }
 

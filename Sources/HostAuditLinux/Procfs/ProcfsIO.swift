@@ -37,12 +37,84 @@ struct ReadOut {
 final class ProcfsIO {
     private let buffer: UnsafeMutableRawBufferPointer
     static let bufferSize = 64 * 1024
+    /// A decimal entry name (a pid or an fd number) with its NUL, built
+    /// without a String while `buffer` may hold a listing.
+    private let nameBuffer: UnsafeMutablePointer<CChar>
+    /// The fd numbers of one `fd` listing (kept between calls for its capacity).
+    private var fdNumbers: [Int32] = []
 
     init() {
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
+        nameBuffer = .allocate(capacity: 16)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        nameBuffer.deallocate()
+    }
+
+    /// `n` in decimal, NUL-terminated, in `nameBuffer`.
+    private func decimalName(_ n: Int32) -> UnsafePointer<CChar> {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var v = UInt32(bitPattern: n)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(48 + v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            for i in 0..<count { nameBuffer[i] = CChar(bitPattern: d[count - 1 - i]) }
+        }
+        nameBuffer[count] = 0
+        return UnsafePointer(nameBuffer)
+    }
+
+    /// Opens the directory `/proc/PID` relative to the procfs root open at `procfd`.
+    func openProcess(_ pid: Int32, at procfd: Int32) throws(SysErr) -> Int32 {
+        let name = decimalName(pid)
+        while true {
+            let fd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            let e = errno
+            if e == EINTR { continue }
+            throw SysErr(errno: e, call: "openat")
+        }
+    }
+
+    /// Every fd listed in `fd/` of the process directory open at `dirfd`
+    /// (raw getdents64), in the kernel's order, with its link target as raw
+    /// bytes (nil when the fd was closed between the listing and the
+    /// `readlinkat`). The target is valid only during `body`. Returns the
+    /// number of fds listed.
+    @discardableResult
+    func forEachFdLink(ofProcessDir dirfd: Int32, _ body: (Int32, UnsafeBufferPointer<UInt8>?) -> Void)
+        throws(SysErr) -> Int
+    {
+        let fdDir = try openDirectory("fd", at: dirfd)
+        defer { close(fdDir) }
+        var listed = 0
+        var numbers = fdNumbers  // taken out so the closure below does not capture self's storage
+        fdNumbers = []
+        numbers.removeAll(keepingCapacity: true)
+        defer { fdNumbers = numbers }
+        try forEachEntry(of: fdDir) { name, _ in
+            listed += 1
+            if let n = Self.decimal(name) { numbers.append(n) }
+        }
+        let cap = Int(PATH_MAX) + 1
+        let target = buffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+        for n in numbers {
+            let got = readlinkat(fdDir, decimalName(n), target, cap)
+            if got < 0 {
+                body(n, nil)
+            } else {
+                body(n, UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: got))
+            }
+        }
+        return listed
+    }
 
     /// Opens a directory (relative to `dirfd`, or absolute with AT_FDCWD).
     func openDirectory(_ name: String, at dirfd: Int32 = AT_FDCWD) throws(SysErr) -> Int32 {
