@@ -36,11 +36,14 @@ for n in "${sizes[@]}"; do
     hyperfine -N -w 1 -r 5 --export-markdown "$work/t.md" "${cmds[@]}" >/dev/null
     cat "$work/t.md"
     echo
-    echo "| command | peak RSS (MiB) |"
-    echo "|:---|---:|"
+    # Peak RSS does not depend on the machine's load; user and system CPU
+    # time are steadier than wall time on a shared machine.
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "| command | peak RSS (MiB) | user CPU (s) | system CPU (s) |"
+    echo "|:---|---:|---:|---:|"
     for c in "${cmds[@]}"; do
-        kb=$( { /usr/bin/time -f %M $c >/dev/null; } 2>&1 | tail -1)
-        echo "| \`${c#ip netns exec $ns }\` | $((kb / 1024)) |"
+        read -r kb user sys < <( { /usr/bin/time -f '%M %U %S' $c >/dev/null; } 2>&1 | tail -1)
+        echo "| \`${c#ip netns exec $ns }\` | $((kb / 1024)) | $user | $sys |"
     done
     echo
 done

@@ -89,18 +89,20 @@ for _ in 0..<repeatCount {
             }
         }
     case "nft-json":
-        var bytes = NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
-            JSONWriter(pretty: false).bytes(NFTJSONRenderer.document(snapshot))
-        }
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBufferPointer { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(1, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { break }
-                off += n
+        func writeAll(_ bytes: [UInt8]) {
+            bytes.withUnsafeBufferPointer { buf in
+                var off = 0
+                while off < buf.count {
+                    let n = write(1, buf.baseAddress! + off, buf.count - off)
+                    if n <= 0 { break }
+                    off += n
+                }
             }
         }
+        NFTTextRenderer.$interfaceNames.withValue(InterfaceNames.current()) {
+            NFTJSONRenderer.writeCompact(snapshot, to: writeAll)
+        }
+        writeAll([UInt8(ascii: "\n")])
     default:
         print(JSONWriter().string(JSONValueEncoder().encodeValue(snapshot)))
     }

@@ -20,9 +20,15 @@ public struct JSONWriter: Sendable {
     public func bytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
+        append(value, to: &out)
+        return out
+    }
+
+    /// Appends the serialised value, as a top-level value, to `out` (for
+    /// documents written piece by piece).
+    public func append(_ value: JSONValue, to out: inout [UInt8]) {
         var state = State(pretty: pretty, indent: Array(indent.utf8))
         state.write(value, into: &out, depth: 0)
-        return out
     }
 
     /// The writer's per-call state: the indentation as bytes, and a cache of

@@ -25,6 +25,21 @@ public indirect enum Expression: Sendable, Equatable {
     case fib(Fib)
     case socket(Socket)
     case exthdr(Exthdr)
+    // The expressions below have one file each in `Ruleset/Expressions/`
+    // (model, decompile step, and how text, JSON and the verdict treat them).
+    case byteorder(Byteorder)
+    case notrack
+    case connlimit(Connlimit)
+    case numgen(Numgen)
+    case hash(Hash)
+    case osf(Osf)
+    case rt(Rt)
+    case xfrm(Xfrm)
+    case synproxy(Synproxy)
+    case dup(Dup)
+    case fwd(Fwd)
+    case tproxy(Tproxy)
+    case flowOffload(FlowOffload)
     /// An x_tables match (iptables-nft): name, revision and the raw `xt_*` info struct.
     case match(XT)
     /// An x_tables target (iptables-nft).
@@ -57,6 +72,19 @@ public indirect enum Expression: Sendable, Equatable {
         case .fib: "fib"
         case .socket: "socket"
         case .exthdr: "exthdr"
+        case .byteorder: "byteorder"
+        case .notrack: "notrack"
+        case .connlimit: "connlimit"
+        case .numgen: "numgen"
+        case .hash: "hash"
+        case .osf: "osf"
+        case .rt: "rt"
+        case .xfrm: "xfrm"
+        case .synproxy: "synproxy"
+        case .dup: "dup"
+        case .fwd: "fwd"
+        case .tproxy: "tproxy"
+        case .flowOffload: "flow_offload"
         case .match: "match"
         case .target: "target"
         case .opaque(let name, _): name
@@ -517,6 +545,19 @@ extension Expression: Encodable {
         case .fib(let v): try v.encode(to: encoder)
         case .socket(let v): try v.encode(to: encoder)
         case .exthdr(let v): try v.encode(to: encoder)
+        case .byteorder(let v): try v.encode(to: encoder)
+        case .notrack: break
+        case .connlimit(let v): try v.encode(to: encoder)
+        case .numgen(let v): try v.encode(to: encoder)
+        case .hash(let v): try v.encode(to: encoder)
+        case .osf(let v): try v.encode(to: encoder)
+        case .rt(let v): try v.encode(to: encoder)
+        case .xfrm(let v): try v.encode(to: encoder)
+        case .synproxy(let v): try v.encode(to: encoder)
+        case .dup(let v): try v.encode(to: encoder)
+        case .fwd(let v): try v.encode(to: encoder)
+        case .tproxy(let v): try v.encode(to: encoder)
+        case .flowOffload(let v): try v.encode(to: encoder)
         case .match(let v), .target(let v): try v.encode(to: encoder)
         case .opaque(_, let attributes): try c.encode(attributes, forKey: .attributes)
         }

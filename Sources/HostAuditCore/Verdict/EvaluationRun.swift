@@ -371,13 +371,13 @@ final class EvaluationRun {
             }
         case .target(let xt):
             return target(xt)
-        case .opaque(let name, _):
-            if name == "notrack" {
-                packet.untracked = true
-                return .next
-            }
+        case .notrack:
+            packet.untracked = true
+            return .next
+        case .byteorder, .connlimit, .numgen, .hash, .osf, .rt, .xfrm, .synproxy, .dup, .fwd, .tproxy, .flowOffload,
+            .opaque:
             regs.taintAll()
-            return unknowable("expression \(name) is not modelled")
+            return unknowable("expression \(e.name) is not modelled")
         }
     }
 

@@ -120,91 +120,87 @@ struct RulesetDump {
         .failed(.malformed(what: what, reason: "libnftnl could not parse the kernel's message"))
     }
 
+    /// Dumps every object of one libnftnl type (all families) and converts
+    /// each with `convert` as it arrives.
+    private func dumpObjects<K: NftnlParsable, T>(
+        _ type: nf_tables_msg_types, _ what: String, generation: UInt32, _ convert: (NftnlObject<K>) -> T
+    ) throws(DumpFailure) -> [T] {
+        var out: [T] = []
+        try dump(type, family: 0, what: what + "s", generation: generation) { nlh throws(DumpFailure) in
+            let o = NftnlObject<K>()
+            guard o.parse(nlh) else { throw Self.parseFailure(what) }
+            out.append(convert(o))
+        }
+        return out
+    }
+
+    /// Dumps the messages of one filtered request (a set's elements, a chain's
+    /// rules) and only copies them, to be parsed after the closing GETGEN.
+    private func dumpRaw(
+        _ type: nf_tables_msg_types, family: UInt32, what: String, generation: UInt32,
+        payload: (UnsafeMutablePointer<nlmsghdr>) -> Void
+    ) throws(DumpFailure) -> RawMessages {
+        var raw = RawMessages()
+        try dump(type, family: family, what: what, generation: generation, payload: payload) { nlh throws(DumpFailure) in
+            raw.append(nlh)
+        }
+        return raw
+    }
+
     func run() throws(DumpFailure) -> RulesetSnapshot {
         let gen = try generation()
 
-        var tables: [Table] = []
-        try dump(NFT_MSG_GETTABLE, family: 0, what: "tables", generation: gen) { nlh throws(DumpFailure) in
-            let t = NftnlTable()
-            guard t.parse(nlh) else { throw Self.parseFailure("table") }
-            tables.append(Table(t))
-        }
-
-        var chains: [Chain] = []
-        try dump(NFT_MSG_GETCHAIN, family: 0, what: "chains", generation: gen) { nlh throws(DumpFailure) in
-            let c = NftnlChain()
-            guard c.parse(nlh) else { throw Self.parseFailure("chain") }
-            chains.append(Chain(c))
-        }
-
-        var rawSets: [NftnlSet] = []
-        try dump(NFT_MSG_GETSET, family: 0, what: "sets", generation: gen) { nlh throws(DumpFailure) in
-            let s = NftnlSet()
-            guard s.parse(nlh) else { throw Self.parseFailure("set") }
-            rawSets.append(s)
-        }
+        let tables = try dumpObjects(NFT_MSG_GETTABLE, "table", generation: gen) { (t: NftnlTable) in Table(t) }
+        var chains = try dumpObjects(NFT_MSG_GETCHAIN, "chain", generation: gen) { (c: NftnlChain) in Chain(c) }
+        var rawSets = try dumpObjects(NFT_MSG_GETSET, "set", generation: gen) { (s: NftnlSet) in s }
         // Elements are dumped per set and only copied here; they are parsed into
         // the set object once the closing GETGEN has confirmed the generation.
         var rawElements: [RawMessages] = []
         rawElements.reserveCapacity(rawSets.count)
         for s in rawSets {
-            let what = "elements of set \(s[SetAttr.table] ?? "?") \(s[SetAttr.name] ?? "?")"
-            var raw = RawMessages()
-            try dump(
-                NFT_MSG_GETSETELEM, family: s[SetAttr.family] ?? 0, what: what, generation: gen,
-                payload: { nftnl_set_elems_nlmsg_build_payload($0, s.ptr) }
-            ) { nlh throws(DumpFailure) in
-                raw.append(nlh)
-            }
-            rawElements.append(raw)
+            rawElements.append(
+                try dumpRaw(
+                    NFT_MSG_GETSETELEM, family: s[SetAttr.family] ?? 0,
+                    what: "elements of set \(s[SetAttr.table] ?? "?") \(s[SetAttr.name] ?? "?")", generation: gen,
+                    payload: { nftnl_set_elems_nlmsg_build_payload($0, s.ptr) }))
         }
-
-        var objects: [NamedObject] = []
-        try dump(NFT_MSG_GETOBJ, family: 0, what: "objects", generation: gen) { nlh throws(DumpFailure) in
-            let o = NftnlObj()
-            guard o.parse(nlh) else { throw Self.parseFailure("object") }
-            objects.append(NamedObject(o))
-        }
-
-        var flowtables: [Flowtable] = []
-        try dump(NFT_MSG_GETFLOWTABLE, family: 0, what: "flowtables", generation: gen) { nlh throws(DumpFailure) in
-            let f = NftnlFlowtable()
-            guard f.parse(nlh) else { throw Self.parseFailure("flowtable") }
-            flowtables.append(Flowtable(f))
+        let objects = try dumpObjects(NFT_MSG_GETOBJ, "object", generation: gen) { (o: NftnlObj) in NamedObject(o) }
+        let flowtables = try dumpObjects(NFT_MSG_GETFLOWTABLE, "flowtable", generation: gen) { (f: NftnlFlowtable) in
+            Flowtable(f)
         }
 
         // Rules chain by chain: the kernel re-walks from the start of the list on
         // every resumed dump, so per-chain dumps bound that cost (netlink.md §5).
         var rawRules: [RawMessages] = []
         rawRules.reserveCapacity(chains.count)
-        for i in chains.indices {
+        for c in chains {
             let filter = NftnlRule()
-            filter.set(RuleAttr.table, chains[i].table)
-            filter.set(RuleAttr.chain, chains[i].name)
-            var raw = RawMessages()
-            try dump(
-                NFT_MSG_GETRULE, family: chains[i].family.nfproto,
-                what: "rules of chain \(chains[i].table) \(chains[i].name)", generation: gen,
-                payload: { nftnl_rule_nlmsg_build_payload($0, filter.ptr) }
-            ) { nlh throws(DumpFailure) in
-                raw.append(nlh)
-            }
-            rawRules.append(raw)
+            filter.set(RuleAttr.table, c.table)
+            filter.set(RuleAttr.chain, c.name)
+            rawRules.append(
+                try dumpRaw(
+                    NFT_MSG_GETRULE, family: c.family.nfproto, what: "rules of chain \(c.table) \(c.name)",
+                    generation: gen, payload: { nftnl_rule_nlmsg_build_payload($0, filter.ptr) }))
         }
 
         let after = try generation()
         guard after == gen else { throw .inconsistent("generation changed from \(gen) to \(after) during the dump") }
 
-        // The generation held: parse what was copied.
+        // The generation held: parse what was copied, releasing each chain's
+        // (and each set's) copied messages as soon as they are parsed, so the
+        // raw dump and the model never both exist whole (peak memory).
         var sets: [NFTSet] = []
         sets.reserveCapacity(rawSets.count)
-        for (s, raw) in zip(rawSets, rawElements) {
+        for i in rawSets.indices {
+            let raw = rawElements[i].take()
             try raw.forEach { nlh throws(DumpFailure) in
-                guard s.parseElements(nlh) else { throw Self.parseFailure("set elements") }
+                guard rawSets[i].parseElements(nlh) else { throw Self.parseFailure("set elements") }
             }
-            sets.append(NFTSet(s))
+            sets.append(NFTSet(rawSets[i]))
         }
-        for (i, raw) in zip(chains.indices, rawRules) {
+        rawSets.removeAll()
+        for i in chains.indices {
+            let raw = rawRules[i].take()
             var rules: [Rule] = []
             rules.reserveCapacity(raw.count)
             try raw.forEach { nlh throws(DumpFailure) in
@@ -244,6 +240,13 @@ struct RawMessages {
     private var offsets: [Int] = []
 
     var count: Int { offsets.count }
+
+    /// Moves the messages out, leaving this value empty.
+    mutating func take() -> RawMessages {
+        let taken = self
+        self = RawMessages()
+        return taken
+    }
 
     mutating func append(_ nlh: UnsafePointer<nlmsghdr>) {
         let length = Int(nlh.pointee.nlmsg_len)

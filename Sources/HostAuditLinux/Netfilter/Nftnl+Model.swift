@@ -235,6 +235,44 @@ extension Expression {
                     type: e[A.Exthdr.type] ?? 0, offset: e[A.Exthdr.offset] ?? 0, length: e[A.Exthdr.length] ?? 0,
                     flags: e[A.Exthdr.flags] ?? 0, op: e[A.Exthdr.op] ?? 0, dreg: reg(e[A.Exthdr.dreg]),
                     sreg: reg(e[A.Exthdr.sreg])))
+        case "byteorder":
+            self = .byteorder(
+                Byteorder(
+                    dreg: reg(e[A.Byteorder.dreg]), sreg: reg(e[A.Byteorder.sreg]), op: e[A.Byteorder.op],
+                    length: e[A.Byteorder.length], size: e[A.Byteorder.size]))
+        case "notrack":
+            self = .notrack
+        case "connlimit":
+            self = .connlimit(Connlimit(count: e[A.Connlimit.count], flags: e[A.Connlimit.flags]))
+        case "numgen":
+            self = .numgen(
+                Numgen(
+                    dreg: reg(e[A.Numgen.dreg]), modulus: e[A.Numgen.modulus], type: e[A.Numgen.type],
+                    offset: e[A.Numgen.offset]))
+        case "hash":
+            self = .hash(
+                Hash(
+                    sreg: reg(e[A.Hash.sreg]), dreg: reg(e[A.Hash.dreg]), length: e[A.Hash.length],
+                    modulus: e[A.Hash.modulus], seed: e[A.Hash.seed], offset: e[A.Hash.offset], type: e[A.Hash.type]))
+        case "osf":
+            self = .osf(Osf(dreg: reg(e[A.Osf.dreg]), ttl: e[A.Osf.ttl], flags: e[A.Osf.flags]))
+        case "rt":
+            self = .rt(Rt(key: e[A.Rt.key], dreg: reg(e[A.Rt.dreg])))
+        case "xfrm":
+            self = .xfrm(
+                Xfrm(dreg: reg(e[A.Xfrm.dreg]), key: e[A.Xfrm.key], direction: e[A.Xfrm.direction], spnum: e[A.Xfrm.spnum]))
+        case "synproxy":
+            self = .synproxy(Synproxy(mss: e[A.Synproxy.mss], wscale: e[A.Synproxy.wscale], flags: e[A.Synproxy.flags]))
+        case "dup":
+            self = .dup(Dup(sregAddress: reg(e[A.Dup.sregAddress]), sregDevice: reg(e[A.Dup.sregDevice])))
+        case "fwd":
+            self = .fwd(
+                Fwd(sregDevice: reg(e[A.Fwd.sregDevice]), sregAddress: reg(e[A.Fwd.sregAddress]), nfproto: e[A.Fwd.nfproto]))
+        case "tproxy":
+            self = .tproxy(
+                Tproxy(family: e[A.Tproxy.family], sregAddress: reg(e[A.Tproxy.sregAddress]), sregPort: reg(e[A.Tproxy.sregPort])))
+        case "flow_offload":
+            self = .flowOffload(FlowOffload(table: e[A.FlowOffload.table]))
         case "match":
             self = .match(
                 XT(name: e[A.Match.name] ?? "", revision: e[A.Match.revision] ?? 0, info: e[A.Match.info] ?? []))

@@ -216,7 +216,10 @@ enum ExprAttr {
         ("ct", Ct.all), ("reject", Reject.all), ("log", Log.all), ("limit", Limit.all), ("quota", Quota.all),
         ("nat", Nat.all), ("masq", Masq.all), ("redir", Redir.all), ("queue", Queue.all), ("dynset", Dynset.all),
         ("objref", Objref.all), ("fib", Fib.all), ("socket", Socket.all), ("exthdr", Exthdr.all),
-        ("match", Match.all), ("target", Target.all),
+        ("match", Match.all), ("target", Target.all), ("byteorder", Byteorder.all), ("connlimit", Connlimit.all),
+        ("numgen", Numgen.all), ("hash", Hash.all), ("osf", Osf.all), ("rt", Rt.all), ("xfrm", Xfrm.all),
+        ("synproxy", Synproxy.all), ("dup", Dup.all), ("fwd", Fwd.all), ("tproxy", Tproxy.all),
+        ("flow_offload", FlowOffload.all),
     ]
 
     enum Meta {
@@ -430,5 +433,93 @@ enum ExprAttr {
         static let revision = U32Attr<O>(attrID(NFTNL_EXPR_TG_REV))
         static let info = DataAttr<O>(attrID(NFTNL_EXPR_TG_INFO))
         static let all: [(String, any NftnlAttribute<O>)] = [("name", name), ("revision", revision), ("info", info)]
+    }
+    enum Byteorder {
+        static let dreg = U32Attr<O>(attrID(NFTNL_EXPR_BYTEORDER_DREG))
+        static let sreg = U32Attr<O>(attrID(NFTNL_EXPR_BYTEORDER_SREG))
+        static let op = U32Attr<O>(attrID(NFTNL_EXPR_BYTEORDER_OP))
+        static let length = U32Attr<O>(attrID(NFTNL_EXPR_BYTEORDER_LEN))
+        static let size = U32Attr<O>(attrID(NFTNL_EXPR_BYTEORDER_SIZE))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("dreg", dreg), ("sreg", sreg), ("op", op), ("length", length), ("size", size),
+        ]
+    }
+    enum Connlimit {
+        static let count = U32Attr<O>(attrID(NFTNL_EXPR_CONNLIMIT_COUNT))
+        static let flags = U32Attr<O>(attrID(NFTNL_EXPR_CONNLIMIT_FLAGS))
+        static let all: [(String, any NftnlAttribute<O>)] = [("count", count), ("flags", flags)]
+    }
+    enum Numgen {
+        static let dreg = U32Attr<O>(attrID(NFTNL_EXPR_NG_DREG))
+        static let modulus = U32Attr<O>(attrID(NFTNL_EXPR_NG_MODULUS))
+        static let type = U32Attr<O>(attrID(NFTNL_EXPR_NG_TYPE))
+        static let offset = U32Attr<O>(attrID(NFTNL_EXPR_NG_OFFSET))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("dreg", dreg), ("modulus", modulus), ("type", type), ("offset", offset),
+        ]
+    }
+    enum Hash {
+        static let sreg = U32Attr<O>(attrID(NFTNL_EXPR_HASH_SREG))
+        static let dreg = U32Attr<O>(attrID(NFTNL_EXPR_HASH_DREG))
+        static let length = U32Attr<O>(attrID(NFTNL_EXPR_HASH_LEN))
+        static let modulus = U32Attr<O>(attrID(NFTNL_EXPR_HASH_MODULUS))
+        static let seed = U32Attr<O>(attrID(NFTNL_EXPR_HASH_SEED))
+        static let offset = U32Attr<O>(attrID(NFTNL_EXPR_HASH_OFFSET))
+        static let type = U32Attr<O>(attrID(NFTNL_EXPR_HASH_TYPE))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("sreg", sreg), ("dreg", dreg), ("length", length), ("modulus", modulus), ("seed", seed),
+            ("offset", offset), ("type", type),
+        ]
+    }
+    enum Osf {
+        static let dreg = U32Attr<O>(attrID(NFTNL_EXPR_OSF_DREG))
+        static let ttl = U8Attr<O>(attrID(NFTNL_EXPR_OSF_TTL))
+        static let flags = U32Attr<O>(attrID(NFTNL_EXPR_OSF_FLAGS))
+        static let all: [(String, any NftnlAttribute<O>)] = [("dreg", dreg), ("ttl", ttl), ("flags", flags)]
+    }
+    enum Rt {
+        static let key = U32Attr<O>(attrID(NFTNL_EXPR_RT_KEY))
+        static let dreg = U32Attr<O>(attrID(NFTNL_EXPR_RT_DREG))
+        static let all: [(String, any NftnlAttribute<O>)] = [("key", key), ("dreg", dreg)]
+    }
+    enum Xfrm {
+        static let dreg = U32Attr<O>(attrID(NFTNL_EXPR_XFRM_DREG))
+        static let key = U32Attr<O>(attrID(NFTNL_EXPR_XFRM_KEY))
+        static let direction = U8Attr<O>(attrID(NFTNL_EXPR_XFRM_DIR))
+        static let spnum = U32Attr<O>(attrID(NFTNL_EXPR_XFRM_SPNUM))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("dreg", dreg), ("key", key), ("direction", direction), ("spnum", spnum),
+        ]
+    }
+    enum Synproxy {
+        static let mss = U16Attr<O>(attrID(NFTNL_EXPR_SYNPROXY_MSS))
+        static let wscale = U8Attr<O>(attrID(NFTNL_EXPR_SYNPROXY_WSCALE))
+        static let flags = U32Attr<O>(attrID(NFTNL_EXPR_SYNPROXY_FLAGS))
+        static let all: [(String, any NftnlAttribute<O>)] = [("mss", mss), ("wscale", wscale), ("flags", flags)]
+    }
+    enum Dup {
+        static let sregAddress = U32Attr<O>(attrID(NFTNL_EXPR_DUP_SREG_ADDR))
+        static let sregDevice = U32Attr<O>(attrID(NFTNL_EXPR_DUP_SREG_DEV))
+        static let all: [(String, any NftnlAttribute<O>)] = [("sregAddress", sregAddress), ("sregDevice", sregDevice)]
+    }
+    enum Fwd {
+        static let sregDevice = U32Attr<O>(attrID(NFTNL_EXPR_FWD_SREG_DEV))
+        static let sregAddress = U32Attr<O>(attrID(NFTNL_EXPR_FWD_SREG_ADDR))
+        static let nfproto = U32Attr<O>(attrID(NFTNL_EXPR_FWD_NFPROTO))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("sregDevice", sregDevice), ("sregAddress", sregAddress), ("nfproto", nfproto),
+        ]
+    }
+    enum Tproxy {
+        static let family = U32Attr<O>(attrID(NFTNL_EXPR_TPROXY_FAMILY))
+        static let sregAddress = U32Attr<O>(attrID(NFTNL_EXPR_TPROXY_REG_ADDR))
+        static let sregPort = U32Attr<O>(attrID(NFTNL_EXPR_TPROXY_REG_PORT))
+        static let all: [(String, any NftnlAttribute<O>)] = [
+            ("family", family), ("sregAddress", sregAddress), ("sregPort", sregPort),
+        ]
+    }
+    enum FlowOffload {
+        static let table = StrAttr<O>(attrID(NFTNL_EXPR_FLOW_TABLE_NAME))
+        static let all: [(String, any NftnlAttribute<O>)] = [("table", table)]
     }
 }

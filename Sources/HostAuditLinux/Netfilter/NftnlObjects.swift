@@ -3,49 +3,223 @@ import Glibc
 #endif
 import CNetfilter
 
-// Owning wrappers for libnftnl objects. Each lives inside one synchronous
-// read and never crosses isolation; `deinit` frees what the wrapper owns.
-// Borrowed objects (set elements, rule expressions) keep their parent alive.
+// One owning wrapper for every libnftnl object type: `NftnlObject<Kind>`,
+// where `Kind` names the type's handful of C functions (alloc, free, get,
+// set, is_set, parse). Each object lives inside one synchronous read and
+// never crosses isolation; `deinit` frees what the wrapper owns. Borrowed
+// objects (set elements, rule expressions) keep their parent alive instead.
+//
+// The names the reader uses (`NftnlTable`, `NftnlRule`, …) are aliases of the
+// one generic class; what only one type has (a rule's expressions, a set's
+// elements, a chain's devices) is a constrained extension.
+
+/// The C functions of one libnftnl object type.
+protocol NftnlKind {
+    /// The attribute's bytes (borrowed from the object), or nil when unset.
+    static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer?
+    static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32)
+    static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool
+    static func free(_ p: OpaquePointer)
+}
+
+/// A type `nftnl_*_alloc()` makes without arguments.
+protocol NftnlAllocatable: NftnlKind {
+    static func alloc() -> OpaquePointer
+}
+
+/// A type read from one netlink message (`nftnl_*_nlmsg_parse`).
+protocol NftnlParsable: NftnlAllocatable {
+    static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32
+}
+
+final class NftnlObject<Kind: NftnlKind>: NftnlAttributeHolder {
+    let ptr: OpaquePointer
+    /// The parent a borrowed object keeps alive; nil when this wrapper owns `ptr`.
+    private let owner: AnyObject?
+
+    init(owning p: OpaquePointer) {
+        ptr = p
+        owner = nil
+    }
+
+    init(borrowing p: OpaquePointer, owner: AnyObject) {
+        ptr = p
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { Kind.free(ptr) } }
+
+    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? { Kind.get(ptr, id) }
+    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
+        // libnftnl never reads through a zero-length pointer, but it must be non-nil.
+        Kind.set(ptr, id, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt32(bytes.count))
+    }
+    func isSet(_ id: UInt16) -> Bool { Kind.isSet(ptr, id) }
+}
+
+extension NftnlObject where Kind: NftnlAllocatable {
+    convenience init() { self.init(owning: Kind.alloc()) }
+}
+
+extension NftnlObject where Kind: NftnlParsable {
+    /// Fills the object from a netlink message; false when libnftnl rejects it.
+    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { Kind.parse(nlh, ptr) >= 0 }
+}
 
 private func buffer(_ p: UnsafeRawPointer?, _ len: UInt32) -> UnsafeRawBufferPointer? {
     guard let p else { return nil }
     return UnsafeRawBufferPointer(start: p, count: Int(len))
 }
 
-private func dataPointer(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
-    // libnftnl never reads through a zero-length pointer, but it must be non-nil.
-    bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+// MARK: The object types
+
+enum NftnlKinds {
+    enum Table: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_table_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_table_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_table_get_data(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_table_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_table_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_table_nlmsg_parse(nlh, p) }
+    }
+
+    enum Chain: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_chain_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_chain_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_chain_get_data(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_chain_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_chain_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_chain_nlmsg_parse(nlh, p) }
+    }
+
+    enum Rule: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_rule_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_rule_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_rule_get_data(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_rule_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_rule_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_rule_nlmsg_parse(nlh, p) }
+    }
+
+    /// Expressions are made by name (`nftnl_expr_alloc("ct")`), not by `alloc()`.
+    enum Expr: NftnlKind {
+        static func free(_ p: OpaquePointer) { nftnl_expr_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            guard nftnl_expr_is_set(p, id) else { return nil }
+            var len: UInt32 = 0
+            return buffer(nftnl_expr_get(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_expr_set(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_expr_is_set(p, id) }
+    }
+
+    enum Set: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_set_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_set_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_set_get_data(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_set_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_set_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_set_nlmsg_parse(nlh, p) }
+    }
+
+    enum SetElement: NftnlAllocatable {
+        static func alloc() -> OpaquePointer { nftnl_set_elem_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_set_elem_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_set_elem_get(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_set_elem_set(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_set_elem_is_set(p, id) }
+    }
+
+    enum Obj: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_obj_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_obj_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_obj_get_data(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            nftnl_obj_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_obj_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_obj_nlmsg_parse(nlh, p) }
+    }
+
+    enum Flowtable: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_flowtable_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_flowtable_free(p) }
+        /// libnftnl 1.2.4 exports no `nftnl_flowtable_get_data`; the length comes
+        /// from the declared width (checked by libnftnl's own validation when the
+        /// width tests set each attribute through `nftnl_flowtable_set_data`).
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            guard nftnl_flowtable_is_set(p, id), let v = nftnl_flowtable_get(p, id) else { return nil }
+            guard let attr = FlowtableAttr.byID[id] else { return nil }
+            if let width = attr.width { return UnsafeRawBufferPointer(start: v, count: width) }
+            return UnsafeRawBufferPointer(start: v, count: strlen(v.assumingMemoryBound(to: CChar.self)) + 1)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_flowtable_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_flowtable_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 {
+            nftnl_flowtable_nlmsg_parse(nlh, p)
+        }
+    }
+
+    enum Gen: NftnlParsable {
+        static func alloc() -> OpaquePointer { nftnl_gen_alloc() }
+        static func free(_ p: OpaquePointer) { nftnl_gen_free(p) }
+        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+            var len: UInt32 = 0
+            return buffer(nftnl_gen_get_data(p, id, &len), len)
+        }
+        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
+            _ = nftnl_gen_set_data(p, id, data, length)
+        }
+        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_gen_is_set(p, id) }
+        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_gen_nlmsg_parse(nlh, p) }
+    }
 }
 
-final class NftnlTable: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_table_alloc() }
-    deinit { nftnl_table_free(ptr) }
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_table_get_data(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_table_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_table_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_table_nlmsg_parse(nlh, ptr) >= 0 }
-}
+typealias NftnlTable = NftnlObject<NftnlKinds.Table>
+typealias NftnlChain = NftnlObject<NftnlKinds.Chain>
+typealias NftnlRule = NftnlObject<NftnlKinds.Rule>
+typealias NftnlExpr = NftnlObject<NftnlKinds.Expr>
+typealias NftnlSet = NftnlObject<NftnlKinds.Set>
+typealias NftnlSetElement = NftnlObject<NftnlKinds.SetElement>
+typealias NftnlObj = NftnlObject<NftnlKinds.Obj>
+typealias NftnlFlowtable = NftnlObject<NftnlKinds.Flowtable>
+typealias NftnlGen = NftnlObject<NftnlKinds.Gen>
 
-final class NftnlChain: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_chain_alloc() }
-    deinit { nftnl_chain_free(ptr) }
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_chain_get_data(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_chain_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_chain_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_chain_nlmsg_parse(nlh, ptr) >= 0 }
+// MARK: What only one type has
 
+extension NftnlObject where Kind == NftnlKinds.Chain {
     /// `NFTNL_CHAIN_DEVICES` (a NULL-terminated string array), copied.
     var devices: [String] {
         guard isSet(ChainAttr.devicesID), let array = nftnl_chain_get_array(ptr, ChainAttr.devicesID) else { return [] }
@@ -53,20 +227,15 @@ final class NftnlChain: NftnlAttributeHolder {
     }
 }
 
-final class NftnlRule: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_rule_alloc() }
-    deinit { nftnl_rule_free(ptr) }
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_rule_get_data(ptr, id, &len), len)
+extension NftnlObject where Kind == NftnlKinds.Flowtable {
+    var devices: [String] {
+        guard isSet(FlowtableAttr.devicesID), let array = nftnl_flowtable_get_array(ptr, FlowtableAttr.devicesID)
+        else { return [] }
+        return copyStringArray(array)
     }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_rule_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_rule_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_rule_nlmsg_parse(nlh, ptr) >= 0 }
+}
 
+extension NftnlObject where Kind == NftnlKinds.Rule {
     /// The rule's expressions in order (borrowed; each keeps the rule alive).
     var expressions: [NftnlExpr] {
         guard let it = nftnl_expr_iter_create(ptr) else { return [] }
@@ -77,53 +246,27 @@ final class NftnlRule: NftnlAttributeHolder {
     }
 }
 
-final class NftnlExpr: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    private let owned: Bool
-    private let owner: AnyObject?
-
+extension NftnlObject where Kind == NftnlKinds.Expr {
     /// A fresh expression of the given kind (owned; for tests and requests).
-    init?(name: String) {
+    convenience init?(name: String) {
         guard let p = nftnl_expr_alloc(name) else { return nil }
-        ptr = p
-        owned = true
-        owner = nil
+        self.init(owning: p)
     }
-
-    init(borrowing p: OpaquePointer, owner: AnyObject) {
-        ptr = p
-        owned = false
-        self.owner = owner
-    }
-
-    deinit { if owned { nftnl_expr_free(ptr) } }
-
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        guard nftnl_expr_is_set(ptr, id) else { return nil }
-        var len: UInt32 = 0
-        return buffer(nftnl_expr_get(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_expr_set(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_expr_is_set(ptr, id) }
 
     var name: String { self[ExprAttr.name] ?? "" }
+
+    /// A dynset's stateful expressions (`NFTNL_EXPR_DYNSET_EXPR` or
+    /// `_EXPRESSIONS`; libnftnl keeps both in one list), borrowed.
+    var nestedExpressions: [NftnlExpr] {
+        let collector = ExprCollector(owner: self)
+        withExtendedLifetime(collector) {
+            _ = nftnl_expr_expr_foreach(ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        return collector.exprs
+    }
 }
 
-final class NftnlSet: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_set_alloc() }
-    deinit { nftnl_set_free(ptr) }
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_set_get_data(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_set_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_set_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_set_nlmsg_parse(nlh, ptr) >= 0 }
+extension NftnlObject where Kind == NftnlKinds.Set {
     /// Appends the elements in an element dump message to this set.
     func parseElements(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_set_elems_nlmsg_parse(nlh, ptr) >= 0 }
 
@@ -147,112 +290,16 @@ final class NftnlSet: NftnlAttributeHolder {
     }
 }
 
-extension NftnlExpr {
-    /// A dynset's stateful expressions (`NFTNL_EXPR_DYNSET_EXPR` or
-    /// `_EXPRESSIONS`; libnftnl keeps both in one list), borrowed.
-    var nestedExpressions: [NftnlExpr] {
-        let collector = ExprCollector(owner: self)
-        withExtendedLifetime(collector) {
-            _ = nftnl_expr_expr_foreach(ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
-        }
-        return collector.exprs
-    }
-}
-
-final class NftnlSetElement: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    private let owned: Bool
-    private let owner: AnyObject?
-
-    init() {
-        ptr = nftnl_set_elem_alloc()
-        owned = true
-        owner = nil
-    }
-
-    init(borrowing p: OpaquePointer, owner: AnyObject) {
-        ptr = p
-        owned = false
-        self.owner = owner
-    }
-
-    deinit { if owned { nftnl_set_elem_free(ptr) } }
-
+extension NftnlObject where Kind == NftnlKinds.SetElement {
     /// The element's stateful expressions (`NFTNL_SET_ELEM_EXPR` /
     /// `NFTNL_SET_ELEM_EXPRESSIONS`), borrowed.
     var expressions: [NftnlExpr] {
         let collector = ExprCollector(owner: self)
         withExtendedLifetime(collector) {
-            _ = nftnl_set_elem_expr_foreach(
-                ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
+            _ = nftnl_set_elem_expr_foreach(ptr, collectExpression, Unmanaged.passUnretained(collector).toOpaque())
         }
         return collector.exprs
     }
-
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_set_elem_get(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_set_elem_set(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_set_elem_is_set(ptr, id) }
-}
-
-final class NftnlObj: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_obj_alloc() }
-    deinit { nftnl_obj_free(ptr) }
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_obj_get_data(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        nftnl_obj_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_obj_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_obj_nlmsg_parse(nlh, ptr) >= 0 }
-}
-
-final class NftnlFlowtable: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_flowtable_alloc() }
-    deinit { nftnl_flowtable_free(ptr) }
-    /// libnftnl 1.2.4 exports no `nftnl_flowtable_get_data`; the length comes
-    /// from the declared width (checked by libnftnl's own validation when the
-    /// width tests set each attribute through `nftnl_flowtable_set_data`).
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        guard nftnl_flowtable_is_set(ptr, id), let p = nftnl_flowtable_get(ptr, id) else { return nil }
-        guard let attr = FlowtableAttr.byID[id] else { return nil }
-        if let width = attr.width { return UnsafeRawBufferPointer(start: p, count: width) }
-        return UnsafeRawBufferPointer(start: p, count: strlen(p.assumingMemoryBound(to: CChar.self)) + 1)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_flowtable_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_flowtable_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_flowtable_nlmsg_parse(nlh, ptr) >= 0 }
-
-    var devices: [String] {
-        guard isSet(FlowtableAttr.devicesID), let array = nftnl_flowtable_get_array(ptr, FlowtableAttr.devicesID)
-        else { return [] }
-        return copyStringArray(array)
-    }
-}
-
-final class NftnlGen: NftnlAttributeHolder {
-    let ptr: OpaquePointer
-    init() { ptr = nftnl_gen_alloc() }
-    deinit { nftnl_gen_free(ptr) }
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? {
-        var len: UInt32 = 0
-        return buffer(nftnl_gen_get_data(ptr, id, &len), len)
-    }
-    func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
-        _ = nftnl_gen_set_data(ptr, id, dataPointer(bytes), UInt32(bytes.count))
-    }
-    func isSet(_ id: UInt16) -> Bool { nftnl_gen_is_set(ptr, id) }
-    func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { nftnl_gen_nlmsg_parse(nlh, ptr) >= 0 }
 }
 
 /// Context for libnftnl's `*_expr_foreach` callbacks (C function pointers

@@ -178,9 +178,10 @@ struct FirewallShow: AsyncParsableCommand {
             case .text:
                 Output.write(FirewallText.render(snapshot, forceNFT: forceNFT))
             case .json:
-                let doc = NFTJSONRenderer.document(snapshot, version: HostAuditVersion.string)
-                // Compact, as `nft -j` prints it: one line, however large the ruleset.
-                Output.write(bytes: JSONWriter(pretty: false).bytes(doc) + [UInt8(ascii: "\n")])
+                // Compact, as `nft -j` prints it: one line, however large the ruleset,
+                // written as it is built (the document is never held whole).
+                NFTJSONRenderer.writeCompact(snapshot, version: HostAuditVersion.string) { Output.write(bytes: $0) }
+                Output.write(bytes: [UInt8(ascii: "\n")])
             }
         }
     }

@@ -98,7 +98,7 @@ struct NFTDecompilerTests {
     @Test func statementsWithoutKernelSupportHere() {
         let q: [Expression] = [.queue(.init(number: 3, total: 1, flags: 1))]
         #expect(text(q) == "queue flags bypass to 3")
-        let flow: [Expression] = [.opaque(name: "flow_offload", attributes: [RawAttribute(id: 1, bytes: Array("ft".utf8) + [0])])]
+        let flow: [Expression] = [.flowOffload(.init(table: "ft"))]
         #expect(text(flow) == "flow add @ft")
     }
 

@@ -182,4 +182,43 @@ struct NFTJSONTests {
         #expect(t?["rules"]?[0]?["matches"]?[0]?["options"] == ["dport": 22])
         #expect(t?["rules"]?[0]?["target"] == ["name": "ACCEPT"])
     }
+
+    @Test func streamedDocumentIsTheBuiltDocumentByteForByte() {
+        // Two tables (sets, a map, chains, rules with a jump and a comment), a
+        // legacy table and the backends-conflict warning: every kind of item and the extension key.
+        let set = NFTSet(
+            family: .inet, table: "t", name: "nets", handle: 4, flags: [.interval], keyType: 7, keyLength: 4,
+            elements: [SetElement(key: [10, 0, 0, 0]), SetElement(key: [11, 0, 0, 0], flags: 1)])
+        let map = NFTSet(
+            family: .inet, table: "t", name: "vm", handle: 5, flags: [.map], keyType: 13, keyLength: 2,
+            dataType: NFTSet.verdictDataType,
+            elements: [SetElement(key: [0, 22], verdict: .accept), SetElement(key: [0, 80], verdict: .jump("web"))])
+        var rules: [Rule] = []
+        for h in 1...300 {
+            rules.append(
+                Rule(
+                    family: .inet, table: "t", chain: "c", handle: UInt64(h),
+                    expressions: l4tcp + [load(2, 2, 2), cmp([0, UInt8(h % 256)]), .counter(.init(packets: 1, bytes: 2)), accept]))
+        }
+        let chain = Chain(family: .inet, table: "t", name: "c", handle: 1, rules: rules)
+        let web = Chain(family: .inet, table: "t", name: "web", handle: 2, rules: [])
+        let t1 = Table(family: .inet, name: "t", handle: 1, chains: [chain, web], sets: [set, map])
+        let t2 = Table(family: .ip, name: "u\"q", handle: 9)
+        var rule = IptablesRule()
+        rule.target = .accept
+        let legacy = IptablesTable(family: .ip, name: "filter", chains: [IptablesChain(name: "INPUT", policy: "DROP", rules: [rule])])
+        let snapshot = RulesetSnapshot(generation: 3, tables: [t1, t2], legacy: [legacy])
+        #expect(!snapshot.warnings.isEmpty)  // both backends filter: the extension carries a warning
+        let built = JSONWriter(pretty: false).bytes(NFTJSONRenderer.document(snapshot, version: "9.9"))
+        for chunk in [1, 100, 1 << 16] {
+            var streamed: [UInt8] = []
+            var pieces = 0
+            NFTJSONRenderer.writeCompact(snapshot, version: "9.9", chunkSize: chunk) {
+                streamed += $0
+                pieces += 1
+            }
+            #expect(streamed == built)
+            if chunk == 100 { #expect(pieces > 10) }
+        }
+    }
 }

@@ -88,15 +88,16 @@ struct NetfilterAccessorTests {
     }
 
     @Test func unknownExpressionKeepsRawAttributes() throws {
-        let e = try #require(NftnlExpr(name: "numgen"))
-        e.set(U32Attr<NftnlExpr>(attrID(NFTNL_EXPR_NG_MODULUS)), 2)
+        // `last` is not modelled (numgen, the example before, now has its own type).
+        let e = try #require(NftnlExpr(name: "last"))
+        e.set(U32Attr<NftnlExpr>(attrID(NFTNL_EXPR_LAST_SET)), 1)
         let expr = Expression(e)
         guard case .opaque(let name, let attributes) = expr else {
-            Issue.record("numgen should be opaque, got \(expr)")
+            Issue.record("last should be opaque, got \(expr)")
             return
         }
-        #expect(name == "numgen")
-        #expect(attributes.contains { $0.id == attrID(NFTNL_EXPR_NG_MODULUS) && $0.bytes == [2, 0, 0, 0] })
+        #expect(name == "last")
+        #expect(attributes.contains { $0.id == attrID(NFTNL_EXPR_LAST_SET) && $0.bytes == [1, 0, 0, 0] })
     }
 }
 

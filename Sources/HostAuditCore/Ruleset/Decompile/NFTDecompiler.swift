@@ -238,8 +238,21 @@ public struct NFTDecompiler: Sendable {
             st.append(.xt(kind: "match", name: x.name))
         case .target(let x):
             st.append(.xt(kind: "target", name: x.name))
-        case .opaque(let name, let attrs):
-            opaque(name, attrs, &st)
+        case .byteorder(let e): step(e, &st)
+        case .notrack: stepNotrack(&st)
+        case .connlimit(let e): step(e, &st)
+        case .numgen(let e): step(e, &st)
+        case .hash(let e): step(e, &st)
+        case .osf(let e): step(e, &st)
+        case .rt(let e): step(e, &st)
+        case .xfrm(let e): step(e, &st)
+        case .synproxy(let e): step(e, &st)
+        case .dup(let e): step(e, &st)
+        case .fwd(let e): step(e, &st)
+        case .tproxy(let e): step(e, &st)
+        case .flowOffload(let e): step(e, &st)
+        case .opaque(let name, _):
+            st.append(.unknown(name))
         }
         return i + 1
     }
@@ -263,142 +276,6 @@ public struct NFTDecompiler: Sendable {
         case 1, 7, 10: 1
         case 11, 12, 17: 2
         default: 4
-        }
-    }
-
-    // MARK: - Opaque expressions nft still prints
-
-    private func attr(_ attrs: [RawAttribute], _ id: UInt16) -> UInt32? {
-        guard let a = attrs.first(where: { $0.id == id }), a.bytes.count >= 4 else { return nil }
-        return UInt32(NFTFormat.uint(Array(a.bytes.prefix(4)), bigEndian: false))
-    }
-
-    /// An attribute of any width (u8, u16, u32, u64), host order.
-    private func anyAttr(_ attrs: [RawAttribute], _ id: UInt16) -> UInt64? {
-        guard let a = attrs.first(where: { $0.id == id }), !a.bytes.isEmpty else { return nil }
-        return NFTFormat.uint(a.bytes, bigEndian: false)
-    }
-
-    private func opaque(_ name: String, _ attrs: [RawAttribute], _ st: inout RuleState) {
-        switch name {
-        case "byteorder":
-            // NFTNL_EXPR_BYTEORDER_DREG 1, SREG 2, OP 3 (0 ntoh, 1 hton).
-            if let s = attr(attrs, 2), let d = attr(attrs, 1), var r = st.reg(Register(s)) {
-                r.swapped = attr(attrs, 3) == 1
-                st.setReg(Register(d), r)
-            }
-        case "notrack":
-            st.append(.notrack)
-        case "connlimit":
-            st.append(.connlimit(count: attr(attrs, 1) ?? 0, over: (attr(attrs, 2) ?? 0) & 1 != 0))
-        case "numgen":
-            // DREG 1, MODULUS 2, TYPE 3, OFFSET 4.
-            if let d = attr(attrs, 1) {
-                let mode = attr(attrs, 3) == 1 ? "random" : "inc"
-                st.setReg(
-                    Register(d),
-                    Reg(source: .numgen(mode: mode, modulus: attr(attrs, 2) ?? 0, offset: attr(attrs, 4) ?? 0), byteLength: 4))
-            }
-        case "hash":
-            // SREG 1, DREG 2, LEN 3, MODULUS 4, SEED 5 (dumped only when given), OFFSET 6, TYPE 7 (1 symhash).
-            guard let d = attr(attrs, 2) else { break }
-            let sym = attr(attrs, 7) == 1
-            var input: NFTExpr?
-            if !sym, let s = attr(attrs, 1), let r = st.reg(Register(s)) {
-                input = keyExpr(r, Register(s), length: attr(attrs, 3).map(Int.init), &st)
-            }
-            let e = NFTExpr.hash(input, modulus: attr(attrs, 4) ?? 0, seed: attr(attrs, 5), offset: attr(attrs, 6) ?? 0,
-                                 symmetric: sym)
-            st.setReg(Register(d), Reg(source: .expr(e, .integer), byteLength: 4))
-        case "osf":
-            // DREG 1, TTL 2 (u8: 1 loose, 2 skip), FLAGS 3 (1: version).
-            guard let d = attr(attrs, 1) else { break }
-            var words = "osf"
-            switch anyAttr(attrs, 2) {
-            case 1: words += " ttl loose"
-            case 2: words += " ttl skip"
-            default: break
-            }
-            words += (attr(attrs, 3) ?? 0) & 1 != 0 ? " version" : " name"
-            st.setReg(Register(d), Reg(source: .expr(.named(words, type: .string), .string), byteLength: 16))
-        case "rt":
-            // KEY 1, DREG 2: classid 0, nexthop4 1, nexthop6 2, tcpmss 3, xfrm 4.
-            guard let d = attr(attrs, 2) else { break }
-            let (words, type, len): (String, NFTDatatype, Int) =
-                switch attr(attrs, 1) ?? 0 {
-                case 0: ("rt classid", .realm, 4)
-                case 1: ("rt ip nexthop", .ipv4Addr, 4)
-                case 2: ("rt ip6 nexthop", .ipv6Addr, 16)
-                case 3: ("rt mtu", .integer, 2)
-                default: ("rt ipsec", .boolean, 1)
-                }
-            st.setReg(Register(d), Reg(source: .expr(.named(words, type: type), type), byteLength: len))
-        case "xfrm":
-            // DREG 1, KEY 3, DIR 4 (u8), SPNUM 5.
-            guard let d = attr(attrs, 1) else { break }
-            var words = anyAttr(attrs, 4) == 1 ? "ipsec out" : "ipsec in"
-            if let sp = attr(attrs, 5), sp != 0 { words += " spnum \(sp)" }
-            let (key, type, len): (String, NFTDatatype, Int) =
-                switch attr(attrs, 3) ?? 0 {
-                case 1: ("ip daddr", .ipv4Addr, 4)
-                case 2: ("ip6 daddr", .ipv6Addr, 16)
-                case 3: ("ip saddr", .ipv4Addr, 4)
-                case 4: ("ip6 saddr", .ipv6Addr, 16)
-                case 5: ("reqid", .integer, 4)
-                default: ("spi", .integer, 4)
-                }
-            st.setReg(Register(d), Reg(source: .expr(.named(words + " " + key, type: type), type), byteLength: len))
-        case "synproxy":
-            // MSS 1 (u16), WSCALE 2 (u8), FLAGS 3: sack-perm 4, timestamp 8. nft
-            // prints mss and wscale whenever the kernel reports them.
-            let f = attr(attrs, 3) ?? 0
-            st.append(.synproxy(
-                mss: anyAttr(attrs, 1).map { UInt16(truncatingIfNeeded: $0) },
-                wscale: anyAttr(attrs, 2).map { UInt8(truncatingIfNeeded: $0) },
-                timestamp: f & 8 != 0, sackPerm: f & 4 != 0))
-        case "dup":
-            // SREG_ADDR 1, SREG_DEV 2; without an address the device is the target (netdev).
-            let addrType: NFTDatatype = table.family == .ip6 ? .ipv6Addr : .ipv4Addr
-            let addr = attr(attrs, 1).flatMap { st.reg(Register($0)) }.map {
-                valueExpr($0, type: addrType, bigEndian: true, &st)
-            }
-            let dev = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
-                valueExpr($0, type: .ifindex, bigEndian: false, &st)
-            }
-            st.append(addr == nil ? .dup(to: dev, device: nil) : .dup(to: addr, device: dev))
-        case "fwd":
-            // SREG_DEV 1, SREG_ADDR 2, NFPROTO 3.
-            let proto = attr(attrs, 3)
-            let dev = attr(attrs, 1).flatMap { st.reg(Register($0)) }.map {
-                valueExpr($0, type: .ifindex, bigEndian: false, &st)
-            }
-            let addr = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
-                valueExpr($0, type: proto == 10 ? .ipv6Addr : .ipv4Addr, bigEndian: true, &st)
-            }
-            if let addr {
-                st.append(.fwd(family: proto == 10 ? "ip6" : "ip", to: addr, device: dev))
-            } else {
-                st.append(.fwd(family: nil, to: dev, device: nil))
-            }
-        case "tproxy":
-            // FAMILY 1, REG_ADDR 2, REG_PORT 3.
-            let fam = attr(attrs, 1).map(Family.init(nfproto:))
-            let addrType: NFTDatatype = fam == .ip6 || (fam == nil && table.family == .ip6) ? .ipv6Addr : .ipv4Addr
-            let address = attr(attrs, 2).flatMap { st.reg(Register($0)) }.map {
-                valueExpr($0, type: addrType, bigEndian: true, &st)
-            }
-            let port = attr(attrs, 3).flatMap { st.reg(Register($0)) }.map {
-                valueExpr($0, type: .inetService, bigEndian: true, &st)
-            }
-            let family: String? =
-                table.family == .inet ? (attr(attrs, 1) == 2 ? "ip" : attr(attrs, 1) == 10 ? "ip6" : nil) : nil
-            st.append(.tproxy(family: family, address: address, port: port))
-        case "flow_offload":
-            if let a = attrs.first(where: { $0.id == 1 }) {
-                st.append(.flowOffload(NFTFormat.string(a.bytes)))
-            }
-        default:
-            st.append(.unknown(name))
         }
     }
 

@@ -61,16 +61,58 @@ public enum NFTJSONRenderer {
             for c in t.chains { count += c.rules.count }
         }
         out.reserveCapacity(count)
+        forEachItem(snapshot, version: version) { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each item of the `nftables` array in order (metainfo,
+    /// then each table's objects), building one item at a time.
+    public static func forEachItem(
+        _ snapshot: RulesetSnapshot, version: String = "hostaudit", _ body: (JSONValue) -> Void
+    ) {
         var meta = JSONObject()
         meta.appendNew("version", .string(version))
         meta.appendNew("release_name", .string("hostaudit"))
         meta.appendNew("json_schema_version", .int(1))
-        out.append(NFTJSONFormat.object("metainfo", .object(meta)))
+        body(NFTJSONFormat.object("metainfo", .object(meta)))
         let interfaces = NFTTextRenderer.interfaceNames
         for t in snapshot.tables {
-            table(t, interfaces: interfaces, into: &out)
+            table(t, interfaces: interfaces, emit: body)
         }
-        return out
+    }
+
+    /// Writes `document(snapshot, version:)` compactly (as
+    /// `JSONWriter(pretty: false)` does, byte for byte) without building it:
+    /// each item of the `nftables` array is built, serialised and dropped in
+    /// turn, and the bytes go to `sink` in pieces of about `chunkSize`. A
+    /// large ruleset's document is never held whole, neither as values nor as
+    /// bytes.
+    public static func writeCompact(
+        _ snapshot: RulesetSnapshot, version: String = "hostaudit", chunkSize: Int = 1 << 16,
+        to sink: ([UInt8]) -> Void
+    ) {
+        let writer = JSONWriter(pretty: false)
+        var out: [UInt8] = []
+        out.reserveCapacity(chunkSize + 4096)
+        out.append(UInt8(ascii: "{"))
+        JSONWriter.appendQuoted("nftables", to: &out)
+        out.append(contentsOf: ":[".utf8)
+        var first = true
+        forEachItem(snapshot, version: version) { item in
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            writer.append(item, to: &out)
+            if out.count >= chunkSize {
+                sink(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        out.append(contentsOf: "],".utf8)
+        JSONWriter.appendQuoted(extensionKey, to: &out)
+        out.append(UInt8(ascii: ":"))
+        writer.append(hostauditExtension(snapshot), to: &out)
+        out.append(UInt8(ascii: "}"))
+        sink(out)
     }
 
     /// The extension object (see the type's documentation).
@@ -95,32 +137,32 @@ public enum NFTJSONRenderer {
 
     /// `table_print_json_full` (1.0.6): the table, its objects, named sets,
     /// flowtables, chains, then every chain's rules.
-    static func table(_ t: Table, interfaces: [UInt32: String], into out: inout [JSONValue]) {
+    static func table(_ t: Table, interfaces: [UInt32: String], emit: (JSONValue) -> Void) {
         var to = head(t.family, [("name", .string(t.name)), ("handle", F.int(t.handle))])
         var flags: [JSONValue] = []
         if t.flags.contains(.dormant) { flags.append("dormant") }
         if t.flags.contains(.owner) { flags.append("owner") }
         if let f = F.collapsed(flags) { to.appendNew("flags", f) }
-        out.append(F.object("table", .object(to)))
+        emit(F.object("table", .object(to)))
 
         for o in t.objects {
-            if let j = object(o, table: t) { out.append(j) }
+            if let j = object(o, table: t) { emit(j) }
         }
         for s in t.sets where !s.isAnonymous {
-            out.append(set(s, interfaces: interfaces))
+            emit(set(s, interfaces: interfaces))
         }
         for f in t.flowtables {
-            out.append(flowtable(f))
+            emit(flowtable(f))
         }
         for c in t.chains where !c.flags.contains(.binding) {
-            out.append(chain(c, family: t.family))
+            emit(chain(c, family: t.family))
         }
         let decompiler = NFTDecompiler(table: t)
         var writer = NFTJSONRuleWriter(interfaces: interfaces, family: t.family)
         let bound = NFTTextRenderer.boundChains(of: t)
         for c in t.chains where !c.flags.contains(.binding) {
             for r in c.rules {
-                out.append(rule(r, chain: c, table: t, decompiler: decompiler, writer: &writer, bound: bound, interfaces: interfaces))
+                emit(rule(r, chain: c, table: t, decompiler: decompiler, writer: &writer, bound: bound, interfaces: interfaces))
             }
         }
     }
