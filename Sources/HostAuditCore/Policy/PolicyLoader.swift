@@ -931,14 +931,15 @@ struct PolicyParser {
                 continue
             }
             guard let s = string(item, "a target") else { ok = false; continue }
-            guard let t = EgressTargetSyntax.parse(s) else {
+            do {
+                out.append(try EgressTargetSyntax.check(s))
+            } catch {
                 reader.error(
-                    .invalidValue, "'\(s)' is not a target: use HOST:PORT, [IPv6]:PORT, a http(s) URL, or package-sources",
+                    .invalidValue,
+                    "'\(s)' is not a target: \(error.reason) (targets are HOST:PORT, [IPv6]:PORT, HOST:PORT/udp, a URL, or package-sources)",
                     at: item)
                 ok = false
-                continue
             }
-            out.append(t)
         }
         return ok ? out : nil
     }
