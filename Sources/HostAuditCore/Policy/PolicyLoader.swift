@@ -457,6 +457,12 @@ struct PolicyParser {
         let remediation = byKey["remediation"].flatMap { string($0.1, "'remediation'") }
         let references = byKey["references"].flatMap { stringList($0.1, "'references'") } ?? []
         let controls = byKey["controls"].map { parseControls($0.1) } ?? []
+        let tags = byKey["tags"].flatMap { stringList($0.1, "'tags'") } ?? []
+        if let (_, v) = byKey["tags"] {
+            for t in tags where !Self.isID(t) {
+                reader.error(.invalidValue, "tag '\(t)' must be lower-case letters, digits, '-', '_' or '.'", at: v)
+            }
+        }
         let when = byKey["when"].flatMap { parseCheck($0.1, base: "", relative: false) }
         var check: RuleCheck?
         if let (_, v) = byKey["check"] { check = parseRuleCheck(v) } else {
@@ -466,7 +472,7 @@ struct PolicyParser {
         return PolicyRule(
             id: id, title: title, severity: severity, profiles: profiles, rationale: rationale,
             remediation: remediation, references: references, controls: controls, when: when, check: check,
-            location: reader.location(idNode))
+            location: reader.location(idNode), tags: tags)
     }
 
     /// `controls: [{framework: cis-debian-12, id: "3.3.1", title: ...}]`. Ids
