@@ -1,16 +1,22 @@
 /// Links blocked egress to compromise findings: a provider that blocks a
 /// port on a host with miner indicators is the likeliest story, and the
 /// report says so with the evidence.
+///
+/// Keyed on the tags a rule declares in its policy file, not on pack or rule
+/// names: a failing rule tagged `compromise` is linked to every blocked probe,
+/// one tagged `miner` also carries the mining story.
 public enum EgressStory {
-    /// Policies whose failing rules are compromise indicators.
-    public static let compromisePolicies: Set<String> = ["miners", "compromise"]
+    /// The tag of rules whose failure is a compromise indicator.
+    public static let compromiseTag = "compromise"
+    /// The tag of rules whose failure is a cryptocurrency-miner indicator.
+    public static let minerTag = "miner"
 
     static func isCompromise(_ f: Finding) -> Bool {
-        f.status == .fail && (compromisePolicies.contains(f.policy) || f.rule.hasPrefix("miner"))
+        f.status == .fail && (f.tags.contains(compromiseTag) || f.tags.contains(minerTag))
     }
 
     static func isMiner(_ f: Finding) -> Bool {
-        f.status == .fail && (f.policy == "miners" || f.rule.contains("miner") || f.rule.contains("stratum"))
+        f.status == .fail && f.tags.contains(minerTag)
     }
 
     /// Sets `related_findings` on every probe that is not open, and extends

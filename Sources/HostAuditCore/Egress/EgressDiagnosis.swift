@@ -73,8 +73,8 @@ public enum EgressExplainer {
                 question: "the local firewall rules were not read (no CAP_NET_ADMIN, or reading failed)",
                 tellApart: "run as root so the ruleset can be read", mayBlock: false)
         }
-        if v.verdict == "drop" || v.verdict == "reject" { return .blocks(v) }
-        if v.verdict == "accept" {
+        if v.blocks { return .blocks(v) }
+        if v.verdict == .accept {
             if l.blindSpots.isEmpty {
                 return .accepts(v.rule == nil ? "no local rule drops it (the output path accepts)" : "no local rule drops it (\(v.label) accepts)")
             }
@@ -114,14 +114,14 @@ public enum EgressExplainer {
         case .noRules?:
             return .accepts("no prerouting or input rule on this host can drop the answer")
         case .verdict(let v)?:
-            if v.verdict == "drop" || v.verdict == "reject" { return .blocks(v) }
-            if v.verdict == "accept" { return .accepts("the answer is accepted on the way in (\(v.label))") }
+            if v.blocks { return .blocks(v) }
+            if v.verdict == .accept { return .accepts("the answer is accepted on the way in (\(v.label))") }
             return .open("the verdict for the answer on the way in is unknown (\(v.notes.joined(separator: "; ")))")
         }
     }
 
     static func verdictItem(_ v: LocalVerdict, direction: String) -> EvidenceItem {
-        var d = JSONObject([("direction", .string(direction)), ("verdict", .string(v.verdict)), ("traced", .bool(v.traced))])
+        var d = JSONObject([("direction", .string(direction)), ("verdict", .string(v.verdict.rawValue)), ("traced", .bool(v.traced))])
         if let t = v.table { d["table"] = .string(t) }
         if let c = v.chain { d["chain"] = .string(c) }
         if let h = v.handle { d["handle"] = .int(Int64(h)) }
@@ -129,9 +129,9 @@ public enum EgressExplainer {
         let how = v.traced ? "kernel trace" : "static evaluation"
         let text: String
         switch v.verdict {
-        case "accept": text = "\(how) of the \(direction) path: accepted\(v.rule == nil ? "" : " by \(v.label)")"
-        case "drop", "reject": text = "\(how) of the \(direction) path: \(v.verdict) by \(v.label)"
-        default: text = "\(how) of the \(direction) path: no verdict (\(v.notes.joined(separator: "; ")))"
+        case .accept: text = "\(how) of the \(direction) path: accepted\(v.rule == nil ? "" : " by \(v.label)")"
+        case .drop, .reject: text = "\(how) of the \(direction) path: \(v.verdict.rawValue) by \(v.label)"
+        case .unknown: text = "\(how) of the \(direction) path: no verdict (\(v.notes.joined(separator: "; ")))"
         }
         return EvidenceItem(v.traced ? .trace : (direction == "reply" ? .reply : .verdict), text, data: d)
     }
@@ -386,19 +386,19 @@ public enum EgressExplainer {
         if case .blocks(let v) = out {
             return Diagnosis(
                 cause: .localFirewall, confidence: outSure,
-                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it before it leaves.\(counted) Change that rule to allow the connection.")
+                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == .drop ? "drops" : "rejects") it before it leaves.\(counted) Change that rule to allow the connection.")
         }
         // The reply path: a SYN-ACK dropped by this host's own prerouting/input
         // rules. Checked before "the host is up, so upstream": an answering
         // host says nothing about where the answer is lost.
         if case .blocks(let v) = back {
             let (sure, w) = replyConfidence(f, out, v)
-            let action = v.verdict == "drop" ? "drops" : "rejects"
+            let action = v.verdict == .drop ? "drops" : "rejects"
             var text = "\(subject): \(sent), no answer within \(ms); the probe leaves, but this host's \(v.label) \(action) the answer (SYN-ACK) on its way back in."
             if let w {
                 switch w.strength {
                 case .exact, .consistent:
-                    text += " Its counter rose by \(w.deltaPackets) packet\(w.deltaPackets == 1 ? "" : "s") while the probe ran: the answer arrived and was \(v.verdict == "drop" ? "dropped" : "rejected") there."
+                    text += " Its counter rose by \(w.deltaPackets) packet\(w.deltaPackets == 1 ? "" : "s") while the probe ran: the answer arrived and was \(v.verdict == .drop ? "dropped" : "rejected") there."
                 case .noisy:
                     text += " Its counter rose by \(w.deltaPackets) packets while the probe ran, more than the answers could explain, so it does not show whether the answer reached it."
                 case .absent:

@@ -176,21 +176,21 @@ public enum EgressTargetParser {
         guard !raw.isEmpty else { throw TargetError(input: input, reason: "empty host") }
         if bracketed || raw.contains(":") {
             // Only reached from brackets. A zone (%eth0) is not supported: probes use global routing.
-            guard let groups = InetAddress.pton6(Array(raw.utf8)) else {
+            guard let groups = IPAddress.parseIPv6(Array(raw.utf8)) else {
                 throw TargetError(input: input, reason: "'\(TerminalText.escape(raw))' is not an IPv6 address")
             }
-            return (formatIPv6(groups), .ipv6)
+            return (IPAddress.ipv6Text(groups, form: .rfc5952), .ipv6)
         }
-        if let v4 = InetAddress.pton4(Array(raw.utf8)) { return (InetAddress.format(v4), .ipv4) }
+        if let v4 = IPAddress.parseIPv4(Array(raw.utf8)) { return (IPAddress(ipv4: v4).description, .ipv4) }
         if raw.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
             throw TargetError(input: input, reason: "'\(raw)' is not an IPv4 address")
         }
-        if let v4 = Self.inetAtonForm(raw) {
+        if let v4 = IPAddress.parseInetAton(raw.utf8) {
             // libc (inet_aton, getaddrinfo) reads 0x7f.0.0.1, 0177.1 or 2130706433 as an
             // address; a DNS lookup of it would ask the network about a literal.
             throw TargetError(
                 input: input,
-                reason: "'\(TerminalText.escape(raw))' is a numeric IPv4 address in inet_aton's form (\(v4.map(String.init).joined(separator: "."))); write it in dotted decimal")
+                reason: "'\(TerminalText.escape(raw))' is a numeric IPv4 address in inet_aton's form (\(IPAddress(ipv4: v4))); write it in dotted decimal")
         }
         if raw.contains("$") {
             throw TargetError(
@@ -210,53 +210,6 @@ public enum EgressTargetParser {
             throw TargetError(input: input, reason: "'\(TerminalText.escape(raw))' is not a valid host name")
         }
         return (name, .name)
-    }
-
-    /// The address inet_aton(3) makes of `s` when it is not plain dotted
-    /// decimal: 1 to 4 parts, each decimal, octal (leading 0) or hex (0x); the
-    /// last part fills the remaining bytes. Nil for anything else.
-    static func inetAtonForm(_ s: String) -> [UInt8]? {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...4).contains(parts.count) else { return nil }
-        var values: [UInt64] = []
-        for p in parts {
-            let lower = p.lowercased()
-            let v: UInt64?
-            if lower.hasPrefix("0x") {
-                v = lower.count > 2 ? UInt64(lower.dropFirst(2), radix: 16) : 0
-            } else if lower.hasPrefix("0") && lower.count > 1 {
-                v = UInt64(lower.dropFirst(), radix: 8)
-            } else {
-                v = lower.allSatisfy(\.isNumber) ? UInt64(lower) : nil
-            }
-            guard let v else { return nil }
-            values.append(v)
-        }
-        let last = values.removeLast()
-        guard values.allSatisfy({ $0 <= 255 }) else { return nil }
-        let lastBytes = 4 - values.count
-        guard last < (UInt64(1) << (8 * UInt64(lastBytes))) else { return nil }
-        var out = values.map { UInt8($0) }
-        for i in (0..<lastBytes).reversed() { out.append(UInt8((last >> (8 * UInt64(i))) & 0xFF)) }
-        return out
-    }
-
-    /// RFC 5952 text: lower case, the longest run of two or more zero groups as `::`.
-    public static func formatIPv6(_ g: [UInt16]) -> String {
-        var bestStart = -1, bestLen = 0, i = 0
-        while i < g.count {
-            if g[i] == 0 {
-                var j = i
-                while j < g.count && g[j] == 0 { j += 1 }
-                if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        func hex(_ r: ArraySlice<UInt16>) -> String { r.map { String($0, radix: 16) }.joined(separator: ":") }
-        if bestStart < 0 { return hex(g[...]) }
-        return hex(g[0..<bestStart]) + "::" + hex(g[(bestStart + bestLen)...])
     }
 
     static func trim(_ s: String) -> String {

@@ -175,42 +175,46 @@ public struct ICMPEchoResult: Sendable, Equatable {
 /// `counter_delta_packets` (how many packets the deciding rule's counter
 /// gained while the probe ran).
 public struct LocalVerdict: Sendable, Equatable {
-    /// `accept`, `drop`, `reject` or `unknown`.
-    public var verdict: String
+    public var verdict: VerdictKind
     public var hook: String?
-    public var table: String?
-    public var chain: String?
-    public var handle: Int?
-    public var rule: String?
+    /// The deciding rule, or the chain whose policy decided (`handle` nil);
+    /// nil when nothing decided. The evaluator's own type, not a copy in strings.
+    public var decidedBy: RuleLocation?
     public var traced: Bool
     public var notes: [String]
     public var counterDeltaPackets: UInt64?
-    /// The deciding rule is in a legacy x_tables table (`handle` is its 1-based position).
-    public var legacy: Bool = false
     /// The answers' verdicts on the way back in (prerouting, input).
     public var replies: [ReplyVerdict] = []
     /// Counters of the deciding rules, read before and after the probe batch.
     public var witnesses: [CounterWitness] = []
 
     public init(
-        verdict: String, hook: String? = nil, table: String? = nil, chain: String? = nil, handle: Int? = nil,
-        rule: String? = nil, traced: Bool = false, notes: [String] = [], counterDeltaPackets: UInt64? = nil
+        verdict: VerdictKind, hook: String? = nil, decidedBy: RuleLocation? = nil, traced: Bool = false,
+        notes: [String] = [], counterDeltaPackets: UInt64? = nil
     ) {
         self.verdict = verdict
         self.hook = hook
-        self.table = table
-        self.chain = chain
-        self.handle = handle
-        self.rule = rule
+        self.decidedBy = decidedBy
         self.traced = traced
         self.notes = notes
         self.counterDeltaPackets = counterDeltaPackets
     }
 
+    /// `inet filter`: the deciding table as nft names it.
+    public var table: String? { decidedBy?.tableName }
+    public var chain: String? { decidedBy?.chain }
+    /// The rule's handle (a legacy rule's 1-based position); nil for a chain policy.
+    public var handle: Int? { decidedBy?.handle.map { Int(clamping: $0) } }
+    public var rule: String? { decidedBy?.rule }
+    /// The deciding rule is in a legacy x_tables table.
+    public var legacy: Bool { decidedBy?.isLegacy ?? false }
+    /// `drop` or `reject`.
+    public var blocks: Bool { verdict == .drop || verdict == .reject }
+
     public func json() -> JSONValue {
         .object(
             JSONObject([
-                ("verdict", .string(verdict)), ("hook", hook.map(JSONValue.string) ?? .null),
+                ("verdict", .string(verdict.rawValue)), ("hook", hook.map(JSONValue.string) ?? .null),
                 ("table", table.map(JSONValue.string) ?? .null), ("chain", chain.map(JSONValue.string) ?? .null),
                 ("handle", handle.map { .int(Int64($0)) } ?? .null), ("rule", rule.map(JSONValue.string) ?? .null),
                 ("traced", .bool(traced)), ("notes", .array(notes.map(JSONValue.string))),

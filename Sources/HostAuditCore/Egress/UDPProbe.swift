@@ -260,7 +260,7 @@ public enum UDPExplainer {
             if case .blocks(let v) = out {
                 return (state, Diagnosis(
                     cause: .localFirewall, confidence: outSure,
-                    explanation: "\(subject): this host refused to send it (\(errName)); \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it. Change that rule."))
+                    explanation: "\(subject): this host refused to send it (\(errName)); \(v.label) \(v.verdict == .drop ? "drops" : "rejects") it. Change that rule."))
             }
             return (state, Diagnosis(
                 cause: .localFirewall, confidence: .likely,
@@ -355,7 +355,7 @@ public enum UDPExplainer {
         if case .blocks(let v) = out {
             return (state, Diagnosis(
                 cause: .localFirewall, confidence: outSure,
-                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == "drop" ? "drops" : "rejects") it before it leaves. Change that rule."))
+                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(v.label) \(v.verdict == .drop ? "drops" : "rejects") it before it leaves. Change that rule."))
         }
         if let b = f.location?.blockedAt, b.confidence != .unknown, b.address != e.address,
             let before = b.beforeHop, f.location?.hops.first(where: { $0.ttl == before })?.isDestination == false

@@ -149,41 +149,9 @@ public enum IptablesSaveFormat {
         return bits
     }
 
-    /// glibc's `inet_ntop(AF_INET6)`: the longest run (≥ 2) of zero words becomes
-    /// `::`; `::a.b.c.d` and `::ffff:a.b.c.d` keep the embedded IPv4 address.
+    /// glibc's `inet_ntop(AF_INET6)`, as iptables-save prints it.
     static func ipv6Text(_ b: [UInt8]) -> String {
-        let words = (0..<8).map { UInt16(b[2 * $0]) << 8 | UInt16(b[2 * $0 + 1]) }
-        var bestBase = -1, bestLen = 0, curBase = -1, curLen = 0
-        for i in 0..<8 {
-            if words[i] == 0 {
-                if curBase == -1 { curBase = i; curLen = 1 } else { curLen += 1 }
-            } else if curBase != -1 {
-                if bestBase == -1 || curLen > bestLen { bestBase = curBase; bestLen = curLen }
-                curBase = -1
-            }
-        }
-        if curBase != -1, bestBase == -1 || curLen > bestLen { bestBase = curBase; bestLen = curLen }
-        if bestBase != -1, bestLen < 2 { bestBase = -1 }
-        var out = ""
-        var i = 0
-        while i < 8 {
-            if bestBase != -1, i >= bestBase, i < bestBase + bestLen {
-                if i == bestBase { out += ":" }
-                i += 1
-                continue
-            }
-            if i != 0 { out += ":" }
-            if i == 6, bestBase == 0,
-                bestLen == 6 || (bestLen == 7 && words[7] != 0x0001) || (bestLen == 5 && words[5] == 0xffff)
-            {
-                out += "\(b[12]).\(b[13]).\(b[14]).\(b[15])"
-                return out
-            }
-            out += String(words[i], radix: 16)
-            i += 1
-        }
-        if bestBase != -1, bestBase + bestLen == 8 { out += ":" }
-        return out
+        IPAddress(bytes: Array(b.prefix(16)))?.inetNtopText ?? ""
     }
 
     // MARK: - Protocols

@@ -22,14 +22,14 @@ public enum HostsFileParser {
             guard let addrField = fields.first else { continue }
             let address = ConfigLines.text(addrField)
             let family: String
-            if InetAddress.pton4(addrField) != nil {
+            if IPAddress.parseIPv4(addrField) != nil {
                 family = "ipv4"
-            } else if InetAddress.pton6(addrField) != nil {
+            } else if IPAddress.parseIPv6(addrField) != nil {
                 family = "ipv6"
             } else {
                 var why = "invalid address '\(address)'; glibc skips this line"
-                if let v4 = InetAddress.atonExact(addrField) {
-                    why = "'\(address)' is not a dotted quad (inet_aton would read \(InetAddress.format(v4))); glibc's files backend skips this line"
+                if let v4 = IPAddress.parseInetAton(addrField) {
+                    why = "'\(address)' is not a dotted quad (inet_aton would read \(IPAddress(ipv4: v4).description)); glibc's files backend skips this line"
                 } else if addrField.contains(UInt8(ascii: "%")) {
                     why = "'\(address)': a scope (%…) is not accepted in the hosts file; glibc skips this line"
                 }

@@ -187,8 +187,8 @@ public enum ResolvConfParser {
         if words.count > 1 {
             problems.add(line: line, text: text, "glibc ignores the text after the nameserver address")
         }
-        if let v4 = InetAddress.atonExact(word) {
-            let canonical = InetAddress.format(v4)
+        if let v4 = IPAddress.parseInetAton(word) {
+            let canonical = IPAddress(ipv4: v4).description
             list.append(.init(line: line, address: addr, family: "ipv4", scope: nil, used: false, ipv4Canonical: canonical))
             if canonical != addr {
                 problems.add(
@@ -203,7 +203,7 @@ public enum ResolvConfParser {
             host = word[word.startIndex..<pct]
             scope = ConfigLines.text(word[(pct + 1)...])
         }
-        if !host.isEmpty, InetAddress.pton6(host) != nil {
+        if !host.isEmpty, IPAddress.parseIPv6(host) != nil {
             list.append(
                 .init(line: line, address: ConfigLines.text(host), family: "ipv6", scope: scope, used: false, ipv4Canonical: nil))
             if let scope, scope.isEmpty {
@@ -379,7 +379,7 @@ public enum ResolvConfParser {
             }
             let net = rest[netStart..<i]
             count += 1
-            guard let addr = InetAddress.atonExact(net) else {
+            guard let addr = IPAddress.parseInetAton(net) else {
                 let shown = ConfigLines.text(net)
                 problems.add(line: line, text: shown, "sortlist entry '\(shown)': invalid address; ignored by glibc")
                 continue
@@ -393,26 +393,26 @@ public enum ResolvConfParser {
                 let maskText = rest[ms..<i]
                 let mt = ConfigLines.text(maskText)
                 let whole = ConfigLines.text(rest[netStart..<i])
-                if let m = InetAddress.atonExact(maskText) {
+                if let m = IPAddress.parseInetAton(maskText) {
                     mask = m
                     source = "explicit"
                     if !maskText.contains(UInt8(ascii: ".")) {
                         problems.add(
                             line: line, text: whole,
-                            "sortlist mask '\(mt)' is not a prefix length for glibc: inet_aton reads it as \(InetAddress.format(m))")
+                            "sortlist mask '\(mt)' is not a prefix length for glibc: inet_aton reads it as \(IPAddress(ipv4: m).description)")
                     } else if !isContiguous(m) {
-                        problems.add(line: line, text: whole, "sortlist mask \(InetAddress.format(m)) is not contiguous")
+                        problems.add(line: line, text: whole, "sortlist mask \(IPAddress(ipv4: m).description) is not contiguous")
                     }
                 } else {
                     problems.add(
                         line: line, text: whole,
-                        "sortlist mask '\(mt)' is invalid; glibc uses the classful mask \(InetAddress.format(mask))")
+                        "sortlist mask '\(mt)' is invalid; glibc uses the classful mask \(IPAddress(ipv4: mask).description)")
                 }
             }
             list.append(
                 .init(
-                    line: line, text: ConfigLines.text(rest[netStart..<i]), address: InetAddress.format(addr),
-                    mask: InetAddress.format(mask), maskSource: source))
+                    line: line, text: ConfigLines.text(rest[netStart..<i]), address: IPAddress(ipv4: addr).description,
+                    mask: IPAddress(ipv4: mask).description, maskSource: source))
         }
         if count == 0 { problems.add(line: line, text: text, "sortlist without entries") }
     }
@@ -512,157 +512,5 @@ enum ConfigLines {
     /// Words separated by any ASCII white space (hosts, nsswitch.conf: isspace).
     static func fields(_ s: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
         s.split(whereSeparator: { $0 == space || ($0 >= 0x09 && $0 <= 0x0D) })
-    }
-}
-
-/// IPv4 and IPv6 text forms, with glibc's acceptance rules.
-enum InetAddress {
-    /// `__inet_aton_exact`: 1 to 4 parts, each decimal, 0x-hex or 0-octal, the
-    /// last part filling the remaining bytes; nothing may follow.
-    static func atonExact(_ s: some Collection<UInt8>) -> UInt32? {
-        let b = Array(s)
-        var i = 0
-        var parts: [UInt32] = []
-        var val: UInt64 = 0
-        func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
-        func digit(_ c: UInt8, _ base: UInt64) -> UInt64? {
-            var d: UInt64
-            switch c {
-            case 48...57: d = UInt64(c - 48)
-            case 97...102: d = UInt64(c - 87)
-            case 65...70: d = UInt64(c - 55)
-            default: return nil
-            }
-            return d < base ? d : nil
-        }
-        while true {
-            guard i < b.count, isDigit(b[i]) else { return nil }
-            var base: UInt64 = 10
-            if b[i] == 48 {
-                if i + 2 < b.count, b[i + 1] == UInt8(ascii: "x") || b[i + 1] == UInt8(ascii: "X"),
-                    digit(b[i + 2], 16) != nil
-                {
-                    base = 16
-                    i += 2
-                } else {
-                    base = 8
-                }
-            }
-            val = 0
-            var overflow = false
-            while i < b.count, let d = digit(b[i], base) {
-                if !overflow {
-                    val = val * base + d
-                    if val > 0xFFFF_FFFF { overflow = true }
-                }
-                i += 1
-            }
-            if overflow { return nil }
-            if i < b.count, b[i] == UInt8(ascii: ".") {
-                if parts.count > 2 || val > 0xFF { return nil }
-                parts.append(UInt32(val))
-                i += 1
-            } else {
-                break
-            }
-        }
-        guard i == b.count else { return nil }
-        let maxLast: [UInt64] = [0xFFFF_FFFF, 0xFF_FFFF, 0xFFFF, 0xFF]
-        guard val <= maxLast[parts.count] else { return nil }
-        var result = UInt32(val)
-        for (k, p) in parts.enumerated() { result |= p << (24 - 8 * k) }
-        return result
-    }
-
-    /// `inet_pton(AF_INET, …)`: exactly four decimal octets without leading zeros.
-    static func pton4(_ s: some Collection<UInt8>) -> UInt32? {
-        let b = Array(s)
-        var octets: [UInt32] = []
-        var cur: UInt32 = 0
-        var digits = 0
-        for c in b {
-            if c >= 48 && c <= 57 {
-                if digits > 0 && cur == 0 { return nil }
-                cur = cur * 10 + UInt32(c - 48)
-                digits += 1
-                if cur > 255 { return nil }
-            } else if c == UInt8(ascii: ".") {
-                guard digits > 0, octets.count < 3 else { return nil }
-                octets.append(cur)
-                cur = 0
-                digits = 0
-            } else {
-                return nil
-            }
-        }
-        guard digits > 0, octets.count == 3 else { return nil }
-        octets.append(cur)
-        return octets.reduce(0) { $0 << 8 | $1 }
-    }
-
-    /// `inet_pton(AF_INET6, …)`: eight 16-bit groups, one `::`, an optional
-    /// trailing dotted quad. Returns the groups.
-    static func pton6(_ s: some Collection<UInt8>) -> [UInt16]? {
-        let b = Array(s)
-        guard !b.isEmpty else { return nil }
-        var groups: [UInt16] = []
-        var compressAt: Int? = nil
-        var i = 0
-        if b[0] == UInt8(ascii: ":") {
-            guard b.count > 1, b[1] == UInt8(ascii: ":") else { return nil }
-            compressAt = 0
-            i = 2
-            if i == b.count { return Array(repeating: 0, count: 8) }
-        }
-        while i < b.count {
-            // One group (or a trailing IPv4 part).
-            let start = i
-            var value: UInt32 = 0
-            var n = 0
-            while i < b.count, let d = hex(b[i]) {
-                value = value << 4 | d
-                n += 1
-                i += 1
-            }
-            if i < b.count, b[i] == UInt8(ascii: ".") {
-                guard groups.count <= 6, let v4 = pton4(b[start...]) else { return nil }
-                groups.append(UInt16(v4 >> 16))
-                groups.append(UInt16(v4 & 0xFFFF))
-                i = b.count
-                break
-            }
-            guard n >= 1, n <= 4 else { return nil }
-            groups.append(UInt16(value))
-            if groups.count > 8 { return nil }
-            if i == b.count { break }
-            guard b[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: ":") {
-                guard compressAt == nil else { return nil }
-                compressAt = groups.count
-                i += 1
-                if i == b.count { break }
-            } else if i == b.count {
-                return nil  // trailing single ':'
-            }
-        }
-        if let at = compressAt {
-            guard groups.count < 8 else { return nil }
-            groups.insert(contentsOf: Array(repeating: 0, count: 8 - groups.count), at: at)
-        }
-        return groups.count == 8 ? groups : nil
-    }
-
-    private static func hex(_ c: UInt8) -> UInt32? {
-        switch c {
-        case 48...57: return UInt32(c - 48)
-        case 97...102: return UInt32(c - 87)
-        case 65...70: return UInt32(c - 55)
-        default: return nil
-        }
-    }
-
-    static func format(_ a: UInt32) -> String {
-        "\(a >> 24).\(a >> 16 & 0xFF).\(a >> 8 & 0xFF).\(a & 0xFF)"
     }
 }

@@ -90,6 +90,9 @@ public struct PolicyRule: Sendable {
     public var when: PolicyCheck?
     public var check: RuleCheck
     public var location: SourceLocation
+    /// Labels other layers key on (`compromise`, `miner`: the audit's egress
+    /// story); the finding carries them, its JSON does not.
+    public var tags: [String] = []
 }
 
 /// A benchmark control a rule corresponds to: the framework's id (lower-case,

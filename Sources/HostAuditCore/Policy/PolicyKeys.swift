@@ -5,7 +5,7 @@ public enum PolicyKeys {
     public static let policy = ["name", "version", "description", "parameters", "lists", "rules"]
     public static let parameter = ["default", "type", "description"]
     public static let rule = [
-        "id", "title", "severity", "profiles", "rationale", "remediation", "references", "controls", "when", "check",
+        "id", "title", "severity", "profiles", "rationale", "remediation", "references", "controls", "tags", "when", "check",
     ]
     public static let control = ["framework", "id", "title"]
     public static let matchers = MatcherKind.allCases.map(\.rawValue)

@@ -457,6 +457,12 @@ struct PolicyParser {
         let remediation = byKey["remediation"].flatMap { string($0.1, "'remediation'") }
         let references = byKey["references"].flatMap { stringList($0.1, "'references'") } ?? []
         let controls = byKey["controls"].map { parseControls($0.1) } ?? []
+        let tags = byKey["tags"].flatMap { stringList($0.1, "'tags'") } ?? []
+        if let (_, v) = byKey["tags"] {
+            for t in tags where !Self.isID(t) {
+                reader.error(.invalidValue, "tag '\(t)' must be lower-case letters, digits, '-', '_' or '.'", at: v)
+            }
+        }
         let when = byKey["when"].flatMap { parseCheck($0.1, base: "", relative: false) }
         var check: RuleCheck?
         if let (_, v) = byKey["check"] { check = parseRuleCheck(v) } else {
@@ -466,7 +472,7 @@ struct PolicyParser {
         return PolicyRule(
             id: id, title: title, severity: severity, profiles: profiles, rationale: rationale,
             remediation: remediation, references: references, controls: controls, when: when, check: check,
-            location: reader.location(idNode))
+            location: reader.location(idNode), tags: tags)
     }
 
     /// `controls: [{framework: cis-debian-12, id: "3.3.1", title: ...}]`. Ids
@@ -931,14 +937,15 @@ struct PolicyParser {
                 continue
             }
             guard let s = string(item, "a target") else { ok = false; continue }
-            guard let t = EgressTargetSyntax.parse(s) else {
+            do {
+                out.append(try EgressTargetSyntax.check(s))
+            } catch {
                 reader.error(
-                    .invalidValue, "'\(s)' is not a target: use HOST:PORT, [IPv6]:PORT, a http(s) URL, or package-sources",
+                    .invalidValue,
+                    "'\(s)' is not a target: \(error.reason) (targets are HOST:PORT, [IPv6]:PORT, HOST:PORT/udp, a URL, or package-sources)",
                     at: item)
                 ok = false
-                continue
             }
-            out.append(t)
         }
         return ok ? out : nil
     }

@@ -20,11 +20,11 @@ extension SnapshotVerdicts {
             guard let v else { return LocalEvidence() }
             let ipv6 = flow.address.contains(":")
             var e = LocalEvidence(verdict: v)
-            let blocks = v.verdict == "drop" || v.verdict == "reject"
+            let blocks = v.blocks
             if !blocks {
                 if noRules[ipv6] == nil { noRules[ipv6] = before.replyPathWithoutRules(ipv6: ipv6) }
                 let accepted: Bool = {
-                    if case .verdict(let r)? = e.reply { return r.verdict == "accept" }
+                    if case .verdict(let r)? = e.reply { return r.verdict == .accept }
                     return true
                 }()
                 if accepted, let none = noRules[ipv6] ?? nil { e.reply = none }

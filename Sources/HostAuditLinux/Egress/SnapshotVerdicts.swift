@@ -145,16 +145,16 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
                         direction: "out", table: v.table ?? "", chain: v.chain ?? "", handle: v.handle ?? 0,
                         legacy: v.legacy, deltaPackets: delta, probePackets: mine, batchPackets: mine == nil ? nil : total,
                         strength: CounterWitness.strength(delta: delta, mine: mine, batch: mine == nil ? nil : total),
-                        verdict: v.verdict, rule: v.rule))
+                        verdict: v.verdict.rawValue, rule: v.rule))
             }
-            for (j, r) in v.replies.enumerated() where r.verdict.verdict == "drop" || r.verdict.verdict == "reject" {
+            for (j, r) in v.replies.enumerated() where r.verdict.blocks {
                 guard let d = Self.ruleRef(r.verdict), let delta = counterDelta(d) else { continue }
                 v.replies[j].verdict.counterDeltaPackets = delta
                 let rv = r.verdict
                 let w = CounterWitness(
                     direction: "reply", table: rv.table ?? "", chain: rv.chain ?? "", handle: rv.handle ?? 0,
                     legacy: rv.legacy, deltaPackets: delta, probePackets: nil, batchPackets: nil,
-                    strength: CounterWitness.strength(delta: delta, mine: nil, batch: nil), verdict: rv.verdict,
+                    strength: CounterWitness.strength(delta: delta, mine: nil, batch: nil), verdict: rv.verdict.rawValue,
                     rule: rv.rule)
                 if !v.witnesses.contains(w) { v.witnesses.append(w) }
             }
@@ -164,13 +164,9 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
     }
 
     static func localVerdict(_ result: VerdictResult, notes: [String]) -> LocalVerdict {
-        let decided = result.decidedBy
-        var v = LocalVerdict(
-            verdict: result.verdict.rawValue, hook: result.path.last?.hook.name,
-            table: decided.map { "\($0.family.name) \($0.table)" }, chain: decided?.chain,
-            handle: decided?.handle.map { Int($0) }, rule: decided?.rule, traced: result.traced, notes: notes)
-        v.legacy = decided?.isLegacy ?? false
-        return v
+        LocalVerdict(
+            verdict: result.verdict, hook: result.path.last?.hook.name, decidedBy: result.decidedBy,
+            traced: result.traced, notes: notes)
     }
 
     struct RuleRef {
@@ -182,12 +178,11 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
     }
 
     static func ruleRef(_ v: LocalVerdict) -> RuleRef? {
-        guard let t = v.table, let chain = v.chain, let h = v.handle, h >= 0 else { return nil }
-        let parts = t.split(separator: " ", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        let family: Family = parts[0] == "ip6" ? .ip6 : parts[0] == "inet" ? .inet : parts[0] == "ip" ? .ip : .other(0)
-        if case .other = family { return nil }
-        return RuleRef(family: family, table: parts[1], chain: chain, handle: UInt64(h), legacy: v.legacy)
+        guard let d = v.decidedBy, let h = d.handle, h <= UInt64(Int.max) else { return nil }
+        switch d.family {
+        case .ip, .ip6, .inet: return RuleRef(family: d.family, table: d.table, chain: d.chain, handle: h, legacy: d.isLegacy)
+        default: return nil
+        }
     }
 
     static func key(_ v: LocalVerdict) -> String? {

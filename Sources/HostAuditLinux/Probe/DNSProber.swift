@@ -284,7 +284,7 @@ public struct DNSProber: Sendable {
     }
 
     /// Reads what arrived; nil means "not for us, keep waiting".
-    private func receive(_ r: Running, spec: QuerySpec, local: Set<String>) -> DNSQueryResult? {
+    private func receive(_ r: Running, spec: QuerySpec, local: Set<IPAddress>) -> DNSQueryResult? {
         let soErr = SockOpt.soError(r.fd)
         let icmp = drainErrorQueue(r.fd, local: local)
         let elapsed = Clock.nowMs() - r.startMs

@@ -133,7 +133,7 @@ public struct ICMPEchoProber: Sendable {
         }
     }
 
-    private func receive(_ p: inout Pinger, local: Set<String>) {
+    private func receive(_ p: inout Pinger, local: Set<IPAddress>) {
         if let icmp = drainErrorQueue(p.fd, local: local) {
             p.result = ICMPEchoResult(
                 reachable: false, method: p.raw ? "raw" : "datagram",

@@ -17,22 +17,20 @@ struct SocketAddress: Sendable, Hashable {
 
     init?(_ text: String, port: Int) {
         self.port = UInt16(truncatingIfNeeded: port)
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
+        if let v4 = IPAddress.parseIPv4(text.utf8) {
             family = AF_INET
-            bytes = withUnsafeBytes(of: v4) { Array($0) }
+            bytes = IPAddress(ipv4: v4).bytes
         } else {
-            var addr = text
+            var addr = Substring(text)
             var scope: UInt32 = 0
             if let pct = text.firstIndex(of: "%") {
-                addr = String(text[..<pct])
+                addr = text[..<pct]
                 let zone = String(text[text.index(after: pct)...])
                 scope = UInt32(zone) ?? if_nametoindex(zone)
             }
-            guard inet_pton(AF_INET6, addr, &v6) == 1 else { return nil }
+            guard let groups = IPAddress.parseIPv6(addr.utf8), let a = IPAddress(ipv6Groups: groups) else { return nil }
             family = AF_INET6
-            bytes = withUnsafeBytes(of: v6) { Array($0) }
+            bytes = a.bytes
             scopeID = scope
         }
     }
@@ -66,27 +64,23 @@ struct SocketAddress: Sendable, Hashable {
         }
     }
 
-    /// The canonical text (`inet_ntop`).
+    /// The canonical text, as `inet_ntop` prints it.
     var text: String { Self.format(family: family, bytes: bytes) }
 
+    /// `inet_ntop`'s text of 4 or 16 address bytes (`?` for another length).
     static func format(family: Int32, bytes: [UInt8]) -> String {
-        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        let ok = bytes.withUnsafeBytes { raw in
-            inet_ntop(family, raw.baseAddress, &buf, socklen_t(buf.count)) != nil
-        }
-        guard ok else { return "?" }
-        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        IPAddress(bytes: bytes)?.inetNtopText ?? "?"
     }
+
+    /// The address as a value.
+    var address: IPAddress? { IPAddress(bytes: bytes) }
 }
 
 extension LocalAddresses {
-    /// This host's own addresses (in the current network namespace) as text, in
-    /// the form `SocketAddress.format` gives an ICMP offender, so the two compare.
-    static func current() -> Set<String> {
-        Set(
-            read().localAddresses.map {
-                SocketAddress.format(family: $0.isIPv6 ? AF_INET6 : AF_INET, bytes: $0.bytes)
-            })
+    /// This host's own addresses (in the current network namespace), compared
+    /// as values with an ICMP error's offender.
+    static func current() -> Set<IPAddress> {
+        Set(read().localAddresses)
     }
 }
 

@@ -114,7 +114,7 @@ public struct TCPProber: Sendable {
     }
 
     func run(
-        _ requests: [TCPProbeRequest], cap: Int, perAddress: Int, local: Set<String>,
+        _ requests: [TCPProbeRequest], cap: Int, perAddress: Int, local: Set<IPAddress>,
         progress: (@Sendable (ProbeProgress) -> Void)?
     ) -> [TCPProbeEvidence] {
         var results = [TCPProbeEvidence?](repeating: nil, count: requests.count)
@@ -229,7 +229,7 @@ public struct TCPProber: Sendable {
         case outOfDescriptors
     }
 
-    private func start(index: Int, sa: SocketAddress, ttl: Int?, deadlineMs: Double, timeoutMs: Double, local: Set<String>) -> StartResult {
+    private func start(index: Int, sa: SocketAddress, ttl: Int?, deadlineMs: Double, timeoutMs: Double, local: Set<IPAddress>) -> StartResult {
         let startMs = Clock.nowMs()
         let fd = socket(sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 {
@@ -270,7 +270,7 @@ public struct TCPProber: Sendable {
 
     /// Reads SO_ERROR, then TCP_INFO, then the error queue. Returns nil when the
     /// event told nothing final (a spurious wake-up) and the attempt should wait on.
-    private func evaluate(_ a: Attempt, local: Set<String>, atDeadline: Bool) -> TCPProbeEvidence? {
+    private func evaluate(_ a: Attempt, local: Set<IPAddress>, atDeadline: Bool) -> TCPProbeEvidence? {
         let soErr = SockOpt.soError(a.fd)
         let ti = tcpInfo(a.fd)
         let icmp = drainErrorQueue(a.fd, local: local)
@@ -300,23 +300,23 @@ public struct TCPProber: Sendable {
 }
 
 /// Drains a socket's error queue and returns its first ICMP error, if any.
-func drainErrorQueue(_ fd: Int32, local: Set<String>) -> ICMPError? {
+func drainErrorQueue(_ fd: Int32, local: Set<IPAddress>) -> ICMPError? {
     var first: ICMPError? = nil
     for _ in 0..<16 {
         var ee = CHostAuditShims_sock_err()
         guard CHostAuditShims_recv_errqueue(fd, &ee) == 1 else { break }
         let origin = Int32(ee.origin)
         guard origin == CHostAuditShims_ee_origin_icmp() || origin == CHostAuditShims_ee_origin_icmp6() else { continue }
-        var offender: String? = nil
+        var offender: IPAddress? = nil
         if ee.offender_family == AF_INET || ee.offender_family == AF_INET6 {
             let n = ee.offender_family == AF_INET ? 4 : 16
-            let bytes = withUnsafeBytes(of: ee.offender) { Array($0.prefix(n)) }
-            offender = SocketAddress.format(family: ee.offender_family, bytes: bytes)
+            offender = IPAddress(bytes: withUnsafeBytes(of: ee.offender) { Array($0.prefix(n)) })
         }
         if first == nil {
             first = ICMPError(
                 origin: origin == CHostAuditShims_ee_origin_icmp6() ? "icmp6" : "icmp", type: Int(ee.type),
-                code: Int(ee.code), offender: offender, offenderIsLocal: offender.map { local.contains($0) } ?? false)
+                code: Int(ee.code), offender: offender?.inetNtopText,
+                offenderIsLocal: offender.map { local.contains($0) } ?? false)
         }
     }
     return first

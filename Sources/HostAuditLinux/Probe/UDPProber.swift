@@ -67,7 +67,7 @@ public struct UDPProber: Sendable {
         var local: (address: String, port: Int)?
     }
 
-    func run(_ requests: [UDPProbeRequest], local: Set<String>) -> [UDPProbeEvidence] {
+    func run(_ requests: [UDPProbeRequest], local: Set<IPAddress>) -> [UDPProbeEvidence] {
         var results = [UDPProbeEvidence?](repeating: nil, count: requests.count)
         var active: [Int32: Attempt] = [:]
         let startMs = Clock.nowMs()

@@ -42,10 +42,10 @@ import Testing
         #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, "reset", .unknown, .unknown))
         #expect(alone.explanation.contains("reject with tcp reset"))
         #expect(alone.candidates.map(\.cause) == [.closedPort, .localFirewall, .upstreamReject])
-        let accepted = result(e, verdict: LocalVerdict(verdict: "accept", hook: "output"))
+        let accepted = result(e, verdict: LocalVerdict(verdict: .accept, hook: "output"))
         #expect((accepted.cause, accepted.confidence) == (.closedPort, .likely))
         #expect(accepted.explanation.contains("forged reset"))
-        let v = LocalVerdict(verdict: "reject", hook: "output", table: "inet filter", chain: "output", handle: 7, rule: "tcp dport 80 reject with tcp reset")
+        let v = LocalVerdict(verdict: .reject, hook: "output", decidedBy: RuleLocation(family: .inet, table: "filter", chain: "output", handle: 7, rule: "tcp dport 80 reject with tcp reset"))
         let local = result(e, verdict: v)
         #expect(local.cause == .localFirewall && local.confidence == .proven)
         #expect(local.explanation.contains("handle 7") && local.explanation.contains("not by a closed port"))
@@ -75,10 +75,10 @@ import Testing
         #expect(result(e, echo: echoNo).cause == .unknown)
         #expect(result(e, echo: echoUntested).explanation.contains("not tested"))
         #expect(result(e, echo: echoNo, siblings: true).cause == .ambiguous)
-        let drop = LocalVerdict(verdict: "drop", hook: "output", table: "ip labclient", chain: "output", handle: 2, rule: "tcp dport 80 drop")
+        let drop = LocalVerdict(verdict: .drop, hook: "output", decidedBy: RuleLocation(family: .ip, table: "labclient", chain: "output", handle: 2, rule: "tcp dport 80 drop"))
         let local = result(e, verdict: drop)
         #expect(local.cause == .localFirewall && local.explanation.contains("tcp dport 80 drop"))
-        let accept = LocalVerdict(verdict: "accept", hook: "output", table: "inet filter", chain: "output")
+        let accept = LocalVerdict(verdict: .accept, hook: "output", decidedBy: RuleLocation(family: .inet, table: "filter", chain: "output", handle: nil, rule: "policy accept"))
         let confirmed = result(e, verdict: accept)
         // Outbound accepted, the reply path not evaluated: likely, with the open question named.
         #expect(confirmed.cause == .upstreamFilter && confirmed.confidence == .likely)
@@ -94,11 +94,11 @@ import Testing
         #expect(blind.confidence == .unknown && blind.cause != .upstreamFilter)
         #expect(blind.candidates.first?.cause == .localFirewall && blind.candidates.first?.tellApart.contains("iptables-legacy-save") == true)
         // A trace with no terminal verdict is no accept.
-        let noVerdict = LocalVerdict(verdict: "unknown", traced: true, notes: ["no verdict seen; legacy tables and anything before priority -400 are invisible to the trace"])
+        let noVerdict = LocalVerdict(verdict: .unknown, traced: true, notes: ["no verdict seen; legacy tables and anything before priority -400 are invisible to the trace"])
         let traced = result(e, verdict: noVerdict)
         #expect(traced.confidence == .unknown && traced.cause != .upstreamFilter && traced.explanation.contains("no verdict seen"))
         // A reply-path drop names the input rule.
-        let inputDrop = LocalVerdict(verdict: "drop", hook: "input", table: "inet filter", chain: "input", handle: 4, rule: "tcp sport 80 drop")
+        let inputDrop = LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "filter", chain: "input", handle: 4, rule: "tcp sport 80 drop"))
         let replyDrop = EgressProbeResult.from(
             target: target, evidence: e, icmpEcho: echoYes, local: LocalEvidence(outbound: accept, reply: .verdict(inputDrop)))
         // Without a counter that rose with the answer it is likely (the answer may not even arrive).

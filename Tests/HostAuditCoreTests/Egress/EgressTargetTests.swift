@@ -71,10 +71,10 @@ import Testing
     }
 
     @Test func ipv6IsPrintedInRFC5952Form() {
-        #expect(EgressTargetParser.formatIPv6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]) == "2001:db8::1:0:0:1")
-        #expect(EgressTargetParser.formatIPv6([0, 0, 0, 0, 0, 0, 0, 0]) == "::")
-        #expect(EgressTargetParser.formatIPv6([0xfd66, 2, 0, 0, 0, 0, 0, 2]) == "fd66:2::2")
-        #expect(EgressTargetParser.formatIPv6([1, 0, 2, 3, 4, 5, 6, 7]) == "1:0:2:3:4:5:6:7")
+        #expect(IPAddress(ipv6Groups: [0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])?.description == "2001:db8::1:0:0:1")
+        #expect(IPAddress(ipv6Groups: [0, 0, 0, 0, 0, 0, 0, 0])?.description == "::")
+        #expect(IPAddress(ipv6Groups: [0xfd66, 2, 0, 0, 0, 0, 0, 2])?.description == "fd66:2::2")
+        #expect(IPAddress(ipv6Groups: [1, 0, 2, 3, 4, 5, 6, 7])?.description == "1:0:2:3:4:5:6:7")
     }
 
     @Test func hostPortBracketsIPv6() throws {

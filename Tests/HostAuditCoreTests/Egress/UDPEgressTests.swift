@@ -71,7 +71,7 @@ import Testing
         ICMPError(origin: "icmp", type: type, code: code, offender: from, offenderIsLocal: local)
     }
 
-    static let accepts = LocalEvidence(verdict: LocalVerdict(verdict: "accept"))
+    static let accepts = LocalEvidence(verdict: LocalVerdict(verdict: .accept))
 
     @Test func classifiesLikeNmap() {
         #expect(UDPClassifier.classify(Self.evidence(phase: .reply, reply: 30)) == (.open, "udp-response"))
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func localDropDecidesSilence() {
-        let drop = LocalEvidence(verdict: LocalVerdict(verdict: "drop", table: "inet t", chain: "out", handle: 3, rule: "udp dport 5000 drop"))
+        let drop = LocalEvidence(verdict: LocalVerdict(verdict: .drop, decidedBy: RuleLocation(family: .inet, table: "t", chain: "out", handle: 3, rule: "udp dport 5000 drop")))
         let (state, _, d) = UDPExplainer.diagnose(UDPFacts(evidence: Self.evidence(phase: .deadline), icmpEcho: .notTested("x"), local: drop))
         #expect(state == .filtered)
         #expect(d.cause == .localFirewall)

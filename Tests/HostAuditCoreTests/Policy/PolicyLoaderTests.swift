@@ -107,6 +107,36 @@ import Testing
         #expect(m.operand == .literal(.string("no")))
     }
 
+    /// One target grammar: a target the prober cannot parse is a load error
+    /// with the prober's reason. Before, the loader had its own looser grammar,
+    /// so `-mirror.example:80` loaded and was then silently never probed.
+    @Test(arguments: ["-mirror.example:80", "a..b.example:443", "0x7f.1:80", "http://mirror.example:0/"])
+    func targetTheProberRejectsDoesNotLoad(_ target: String) {
+        let text = "name: t\nrules:\n  - {id: r, title: T, severity: low, check: {reachable: ['\(target)']}}\n"
+        guard case .failure(let f) = PolicyLoader().loadPolicy(text: text, file: "t.yaml") else {
+            Issue.record("'\(target)' loaded; the prober would have dropped it")
+            return
+        }
+        #expect(f.errors.count == 1, "\(f)")
+        #expect(f.errors.first?.kind == .invalidValue)
+        #expect((try? EgressTargetParser.parse(target)) == nil)
+        #expect(f.errors.first?.message.contains("is not a target: ") == true, "\(f)")
+    }
+
+    /// And what the prober accepts, a policy may name (a UDP target, an apt transport URL).
+    @Test(arguments: ["ntp.example:123/udp", "udp://192.0.2.1:53", "tor+https://mirror.example/debian"])
+    func targetTheProberAcceptsLoads(_ target: String) throws {
+        let text = "name: t\nrules:\n  - {id: r, title: T, severity: low, check: {reachable: ['\(target)']}}\n"
+        guard case .success(let p) = PolicyLoader().loadPolicy(text: text, file: "t.yaml"),
+            case .reachable(let targets, _) = p.rules[0].check
+        else {
+            Issue.record("'\(target)' did not load")
+            return
+        }
+        #expect(targets == [.endpoint(target)])
+        _ = try EgressTargetParser.parse(target)
+    }
+
     @Test func shippedSchemaJSONNamesExactlyTheLoaderKeys() throws {
         let data = try #require(FileManager.default.contents(atPath: Fixtures.packageRoot + "/Policies/schema.json"))
         let schema = try JSONValue(parsing: [UInt8](data))

@@ -35,9 +35,10 @@ import Testing
     }
 
     @Test func upstreamBlockWithMinerFindingsTellsTheMiningStory() throws {
-        let miner = Finding(
+        var miner = Finding(
             rule: "miner-process", policy: "miners", title: "A cryptocurrency miner runs", severity: .critical, status: .fail,
             evidence: [.object(JSONObject([("kind", "process"), ("pid", .int(4242)), ("comm", "kworkerds"), ("detail", "stratum+tcp://10.66.2.2:3333")]))])
+        miner.tags = ["compromise", "miner"]
         let other = Finding(rule: "resolver-ok", policy: "baseline", title: "x", severity: .high, status: .fail)
         let linked = EgressStory.link([try Self.probe(.upstreamFilter), try Self.probe(.none, state: .open)], findings: [miner, other])
         #expect(linked[0].relatedFindings == ["miner-process"])

@@ -17,6 +17,8 @@ public struct Finding: Sendable, Equatable {
     public var references: [String]
     /// Benchmark controls of the rule (in JSON only when there are any).
     public var controls: [PolicyControl] = []
+    /// The rule's `tags` (not in the JSON).
+    public var tags: [String] = []
     /// Why a rule was skipped or could not be evaluated; what a failure means.
     public var detail: String?
     /// The waiver that turned a failure into `skip`, or that waived part of the evidence.

@@ -222,6 +222,7 @@ public struct PolicyEngine: Sendable {
             rule: r.rule.id, policy: r.policy, title: r.rule.title, severity: r.rule.severity, status: .pass,
             remediation: r.rule.remediation, references: r.rule.references)
         f.controls = r.rule.controls
+        f.tags = r.rule.tags
         if let when = r.when {
             let w = CheckEvaluator.evaluate(when, on: facts, prefix: "", collect: false)
             switch w.outcome {

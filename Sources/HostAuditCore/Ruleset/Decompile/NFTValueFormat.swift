@@ -119,43 +119,12 @@ enum NFTFormat {
         return s
     }
 
-    /// RFC 5952 text (as inet_ntop prints it).
+    /// nft prints an IPv6 address with glibc's `inet_ntop`: RFC 5952, with
+    /// `::ffff:a.b.c.d` and `::a.b.c.d` keeping the dotted quad. A short
+    /// value is zero-padded to 16 bytes.
     static func ipv6(_ b: [UInt8]) -> String {
-        var w = [Int](repeating: 0, count: 8)
-        for i in 0..<8 where 2 * i + 1 < b.count { w[i] = Int(b[2 * i]) << 8 | Int(b[2 * i + 1]) }
-        // IPv4-mapped / compatible forms as glibc prints them.
-        if w[0] == 0, w[1] == 0, w[2] == 0, w[3] == 0, w[4] == 0, w[5] == 0xffff {
-            return "::ffff:" + ipv4(Array(b[12..<16]))
-        }
-        var bestStart = -1
-        var bestLen = 0
-        var i = 0
-        while i < 8 {
-            if w[i] == 0 {
-                var j = i
-                while j < 8 && w[j] == 0 { j += 1 }
-                if j - i > bestLen && j - i >= 2 {
-                    bestStart = i
-                    bestLen = j - i
-                }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        var s = ""
-        i = 0
-        while i < 8 {
-            if i == bestStart {
-                s += "::"
-                i += bestLen
-                continue
-            }
-            if !s.isEmpty && !s.hasSuffix(":") { s += ":" }
-            s += String(w[i], radix: 16)
-            i += 1
-        }
-        return s
+        let padded = Array(b.prefix(16)) + [UInt8](repeating: 0, count: max(0, 16 - b.count))
+        return IPAddress(bytes: padded)!.inetNtopText
     }
 
     static func ether(_ b: [UInt8]) -> String {
