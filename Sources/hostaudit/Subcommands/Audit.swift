@@ -63,13 +63,9 @@ struct Audit: AsyncParsableCommand {
     @OptionGroup var diagnostics: DiagnosticsOption
 
     func validate() throws {
-        for t in probes {
-            do { _ = try EgressTargetParser.parse(t) } catch { throw ValidationError(error.description) }
-        }
+        try ProbeValidation.targets(probes)
         if noProbes && !probes.isEmpty { throw ValidationError("--probe and --no-probes contradict each other.") }
-        guard timeout.isFinite, timeout > 0, timeout <= 600 else {
-            throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
-        }
+        try ProbeValidation.timeout(timeout)
     }
 
     func run() async throws {

@@ -57,16 +57,8 @@ struct Egress: AsyncParsableCommand {
         if targets.isEmpty && !fromPackageSources {
             throw ValidationError("Give at least one TARGET, or --from-package-sources.")
         }
-        guard timeout.isFinite, timeout > 0, timeout <= 600 else {
-            throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
-        }
-        for t in targets {
-            do {
-                _ = try EgressTargetParser.parse(t)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
+        try ProbeValidation.timeout(timeout)
+        try ProbeValidation.targets(targets)
     }
 
     func run() async throws {
