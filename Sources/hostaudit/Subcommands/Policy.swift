@@ -159,23 +159,9 @@ struct PolicyCommand: ParsableCommand {
                 }
             }
             let findings = policies.engine.evaluate(facts: factsValue, egress: observations, profile: profile?.profile)
-            let summary = FindingSummary(findings)
-            Output.write(render(findings, summary: summary))
-            if summary.failed(atOrAbove: failOn.severity) { throw ExitStatus.failed }
-        }
-
-        func render(_ findings: [Finding], summary: FindingSummary) -> String {
-            switch format {
-            case .json:
-                var o = JSONObject()
-                o["schema"] = "hostaudit.policy-check/v1"
-                o["profile"] = profile.map { .string($0.rawValue) } ?? .null
-                o["findings"] = .array(findings.map { $0.json() })
-                o["summary"] = summary.json()
-                return JSONWriter().string(.object(o)) + "\n"
-            case .text:
-                return FindingsText.render(findings, summary: summary)
-            }
+            let check = PolicyCheckReport(findings: findings, profile: profile?.profile)
+            Output.write(format == .json ? check.json() : check.text())
+            if check.summary.failed(atOrAbove: failOn.severity) { throw ExitStatus.failed }
         }
 
         static func readJSON(_ path: String, what: String) throws -> JSONValue {
@@ -201,36 +187,4 @@ enum ProfileOption: String, ExpressibleByArgument, CaseIterable {
 enum SeverityOption: String, ExpressibleByArgument, CaseIterable {
     case info, low, medium, high, critical
     var severity: Severity { Severity(rawValue: rawValue)! }
-}
-
-/// Findings for people: failures first, then errors, skips and passes, with
-/// evidence; host-supplied text escaped.
-enum FindingsText {
-    static func render(_ findings: [Finding], summary: FindingSummary) -> String {
-        var out = ""
-        let order: [Finding.Status] = [.fail, .error, .skip, .pass]
-        for status in order {
-            let group = findings.filter { $0.status == status }.sorted {
-                ($0.severity, $1.rule) > ($1.severity, $0.rule)
-            }
-            for f in group {
-                out += "\(status.rawValue.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)) "
-                    + "\(f.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
-                    + "\(TerminalText.escape(f.policy))/\(TerminalText.escape(f.rule))  \(TerminalText.escape(f.title))\n"
-                if let d = f.detail, status != .pass { out += "      \(TerminalText.escape(d))\n" }
-                if status == .fail || status == .error {
-                    for e in f.evidence.prefix(10) {
-                        let text = e["detail"]?.stringValue ?? e["explanation"]?.stringValue ?? JSONWriter(pretty: false).string(e)
-                        let path = e["path"]?.stringValue.map { "\($0): " } ?? ""
-                        out += "      - \(TerminalText.escape(path + text))\n"
-                    }
-                    if f.evidence.count > 10 { out += "      - … \(f.evidence.count - 10) more\n" }
-                    if status == .fail, let r = f.remediation { out += "      fix: \(TerminalText.escape(r))\n" }
-                }
-            }
-        }
-        let c = summary.byStatus
-        out += "\(findings.count) findings: \(c[.pass] ?? 0) pass, \(c[.fail] ?? 0) fail, \(c[.error] ?? 0) error, \(c[.skip] ?? 0) skip\n"
-        return out
-    }
 }
