@@ -1,4 +1,5 @@
 import HostAuditCore
+import Logging
 
 /// Runs the collectors for the requested fact categories and assembles a
 /// `hostaudit.facts/v1` document. A collector never aborts the document: its
@@ -26,6 +27,7 @@ public struct FactsCollector: Sendable {
         let encoder = JSONValueEncoder()
         var sections: [(category: FactCategory, value: JSONValue)] = []
         for category in categories {
+            let start = ContinuousClock.now
             let value: JSONValue
             switch category {
             case .selinux:
@@ -48,6 +50,10 @@ public struct FactsCollector: Sendable {
                 value = encoder.encodeValue(ExposureCollector(scope: scope).collect())
             }
             sections.append((category, value))
+            Diagnostics.collect.debug("collector \(category.rawValue): \(Diagnostics.milliseconds(since: start)) ms")
+            if !scope.isLive && category.readsOnlyTheRunningKernel {
+                Diagnostics.collect.debug("collector \(category.rawValue): live-kernel facts, not read below --root")
+            }
         }
         return FactsDocument(root: scope.isLive ? nil : scope.root, sections: sections)
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import HostAuditCore
-import Logging
 
 @main
 struct HostAuditCommand: AsyncParsableCommand {
@@ -21,13 +20,9 @@ struct HostAuditCommand: AsyncParsableCommand {
     )
 
     static func main() async {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = LogLevelOption.fromEnvironment
-            return handler
-        }
         do {
             var command = try parseAsRoot()
+            LogLevelOption.bootstrap(for: command)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -41,14 +36,4 @@ struct HostAuditCommand: AsyncParsableCommand {
 
 enum HostAuditVersion {
     static let string = "0.1.0"
-}
-
-enum LogLevelOption {
-    /// `HOSTAUDIT_LOG_LEVEL=debug|info|notice|warning|error`; warnings by default.
-    static var fromEnvironment: Logger.Level {
-        guard let raw = ProcessInfo.processInfo.environment["HOSTAUDIT_LOG_LEVEL"],
-            let level = Logger.Level(rawValue: raw.lowercased())
-        else { return .warning }
-        return level
-    }
 }

@@ -6,6 +6,10 @@ public struct PolicyLibrary: Sendable {
     public var policies: [Policy] = []
     public var waiverFiles: [String] = []
     public var parameterFiles: [String] = []
+    /// The waivers of every waiver file that loaded, in file order.
+    public var waivers: [Waiver] = []
+    /// The parameter files' overrides merged in file order (a later file wins).
+    public var parameters = ParameterOverrides()
     public var errors: [PolicyError] = []
     /// Problems that do not stop loading (`file:line:column: warning: …`):
     /// regular expressions with nested quantifiers.
@@ -44,14 +48,16 @@ public struct PolicyLibrary: Sendable {
         lib.errors += PolicyLoader.crossFileErrors(lib.policies)
         for (file, bytes) in waiverBytes {
             lib.waiverFiles.append(file)
-            if case .failure(let e) = loader.loadWaivers(bytes: bytes, file: file, policies: lib.policies) {
-                lib.errors += e.errors
+            switch loader.loadWaivers(bytes: bytes, file: file, policies: lib.policies) {
+            case .success(let w): lib.waivers += w
+            case .failure(let e): lib.errors += e.errors
             }
         }
         for (file, bytes) in paramBytes {
             lib.parameterFiles.append(file)
-            if case .failure(let e) = loader.loadParameters(bytes: bytes, file: file, policies: lib.policies) {
-                lib.errors += e.errors
+            switch loader.loadParameters(bytes: bytes, file: file, policies: lib.policies) {
+            case .success(let o): lib.parameters.values.merge(o.values) { $1 }
+            case .failure(let e): lib.errors += e.errors
             }
         }
         lib.errors = PolicyLoader.sorted(lib.errors)

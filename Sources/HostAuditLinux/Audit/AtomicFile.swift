@@ -160,7 +160,7 @@ public enum AtomicFile {
 }
 
 /// An exclusive `flock` on `STATE.lock`, held for a whole run.
-public final class StateLock: @unchecked Sendable {
+public final class StateLock: Sendable {
     let fd: Int32
     public let path: String
 

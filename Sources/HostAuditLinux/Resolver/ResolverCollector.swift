@@ -48,9 +48,7 @@ public struct ResolverCollector: Sendable {
     /// through the confined reader (at most 4 KiB, no link out of the root).
     public func hostName() -> String? {
         if scope.isLive {
-            var u = utsname()
-            guard uname(&u) == 0 else { return nil }
-            let name = withUnsafeBytes(of: u.nodename) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let name = KernelName.current()?.nodeName else { return nil }
             return name.isEmpty ? nil : name
         }
         guard let c = try? files.read("/etc/hostname", limit: 4096) else { return nil }

@@ -42,10 +42,12 @@ struct Egress: AsyncParsableCommand {
     @Option(help: "Output format.")
     var format: EgressFormat = .text
 
+    @OptionGroup var diagnostics: DiagnosticsOption
+
     func validate() throws {
         // A target written with a leading '-' is read as an option; say so
-        // instead of dropping it.
-        let known = ["--from-package-sources", "--root", "--timeout", "--trace", "--no-locate", "--format", "--help", "-h"]
+        // instead of dropping it. The options are the parser's own.
+        let known = Self.declaredOptionNames
         let args = CommandLine.arguments
         let end = args.firstIndex(of: "--") ?? args.endIndex
         for a in args[..<end] where a.hasPrefix("-") && !known.contains(where: { a == $0 || a.hasPrefix($0 + "=") }) {
@@ -55,87 +57,42 @@ struct Egress: AsyncParsableCommand {
         if targets.isEmpty && !fromPackageSources {
             throw ValidationError("Give at least one TARGET, or --from-package-sources.")
         }
-        guard timeout.isFinite, timeout > 0, timeout <= 600 else {
-            throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
-        }
-        for t in targets {
-            do {
-                _ = try EgressTargetParser.parse(t)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
+        try ProbeValidation.timeout(timeout)
+        try ProbeValidation.targets(targets)
     }
 
     func run() async throws {
-        let scope = try Facts.scope(for: rootOption.root)
-        var list: [EgressTarget] = []
-        for t in targets { list.append(try EgressTargetParser.parse(t)) }
-        var problems: [FileProblem] = []
-        if fromPackageSources {
-            let sources = PackageSourceReader(scope: scope).read()
-            let (found, unusable) = sources.targets()
-            problems = sources.problems + unusable
-            for t in found where !list.contains(where: { $0.scheme == t.scheme && $0.host == t.host && $0.port == t.port }) {
-                list.append(t)
-            }
-        }
-        guard !list.isEmpty else {
-            Output.error("hostaudit: no targets: the package sources below \(TerminalText.escape(scope.root)) name no network repository")
-            for p in problems {
+        let session = EgressSession(
+            targets: try targets.map { try EgressTargetParser.parse($0) }, fromPackageSources: fromPackageSources,
+            scope: try Facts.scope(for: rootOption.root), timeout: timeout, trace: trace, locate: !noLocate)
+        let progress = Progress.forStandardError()
+        let run: (document: EgressDocument, outcome: EgressSession.Outcome)
+        do { run = try await session.run { progress?.show($0) } } catch {
+            Output.error("hostaudit: no targets: the package sources below \(TerminalText.escape(error.root)) name no network repository")
+            for p in error.problems {
                 Output.error("  \(TerminalText.escape(p.path))\(p.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(p.problem))")
             }
             throw ExitStatus.couldNotRun
         }
-
-        // Local evidence for the explanation: the ruleset before probing (its
-        // counters are compared with a second read afterwards) and SELinux.
-        var verdicts: SnapshotVerdicts?
-        do {
-            verdicts = SnapshotVerdicts(before: try NetfilterReader().snapshot(), trace: trace)
-        } catch {
-            problems.append(
-                FileProblem(
-                    path: "(firewall)", line: nil, text: nil,
-                    problem: "local firewall rules not checked: \(error)"))
-        }
-        let selinux = SELinuxCollector(scope: .live).collect().kernel.runtimeMode
-        let progress = Progress.forStandardError()
-        var runner = EgressRunner(
-            scope: scope, timeout: timeout, verdicts: verdicts,
-            selinuxEnforcing: selinux.map { $0 == .enforcing })
-        runner.locate = !noLocate
-        var document = await runner.run(list) { progress?.show($0) }
         progress?.clear()
-        document.problems = problems + document.problems
-
-        switch format {
-        case .json: Output.write(JSONWriter().string(document.json()) + "\n")
-        case .text: Output.write(EgressTextRenderer().render(document))
-        case .html: Output.write(HTMLReportRenderer.render(egress: document.json(), hostname: Audit.host(scope: .live).0))
+        Output.write(format.render(run.document))
+        switch run.outcome {
+        case .couldNotProbe: throw ExitStatus.couldNotRun
+        case .notAllOpen: throw ExitStatus.failed
+        case .allOpen: break
         }
-        let couldNotProbe = document.probes.allSatisfy { $0.state == .error && $0.reason == "error" }
-        if couldNotProbe { throw ExitStatus.couldNotRun }
-        if !document.allOpen { throw ExitStatus.failed }
     }
 }
 
 /// `egress --format`: text, json, or one self-contained HTML file.
 enum EgressFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, html
-}
 
-/// One rewritten status line on standard error, only when it is a terminal.
-final class Progress: Sendable {
-    static func forStandardError() -> Progress? {
-        Output.isTerminal(STDERR_FILENO) ? Progress() : nil
-    }
-
-    func show(_ message: String) {
-        FileHandle.standardError.write(Data("\r\u{1b}[K\(message)".utf8))
-    }
-
-    func clear() {
-        FileHandle.standardError.write(Data("\r\u{1b}[K".utf8))
+    func render(_ document: EgressDocument) -> String {
+        switch self {
+        case .json: return JSONWriter().string(document.json()) + "\n"
+        case .text: return EgressTextRenderer().render(document)
+        case .html: return HTMLReportRenderer.render(egress: document.json(), hostname: HostIdentity.read(scope: .live).hostname)
+        }
     }
 }

@@ -4,30 +4,29 @@ import HostAuditCore
 import HostAuditLinux
 
 /// What `hostaudit facts` can print: one category, or all of them.
-enum FactsTopic: String, ExpressibleByArgument, CaseIterable {
-    case selinux
-    case resolver
-    case firewall
-    case processes
-    case sockets
-    case persistence
-    case kernel
-    case exposure
-    case all
+struct FactsTopic: ExpressibleByArgument, Sendable {
+    /// nil: all.
+    var category: FactCategory?
 
-    var categories: [FactCategory] {
-        switch self {
-        case .all: return FactCategory.allCases
-        case .selinux: return [.selinux]
-        case .resolver: return [.resolver]
-        case .firewall: return [.firewall]
-        case .processes: return [.processes]
-        case .sockets: return [.sockets]
-        case .persistence: return [.persistence]
-        case .kernel: return [.kernel]
-        case .exposure: return [.exposure]
+    static let all = FactsTopic(category: nil)
+
+    init(category: FactCategory?) { self.category = category }
+
+    init?(argument: String) {
+        if argument == "all" {
+            self = .all
+        } else if let c = FactCategory(rawValue: argument) {
+            self.init(category: c)
+        } else {
+            return nil
         }
     }
+
+    var categories: [FactCategory] { category.map { [$0] } ?? FactCategory.allCases }
+
+    static var allValueStrings: [String] { FactCategory.allCases.map(\.rawValue) + ["all"] }
+    static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+    var defaultValueDescription: String { category?.rawValue ?? "all" }
 }
 
 struct Facts: AsyncParsableCommand {
@@ -71,6 +70,8 @@ struct Facts: AsyncParsableCommand {
 
     @OptionGroup var evidenceOption: EvidenceOption
 
+    @OptionGroup var diagnostics: DiagnosticsOption
+
     func validate() throws {
         guard cpuInterval >= 0 && cpuInterval <= 60 else {
             throw ValidationError("--cpu-interval must be between 0 and 60 seconds")
@@ -84,35 +85,30 @@ struct Facts: AsyncParsableCommand {
         let scope = try Facts.scope(for: rootOption.root)
         var processOptions = ProcessCollectionOptions(
             cpuInterval: cpuInterval, hiddenSweep: !noHiddenSweep, sweepPidMax: sweepPidMax)
-        processOptions.signatures = signatureOption.scanOptions(byDefault: false, also: evidenceOption.directory != nil)
+        processOptions.signatures = signatureOption.request.scanOptions(byDefault: false, also: evidenceOption.directory != nil)
         var collector = FactsCollector(scope: scope, processOptions: processOptions)
         if let dir = sysctlConfigRoot { collector.sysctlConfigScope = try Facts.scope(for: dir, option: "--sysctl-config-root") }
         let document = collector.collect(topic.categories)
-        if let dir = evidenceOption.directory {
-            // Without policies, the processes a signature matched are the ones kept.
-            var requests: [EvidenceRequest] = []
-            if case .array(let list)? = document.json()["processes"]?["list"] {
-                for p in list {
-                    guard case .int(let pid)? = p["pid"], case .array(let m)? = p["signatures"]?["matches"], !m.isEmpty
-                    else { continue }
-                    requests.append(EvidenceRequest(target: .process(Int32(truncatingIfNeeded: pid)), cause: "signatures"))
-                }
-            }
-            do {
-                let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
-                Output.error(
-                    "hostaudit: evidence: \(manifest.files.count) files kept in \(TerminalText.escape(dir)), "
-                        + "\(manifest.skipped.count) skipped; see manifest.json")
-            } catch {
-                Output.error("hostaudit: " + TerminalText.escape(error.description))
-                throw ExitStatus.couldNotRun
-            }
-        }
+        if let dir = evidenceOption.directory { try Self.keepEvidence(document, directory: dir, scope: scope) }
         switch format {
         case .json:
             Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])
         case .text:
             Output.write(FactsTextRenderer().render(document.json()))
+        }
+    }
+
+    /// Without policies, the processes a signature matched are the ones kept.
+    static func keepEvidence(_ document: FactsDocument, directory dir: String, scope: CollectionScope) throws {
+        let requests = EvidenceSelection.requests(forSignatureMatchesIn: document.json())
+        do {
+            let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
+            Output.error(
+                "hostaudit: evidence: \(manifest.files.count) files kept in \(TerminalText.escape(dir)), "
+                    + "\(manifest.skipped.count) skipped; see manifest.json")
+        } catch {
+            Output.error("hostaudit: " + TerminalText.escape(error.description))
+            throw ExitStatus.couldNotRun
         }
     }
 

@@ -95,49 +95,15 @@ struct FirewallVerdict: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var flow = VerdictFlow(
+        let flow = VerdictFlow(
             destination: IPAddress(dst)!, destinationPort: dport, proto: proto, source: src.flatMap(IPAddress.init),
             sourcePort: sport, outputInterface: oif, uid: uid, gid: gid, mark: mark.flatMap(Self.parseMark))
-
         let snapshot = try FirewallShow.readSnapshot()
-
-        let route = RouteLookup().complete(&flow)
-
-        var result: VerdictResult
-        if trace {
-            do {
-                result = try FlowTracer().trace(flow, snapshot: snapshot).result
-            } catch {
-                Output.error("hostaudit: cannot trace the flow: \(error)")
-                throw ExitStatus.couldNotRun
-            }
-        } else {
-            let evaluator = VerdictEvaluator(snapshot: snapshot)
-            if let reply {
-                var local = LocalAddresses.read()
-                // A reverse-path filter (`fib saddr …`) on the way in asks for the route back to the peer.
-                let usesFib = snapshot.tables.contains { t in
-                    t.chains.contains { c in c.rules.contains { r in r.expressions.contains { if case .fib = $0 { return true }; return false } } }
-                }
-                var fibNote: String? = nil
-                if usesFib, let src = flow.source {
-                    local.peerRoute = RouteLookup().reversePath(peer: flow.destination, local: src)
-                    fibNote = local.peerRoute.map { pr in
-                        "fib on the way in: the kernel's route back to \(pr.peer) is \(pr.type)\(pr.outputInterface.isEmpty ? "" : " via \(pr.outputInterface)")"
-                    } ?? "fib on the way in: the route back to \(flow.destination) could not be looked up"
-                }
-                result = evaluator.evaluateReply(flow, kind: reply, local: local)
-                result.reply = reply
-                if let fibNote { result.notes.append(fibNote) }
-            } else {
-                result = evaluator.evaluate(flow, local: LocalAddresses.read())
-            }
+        let result: VerdictResult
+        do { result = try FlowVerdictQuery(flow: flow, trace: trace, reply: reply).run(snapshot: snapshot) } catch {
+            Output.error("hostaudit: cannot trace the flow: \(error)")
+            throw ExitStatus.couldNotRun
         }
-        result.route = route
-        if route.status == .noRoute {
-            result.notes.append("the kernel has no route to \(flow.destination): the packet never reaches the firewall's output hook as evaluated")
-        }
-
         switch format {
         case .json: Output.write(JSONWriter().string(result.json()) + "\n")
         case .text: Output.write(result.text())

@@ -18,13 +18,7 @@ struct PolicyCommand: ParsableCommand {
 
     /// Loads PATHs; prints every problem and exits 2 when any file does not load.
     static func loadOrExit(_ paths: [String]) throws -> PolicyLibrary {
-        let lib = PolicyLibrary.load(paths: paths)
-        if !lib.errors.isEmpty {
-            for e in lib.errors { Output.error(TerminalText.escape(e.description)) }
-            Output.error("\(lib.errors.count) problem\(lib.errors.count == 1 ? "" : "s") in \(Set(lib.errors.map(\.file)).count) file(s)")
-            throw ExitStatus.invalidPolicy
-        }
-        return lib
+        do { return try PolicySet.library(paths: paths) } catch { throw error.exitStatus }
     }
 
     struct Lint: ParsableCommand {
@@ -60,29 +54,7 @@ struct PolicyCommand: ParsableCommand {
 
         /// Every YARA rule name a policy matches on (`signatures.matches[].rule`) must exist in the signatures.
         func checkSignatureNames(_ lib: PolicyLibrary) throws {
-            let refs = lib.policies.flatMap { SignatureReferences.names(in: $0) }
-            guard !refs.isEmpty else { return }
-            var dirs: [String] = signatures.map { [$0] } ?? []
-            if dirs.isEmpty {
-                for p in paths {
-                    var isDir: ObjCBool = false
-                    let d = p + "/signatures"
-                    if FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue { dirs.append(d) }
-                }
-            }
-            if dirs.isEmpty, let shipped = Audit.defaultPolicies() { dirs.append(shipped + "/signatures") }
-            var known = Set<String>()
-            var problems: [String] = []
-            for d in dirs {
-                do { known.formUnion(try YaraRules(directory: d).names) } catch {
-                    problems.append("\(d): error: signatures do not load: \(error.description)")
-                }
-            }
-            for r in refs where !known.contains(r.name) {
-                problems.append(
-                    "\(r.location.file):\(r.location.line):\(r.location.column): error: rule \(r.rule) names signature "
-                        + "\(r.name), which no loaded signature file (\(dirs.joined(separator: ", "))) defines")
-            }
+            let problems = SignatureNameCheck.problems(lib, paths: paths, signatures: signatures)
             guard !problems.isEmpty else { return }
             for p in problems { Output.error(TerminalText.escape(p)) }
             throw ExitStatus.invalidPolicy
@@ -167,32 +139,11 @@ struct PolicyCommand: ParsableCommand {
         var format: FactsFormat = .text
 
         func run() throws {
-            let extra = waivers + (params.map { [$0] } ?? [])
-            let lib = try PolicyCommand.loadOrExit(paths + extra)
-            let loader = PolicyLoader()
-            var allWaivers: [Waiver] = []
-            for file in lib.waiverFiles {
-                if case .success(let w) = loader.loadWaivers(path: file, policies: lib.policies) { allWaivers += w }
-            }
-            var overrides = ParameterOverrides()
-            var paramFiles = lib.parameterFiles
-            let local = "/etc/hostaudit/params.yaml"
-            if params == nil, paramFiles.isEmpty, FileManager.default.fileExists(atPath: local) { paramFiles.append(local) }
-            for file in paramFiles {
-                switch loader.loadParameters(path: file, policies: lib.policies) {
-                case .success(let o): overrides.values.merge(o.values) { $1 }
-                case .failure(let e):
-                    for x in e.errors { Output.error(TerminalText.escape(x.description)) }
-                    throw ExitStatus.invalidPolicy
-                }
-            }
-            let engine: PolicyEngine
+            let policies: PolicySet
             do {
-                engine = try PolicyEngine(policies: lib.policies, parameters: overrides, waivers: allWaivers)
-            } catch {
-                for x in error.errors { Output.error(TerminalText.escape(x.description)) }
-                throw ExitStatus.invalidPolicy
-            }
+                policies = try PolicySet.load(
+                    paths: paths + waivers + (params.map { [$0] } ?? []), hostParametersBelow: params == nil ? .live : nil)
+            } catch { throw error.exitStatus }
             let factsValue = try Self.readJSON(facts, what: "facts")
             guard factsValue["schema"]?.stringValue == FactsDocument.schema else {
                 Output.error(
@@ -207,20 +158,10 @@ struct PolicyCommand: ParsableCommand {
                     throw ExitStatus.couldNotRun
                 }
             }
-            let findings = engine.evaluate(facts: factsValue, egress: observations, profile: profile?.profile)
-            let summary = FindingSummary(findings)
-            switch format {
-            case .json:
-                var o = JSONObject()
-                o["schema"] = "hostaudit.policy-check/v1"
-                o["profile"] = profile.map { .string($0.rawValue) } ?? .null
-                o["findings"] = .array(findings.map { $0.json() })
-                o["summary"] = summary.json()
-                Output.write(JSONWriter().string(.object(o)) + "\n")
-            case .text:
-                Output.write(FindingsText.render(findings, summary: summary))
-            }
-            if summary.failed(atOrAbove: failOn.severity) { throw ExitStatus.failed }
+            let findings = policies.engine.evaluate(facts: factsValue, egress: observations, profile: profile?.profile)
+            let check = PolicyCheckReport(findings: findings, profile: profile?.profile)
+            Output.write(format == .json ? check.json() : check.text())
+            if check.summary.failed(atOrAbove: failOn.severity) { throw ExitStatus.failed }
         }
 
         static func readJSON(_ path: String, what: String) throws -> JSONValue {
@@ -246,36 +187,4 @@ enum ProfileOption: String, ExpressibleByArgument, CaseIterable {
 enum SeverityOption: String, ExpressibleByArgument, CaseIterable {
     case info, low, medium, high, critical
     var severity: Severity { Severity(rawValue: rawValue)! }
-}
-
-/// Findings for people: failures first, then errors, skips and passes, with
-/// evidence; host-supplied text escaped.
-enum FindingsText {
-    static func render(_ findings: [Finding], summary: FindingSummary) -> String {
-        var out = ""
-        let order: [Finding.Status] = [.fail, .error, .skip, .pass]
-        for status in order {
-            let group = findings.filter { $0.status == status }.sorted {
-                ($0.severity, $1.rule) > ($1.severity, $0.rule)
-            }
-            for f in group {
-                out += "\(status.rawValue.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)) "
-                    + "\(f.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
-                    + "\(TerminalText.escape(f.policy))/\(TerminalText.escape(f.rule))  \(TerminalText.escape(f.title))\n"
-                if let d = f.detail, status != .pass { out += "      \(TerminalText.escape(d))\n" }
-                if status == .fail || status == .error {
-                    for e in f.evidence.prefix(10) {
-                        let text = e["detail"]?.stringValue ?? e["explanation"]?.stringValue ?? JSONWriter(pretty: false).string(e)
-                        let path = e["path"]?.stringValue.map { "\($0): " } ?? ""
-                        out += "      - \(TerminalText.escape(path + text))\n"
-                    }
-                    if f.evidence.count > 10 { out += "      - … \(f.evidence.count - 10) more\n" }
-                    if status == .fail, let r = f.remediation { out += "      fix: \(TerminalText.escape(r))\n" }
-                }
-            }
-        }
-        let c = summary.byStatus
-        out += "\(findings.count) findings: \(c[.pass] ?? 0) pass, \(c[.fail] ?? 0) fail, \(c[.error] ?? 0) error, \(c[.skip] ?? 0) skip\n"
-        return out
-    }
 }

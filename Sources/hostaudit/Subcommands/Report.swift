@@ -11,53 +11,6 @@ struct ReportCommand: AsyncParsableCommand {
         subcommands: [Merge.self, Diff.self, Render.self]
     )
 
-    /// Every `*.json` file in DIRS (folders walked up to 4 levels, symbolic links not followed), bounded.
-    static func reportFiles(_ dirs: [String]) -> (files: [String], problems: [String]) {
-        let fm = FileManager.default
-        var files: [String] = []
-        var problems: [String] = []
-        func walk(_ dir: String, depth: Int) {
-            guard depth <= 4, files.count < maxFiles else { return }
-            guard let names = try? fm.contentsOfDirectory(atPath: dir) else {
-                problems.append("\(dir): cannot be read")
-                return
-            }
-            for n in names.sorted() where !n.hasPrefix(".") {
-                let p = dir + "/" + n
-                var st = stat()
-                guard lstat(p, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR {
-                    walk(p, depth: depth + 1)
-                } else if (st.st_mode & S_IFMT) == S_IFREG, n.hasSuffix(".json") {
-                    if files.count >= maxFiles {
-                        problems.append("more than \(maxFiles) files; the rest were not read")
-                        return
-                    }
-                    files.append(p)
-                }
-            }
-        }
-        for d in dirs {
-            var st = stat()
-            if lstat(d, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
-                files.append(d)
-            } else {
-                walk(d, depth: 0)
-            }
-        }
-        return (files, problems)
-    }
-
-    static let maxFiles = 10_000
-    static let maxBytes = 64 << 20
-
-    static func read(_ path: String) -> [UInt8]? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        guard let d = try? h.read(upToCount: maxBytes + 1), d.count <= maxBytes else { return nil }
-        return [UInt8](d)
-    }
-
     struct Merge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sum up many hosts' JSON reports: hosts × failing rules.",
@@ -78,16 +31,7 @@ struct ReportCommand: AsyncParsableCommand {
         var output: String?
 
         func run() async throws {
-            let (files, problems) = ReportCommand.reportFiles(dirs)
-            var merge = ReportMerge()
-            merge.problems = problems
-            for f in files {
-                guard let bytes = ReportCommand.read(f) else {
-                    merge.problems.append("\(f): cannot be read or larger than 64 MiB")
-                    continue
-                }
-                merge.add(file: f, bytes: bytes)
-            }
+            let merge = RecordedReports.merge(dirs)
             let rendered: String
             switch format {
             case .text: rendered = merge.text()
@@ -137,7 +81,7 @@ struct ReportCommand: AsyncParsableCommand {
         var quiet = false
 
         static func load(_ path: String) throws -> JSONValue {
-            guard let bytes = ReportCommand.read(path), let doc = try? JSONValue(parsing: bytes) else {
+            guard let bytes = RecordedReports.read(path), let doc = try? JSONValue(parsing: bytes) else {
                 Output.error("hostaudit: \(TerminalText.escape(path)): cannot be read as JSON (or larger than 64 MiB)")
                 throw ExitStatus.couldNotRun
             }
@@ -187,7 +131,7 @@ struct ReportCommand: AsyncParsableCommand {
         var output: String?
 
         func run() async throws {
-            guard let bytes = ReportCommand.read(file), let doc = try? JSONValue(parsing: bytes) else {
+            guard let bytes = RecordedReports.read(file), let doc = try? JSONValue(parsing: bytes) else {
                 Output.error("hostaudit: \(TerminalText.escape(file)): cannot be read as JSON")
                 throw ExitStatus.couldNotRun
             }

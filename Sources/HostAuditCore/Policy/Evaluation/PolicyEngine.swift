@@ -105,17 +105,25 @@ public struct PolicyEngine: Sendable {
     }
 
     /// Evaluates every selected rule. `egress` nil: egress rules are skipped
-    /// (nothing was probed). Rules run in parallel on large rule sets.
+    /// (nothing was probed). `probesSkipped`: probes were not sent by request
+    /// (`--no-probes`): `reachable` rules are skipped with this detail while
+    /// `blocked` rules are still answered from `egress`. Rules run in parallel
+    /// on large rule sets.
     public func evaluate(
         facts: JSONValue, egress: EgressObservations? = nil, profile: Profile? = nil, now: Date = Date(),
-        only: Set<String>? = nil, perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil
+        only: Set<String>? = nil, perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil,
+        probesSkipped: String? = nil
     ) -> [Finding] {
         let selected = selected(profile, only: only)
         let index = FactsIndex(root: facts)
         var findings = [Finding?](repeating: nil, count: selected.count)
         let workers = selected.count >= 64 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
         if workers == 1 {
-            for (i, r) in selected.enumerated() { findings[i] = evaluate(r, facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline) }
+            for (i, r) in selected.enumerated() {
+                findings[i] = evaluate(
+                    r, facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline,
+                    probesSkipped: probesSkipped)
+            }
         } else {
             findings.withUnsafeMutableBufferPointer { buffer in
                 nonisolated(unsafe) let out = buffer
@@ -123,7 +131,8 @@ public struct PolicyEngine: Sendable {
                     var i = w
                     while i < selected.count {
                         out[i] = evaluate(
-                            selected[i], facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline)
+                            selected[i], facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline,
+                            probesSkipped: probesSkipped)
                         i += workers
                     }
                 }
@@ -157,11 +166,11 @@ public struct PolicyEngine: Sendable {
     /// whose value it could not finish, unless the rule failed on other evidence.
     func evaluate(
         _ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date,
-        perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil
+        perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil, probesSkipped: String? = nil
     ) -> Finding {
         let budget = MatchBudget(perMatch: perMatch, deadline: deadline)
         var f = MatchBudget.$current.withValue(budget) {
-            evaluateUnbudgeted(r, facts: facts, index: index, egress: egress, now: now)
+            evaluateUnbudgeted(r, facts: facts, index: index, egress: egress, now: now, probesSkipped: probesSkipped)
         }
         let exhausted = budget.exhausted
         guard !exhausted.isEmpty else { return f }
@@ -217,7 +226,9 @@ public struct PolicyEngine: Sendable {
         return "'\(String(decoding: s.utf8.prefix(48), as: UTF8.self))…' (\(n) bytes)"
     }
 
-    func evaluateUnbudgeted(_ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date) -> Finding {
+    func evaluateUnbudgeted(
+        _ r: CompiledRule, facts: JSONValue, index: FactsIndex, egress: EgressObservations?, now: Date, probesSkipped: String? = nil
+    ) -> Finding {
         var f = Finding(
             rule: r.rule.id, policy: r.policy, title: r.rule.title, severity: r.rule.severity, status: .pass,
             remediation: r.rule.remediation, references: r.rule.references)
@@ -259,9 +270,9 @@ public struct PolicyEngine: Sendable {
                 }
             }
         case .reachable(let targets):
-            guard let egress else {
+            guard let egress, probesSkipped == nil else {
                 f.status = .skip
-                f.detail = "egress was not probed"
+                f.detail = probesSkipped ?? "egress was not probed"
                 return f
             }
             var failing: [JSONValue] = []

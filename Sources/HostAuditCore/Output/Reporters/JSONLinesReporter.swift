@@ -36,3 +36,11 @@ public enum AuditJSONLinesRenderer {
         return out
     }
 }
+
+/// `--format jsonl` as a reporter: a fresh run id per rendering.
+public struct JSONLinesReporter: AuditReporter {
+    public init() {}
+    public func render(_ report: AuditReport, facts: JSONValue?) -> String {
+        AuditJSONLinesRenderer.render(report, runID: AuditJSONLinesRenderer.newRunID())
+    }
+}
