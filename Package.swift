@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,9 @@ let package = Package(
             pkgConfig: "yara",
             providers: [.apt(["libyara-dev"])]
         ),
+        // glibc's socket headers (<sys/socket.h>, <netinet/in.h>) as one module; links nothing.
+        // CNetfilter and CResolv include its header, so the socket names always belong to CSocket.
+        .systemLibrary(name: "CSocket"),
         // glibc's libresolv: per-name-server DNS queries for `egress` (ns_initparse/ns_parserr).
         .systemLibrary(name: "CResolv"),
         // Small C shims for variadic or macro-only kernel interfaces (ioctl, raw syscalls).
@@ -43,13 +47,14 @@ let package = Package(
             name: "HostAuditCore",
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "HostAuditLinux",
             dependencies: [
-                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims", "CResolv", "CYara",
+                "HostAuditCore", "CSELinux", "CNetfilter", "CHostAuditShims", "CResolv", "CSocket", "CYara",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,11 +77,11 @@ let package = Package(
         // evaluates the same flows statically, inside a test namespace.
         .executableTarget(
             name: "verdict-lab",
-            dependencies: ["HostAuditCore", "HostAuditLinux"]
+            dependencies: ["HostAuditCore", "HostAuditLinux", "CSocket"]
         ),
         .target(
             name: "HostAuditTestSupport",
-            dependencies: ["HostAuditCore", "HostAuditLinux"]
+            dependencies: ["HostAuditCore", "HostAuditLinux", "CSocket"]
         ),
         .testTarget(
             name: "HostAuditCoreTests",
@@ -84,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HostAuditLinuxTests",
-            dependencies: ["HostAuditLinux", "HostAuditCore", "HostAuditTestSupport"]
+            dependencies: ["HostAuditLinux", "HostAuditCore", "HostAuditTestSupport", "CNetfilter", "CSocket"]
         ),
         .testTarget(
             name: "HostAuditCLITests",
@@ -93,7 +98,8 @@ let package = Package(
     ]
 )
 
-// Targets that import the C modules (CSELinux, CNetfilter, CResolv, CHostAuditShims, CYara).
+// Targets that import the C modules (CSELinux, CNetfilter, CResolv, CSocket, CHostAuditShims, CYara).
+// Each declares every C module its files import (.ci/check-imports.sh checks it).
 let cModuleImporters: Set<String> = [
     "HostAuditLinux", "HostAuditLinuxTests", "HostAuditTestSupport", "ruleset-dump", "verdict-lab",
 ]

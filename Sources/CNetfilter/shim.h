@@ -1,9 +1,9 @@
 #ifndef CNETFILTER_SHIM_H
 #define CNETFILTER_SHIM_H
 /* glibc socket headers must come before any <linux/*> header, or the
-   Swift importer sees two definitions of group_source_req (Glibc module clash). */
-#include <sys/socket.h>
-#include <netinet/in.h>
+   Swift importer sees two definitions of group_source_req (Glibc module clash).
+   They come through CSocket's header, so they belong to that module. */
+#include "../CSocket/shim.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,9 +1,7 @@
 #ifndef CRESOLV_SHIM_H
 #define CRESOLV_SHIM_H
-/* glibc socket headers first (see docs/style.md "Header clash"). */
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
+/* glibc socket headers first, through CSocket (docs/c-modules.md, "Header order"). */
+#include "../CSocket/shim.h"
 #include <arpa/nameser.h>
 #include <resolv.h>
 #include <string.h>

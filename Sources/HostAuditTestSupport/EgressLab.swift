@@ -1,4 +1,4 @@
-import CResolv
+import CSocket
 import Foundation
 
 /// A three-namespace lab for `egress` tests: client — router — server on veth

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `hostaudit` binary, as a user would.
 public enum HostAuditCLI {
@@ -41,34 +42,34 @@ public enum HostAuditCLI {
 /// Copies of built binaries that an unprivileged user can execute, for tests
 /// that drop privileges (the build folder may sit under a 0700 home directory).
 public enum UnprivilegedCopy {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var copies: [String: String] = [:]
+    /// Copies made so far, by original path; the lock is held while a copy is made.
+    private static let copies = Mutex<[String: String]>([:])
 
     /// A world-executable copy of `path` in a world-readable temporary folder.
     public static func of(_ path: String) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let c = copies[path] { return c }
-        let dir = "/tmp/ha-bin-\(getpid())"
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        if copies.isEmpty {
-            atexit { try? FileManager.default.removeItem(atPath: "/tmp/ha-bin-\(getpid())") }
+        try copies.withLock { copies throws -> String in
+            if let c = copies[path] { return c }
+            let dir = "/tmp/ha-bin-\(getpid())"
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            if copies.isEmpty {
+                atexit { try? FileManager.default.removeItem(atPath: "/tmp/ha-bin-\(getpid())") }
+            }
+            let dest = dir + "/" + (path as NSString).lastPathComponent
+            if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
+            // Copied by a child process: a write descriptor opened here could be
+            // inherited by a child another test thread forks meanwhile, and then
+            // executing the copy fails with ETXTBSY ("Text file busy").
+            let install = Process()
+            install.executableURL = URL(fileURLWithPath: "/usr/bin/install")
+            install.arguments = ["-m", "0755", path, dest]
+            try install.run()
+            install.waitUntilExit()
+            guard install.terminationStatus == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dest])
+            }
+            copies[path] = dest
+            return dest
         }
-        let dest = dir + "/" + (path as NSString).lastPathComponent
-        if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
-        // Copied by a child process: a write descriptor opened here could be
-        // inherited by a child another test thread forks meanwhile, and then
-        // executing the copy fails with ETXTBSY ("Text file busy").
-        let install = Process()
-        install.executableURL = URL(fileURLWithPath: "/usr/bin/install")
-        install.arguments = ["-m", "0755", path, dest]
-        try install.run()
-        install.waitUntilExit()
-        guard install.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dest])
-        }
-        copies[path] = dest
-        return dest
     }
 }

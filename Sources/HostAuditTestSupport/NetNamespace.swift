@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A uniquely named network namespace for one test, with loopback up.
 ///
@@ -82,13 +83,12 @@ public final class NetNamespace: @unchecked Sendable {
     }
 }
 
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
+final class Counter: Sendable {
+    private let value = Mutex(0)
     func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+        value.withLock {
+            $0 += 1
+            return $0
+        }
     }
 }

@@ -15,7 +15,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CResolv
+import CSocket
 import HostAuditCore
 import HostAuditLinux
 

@@ -4,7 +4,7 @@
 /// `indicator` is one of:
 /// - `download-pipe-shell`: a downloader (curl, wget, fetch, lynx, the renamed
 ///   `wge`/`cur`/`cdt`/`wdt`, `python -c`, `perl -e`) piped into a shell or
-///   interpreter (miners.md C14; Skidmap, Rocke, Kinsing crontabs)
+///   interpreter (docs/miners.md C14; Skidmap, Rocke, Kinsing crontabs)
 /// - `download-subst-shell`: a shell, `eval` or `source` running a downloader's
 ///   output through `$(…)`, backticks or `<(…)`
 /// - `download-then-exec`: a downloader writes a file that a later command of

@@ -1,5 +1,5 @@
 /// Domain suffixes whose appearance in /etc/hosts is an indicator
-/// (miners.md §5 "/etc/hosts"). The defaults come from miners.md §3; policy
+/// (docs/miners.md §5 "/etc/hosts"). The defaults come from docs/miners.md §3; policy
 /// lists can replace them later.
 public struct PersistenceDomainLists: Sendable, Equatable {
     public var pool: [String]
@@ -10,8 +10,8 @@ public struct PersistenceDomainLists: Sendable, Equatable {
         self.securityVendor = securityVendor
     }
 
-    /// miners.md §3 "Domain suffixes", campaign pools and xmrig donation hosts
-    /// (`mooo.com` left out: miners.md notes its many false positives).
+    /// docs/miners.md §3 "Domain suffixes", campaign pools and xmrig donation hosts
+    /// (`mooo.com` left out: docs/miners.md notes its many false positives).
     public static let defaultPool = [
         "minexmr.com", "supportxmr.com", "nanopool.org", "c3pool.com", "c3pool.org", "moneroocean.stream",
         "hashvault.pro", "2miners.com", "f2pool.com", "herominers.com", "minergate.com", "crypto-pool.fr",
@@ -23,7 +23,7 @@ public struct PersistenceDomainLists: Sendable, Equatable {
     ]
 
     /// Update and service hosts of the cloud security agents miners remove.
-    /// `aegis.aliyun.com` is from miners.md §5 (`update.aegis.aliyun.com`); the
+    /// `aegis.aliyun.com` is from docs/miners.md §5 (`update.aegis.aliyun.com`); the
     /// rest are the vendors' own domains for the agents listed in §5 (inference).
     public static let defaultSecurityVendor = [
         "aegis.aliyun.com", "aliyundun.com", "qcloud.com", "tencentyun.com", "myhuaweicloud.com",
@@ -43,7 +43,7 @@ public struct PersistenceDomainLists: Sendable, Equatable {
     }
 }
 
-/// A cloud or endpoint security agent miners uninstall or kill (miners.md §5,
+/// A cloud or endpoint security agent miners uninstall or kill (docs/miners.md §5,
 /// "Cloud-agent removal" rows and the B20 indicator).
 public struct CloudAgentDefinition: Sendable, Equatable {
     public var id: String
@@ -123,7 +123,7 @@ public struct CloudAgentDefinition: Sendable, Equatable {
     ]
 }
 
-/// Files whose immutable or append-only flag is an indicator (miners.md B17).
+/// Files whose immutable or append-only flag is an indicator (docs/miners.md B17).
 public enum SensitiveFiles {
     public static let fixed = [
         "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers", "/etc/ld.so.preload",

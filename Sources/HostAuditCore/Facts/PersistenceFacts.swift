@@ -1,5 +1,5 @@
 /// The `persistence` section of `hostaudit facts`: file-based signs of how an
-/// intruder stays on a host (miners.md §4 B11–B17, B20 and §5).
+/// intruder stays on a host (docs/miners.md §4 B11–B17, B20 and §5).
 ///
 /// Every indicator found anywhere below is also listed, flat, in `indicators`
 /// (`persistence.indicators[].indicator`), each with the host path and line it

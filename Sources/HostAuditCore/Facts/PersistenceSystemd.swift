@@ -210,7 +210,7 @@ public enum UnitFileParser {
         return unit
     }
 
-    /// Unit names miners have used (miners.md §5, systemd row).
+    /// Unit names miners have used (docs/miners.md §5, systemd row).
     public static let knownMinerUnitNames: Set<String> = [
         "moneroocean_miner.service", "c3pool_miner.service", "pnsd.service", "apache4.service", "pastebin.service",
         "xvf.service", "cmake.service", "bot.service",

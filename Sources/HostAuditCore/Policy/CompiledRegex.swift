@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A regular expression compiled once when the policy is compiled.
 /// `matches` searches (like grep): anchor with ^ and $ to match whole values.
@@ -189,7 +190,7 @@ public final class CompiledRegex: @unchecked Sendable {
 
 /// The budget regex matches run under while one rule is evaluated, and what
 /// ran out. Bound with `MatchBudget.$current` around an evaluation.
-public final class MatchBudget: @unchecked Sendable {
+public final class MatchBudget: Sendable {
     @TaskLocal public static var current: MatchBudget?
 
     /// The budget of one match when none is bound: the per-match default, no deadline.
@@ -209,10 +210,13 @@ public final class MatchBudget: @unchecked Sendable {
         public var input: String
     }
 
-    private let lock = NSLock()
-    private var _exhausted: [Exhausted] = []
-    private var _inputs: Set<String> = []
-    private var _items: [(path: String, item: JSONValue)] = []
+    /// What ran out, behind one lock: evaluations run rules concurrently.
+    private struct State {
+        var exhausted: [Exhausted] = []
+        var inputs: Set<String> = []
+        var items: [(path: String, item: JSONValue)] = []
+    }
+    private let state = Mutex(State())
 
     public init(perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil) {
         self.perMatch = perMatch
@@ -221,23 +225,23 @@ public final class MatchBudget: @unchecked Sendable {
 
     func recordExhausted(pattern: String, input: String) {
         guard self !== Self.standalone else { return }
-        lock.withLock {
-            if _inputs.insert(input).inserted { _exhausted.append(Exhausted(pattern: pattern, input: input)) }
+        state.withLock {
+            if $0.inputs.insert(input).inserted { $0.exhausted.append(Exhausted(pattern: pattern, input: input)) }
         }
     }
 
     /// An input that already ran out once in this evaluation runs out again at
     /// once (many processes can share one hostile argument).
     func alreadyExhausted(_ s: String) -> Bool {
-        lock.withLock { !_inputs.isEmpty && _inputs.contains(s) }
+        state.withLock { !$0.inputs.isEmpty && $0.inputs.contains(s) }
     }
 
-    public var exhausted: [Exhausted] { lock.withLock { _exhausted } }
-    var exhaustedCount: Int { lock.withLock { _exhausted.count } }
+    public var exhausted: [Exhausted] { state.withLock { $0.exhausted } }
+    var exhaustedCount: Int { state.withLock { $0.exhausted.count } }
 
     /// Whether `item` holds (anywhere inside) an input whose match ran out.
     func holdsExhaustedInput(_ item: JSONValue) -> Bool {
-        let inputs = lock.withLock { _inputs }
+        let inputs = state.withLock { $0.inputs }
         guard !inputs.isEmpty else { return false }
         func walk(_ v: JSONValue) -> Bool {
             switch v {
@@ -252,14 +256,14 @@ public final class MatchBudget: @unchecked Sendable {
 
     /// Notes the item (a process, a file…) whose input ran out.
     func noteItem(path: String, item: JSONValue) {
-        lock.withLock {
-            if !_items.contains(where: { $0.path == path }) { _items.append((path, item)) }
+        state.withLock {
+            if !$0.items.contains(where: { $0.path == path }) { $0.items.append((path, item)) }
         }
     }
 
     /// The outermost items noted (a process rather than its argument).
     var items: [(path: String, item: JSONValue)] {
-        let all = lock.withLock { _items }
+        let all = state.withLock { $0.items }
         // Inside `where` paths are relative: prefer the items that are processes.
         let processes = all.filter { $0.item["pid"] != nil }
         if !processes.isEmpty { return processes }

@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 import CHostAuditShims
-import CResolv
+import CSocket
 import HostAuditCore
 
 /// Reads legacy x_tables (iptables-legacy) tables the way libiptc does:

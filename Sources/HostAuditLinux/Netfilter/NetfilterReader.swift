@@ -23,7 +23,7 @@ public struct NetfilterReader: Sendable {
     public var maxAttempts: Int
     /// How long to keep retrying an inconsistent snapshot (after `maxAttempts`).
     public var timeBudget: Duration
-    /// Receive buffer size; dump batches follow it up to 32 KiB (netlink.md §5).
+    /// Receive buffer size; dump batches follow it up to 32 KiB (docs/netlink.md §5).
     public var receiveBufferSize: Int
     /// Where `ip_tables_names` / `ip6_tables_names` live.
     public var procNet: String
@@ -170,7 +170,7 @@ struct RulesetDump {
         }
 
         // Rules chain by chain: the kernel re-walks from the start of the list on
-        // every resumed dump, so per-chain dumps bound that cost (netlink.md §5).
+        // every resumed dump, so per-chain dumps bound that cost (docs/netlink.md §5).
         var rawRules: [RawMessages] = []
         rawRules.reserveCapacity(chains.count)
         for c in chains {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CResolv
+import CSocket
 import HostAuditCore
 
 /// What happened to the real packet the trace sent.
@@ -28,7 +28,7 @@ public struct TraceReport: Sendable {
     public var probe: ProbeOutcome
 }
 
-/// Ground truth for a flow (netlink.md §4): listen on `NFNLGRP_NFTRACE`, bind
+/// Ground truth for a flow (docs/netlink.md §4): listen on `NFNLGRP_NFTRACE`, bind
 /// the probe socket to learn its source port, install an owner-flagged table
 /// that sets `meta nftrace` for exactly this tuple, send a real first packet,
 /// collect the events, remove the table.

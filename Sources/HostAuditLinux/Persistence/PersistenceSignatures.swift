@@ -89,7 +89,7 @@ extension PersistenceCollector {
     /// Scans the targets with the rules of `options.rulesDirectory`; never throws.
     func scanSignatures(_ facts: PersistenceFacts, options: SignatureScanOptions) -> PersistenceSignatures {
         let rules: YaraRules
-        do { rules = try YaraRules(directory: options.rulesDirectory) } catch {
+        do { rules = try YaraRules.shared(directory: options.rulesDirectory) } catch {
             return PersistenceSignatures(available: false, unavailableReason: "signatures: \(error.description)")
         }
         let cap = options.fileSizeCap

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CResolv
+import CSocket
 import Foundation
 import HostAuditCore
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 // socket types (SOCK_*, sa_family_t) are imported through the C module that includes <sys/socket.h>.
-import CResolv
+import CSocket
 import HostAuditCore
 
 /// Sends ICMP / ICMPv6 echo requests to each address and waits for a reply.

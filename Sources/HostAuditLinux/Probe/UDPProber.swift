@@ -3,7 +3,7 @@ import Glibc
 #endif
 // socket types (SOCK_*, sa_family_t) are imported through the C module that includes <sys/socket.h>.
 import CHostAuditShims
-import CResolv
+import CSocket
 import HostAuditCore
 
 /// One UDP port on one address.

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CResolv
+import CSocket
 import HostAuditCore
 
 /// Lists TCP and UDP sockets with `NETLINK_SOCK_DIAG` (`SOCK_DIAG_BY_FAMILY`

@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 import CNetfilter
-import CResolv
+import CSocket
 import HostAuditCore
 
 /// Asks the kernel which route, source address and output interface it would

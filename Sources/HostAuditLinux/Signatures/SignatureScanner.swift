@@ -80,7 +80,7 @@ public final class SignatureScanner {
     public static func apply(_ options: SignatureScanOptions, to facts: inout ProcessesFacts) {
         guard facts.available else { return }
         let rules: YaraRules
-        do { rules = try YaraRules(directory: options.rulesDirectory) } catch {
+        do { rules = try YaraRules.shared(directory: options.rulesDirectory) } catch {
             facts.signatures = SignatureScanSummary(
                 available: false, unavailableReason: "signatures: \(error.description)", deep: options.deep)
             return

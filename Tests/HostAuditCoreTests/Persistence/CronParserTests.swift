@@ -108,7 +108,7 @@ import Testing
         #expect(kinds(command).contains(indicator), "\(command): \(kinds(command))")
     }
 
-    /// Package-manager jobs and ordinary lines (miners.md §6): no indicator.
+    /// Package-manager jobs and ordinary lines (docs/miners.md §6): no indicator.
     @Test(arguments: [
         "test -x /usr/sbin/anacron || ( cd / && run-parts --report /etc/cron.daily )",
         "cd / && run-parts --report /etc/cron.hourly",

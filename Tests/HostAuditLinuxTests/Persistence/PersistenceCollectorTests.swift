@@ -13,7 +13,7 @@ import Testing
         f.indicators.filter { $0.area == area }.map(\.indicator)
     }
 
-    /// The false positives of miners.md §6: distro cron jobs and units, a
+    /// The false positives of docs/miners.md §6: distro cron jobs and units, a
     /// loopback/metadata /etc/hosts, plain authorized_keys: no indicator at all.
     @Test func cleanControlRootHasNoIndicators() throws {
         let f = collect("persist-clean")

@@ -1,5 +1,5 @@
 import Foundation
-import CResolv
+import CSocket
 import HostAuditCore
 import HostAuditLinux
 import HostAuditTestSupport

@@ -1,26 +1,26 @@
 import Foundation
+import Synchronization
 
 /// Column caches over a facts document, shared by every rule of one
 /// evaluation: a quantifier over 10,000 firewall rules reads each field it
 /// tests once (interning strings), and its `where` then runs as a vector
 /// operation instead of 10,000 dictionary walks per rule.
-final class FactsIndex: @unchecked Sendable {
-    // Guarded by `lock`; the cached objects are immutable once built.
+final class FactsIndex: Sendable {
     let root: JSONValue
-    private let lock = NSLock()
-    private var collections: [String: ItemList?] = [:]
+    /// Built collections by path; the cached objects are immutable once built.
+    private let collections = Mutex<[String: ItemList?]>([:])
 
     init(root: JSONValue) { self.root = root }
 
     /// The items of a collection path, flattened (arrays' elements, maps' values).
-    final class ItemList: @unchecked Sendable {
+    final class ItemList: Sendable {
         let items: [JSONValue]
         /// (collection path, key or index) per item, for evidence.
         let groups: [String]
         let groupOf: [Int32]
         let keys: [String?]
-        private let lock = NSLock()
-        private var columns: [String: Column] = [:]
+        /// Columns built so far, by field.
+        private let columns = Mutex<[String: Column]>([:])
 
         init(items: [JSONValue], groups: [String], groupOf: [Int32], keys: [String?]) {
             self.items = items
@@ -41,17 +41,17 @@ final class FactsIndex: @unchecked Sendable {
             case .item: key = ""
             case .constant: key = "?"
             }
-            lock.lock()
-            defer { lock.unlock() }
-            if let c = columns[key] { return c }
-            let c = Column(items: items, field: field)
-            columns[key] = c
-            return c
+            return columns.withLock { columns in
+                if let c = columns[key] { return c }
+                let c = Column(items: items, field: field)
+                columns[key] = c
+                return c
+            }
         }
     }
 
     /// One field of every item: strings interned, everything else kept as is.
-    final class Column: @unchecked Sendable {
+    final class Column: Sendable {
         let ids: [Int32]  // intern id, or -1 when not a string
         let table: [String]
         let values: [JSONValue?]  // the value when not a string (nil: absent)
@@ -88,16 +88,9 @@ final class FactsIndex: @unchecked Sendable {
     }
 
     func items(_ q: CompiledQuantifier) -> ItemList? {
-        lock.lock()
-        if let cached = collections[q.path.text] {
-            lock.unlock()
-            return cached
-        }
-        lock.unlock()
+        if let cached = collections.withLock({ $0[q.path.text] }) { return cached }
         let built = Self.build(q.path, root: root)
-        lock.lock()
-        collections[q.path.text] = built
-        lock.unlock()
+        collections.withLock { $0[q.path.text] = built }
         return built
     }
 
