@@ -398,6 +398,40 @@ public enum XTSaveText {
         case ("quota", 0):
             guard b.count == 24 else { return nil }
             options = (b.u32(0) & 1 != 0 ? " !" : "") + " --quota \(b.u64(8))"
+        case ("devgroup", 0):
+            // xt_devgroup_info: flags u32 (MATCH_SRC 1, INVERT_SRC 2, MATCH_DST 4, INVERT_DST 8),
+            // src_group @4, src_mask @8, dst_group @12, dst_mask @16; 24 bytes aligned.
+            guard b.count == 24 else { return nil }
+            let flags = b.u32(0)
+            var t = ""
+            if flags & 1 != 0 { t += (flags & 2 != 0 ? " !" : "") + " --src-group" + devgroup(b.u32(4), mask: b.u32(8)) }
+            if flags & 4 != 0 { t += (flags & 8 != 0 ? " !" : "") + " --dst-group" + devgroup(b.u32(12), mask: b.u32(16)) }
+            options = t
+        case ("socket", 0):
+            options = b.count == 0 ? "" : nil
+        case ("socket", 1), ("socket", 2), ("socket", 3):
+            // xt_socket_mtinfo1/2/3: flags u8 (TRANSPARENT 1, NOWILDCARD 2, RESTORESKMARK 4);
+            // each revision prints only the options it defines.
+            guard b.count == 8 else { return nil }
+            let flags = b.u8(0)
+            var t = flags & 1 != 0 ? " --transparent" : ""
+            if revision >= 2, flags & 2 != 0 { t += " --nowildcard" }
+            if revision >= 3, flags & 4 != 0 { t += " --restore-skmark" }
+            options = t
+        case ("cgroup", 0):  // xt_cgroup_info_v0: id u32, invert u32
+            guard b.count == 8 else { return nil }
+            options = (b.u32(4) != 0 ? " !" : "") + " --cgroup \(b.u32(0))"
+        case ("cgroup", 1), ("cgroup", 2):
+            // has_path u8, has_classid u8, invert_path u8, invert_classid u8, then
+            // rev 1: path[4096] @4, classid u32 @4100 (4112 bytes with the kernel's pointer);
+            // rev 2: path[512] and classid share @4 (528 bytes).
+            guard b.count == (revision == 1 ? 4112 : 528) else { return nil }
+            var t = ""
+            if b.u8(0) != 0 {
+                t += (b.u8(2) != 0 ? " !" : "") + " --path" + IptablesSaveFormat.quoted(b.cString(4, max: revision == 1 ? 4096 : 512))
+            }
+            if b.u8(1) != 0 { t += (b.u8(3) != 0 ? " !" : "") + " --cgroup \(b.u32(revision == 1 ? 4100 : 4))" }
+            options = t
         default: options = nil
         }
         return options.map { Text(name: name, options: $0) }
@@ -684,6 +718,18 @@ public enum XTSaveText {
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(y)-\(two(UInt64(m)))-\(two(UInt64(d)))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))"
+    }
+
+    /// Device group names iptables prints for a full mask (`xtables_print_val_mask`
+    /// with the names of `/etc/iproute2/group`): the file Debian's iproute2 ships,
+    /// which names only group 0. A host that names more groups there gets numbers
+    /// from hostaudit where iptables-save prints its names (docs/iptables-extensions.md).
+    static let devgroupNames: [UInt32: String] = [0: "default"]
+
+    /// ` 0x%x/0x%x`, or the group's name / ` 0x%x` when the mask is full.
+    static func devgroup(_ value: UInt32, mask: UInt32) -> String {
+        if mask != UInt32.max { return " 0x\(String(value, radix: 16))/0x\(String(mask, radix: 16))" }
+        return " " + (devgroupNames[value] ?? "0x\(String(value, radix: 16))")
     }
 
     /// `%u` or `%u:%u`.
