@@ -407,6 +407,16 @@ public enum XTSaveText {
             if flags & 1 != 0 { t += (flags & 2 != 0 ? " !" : "") + " --src-group" + devgroup(b.u32(4), mask: b.u32(8)) }
             if flags & 4 != 0 { t += (flags & 8 != 0 ? " !" : "") + " --dst-group" + devgroup(b.u32(12), mask: b.u32(16)) }
             options = t
+        case ("eui64", 0) where family == .ip6:
+            options = b.count == 8 ? "" : nil
+        case ("rpfilter", 0):  // flags u8: LOOSE 1, VALID_MARK 2, ACCEPT_LOCAL 4, INVERT 8
+            guard b.count == 8 else { return nil }
+            let flags = b.u8(0)
+            var t = flags & 1 != 0 ? " --loose" : ""
+            if flags & 2 != 0 { t += " --validmark" }
+            if flags & 4 != 0 { t += " --accept-local" }
+            if flags & 8 != 0 { t += " --invert" }
+            options = t
         case ("socket", 0):
             options = b.count == 0 ? "" : nil
         case ("socket", 1), ("socket", 2), ("socket", 3):
@@ -619,6 +629,41 @@ public enum XTSaveText {
             let oif = b.cString(16, max: 16)
             options = " --gateway " + IptablesSaveFormat.addressText(b.slice(0, family == .ip6 ? 16 : 4))
                 + (oif.isEmpty ? "" : " --oif " + oif)
+        case ("CLASSIFY", 0):  // priority u32: major in the high 16 bits
+            guard b.count == 8 else { return nil }
+            func hex4(_ v: UInt32) -> String { let h = String(v, radix: 16); return String(repeating: "0", count: max(0, 4 - h.count)) + h }
+            options = " --set-class " + hex4(b.u32(0) >> 16) + ":" + hex4(b.u32(0) & 0xffff)
+        case ("CONNSECMARK", 0):  // mode u8: SAVE 1, RESTORE 2
+            guard b.count == 8 else { return nil }
+            switch b.u8(0) {
+            case 1: options = " --save"
+            case 2: options = " --restore"
+            default: return nil
+            }
+        case ("CONNMARK", 2):
+            // xt_connmark_tginfo2: ctmark u32, ctmask u32 @4, nfmask u32 @8, shift_dir u8 @12,
+            // shift_bits u8 @13, mode u8 @14 (SET 0, SAVE 1, RESTORE 2).
+            guard b.count == 16 else { return nil }
+            func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+            var t: String
+            switch b.u8(14) {
+            case 0: t = " --set-xmark " + hex(b.u32(0)) + "/" + hex(b.u32(4))
+            case 1: t = " --save-mark --nfmask " + hex(b.u32(8)) + " --ctmask " + hex(b.u32(4))
+            case 2: t = " --restore-mark --nfmask " + hex(b.u32(8)) + " --ctmask " + hex(b.u32(4))
+            default: return nil
+            }
+            if b.u8(13) != 0 { t += (b.u8(12) != 0 ? " --right-shift-mark " : " --left-shift-mark ") + "\(b.u8(13))" }
+            options = t
+        case ("TPROXY", 1):
+            // xt_tproxy_target_info_v1: mark_mask u32, mark_value u32 @4, laddr @8, lport (network order) @24.
+            guard b.count == 32 else { return nil }
+            options = " --on-port \(b.be16(24)) --on-ip " + IptablesSaveFormat.addressText(b.slice(8, family == .ip6 ? 16 : 4))
+                + " --tproxy-mark 0x" + String(b.u32(4), radix: 16) + "/0x" + String(b.u32(0), radix: 16)
+        case ("TTL", 0) where family == .ip, ("HL", 0) where family == .ip6:
+            // ipt_TTL_info / ip6t_HL_info: mode u8 (SET 0, INC 1, DEC 2), value u8.
+            guard b.count == 8, b.u8(0) <= 2 else { return nil }
+            let prefix = name == "TTL" ? " --ttl-" : " --hl-"
+            options = prefix + ["set", "inc", "dec"][Int(b.u8(0))] + " \(b.u8(1))"
         case ("DSCP", 0):
             guard b.count == 8 else { return nil }
             options = " --set-dscp " + hex2(b.u8(0))
