@@ -69,9 +69,11 @@ import Testing
     }
 
     /// `socket` (every flag combination, revision 3), `cgroup` (`--cgroup` and
-    /// `--path`, plain and inverted, revision 2) and `devgroup` (source and
-    /// destination groups, with masks, inverted, a named group) print exactly as
-    /// iptables-save / ip6tables-save print them, with no warning.
+    /// `--path`, plain and inverted, revision 2), `devgroup` (source and
+    /// destination groups, with masks, inverted, a named group), `rpfilter`,
+    /// `eui64`, TTL, HL, CLASSIFY, CONNSECMARK, CONNMARK (every mode and shift)
+    /// and TPROXY print exactly as iptables-save / ip6tables-save print them,
+    /// with no warning.
     @Test func socketCgroupDevgroupPrintAsIptablesSave() throws {
         try NetNamespace.with(tag: "sockcg") { ns in
             let socket: [[String]] = [
@@ -97,6 +99,7 @@ import Testing
             for (chain, options) in devgroup {
                 try ns.check(["iptables-nft", "-A", chain, "-m", "devgroup"] + options + ["-j", "ACCEPT"])
             }
+            try Self.addMangleExtensions(ns)
             let ours = try HostAuditCLI.run(in: ns, ["firewall", "show"])
             #expect(ours.status == 0, "\(ours)")
             #expect(!ours.stderr.contains("warning"), "\(ours.stderr)")
@@ -109,6 +112,38 @@ import Testing
                 #expect(expected.contains(table == "filter" ? "-m devgroup" : "-m cgroup"))
                 #expect(ours.stdout.contains("# table \(family) \(table) (iptables-nft)\n" + expected), "\(family) \(table)\n\(ours.stdout)")
             }
+        }
+    }
+
+    static func addMangleExtensions(_ ns: NetNamespace) throws {
+        let both: [[String]] = [
+            ["PREROUTING", "-m", "rpfilter"], ["PREROUTING", "-m", "rpfilter", "--loose"],
+            ["PREROUTING", "-m", "rpfilter", "--validmark", "--accept-local", "--invert"],
+            ["FORWARD", "-j", "CLASSIFY", "--set-class", "1:2"], ["FORWARD", "-j", "CLASSIFY", "--set-class", "ffff:abcd"],
+            ["FORWARD", "-j", "CONNSECMARK", "--save"], ["FORWARD", "-j", "CONNSECMARK", "--restore"],
+            ["FORWARD", "-j", "CONNMARK", "--set-mark", "5"], ["FORWARD", "-j", "CONNMARK", "--set-xmark", "0x5/0xf0"],
+            ["FORWARD", "-j", "CONNMARK", "--and-mark", "0x3"], ["FORWARD", "-j", "CONNMARK", "--xor-mark", "0x3"],
+            ["FORWARD", "-j", "CONNMARK", "--save-mark", "--mask", "0xff"],
+            ["FORWARD", "-j", "CONNMARK", "--restore-mark", "--nfmask", "0xf", "--ctmask", "0xff"],
+            ["FORWARD", "-j", "CONNMARK", "--set-mark", "0x10", "--left-shift-mark", "3"],
+            ["FORWARD", "-j", "CONNMARK", "--save-mark", "--right-shift-mark", "8"],
+            ["PREROUTING", "-p", "tcp", "-j", "TPROXY", "--on-port", "80"],
+            ["PREROUTING", "-p", "udp", "-j", "TPROXY", "--on-port", "53", "--tproxy-mark", "0x1/0x3"],
+        ]
+        for tool in ["iptables-nft", "ip6tables-nft"] {
+            for rule in both { try ns.check([tool, "-t", "mangle", "-A"] + rule) }
+        }
+        for rule: [String] in [
+            ["iptables-nft", "-A", "PREROUTING", "-p", "tcp", "-j", "TPROXY", "--on-port", "81", "--on-ip", "127.0.0.2"],
+            ["ip6tables-nft", "-A", "PREROUTING", "-p", "tcp", "-j", "TPROXY", "--on-port", "81", "--on-ip", "::1"],
+            ["iptables-nft", "-A", "POSTROUTING", "-j", "TTL", "--ttl-set", "0"],
+            ["iptables-nft", "-A", "POSTROUTING", "-j", "TTL", "--ttl-inc", "255"],
+            ["iptables-nft", "-A", "POSTROUTING", "-j", "TTL", "--ttl-dec", "3"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "HL", "--hl-set", "64"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "HL", "--hl-dec", "2"],
+            ["ip6tables-nft", "-A", "PREROUTING", "-m", "eui64", "-j", "HL", "--hl-inc", "1"],
+        ] {
+            try ns.check([rule[0], "-t", "mangle"] + rule.dropFirst())
         }
     }
 }
