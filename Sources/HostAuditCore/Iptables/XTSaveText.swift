@@ -417,6 +417,11 @@ public enum XTSaveText {
             if flags & 4 != 0 { t += " --accept-local" }
             if flags & 8 != 0 { t += " --invert" }
             options = t
+        case ("cluster", 0):  // total_nodes u32, node_mask u32 @4, hash_seed u32 @8, flags u32 @12 (INVERT 1)
+            guard b.count == 16 else { return nil }
+            func hex8(_ v: UInt32) -> String { let h = String(v, radix: 16); return "0x" + String(repeating: "0", count: max(0, 8 - h.count)) + h }
+            options = (b.u32(12) & 1 != 0 ? " !" : "") + " --cluster-local-nodemask " + hex8(b.u32(4))
+                + " --cluster-total-nodes \(b.u32(0)) --cluster-hash-seed " + hex8(b.u32(8))
         case ("socket", 0):
             options = b.count == 0 ? "" : nil
         case ("socket", 1), ("socket", 2), ("socket", 3):
@@ -659,6 +664,10 @@ public enum XTSaveText {
             guard b.count == 32 else { return nil }
             options = " --on-port \(b.be16(24)) --on-ip " + IptablesSaveFormat.addressText(b.slice(8, family == .ip6 ? 16 : 4))
                 + " --tproxy-mark 0x" + String(b.u32(4), radix: 16) + "/0x" + String(b.u32(0), radix: 16)
+        case ("TCPOPTSTRIP", 0):  // strip_bmap u32[8]: bit n strips TCP option kind n; numbers as iptables-save prints them
+            guard b.count == 32 else { return nil }
+            let kinds = (0..<256).filter { b.u32(4 * ($0 / 32)) & (1 << UInt32($0 % 32)) != 0 }
+            options = kinds.isEmpty ? "" : " --strip-options " + kinds.map(String.init).joined(separator: ",")
         case ("TTL", 0) where family == .ip, ("HL", 0) where family == .ip6:
             // ipt_TTL_info / ip6t_HL_info: mode u8 (SET 0, INC 1, DEC 2), value u8.
             guard b.count == 8, b.u8(0) <= 2 else { return nil }

@@ -71,8 +71,8 @@ import Testing
     /// `socket` (every flag combination, revision 3), `cgroup` (`--cgroup` and
     /// `--path`, plain and inverted, revision 2), `devgroup` (source and
     /// destination groups, with masks, inverted, a named group), `rpfilter`,
-    /// `eui64`, TTL, HL, CLASSIFY, CONNSECMARK, CONNMARK (every mode and shift)
-    /// and TPROXY print exactly as iptables-save / ip6tables-save print them,
+    /// `eui64`, `cluster`, TTL, HL, CLASSIFY, CONNSECMARK, CONNMARK (every mode
+    /// and shift), TPROXY and TCPOPTSTRIP print exactly as iptables-save / ip6tables-save print them,
     /// with no warning.
     @Test func socketCgroupDevgroupPrintAsIptablesSave() throws {
         try NetNamespace.with(tag: "sockcg") { ns in
@@ -128,6 +128,11 @@ import Testing
             ["FORWARD", "-j", "CONNMARK", "--set-mark", "0x10", "--left-shift-mark", "3"],
             ["FORWARD", "-j", "CONNMARK", "--save-mark", "--right-shift-mark", "8"],
             ["PREROUTING", "-p", "tcp", "-j", "TPROXY", "--on-port", "80"],
+            ["PREROUTING", "-m", "cluster", "--cluster-total-nodes", "2", "--cluster-local-node", "1", "--cluster-hash-seed", "0xfeedcafe"],
+            ["PREROUTING", "-m", "cluster", "--cluster-total-nodes", "3", "!", "--cluster-local-node", "3", "--cluster-hash-seed", "0"],
+            ["PREROUTING", "-p", "tcp", "-j", "TCPOPTSTRIP"],
+            ["PREROUTING", "-p", "tcp", "-j", "TCPOPTSTRIP", "--strip-options", "mss,wscale,sack-permitted,sack,timestamp,md5"],
+            ["PREROUTING", "-p", "tcp", "-j", "TCPOPTSTRIP", "--strip-options", "2,31,32,33,64,254,255"],
             ["PREROUTING", "-p", "udp", "-j", "TPROXY", "--on-port", "53", "--tproxy-mark", "0x1/0x3"],
         ]
         for tool in ["iptables-nft", "ip6tables-nft"] {
