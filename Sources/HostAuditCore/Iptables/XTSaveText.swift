@@ -668,6 +668,30 @@ public enum XTSaveText {
             guard b.count == 32 else { return nil }
             let kinds = (0..<256).filter { b.u32(4 * ($0 / 32)) & (1 << UInt32($0 % 32)) != 0 }
             options = kinds.isEmpty ? "" : " --strip-options " + kinds.map(String.init).joined(separator: ",")
+        case ("NETMAP", 0) where family == .ip:
+            // nf_nat_ipv4_multi_range_compat: rangesize u32, range[0] {flags u32 @4, min_ip @8, max_ip @12, ports @16}.
+            guard b.count == 24, b.u32(0) == 1 else { return nil }
+            let lo = b.slice(8, 4), hi = b.slice(12, 4)
+            options = " --to " + IptablesSaveFormat.addressText(lo) + IptablesSaveFormat.maskText(zip(lo, hi).map { ~($0 ^ $1) })
+        case ("NETMAP", 0) where family == .ip6:
+            // nf_nat_range: flags u32, min_addr @4, max_addr @20, min_proto u16 @36, max_proto @38.
+            guard b.count == 40 else { return nil }
+            let lo = b.slice(4, 16), hi = b.slice(20, 16)
+            options = " --to " + IptablesSaveFormat.addressText(lo) + IptablesSaveFormat.maskText(zip(lo, hi).map { ~($0 ^ $1) })
+        case ("DNPT", 0) where family == .ip6, ("SNPT", 0) where family == .ip6:
+            // ip6t_npt_tginfo: src_pfx @0, dst_pfx @16, src_pfx_len u8 @32, dst_pfx_len u8 @33.
+            // A prefix ::/0 is left out. Only forms whose address and length are both zero or
+            // both set are printed (the others were not seen loaded; they stay undecoded).
+            guard b.count == 40 else { return nil }
+            var t = ""
+            for (opt, at, lenAt) in [(" --src-pfx ", 0, 32), (" --dst-pfx ", 16, 33)] {
+                let addr = b.slice(at, 16), len = b.u8(lenAt)
+                let zero = addr.allSatisfy { $0 == 0 }
+                if zero && len == 0 { continue }
+                guard !zero, len > 0 else { return nil }
+                t += opt + IptablesSaveFormat.addressText(addr) + "/\(len)"
+            }
+            options = t
         case ("TTL", 0) where family == .ip, ("HL", 0) where family == .ip6:
             // ipt_TTL_info / ip6t_HL_info: mode u8 (SET 0, INC 1, DEC 2), value u8.
             guard b.count == 8, b.u8(0) <= 2 else { return nil }

@@ -72,7 +72,7 @@ import Testing
     /// `--path`, plain and inverted, revision 2), `devgroup` (source and
     /// destination groups, with masks, inverted, a named group), `rpfilter`,
     /// `eui64`, `cluster`, TTL, HL, CLASSIFY, CONNSECMARK, CONNMARK (every mode
-    /// and shift), TPROXY and TCPOPTSTRIP print exactly as iptables-save / ip6tables-save print them,
+    /// and shift), TPROXY, TCPOPTSTRIP, NETMAP, DNPT and SNPT print exactly as iptables-save / ip6tables-save print them,
     /// with no warning.
     @Test func socketCgroupDevgroupPrintAsIptablesSave() throws {
         try NetNamespace.with(tag: "sockcg") { ns in
@@ -106,10 +106,11 @@ import Testing
             #expect(!ours.stdout.contains("undecoded"), "\(ours.stdout)")
             for (family, save, table) in [
                 ("ip", "iptables-nft-save", "mangle"), ("ip6", "ip6tables-nft-save", "mangle"), ("ip", "iptables-nft-save", "filter"),
+                ("ip", "iptables-nft-save", "nat"), ("ip6", "ip6tables-nft-save", "nat"),
             ] {
                 let expected = try ns.check([save, "-t", table]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
                     .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
-                #expect(expected.contains(table == "filter" ? "-m devgroup" : "-m cgroup"))
+                #expect(expected.contains(["filter": "-m devgroup", "nat": "-j NETMAP"][table] ?? "-m cgroup"))
                 #expect(ours.stdout.contains("# table \(family) \(table) (iptables-nft)\n" + expected), "\(family) \(table)\n\(ours.stdout)")
             }
         }
@@ -147,8 +148,23 @@ import Testing
             ["ip6tables-nft", "-A", "POSTROUTING", "-j", "HL", "--hl-set", "64"],
             ["ip6tables-nft", "-A", "POSTROUTING", "-j", "HL", "--hl-dec", "2"],
             ["ip6tables-nft", "-A", "PREROUTING", "-m", "eui64", "-j", "HL", "--hl-inc", "1"],
+            ["ip6tables-nft", "-A", "PREROUTING", "-j", "DNPT", "--src-pfx", "dead::/64", "--dst-pfx", "1c3::/64"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "SNPT", "--src-pfx", "2001:db8:1::/48", "--dst-pfx", "2001:db8:2::/48"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "SNPT", "--src-pfx", "dead::/64", "--dst-pfx", "::/0"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "SNPT", "--src-pfx", "::/0", "--dst-pfx", "::/0"],
         ] {
             try ns.check([rule[0], "-t", "mangle"] + rule.dropFirst())
+        }
+        for rule: [String] in [
+            ["iptables-nft", "-A", "PREROUTING", "-j", "NETMAP", "--to", "1.2.3.0/24"],
+            ["iptables-nft", "-A", "POSTROUTING", "-j", "NETMAP", "--to", "1.2.3.4"],
+            ["iptables-nft", "-A", "PREROUTING", "-j", "NETMAP", "--to", "10.0.0.0/255.0.255.0"],
+            ["iptables-nft", "-A", "PREROUTING", "-j", "NETMAP", "--to", "0.0.0.0/0"],
+            ["ip6tables-nft", "-A", "PREROUTING", "-j", "NETMAP", "--to", "dead::/64"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "NETMAP", "--to", "dead::beef"],
+            ["ip6tables-nft", "-A", "POSTROUTING", "-j", "NETMAP", "--to", "::/0"],
+        ] {
+            try ns.check([rule[0], "-t", "nat"] + rule.dropFirst())
         }
     }
 }
