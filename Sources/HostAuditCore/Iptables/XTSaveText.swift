@@ -692,6 +692,20 @@ public enum XTSaveText {
                 t += opt + IptablesSaveFormat.addressText(addr) + "/\(len)"
             }
             options = t
+        case ("ECN", 0) where family == .ip:
+            // ipt_ECN_info: operation u8 (SET_IP 1, SET_ECE 0x10, SET_CWR 0x20), ip_ect u8 @1,
+            // then the bit-fields ece (bit 0) and cwr (bit 1) in the byte @2.
+            guard b.count == 8 else { return nil }
+            let op = b.u8(0), ece = b.u8(2) & 1, cwr = b.u8(2) >> 1 & 1
+            if op == 0x30 && ece == 0 && cwr == 0 {
+                options = " --ecn-tcp-remove"
+            } else {
+                var t = ""
+                if op & 0x10 != 0 { t += " --ecn-tcp-ece \(ece)" }
+                if op & 0x20 != 0 { t += " --ecn-tcp-cwr \(cwr)" }
+                if op & 0x01 != 0 { t += " --ecn-ip-ect \(b.u8(1))" }
+                options = t
+            }
         case ("TTL", 0) where family == .ip, ("HL", 0) where family == .ip6:
             // ipt_TTL_info / ip6t_HL_info: mode u8 (SET 0, INC 1, DEC 2), value u8.
             guard b.count == 8, b.u8(0) <= 2 else { return nil }

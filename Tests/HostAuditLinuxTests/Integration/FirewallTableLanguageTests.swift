@@ -72,7 +72,7 @@ import Testing
     /// `--path`, plain and inverted, revision 2), `devgroup` (source and
     /// destination groups, with masks, inverted, a named group), `rpfilter`,
     /// `eui64`, `cluster`, TTL, HL, CLASSIFY, CONNSECMARK, CONNMARK (every mode
-    /// and shift), TPROXY, TCPOPTSTRIP, NETMAP, DNPT and SNPT print exactly as iptables-save / ip6tables-save print them,
+    /// and shift), TPROXY, TCPOPTSTRIP, NETMAP, DNPT, SNPT and ECN print exactly as iptables-save / ip6tables-save print them,
     /// with no warning.
     @Test func socketCgroupDevgroupPrintAsIptablesSave() throws {
         try NetNamespace.with(tag: "sockcg") { ns in
@@ -145,6 +145,10 @@ import Testing
             ["iptables-nft", "-A", "POSTROUTING", "-j", "TTL", "--ttl-set", "0"],
             ["iptables-nft", "-A", "POSTROUTING", "-j", "TTL", "--ttl-inc", "255"],
             ["iptables-nft", "-A", "POSTROUTING", "-j", "TTL", "--ttl-dec", "3"],
+            ["iptables-nft", "-A", "POSTROUTING", "-p", "tcp", "-j", "ECN", "--ecn-tcp-remove"],
+            ["iptables-nft", "-A", "POSTROUTING", "-p", "tcp", "-j", "ECN", "--ecn-tcp-ece", "0", "--ecn-tcp-cwr", "1"],
+            ["iptables-nft", "-A", "POSTROUTING", "-p", "tcp", "-j", "ECN", "--ecn-ip-ect", "2"],
+            ["iptables-nft", "-A", "POSTROUTING", "-p", "tcp", "-j", "ECN", "--ecn-ip-ect", "0", "--ecn-tcp-cwr", "0"],
             ["ip6tables-nft", "-A", "POSTROUTING", "-j", "HL", "--hl-set", "64"],
             ["ip6tables-nft", "-A", "POSTROUTING", "-j", "HL", "--hl-dec", "2"],
             ["ip6tables-nft", "-A", "PREROUTING", "-m", "eui64", "-j", "HL", "--hl-inc", "1"],
