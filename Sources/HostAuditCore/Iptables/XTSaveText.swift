@@ -578,11 +578,13 @@ public enum XTSaveText {
             options = t
         case ("CT", 1), ("CT", 2):
             // xt_ct_target_info_v1: flags u16, zone u16, ct_events u32 @4, exp_events u32 @8,
-            // helper[16] @12, timeout[32] @28. Zones are left to the undecoded form.
+            // helper[16] @12, timeout[32] @28. Flags: NOTRACK 1, NOTRACK_ALIAS 2, ZONE_DIR_ORIG 4,
+            // ZONE_DIR_REPLY 8, ZONE_MARK 0x10. Zones (last) only for revision 2, the one iptables
+            // 1.8.9 writes; a revision-1 zone is left to the undecoded form.
             guard b.count == 72 else { return nil }
             let flags = b.u16(0)
             if flags & 2 != 0 { return Text(name: "NOTRACK", options: "") }
-            guard flags & 0x10 == 0, b.u16(2) == 0 else { return nil }
+            guard revision == 2 || (flags & 0x1c == 0 && b.u16(2) == 0) else { return nil }
             var t = flags & 1 != 0 ? " --notrack" : ""
             let helper = b.cString(12, max: 16), timeout = b.cString(28, max: 32)
             if !helper.isEmpty { t += " --helper " + helper }
@@ -593,6 +595,8 @@ public enum XTSaveText {
                     .joined(separator: ",")
             }
             if b.u32(8) != 0 { t += " --expevents " + (b.u32(8) & 1 != 0 ? "new" : "") }
+            let dir = flags & 0xc == 4 ? "-orig" : flags & 0xc == 8 ? "-reply" : ""
+            if flags & 0x10 != 0 { t += " --zone\(dir) mark" } else if b.u16(2) != 0 { t += " --zone\(dir) \(b.u16(2))" }
             options = t
         case ("HMARK", 0):
             // xt_hmark_info: src_mask @0, dst_mask @16, port_mask @32, port_set @36, flags u32 @40,

@@ -72,7 +72,7 @@ import Testing
     /// `--path`, plain and inverted, revision 2), `devgroup` (source and
     /// destination groups, with masks, inverted, a named group), `rpfilter`,
     /// `eui64`, `cluster`, TTL, HL, CLASSIFY, CONNSECMARK, CONNMARK (every mode
-    /// and shift), TPROXY, TCPOPTSTRIP, NETMAP, DNPT, SNPT and ECN print exactly as iptables-save / ip6tables-save print them,
+    /// and shift), TPROXY, TCPOPTSTRIP, NETMAP, DNPT, SNPT, ECN and CT zones print exactly as iptables-save / ip6tables-save print them,
     /// with no warning.
     @Test func socketCgroupDevgroupPrintAsIptablesSave() throws {
         try NetNamespace.with(tag: "sockcg") { ns in
@@ -107,10 +107,11 @@ import Testing
             for (family, save, table) in [
                 ("ip", "iptables-nft-save", "mangle"), ("ip6", "ip6tables-nft-save", "mangle"), ("ip", "iptables-nft-save", "filter"),
                 ("ip", "iptables-nft-save", "nat"), ("ip6", "ip6tables-nft-save", "nat"),
+                ("ip", "iptables-nft-save", "raw"), ("ip6", "ip6tables-nft-save", "raw"),
             ] {
                 let expected = try ns.check([save, "-t", table]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
                     .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
-                #expect(expected.contains(["filter": "-m devgroup", "nat": "-j NETMAP"][table] ?? "-m cgroup"))
+                #expect(expected.contains(["filter": "-m devgroup", "nat": "-j NETMAP", "raw": "--zone-reply mark"][table] ?? "-m cgroup"))
                 #expect(ours.stdout.contains("# table \(family) \(table) (iptables-nft)\n" + expected), "\(family) \(table)\n\(ours.stdout)")
             }
         }
@@ -158,6 +159,15 @@ import Testing
             ["ip6tables-nft", "-A", "POSTROUTING", "-j", "SNPT", "--src-pfx", "::/0", "--dst-pfx", "::/0"],
         ] {
             try ns.check([rule[0], "-t", "mangle"] + rule.dropFirst())
+        }
+        for tool in ["iptables-nft", "ip6tables-nft"] {
+            for options: [String] in [
+                ["--zone", "1"], ["--zone-orig", "2"], ["--zone-reply", "3"], ["--zone", "mark"], ["--zone-orig", "mark"],
+                ["--zone-reply", "mark"], ["--notrack", "--zone", "4"], ["--helper", "ftp", "--zone", "5"],
+                ["--ctevents", "new,related", "--zone-orig", "6"], ["--zone", "0"], ["--zone", "65535"],
+            ] {
+                try ns.check([tool, "-t", "raw", "-A", "PREROUTING", "-p", "tcp", "-j", "CT"] + options)
+            }
         }
         for rule: [String] in [
             ["iptables-nft", "-A", "PREROUTING", "-j", "NETMAP", "--to", "1.2.3.0/24"],
