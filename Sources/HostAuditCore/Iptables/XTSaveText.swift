@@ -819,7 +819,7 @@ public enum XTSaveText {
     /// Device group names iptables prints for a full mask (`xtables_print_val_mask`
     /// with the names of `/etc/iproute2/group`): the file Debian's iproute2 ships,
     /// which names only group 0. A host that names more groups there gets numbers
-    /// from hostaudit where iptables-save prints its names (docs/iptables-extensions.md).
+    /// from hostaudit where iptables-save prints its names (a documented gap, README).
     static let devgroupNames: [UInt32: String] = [0: "default"]
 
     /// ` 0x%x/0x%x`, or the group's name / ` 0x%x` when the mask is full.
