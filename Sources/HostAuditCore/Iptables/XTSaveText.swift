@@ -398,6 +398,55 @@ public enum XTSaveText {
         case ("quota", 0):
             guard b.count == 24 else { return nil }
             options = (b.u32(0) & 1 != 0 ? " !" : "") + " --quota \(b.u64(8))"
+        case ("devgroup", 0):
+            // xt_devgroup_info: flags u32 (MATCH_SRC 1, INVERT_SRC 2, MATCH_DST 4, INVERT_DST 8),
+            // src_group @4, src_mask @8, dst_group @12, dst_mask @16; 24 bytes aligned.
+            guard b.count == 24 else { return nil }
+            let flags = b.u32(0)
+            var t = ""
+            if flags & 1 != 0 { t += (flags & 2 != 0 ? " !" : "") + " --src-group" + devgroup(b.u32(4), mask: b.u32(8)) }
+            if flags & 4 != 0 { t += (flags & 8 != 0 ? " !" : "") + " --dst-group" + devgroup(b.u32(12), mask: b.u32(16)) }
+            options = t
+        case ("eui64", 0) where family == .ip6:
+            options = b.count == 8 ? "" : nil
+        case ("rpfilter", 0):  // flags u8: LOOSE 1, VALID_MARK 2, ACCEPT_LOCAL 4, INVERT 8
+            guard b.count == 8 else { return nil }
+            let flags = b.u8(0)
+            var t = flags & 1 != 0 ? " --loose" : ""
+            if flags & 2 != 0 { t += " --validmark" }
+            if flags & 4 != 0 { t += " --accept-local" }
+            if flags & 8 != 0 { t += " --invert" }
+            options = t
+        case ("cluster", 0):  // total_nodes u32, node_mask u32 @4, hash_seed u32 @8, flags u32 @12 (INVERT 1)
+            guard b.count == 16 else { return nil }
+            func hex8(_ v: UInt32) -> String { let h = String(v, radix: 16); return "0x" + String(repeating: "0", count: max(0, 8 - h.count)) + h }
+            options = (b.u32(12) & 1 != 0 ? " !" : "") + " --cluster-local-nodemask " + hex8(b.u32(4))
+                + " --cluster-total-nodes \(b.u32(0)) --cluster-hash-seed " + hex8(b.u32(8))
+        case ("socket", 0):
+            options = b.count == 0 ? "" : nil
+        case ("socket", 1), ("socket", 2), ("socket", 3):
+            // xt_socket_mtinfo1/2/3: flags u8 (TRANSPARENT 1, NOWILDCARD 2, RESTORESKMARK 4);
+            // each revision prints only the options it defines.
+            guard b.count == 8 else { return nil }
+            let flags = b.u8(0)
+            var t = flags & 1 != 0 ? " --transparent" : ""
+            if revision >= 2, flags & 2 != 0 { t += " --nowildcard" }
+            if revision >= 3, flags & 4 != 0 { t += " --restore-skmark" }
+            options = t
+        case ("cgroup", 0):  // xt_cgroup_info_v0: id u32, invert u32
+            guard b.count == 8 else { return nil }
+            options = (b.u32(4) != 0 ? " !" : "") + " --cgroup \(b.u32(0))"
+        case ("cgroup", 1), ("cgroup", 2):
+            // has_path u8, has_classid u8, invert_path u8, invert_classid u8, then
+            // rev 1: path[4096] @4, classid u32 @4100 (4112 bytes with the kernel's pointer);
+            // rev 2: path[512] and classid share @4 (528 bytes).
+            guard b.count == (revision == 1 ? 4112 : 528) else { return nil }
+            var t = ""
+            if b.u8(0) != 0 {
+                t += (b.u8(2) != 0 ? " !" : "") + " --path" + IptablesSaveFormat.quoted(b.cString(4, max: revision == 1 ? 4096 : 512))
+            }
+            if b.u8(1) != 0 { t += (b.u8(3) != 0 ? " !" : "") + " --cgroup \(b.u32(revision == 1 ? 4100 : 4))" }
+            options = t
         default: options = nil
         }
         return options.map { Text(name: name, options: $0) }
@@ -529,11 +578,13 @@ public enum XTSaveText {
             options = t
         case ("CT", 1), ("CT", 2):
             // xt_ct_target_info_v1: flags u16, zone u16, ct_events u32 @4, exp_events u32 @8,
-            // helper[16] @12, timeout[32] @28. Zones are left to the undecoded form.
+            // helper[16] @12, timeout[32] @28. Flags: NOTRACK 1, NOTRACK_ALIAS 2, ZONE_DIR_ORIG 4,
+            // ZONE_DIR_REPLY 8, ZONE_MARK 0x10. Zones (last) only for revision 2, the one iptables
+            // 1.8.9 writes; a revision-1 zone is left to the undecoded form.
             guard b.count == 72 else { return nil }
             let flags = b.u16(0)
             if flags & 2 != 0 { return Text(name: "NOTRACK", options: "") }
-            guard flags & 0x10 == 0, b.u16(2) == 0 else { return nil }
+            guard revision == 2 || (flags & 0x1c == 0 && b.u16(2) == 0) else { return nil }
             var t = flags & 1 != 0 ? " --notrack" : ""
             let helper = b.cString(12, max: 16), timeout = b.cString(28, max: 32)
             if !helper.isEmpty { t += " --helper " + helper }
@@ -544,6 +595,8 @@ public enum XTSaveText {
                     .joined(separator: ",")
             }
             if b.u32(8) != 0 { t += " --expevents " + (b.u32(8) & 1 != 0 ? "new" : "") }
+            let dir = flags & 0xc == 4 ? "-orig" : flags & 0xc == 8 ? "-reply" : ""
+            if flags & 0x10 != 0 { t += " --zone\(dir) mark" } else if b.u16(2) != 0 { t += " --zone\(dir) \(b.u16(2))" }
             options = t
         case ("HMARK", 0):
             // xt_hmark_info: src_mask @0, dst_mask @16, port_mask @32, port_set @36, flags u32 @40,
@@ -585,6 +638,83 @@ public enum XTSaveText {
             let oif = b.cString(16, max: 16)
             options = " --gateway " + IptablesSaveFormat.addressText(b.slice(0, family == .ip6 ? 16 : 4))
                 + (oif.isEmpty ? "" : " --oif " + oif)
+        case ("CLASSIFY", 0):  // priority u32: major in the high 16 bits
+            guard b.count == 8 else { return nil }
+            func hex4(_ v: UInt32) -> String { let h = String(v, radix: 16); return String(repeating: "0", count: max(0, 4 - h.count)) + h }
+            options = " --set-class " + hex4(b.u32(0) >> 16) + ":" + hex4(b.u32(0) & 0xffff)
+        case ("CONNSECMARK", 0):  // mode u8: SAVE 1, RESTORE 2
+            guard b.count == 8 else { return nil }
+            switch b.u8(0) {
+            case 1: options = " --save"
+            case 2: options = " --restore"
+            default: return nil
+            }
+        case ("CONNMARK", 2):
+            // xt_connmark_tginfo2: ctmark u32, ctmask u32 @4, nfmask u32 @8, shift_dir u8 @12,
+            // shift_bits u8 @13, mode u8 @14 (SET 0, SAVE 1, RESTORE 2).
+            guard b.count == 16 else { return nil }
+            func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+            var t: String
+            switch b.u8(14) {
+            case 0: t = " --set-xmark " + hex(b.u32(0)) + "/" + hex(b.u32(4))
+            case 1: t = " --save-mark --nfmask " + hex(b.u32(8)) + " --ctmask " + hex(b.u32(4))
+            case 2: t = " --restore-mark --nfmask " + hex(b.u32(8)) + " --ctmask " + hex(b.u32(4))
+            default: return nil
+            }
+            if b.u8(13) != 0 { t += (b.u8(12) != 0 ? " --right-shift-mark " : " --left-shift-mark ") + "\(b.u8(13))" }
+            options = t
+        case ("TPROXY", 1):
+            // xt_tproxy_target_info_v1: mark_mask u32, mark_value u32 @4, laddr @8, lport (network order) @24.
+            guard b.count == 32 else { return nil }
+            options = " --on-port \(b.be16(24)) --on-ip " + IptablesSaveFormat.addressText(b.slice(8, family == .ip6 ? 16 : 4))
+                + " --tproxy-mark 0x" + String(b.u32(4), radix: 16) + "/0x" + String(b.u32(0), radix: 16)
+        case ("TCPOPTSTRIP", 0):  // strip_bmap u32[8]: bit n strips TCP option kind n; numbers as iptables-save prints them
+            guard b.count == 32 else { return nil }
+            let kinds = (0..<256).filter { b.u32(4 * ($0 / 32)) & (1 << UInt32($0 % 32)) != 0 }
+            options = kinds.isEmpty ? "" : " --strip-options " + kinds.map(String.init).joined(separator: ",")
+        case ("NETMAP", 0) where family == .ip:
+            // nf_nat_ipv4_multi_range_compat: rangesize u32, range[0] {flags u32 @4, min_ip @8, max_ip @12, ports @16}.
+            guard b.count == 24, b.u32(0) == 1 else { return nil }
+            let lo = b.slice(8, 4), hi = b.slice(12, 4)
+            options = " --to " + IptablesSaveFormat.addressText(lo) + IptablesSaveFormat.maskText(zip(lo, hi).map { ~($0 ^ $1) })
+        case ("NETMAP", 0) where family == .ip6:
+            // nf_nat_range: flags u32, min_addr @4, max_addr @20, min_proto u16 @36, max_proto @38.
+            guard b.count == 40 else { return nil }
+            let lo = b.slice(4, 16), hi = b.slice(20, 16)
+            options = " --to " + IptablesSaveFormat.addressText(lo) + IptablesSaveFormat.maskText(zip(lo, hi).map { ~($0 ^ $1) })
+        case ("DNPT", 0) where family == .ip6, ("SNPT", 0) where family == .ip6:
+            // ip6t_npt_tginfo: src_pfx @0, dst_pfx @16, src_pfx_len u8 @32, dst_pfx_len u8 @33.
+            // A prefix ::/0 is left out. Only forms whose address and length are both zero or
+            // both set are printed (the others were not seen loaded; they stay undecoded).
+            guard b.count == 40 else { return nil }
+            var t = ""
+            for (opt, at, lenAt) in [(" --src-pfx ", 0, 32), (" --dst-pfx ", 16, 33)] {
+                let addr = b.slice(at, 16), len = b.u8(lenAt)
+                let zero = addr.allSatisfy { $0 == 0 }
+                if zero && len == 0 { continue }
+                guard !zero, len > 0 else { return nil }
+                t += opt + IptablesSaveFormat.addressText(addr) + "/\(len)"
+            }
+            options = t
+        case ("ECN", 0) where family == .ip:
+            // ipt_ECN_info: operation u8 (SET_IP 1, SET_ECE 0x10, SET_CWR 0x20), ip_ect u8 @1,
+            // then the bit-fields ece (bit 0) and cwr (bit 1) in the byte @2.
+            guard b.count == 8 else { return nil }
+            let op = b.u8(0), ece = b.u8(2) & 1, cwr = b.u8(2) >> 1 & 1
+            if op == 0x30 && ece == 0 && cwr == 0 {
+                options = " --ecn-tcp-remove"
+            } else {
+                var t = ""
+                if op & 0x10 != 0 { t += " --ecn-tcp-ece \(ece)" }
+                if op & 0x20 != 0 { t += " --ecn-tcp-cwr \(cwr)" }
+                if op & 0x01 != 0 { t += " --ecn-ip-ect \(b.u8(1))" }
+                options = t
+            }
+        case ("TTL", 0) where family == .ip, ("HL", 0) where family == .ip6:
+            // ipt_TTL_info / ip6t_HL_info: mode u8 (SET 0, INC 1, DEC 2), value u8.
+            guard b.count == 8, b.u8(0) <= 2 else { return nil }
+            let prefix = name == "TTL" ? " --ttl-" : " --hl-"
+            options = prefix + ["set", "inc", "dec"][Int(b.u8(0))] + " \(b.u8(1))"
         case ("DSCP", 0):
             guard b.count == 8 else { return nil }
             options = " --set-dscp " + hex2(b.u8(0))
@@ -684,6 +814,18 @@ public enum XTSaveText {
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(y)-\(two(UInt64(m)))-\(two(UInt64(d)))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))"
+    }
+
+    /// Device group names iptables prints for a full mask (`xtables_print_val_mask`
+    /// with the names of `/etc/iproute2/group`): the file Debian's iproute2 ships,
+    /// which names only group 0. A host that names more groups there gets numbers
+    /// from hostaudit where iptables-save prints its names (a documented gap, README).
+    static let devgroupNames: [UInt32: String] = [0: "default"]
+
+    /// ` 0x%x/0x%x`, or the group's name / ` 0x%x` when the mask is full.
+    static func devgroup(_ value: UInt32, mask: UInt32) -> String {
+        if mask != UInt32.max { return " 0x\(String(value, radix: 16))/0x\(String(mask, radix: 16))" }
+        return " " + (devgroupNames[value] ?? "0x\(String(value, radix: 16))")
     }
 
     /// `%u` or `%u:%u`.

@@ -86,8 +86,15 @@ enum UpstreamCorpus {
                     let line = String(raw)
                     let lineNo = n + 1
                     if line.hasPrefix("*") {
+                        // `*table` may follow `:CHAINS` (socket, cgroup, CONNMARK, …):
+                        // the chains stay, in the new table.
+                        let chain = current?.chain
                         close()
                         table = String(line.dropFirst())
+                        if let chain {
+                            current = Job(
+                                id: "\(v6 ? "ip6t" : "ipt"):\(file):\(lineNo)", kind: .iptRules, v6: v6, table: table, chain: chain)
+                        }
                     } else if line.hasPrefix(":") {
                         close()
                         let chain = String(line.dropFirst().split(separator: ",").first ?? "")
