@@ -38,6 +38,14 @@ public enum XTSaveText {
             } else {
                 return nil
             }
+        case ("connmark", 1):
+            // xt_connmark_mtinfo1: mark u32 @0, mask u32 @4, invert u8 @8 (16 bytes with padding).
+            // libxt_connmark prints the mask only when it is not 0xffffffff.
+            guard b.count == 16 else { return nil }
+            let mark = b.u32(0)
+            let mask = b.u32(4)
+            options = (b.u8(8) != 0 ? " !" : "") + " --mark 0x" + String(mark, radix: 16)
+                + (mask == 0xffff_ffff ? "" : "/0x" + String(mask, radix: 16))
         case ("u32", 0):
             guard b.count == 1984 else { return nil }
             options = u32(b)

@@ -36,35 +36,25 @@ import Testing
         }
     }
 
-    /// An extension hostaudit does not print (`connmark`, whose iptables-save text
-    /// hostaudit does not know yet: replace it by another undecoded one when it
-    /// is taught) stays in place, named; the
-    /// rest of the table is still exactly iptables-save's, and the rule is named
-    /// in a warning on stderr and in the JSON document.
-    @Test func undecodedExtensionStaysInPlaceWithAWarning() throws {
-        try NetNamespace.with(tag: "undecoded") { ns in
+    /// `connmark`, the last extension of the corpora hostaudit printed as
+    /// `[undecoded …]`, in each form: the table reads back exactly as
+    /// iptables-save prints it, with no warning. (No extension iptables-nft
+    /// 1.8.9 loads is left undecoded, so the in-place text and its warning for
+    /// one are tested on decoded rules in UndecodedExtensionTests.)
+    @Test func connmarkPrintsAsIptablesSave() throws {
+        try NetNamespace.with(tag: "connmark") { ns in
             try ns.check(["iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "80", "-j", "ACCEPT"])
-            try ns.check([
-                "iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "81", "-m", "connmark", "--mark", "0x1", "-j", "DROP",
-            ])
+            for m in [["--mark", "0x1"], ["--mark", "1/0xff"], ["!", "--mark", "0x10/0xf0"], ["--mark", "0xffffffff"], ["--mark", "0/0"]] {
+                try ns.check(["iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "81", "-m", "connmark"] + m + ["-j", "DROP"])
+            }
             try ns.check(["iptables-nft", "-A", "OUTPUT", "-m", "comment", "--comment", "after", "-j", "ACCEPT"])
             let save = try Self.save(ns)
+            #expect(save.contains("-m connmark ! --mark 0x10/0xf0"), "\(save)")
             let ours = try HostAuditCLI.run(in: ns, ["firewall", "show"])
             #expect(ours.status == 0, "\(ours)")
-            let expected = save.replacingOccurrences(
-                of: "-A INPUT -p tcp -m tcp --dport 81 -m connmark --mark 0x1 -j DROP",
-                with: "-A INPUT -p tcp -m tcp --dport 81 -m connmark [undecoded: revision 1, 16 bytes] -j DROP")
-            #expect(expected != save)
-            #expect(ours.stdout.contains("# table ip filter (iptables-nft)\n*filter\n"))
-            #expect(ours.stdout.contains("# table ip filter (iptables-nft)\n" + expected), "\(ours.stdout)")
-            #expect(!ours.stdout.contains("table ip filter {"))
-            #expect(ours.stderr.contains("hostaudit: warning: table ip filter chain INPUT rule handle "), "\(ours.stderr)")
-            #expect(ours.stderr.contains("options of match connmark not decoded"), "\(ours.stderr)")
-
-            let json = try HostAuditCLI.run(in: ns, ["firewall", "show", "--format", "json"])
-            let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-            let warnings = (doc?["hostaudit"] as? [String: Any])?["warnings"] as? [String] ?? []
-            #expect(warnings.contains { $0.contains("chain INPUT") && $0.contains("match connmark") }, "\(warnings)")
+            #expect(ours.stdout.contains("# table ip filter (iptables-nft)\n" + save), "\(ours.stdout)")
+            #expect(!ours.stdout.contains("undecoded"))
+            #expect(!ours.stderr.contains("warning"), "\(ours.stderr)")
         }
     }
 
