@@ -127,7 +127,7 @@ public struct ExposureAnalyzer: Sendable {
         // Where a packet to this socket can arrive, and the destination it carries there.
         var paths: [(InboundInterface, IPAddress)] = []
         let familyAddresses = interfaces.filter { !$0.isLoopback }.flatMap { i in
-            i.addresses.filter { $0.address.isIPv6 == ipv6 && !($0.address.isIPv6 && $0.address.bytes[0] == 0xfe && $0.address.bytes[1] & 0xc0 == 0x80) }
+            i.addresses.filter { $0.address.isIPv6 == ipv6 && !$0.address.isLinkLocal }
         }
         for i in interfaces where !i.isLoopback {
             let mine = i.addresses.first { $0.address.isIPv6 == ipv6 }?.address

@@ -112,7 +112,7 @@ extension ExposureAnalyzer {
         var spoofCases: [TrafficControlFacts.Case] = []
         for i in interfaces where !i.isLoopback {
             for (src, v6) in [(lo4, false), (lo6, true)] {
-                guard let dst = i.addresses.map(\.address).first(where: { $0.isIPv6 == v6 && !Self.isLinkLocal($0) })
+                guard let dst = i.addresses.map(\.address).first(where: { $0.isIPv6 == v6 && !$0.isLinkLocal })
                 else { continue }
                 let f = VerdictFlow(destination: dst, destinationPort: port, proto: .tcp, source: src)
                 let r = evaluator.evaluateInbound(f, interface: InboundInterface(name: i.name, index: i.index), local: local)
@@ -125,7 +125,7 @@ extension ExposureAnalyzer {
         var replyCases: [TrafficControlFacts.Case] = []
         let nonLoopback = interfaces.filter { !$0.isLoopback }.flatMap { $0.addresses.map(\.address) }
         for (outside, v6) in [(outsideIPv4, false), (outsideIPv6, true)] {
-            guard nonLoopback.contains(where: { $0.isIPv6 == v6 && !Self.isLinkLocal($0) }) else { continue }
+            guard nonLoopback.contains(where: { $0.isIPv6 == v6 && !$0.isLinkLocal }) else { continue }
             var f = VerdictFlow(destination: outside, destinationPort: Self.outboundPort, proto: .tcp, sourcePort: ephemeralPort)
             complete(&f)
             outCases.append(record(f, f.outputInterface, evaluator.evaluate(f, local: local)))
@@ -137,9 +137,5 @@ extension ExposureAnalyzer {
             loopbackSpoofDropped: .init(expected: .drop, cases: spoofCases),
             outboundAccepted: .init(expected: .accept, cases: outCases),
             repliesAccepted: .init(expected: .accept, cases: replyCases))
-    }
-
-    static func isLinkLocal(_ a: IPAddress) -> Bool {
-        a.isIPv6 && a.bytes[0] == 0xfe && a.bytes[1] & 0xc0 == 0x80
     }
 }
