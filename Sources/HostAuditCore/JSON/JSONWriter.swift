@@ -24,6 +24,14 @@ public struct JSONWriter: Sendable {
         return out
     }
 
+    /// The serialised document followed by a newline (a file's or stdout's
+    /// contents), without copying a large document to add the newline.
+    public func document(_ value: JSONValue) -> [UInt8] {
+        var out = bytes(value)
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
     /// Appends the serialised value, as a top-level value, to `out` (for
     /// documents written piece by piece).
     public func append(_ value: JSONValue, to out: inout [UInt8]) {
@@ -73,6 +81,7 @@ public struct JSONWriter: Sendable {
                         parts[k] = part
                     }
                 }
+                out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count } + 64)
                 for p in parts { out.append(contentsOf: p) }
                 newline(&out, depth)
                 out.append(UInt8(ascii: "]"))

@@ -168,7 +168,7 @@ public struct AuditSession: Sendable {
     func saveState(_ current: AuditState) throws(AuditSessionError) {
         guard let state = options.state else { return }
         do {
-            try AtomicFile.write(JSONWriter().bytes(current.json()) + [UInt8(ascii: "\n")], to: state)
+            try AtomicFile.write(JSONWriter().document(current.json()), to: state)
         } catch { throw .couldNotRun("--state \(error.description)") }
     }
 

@@ -109,7 +109,7 @@ public struct EvidenceWriter: Sendable {
             createdAtMs: Int64(nowMs()), files: state.files, skipped: state.skipped, totalBytes: state.total,
             maxTotalBytes: maxTotalBytes)
         manifest.schema = "hostaudit.evidence/v1"
-        let json = JSONWriter().bytes(JSONValueEncoder().encodeValue(manifest)) + [UInt8(ascii: "\n")]
+        let json = JSONWriter().document(JSONValueEncoder().encodeValue(manifest))
         guard Self.writeAtomically(dirfd, "manifest.json", json) else {
             throw Failure(description: "\(directory)/manifest.json: \(String(cString: strerror(errno)))")
         }

@@ -92,7 +92,7 @@ struct Facts: AsyncParsableCommand {
         if let dir = evidenceOption.directory { try Self.keepEvidence(document, directory: dir, scope: scope) }
         switch format {
         case .json:
-            Output.write(bytes: JSONWriter().bytes(document.json()) + [UInt8(ascii: "\n")])
+            Output.write(bytes: JSONWriter().document(document.json()))
         case .text:
             Output.write(FactsTextRenderer().render(document.json()))
         }
