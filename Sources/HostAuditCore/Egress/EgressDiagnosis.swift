@@ -4,7 +4,7 @@
 public struct EgressFacts: Sendable {
     public var evidence: TCPProbeEvidence
     public var state: PortState
-    public var reason: String
+    public var reason: ProbeReason
     public var icmpEcho: ICMPEchoResult
     /// The host's own evidence: verdicts for both directions, blind spots, counters.
     public var local: LocalEvidence
@@ -26,7 +26,7 @@ public struct EgressFacts: Sendable {
     }
 
     public init(
-        evidence: TCPProbeEvidence, state: PortState, reason: String, icmpEcho: ICMPEchoResult,
+        evidence: TCPProbeEvidence, state: PortState, reason: ProbeReason, icmpEcho: ICMPEchoResult,
         localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false, siblingsRejected: Bool = false,
         selinuxEnforcing: Bool? = nil, local: LocalEvidence? = nil, route: RouteEvidence? = nil
     ) {
@@ -173,6 +173,27 @@ public enum EgressExplainer {
         return items
     }
 
+    /// What came back besides the socket's own result, for TCP and UDP alike:
+    /// the ICMP error and its sender, ICMP echo, and whether sibling ports answered.
+    static func answerItems(icmp: ICMPError?, echo: ICMPEchoResult, address: String, siblingsAnswered: Bool) -> [EvidenceItem] {
+        var items: [EvidenceItem] = []
+        if let icmp {
+            items.append(
+                EvidenceItem(
+                    .icmp, icmp.summary,
+                    data: JSONObject([
+                        ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
+                    ])))
+        }
+        switch echo.reachable {
+        case .some(true): items.append(EvidenceItem(.echo, "\(address) answers ICMP echo"))
+        case .some(false): items.append(EvidenceItem(.echo, "\(address) does not answer ICMP echo"))
+        case .none: items.append(EvidenceItem(.echo, "ICMP echo not tested (\(echo.detail ?? "no ping socket"))"))
+        }
+        if siblingsAnswered { items.append(EvidenceItem(.siblings, "other ports on \(address) answered")) }
+        return items
+    }
+
     static func probeItems(_ f: EgressFacts) -> [EvidenceItem] {
         let e = f.evidence
         var items: [EvidenceItem] = []
@@ -181,21 +202,8 @@ public enum EgressExplainer {
         if let ti = e.tcpInfo { sock["tcp_state"] = .string(ti.state) }
         let what = e.error.map { "\($0.name) after \(formatMs(e.elapsedMs))" } ?? "\(f.reason) after \(formatMs(e.elapsedMs))"
         items.append(EvidenceItem(.socket, "the socket ended with \(what) (\(e.phase.rawValue))", data: sock))
-        if let icmp = e.icmp {
-            items.append(
-                EvidenceItem(
-                    .icmp, "\(icmp.label) (\(icmp.reason)) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")",
-                    data: JSONObject([
-                        ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
-                    ])))
-        }
-        switch f.icmpEcho.reachable {
-        case .some(true): items.append(EvidenceItem(.echo, "\(e.address) answers ICMP echo"))
-        case .some(false): items.append(EvidenceItem(.echo, "\(e.address) does not answer ICMP echo"))
-        case .none: items.append(EvidenceItem(.echo, "ICMP echo not tested (\(f.icmpEcho.detail ?? "no ping socket"))"))
-        }
-        if f.siblingsAnswered { items.append(EvidenceItem(.siblings, "other ports on \(e.address) answered")) }
-        if f.reason == "local-denied", let enforcing = f.selinuxEnforcing {
+        items += answerItems(icmp: e.icmp, echo: f.icmpEcho, address: e.address, siblingsAnswered: f.siblingsAnswered)
+        if f.reason == .localDenied, let enforcing = f.selinuxEnforcing {
             items.append(EvidenceItem(.selinux, enforcing ? "SELinux is enforcing on this host" : "SELinux is not enforcing on this host"))
         }
         if let r = f.route {
@@ -209,8 +217,8 @@ public enum EgressExplainer {
     /// How sure a local block on the way out is: the static (or traced)
     /// verdict is proof, unless the kernel's own counter for that rule
     /// contradicts it (it did not rise while the probe ran).
-    static func outboundConfidence(_ f: EgressFacts, _ out: Outbound) -> Confidence {
-        guard case .blocks(let v) = out, f.local.witness(for: v, direction: "out")?.strength == .absent else { return .proven }
+    static func outboundConfidence(_ local: LocalEvidence, _ out: Outbound) -> Confidence {
+        guard case .blocks(let v) = out, local.witness(for: v, direction: "out")?.strength == .absent else { return .proven }
         return .likely
     }
 
@@ -244,13 +252,13 @@ public enum EgressExplainer {
             guard case .blocks(let v) = out, let n = v.counterDeltaPackets else { return "" }
             return " Its counter rose by \(n) packet\(n == 1 ? "" : "s") while the probe ran\(n == 0 ? " (so the packets may not have reached it)" : "")."
         }()
-        let outSure = outboundConfidence(f, out)
+        let outSure = outboundConfidence(f.local, out)
 
         switch f.reason {
-        case "syn-ack":
+        case .synAck:
             return Diagnosis(cause: .none, confidence: .proven, explanation: "\(subject): connected (SYN-ACK) in \(ms); nothing blocks it.")
 
-        case "reset":
+        case .reset:
             if case .blocks(let v) = out {
                 return Diagnosis(
                     cause: .localFirewall, confidence: outSure,
@@ -278,10 +286,10 @@ public enum EgressExplainer {
                     forged,
                 ])
 
-        case "no-response":
+        case .noResponse:
             return silence(f, subject: subject, ms: ms, out: out, back: back, hostUp: hostUp, counted: counted, witness: blockingWitness)
 
-        case "local-denied":
+        case .localDenied:
             let errName = e.error?.name ?? "EPERM"
             if let r = f.route, r.refuses {
                 return routeDiagnosis(f, r, subject: subject, how: "this host refused to send it (\(errName))")
@@ -321,7 +329,7 @@ public enum EgressExplainer {
                 explanation: "\(subject): this host refused to send it (\(errName)): a local firewall rule most likely; a cgroup BPF hook or a security module refuse the same way. Check the local output rules.",
                 candidates: cands)
 
-        case "net-unreach", "no-route", "host-unreach":
+        case .netUnreach, .noRoute, .hostUnreach:
             if let icmp = e.icmp, let from = icmp.offender {
                 return icmpUnreachable(f, icmp: icmp, from: from, subject: subject, ms: ms, out: out, hostUp: hostUp)
             }
@@ -339,7 +347,7 @@ public enum EgressExplainer {
                 cause: .noRoute, confidence: .proven,
                 explanation: "\(subject): this host refused at once (\(e.error?.name ?? "ENETUNREACH")): \(what) to \(e.address) in its routing tables. Check ip route and ip rule.")
 
-        case "admin-prohibited", "host-prohibited", "net-prohibited", "port-unreach", "proto-unreach":
+        case .adminProhibited, .hostProhibited, .netProhibited, .portUnreach, .protoUnreach:
             guard let icmp = e.icmp else { break }
             if icmp.offenderIsLocal {
                 if case .blocks(let v) = out {
@@ -358,7 +366,7 @@ public enum EgressExplainer {
                 cause: .upstreamReject, confidence: .proven,
                 explanation: "\(subject): rejected by \(icmp.offender ?? "a router") with \(f.reason) (\(icmp.label), \(ms)): a filter at that router blocks the port. Ask the operator of \(icmp.offender ?? "that network") to allow it.")
 
-        case "time-exceeded":
+        case .timeExceeded:
             if let icmp = e.icmp {
                 return Diagnosis(
                     cause: .unknown, confidence: .unknown,
@@ -368,7 +376,8 @@ public enum EgressExplainer {
                     ])
             }
 
-        default:
+        case .udpResponse, .dnsFailure, .error, .fragNeeded, .packetTooBig, .paramProblem, .redirect, .otherICMP:
+            // No reading of these: the cause stays unknown, with the reason named.
             break
         }
         let detail = e.error.map { " (\($0.name): \($0.message))" } ?? ""
@@ -382,7 +391,7 @@ public enum EgressExplainer {
     ) -> Diagnosis {
         let e = f.evidence
         let sent = synText(e)
-        let outSure = outboundConfidence(f, out)
+        let outSure = outboundConfidence(f.local, out)
         if case .blocks(let v) = out {
             return Diagnosis(
                 cause: .localFirewall, confidence: outSure,
@@ -500,11 +509,11 @@ public enum EgressExplainer {
     ) -> Diagnosis {
         let e = f.evidence
         let fast = e.elapsedMs < fastUnreachableMs
-        let isNet = f.reason == "net-unreach"
+        let isNet = f.reason == .netUnreach
         if icmp.offenderIsLocal {
             if case .blocks(let v) = out {
                 return Diagnosis(
-                    cause: .localFirewall, confidence: outboundConfidence(f, out),
+                    cause: .localFirewall, confidence: outboundConfidence(f.local, out),
                     explanation: "\(subject): rejected by this host's own firewall (\(v.label)) with \(f.reason) (\(icmp.label), \(ms)). Change the local output rule.")
             }
             if fast {

@@ -119,7 +119,7 @@ public struct EgressRunner: Sendable {
         // 4. Classify and explain.
         var answeredPorts: [String: Set<Int>] = [:]
         var rejectedPorts: [String: Set<Int>] = [:]
-        for e in evidence where EgressClassifier.classify(e).reason != "no-response" && e.phase != .connect {
+        for e in evidence where EgressClassifier.classify(e).reason != .noResponse && e.phase != .connect {
             // Only the destination's own answer shows it is up: a router's
             // ICMP error for another port does not.
             if e.icmp == nil || e.icmp?.offender == e.address {
@@ -135,7 +135,7 @@ public struct EgressRunner: Sendable {
         }
         // UDP: the destination's own answers (a reply, its port-unreachable) show it is up.
         var udpAnswered: [String: Set<Int>] = [:]
-        for e in udpEvidence where e.replyBytes != nil || (e.icmp?.reason == "port-unreach" && e.icmp?.offender == e.address) {
+        for e in udpEvidence where e.replyBytes != nil || (e.icmp?.reason == .portUnreach && e.icmp?.offender == e.address) {
             udpAnswered[e.address, default: []].insert(e.port)
         }
         var probes: [EgressProbeResult] = []
@@ -191,10 +191,10 @@ public struct EgressRunner: Sendable {
     static func shouldLocate(_ p: EgressProbeResult) -> Bool {
         if let u = p.udp {
             guard u.phase != .send, u.icmp?.offenderIsLocal != true, p.cause != .localFirewall else { return false }
-            return p.cause == .upstreamReject || p.reason == "no-response"
+            return p.cause == .upstreamReject || p.reason == .noResponse
         }
         guard p.address != nil, let e = p.evidence, e.phase != .connect, e.icmp?.offenderIsLocal != true else { return false }
-        return p.cause == .upstreamFilter || p.cause == .upstreamReject || p.reason == "no-response"
+        return p.cause == .upstreamFilter || p.cause == .upstreamReject || p.reason == .noResponse
     }
 
     /// Runs the path location for every blocked probe at once and attaches
@@ -217,8 +217,9 @@ public struct EgressRunner: Sendable {
         var requests: [LocateRequest] = []
         var index: [Int: Int] = [:]
         for (i, p) in probes.enumerated() where shouldLocate(p) {
+            guard let address = p.address else { continue }
             var r = LocateRequest(
-                address: p.address!, port: p.target.port, contrastPort: contrast[p.address!],
+                address: address, port: p.target.port, contrastPort: contrast[address],
                 offender: p.evidence?.icmp?.offender)
             if let row = udpRows[i] {
                 r = LocateRequest(

@@ -5,6 +5,7 @@ import CResolv
 import CSocket
 import Foundation
 import HostAuditCore
+import Synchronization
 
 /// How glibc would resolve on this host: its servers in order, the search
 /// list, `ndots`, `use-vc`, the hosts file and nsswitch's order.
@@ -82,16 +83,18 @@ public struct DNSProber: Sendable {
     /// query waits for another. With `use-vc`, every query goes over TCP.
     public func resolveLikeGlibc(names: [String], config: GlibcResolverConfig) -> [NameResolution] {
         var specs: [QuerySpec] = []
-        var plan: [(name: String, candidates: [String])] = []
+        // Each name's candidates, with the index of each in allCandidates (asked once).
+        var plan: [(name: String, candidates: [(name: String, index: Int)])] = []
         var candidateIndex: [String: Int] = [:]
         var allCandidates: [String] = []
         for name in names {
             let cands = GlibcLookup.candidates(name: name, search: config.search, ndots: config.ndots)
-            plan.append((name, cands))
-            for c in cands where candidateIndex[c] == nil {
+            plan.append((name, cands.map { c in
+                if let i = candidateIndex[c] { return (c, i) }
                 candidateIndex[c] = allCandidates.count
                 allCandidates.append(c)
-            }
+                return (c, allCandidates.count - 1)
+            }))
         }
         for (n, c) in allCandidates.enumerated() {
             for (s, server) in config.servers.enumerated() {
@@ -112,7 +115,7 @@ public struct DNSProber: Sendable {
             }
         }
         return plan.map { name, cands in
-            let lookups = cands.map { CandidateLookup(name: $0, servers: servers(candidateIndex[$0]!), policy: config.policy) }
+            let lookups = cands.map { CandidateLookup(name: $0.name, servers: servers($0.index), policy: config.policy) }
             var notes: [String] = []
             if config.servers.isEmpty { notes.append("no name server is configured") }
             if let n = config.note { notes.append(n) }
@@ -131,10 +134,10 @@ public struct DNSProber: Sendable {
     /// Every query over TCP (`options use-vc`), each on its own thread so
     /// all share one deadline.
     func runTCP(_ specs: [QuerySpec]) -> [DNSQueryResult] {
-        final class Slots: @unchecked Sendable {
-            var results: [DNSQueryResult?]
-            let lock = NSLock()
-            init(_ n: Int) { results = Array(repeating: nil, count: n) }
+        /// The threads' results, each written once under the mutex.
+        final class Slots: Sendable {
+            let results: Mutex<[DNSQueryResult?]>
+            init(_ n: Int) { results = Mutex(Array(repeating: nil, count: n)) }
         }
         let slots = Slots(specs.count)
         var threads: [Thread] = []
@@ -144,7 +147,7 @@ public struct DNSProber: Sendable {
             guard let sa = SocketAddress(spec.server, port: 53),
                 let packet = Self.query(id: UInt16(truncatingIfNeeded: i &* 7919 &+ 1), name: spec.name, type: spec.qtype)
             else {
-                slots.results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query")
+                slots.results.withLock { $0[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query") }
                 continue
             }
             let r = Running(index: i, fd: -1, sa: sa, packet: packet, id: 0, startMs: start)
@@ -152,16 +155,14 @@ public struct DNSProber: Sendable {
             let prober = self
             let t = Thread {
                 let result = prober.tcpQuery(r, spec: spec)
-                slots.lock.lock()
-                slots.results[i] = result
-                slots.lock.unlock()
+                slots.results.withLock { $0[i] = result }
                 group.leave()
             }
             threads.append(t)
             t.start()
         }
         group.wait()
-        return slots.results.enumerated().map { i, r in
+        return slots.results.withLock { $0 }.enumerated().map { i, r in
             r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not run")
         }
     }
@@ -239,10 +240,10 @@ public struct DNSProber: Sendable {
             running.append(r)
         }
 
-        while !running.isEmpty {
+        // The next resend or deadline; nil once nothing runs.
+        while let next = running.map({ $0.startMs + timeoutMs * Double(min($0.sent, sends)) / Double(sends) }).min() {
             let now = Clock.nowMs()
             var fds = running.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let next = running.map { $0.startMs + timeoutMs * Double(min($0.sent, sends)) / Double(sends) }.min()!
             let wait = Int32(max(0, next - now).rounded(.up))
             let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
             var finished = Set<Int>()

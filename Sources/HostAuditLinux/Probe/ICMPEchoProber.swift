@@ -67,9 +67,9 @@ public struct ICMPEchoProber: Sendable {
                 send(&pingers[i], seq: UInt16(pingers[i].sent + 1), now: now)
             }
             let waiting = pingers.indices.filter { pingers[$0].result == nil }
-            if waiting.isEmpty { break }
+            guard let nextSend = waiting.map({ pingers[$0].sent < 3 ? pingers[$0].lastSentMs + interval : start + timeoutMs }).min()
+            else { break }
             var fds = waiting.map { pollfd(fd: pingers[$0].fd, events: Int16(POLLIN), revents: 0) }
-            let nextSend = waiting.map { pingers[$0].sent < 3 ? pingers[$0].lastSentMs + interval : start + timeoutMs }.min()!
             let wait = Int32(max(1, min(start + timeoutMs, nextSend) - Clock.nowMs()).rounded(.up))
             let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
             guard n > 0 else { continue }
@@ -137,7 +137,7 @@ public struct ICMPEchoProber: Sendable {
         if let icmp = drainErrorQueue(p.fd, local: local) {
             p.result = ICMPEchoResult(
                 reachable: false, method: p.raw ? "raw" : "datagram",
-                detail: "\(icmp.label) (\(icmp.reason)) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")")
+                detail: icmp.summary)
             return
         }
         var buf = [UInt8](repeating: 0, count: 1500)

@@ -155,15 +155,15 @@ public struct PathLocator: Sendable {
     /// What one hop-limited probe drew.
     static func answer(_ e: TCPProbeEvidence) -> HopAnswer {
         if let icmp = e.icmp {
-            if icmp.reason == "time-exceeded" { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
-            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason) }
-            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason)
+            if icmp.reason == .timeExceeded { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
+            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason.rawValue) }
+            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason.rawValue)
         }
         let (state, reason) = EgressClassifier.classify(e)
-        if e.phase != .connect && (state == .open || (state == .closed && reason == "reset")) {
+        if e.phase != .connect && (state == .open || (state == .closed && reason == .reset)) {
             return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs)
         }
-        if reason == "no-response" { return .silent }
+        if reason == .noResponse { return .silent }
         return HopAnswer(.error, reason: e.error?.name)
     }
 
@@ -172,12 +172,12 @@ public struct PathLocator: Sendable {
     static func answer(_ e: UDPProbeEvidence) -> HopAnswer {
         if e.replyBytes != nil { return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs) }
         if let icmp = e.icmp {
-            if icmp.reason == "time-exceeded" { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
-            if icmp.reason == "port-unreach" && icmp.offender == e.address {
+            if icmp.reason == .timeExceeded { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
+            if icmp.reason == .portUnreach && icmp.offender == e.address {
                 return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs)
             }
-            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason) }
-            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason)
+            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason.rawValue) }
+            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason.rawValue)
         }
         if e.phase == .deadline { return .silent }
         return HopAnswer(.error, reason: e.error?.name)

@@ -203,12 +203,13 @@ public struct TCPProber: Sendable {
             if n > 0 {
                 for p in fds where p.revents != 0 {
                     guard let a = active[p.fd] else { continue }
-                    if let e = evaluate(a, local: local, atDeadline: false) { finish(a, e) }
+                    let e = evaluate(a, local: local, atDeadline: false)
+                    if Self.isSettled(e) { finish(a, e) }
                 }
             }
             let after = Clock.nowMs()
             for a in active.values where a.deadlineMs <= after {
-                finish(a, evaluate(a, local: local, atDeadline: true)!)
+                finish(a, evaluate(a, local: local, atDeadline: true))
             }
             if let progress, after - lastProgressMs >= 200 {
                 lastProgressMs = after
@@ -251,7 +252,7 @@ public struct TCPProber: Sendable {
             index: index, fd: fd, startMs: startMs, deadlineMs: deadlineMs, address: sa, addressText: sa.text,
             local: SocketAddress.local(of: fd))
         if rc == 0 {
-            let e = evaluate(a, local: local, atDeadline: false)!
+            let e = evaluate(a, local: local, atDeadline: false)
             close(fd)
             return .finished(e)
         }
@@ -268,9 +269,10 @@ public struct TCPProber: Sendable {
         return .finished(e)
     }
 
-    /// Reads SO_ERROR, then TCP_INFO, then the error queue. Returns nil when the
-    /// event told nothing final (a spurious wake-up) and the attempt should wait on.
-    private func evaluate(_ a: Attempt, local: Set<IPAddress>, atDeadline: Bool) -> TCPProbeEvidence? {
+    /// Reads SO_ERROR, then TCP_INFO, then the error queue: what the socket
+    /// says now. Before the deadline that may be nothing final (a spurious
+    /// wake-up: `isSettled` is false) and the attempt waits on.
+    private func evaluate(_ a: Attempt, local: Set<IPAddress>, atDeadline: Bool) -> TCPProbeEvidence {
         let soErr = SockOpt.soError(a.fd)
         let ti = tcpInfo(a.fd)
         let icmp = drainErrorQueue(a.fd, local: local)
@@ -283,11 +285,14 @@ public struct TCPProber: Sendable {
         e.localPort = a.local?.port
         if soErr == 0 && ti?.isConnected == true { return e }
         if soErr != 0 || icmp != nil || atDeadline { return e }
-        if ti?.state == "CLOSE" {
-            e.error = ErrnoName.error(ECONNRESET)
-            return e
-        }
-        return nil
+        if ti?.state == "CLOSE" { e.error = ErrnoName.error(ECONNRESET) }
+        return e
+    }
+
+    /// The attempt has ended: connected, failed, answered with an ICMP error,
+    /// or its deadline passed.
+    static func isSettled(_ e: TCPProbeEvidence) -> Bool {
+        e.tcpInfo?.isConnected == true || e.error != nil || e.icmp != nil || e.phase == .deadline
     }
 
     private func tcpInfo(_ fd: Int32) -> TCPInfoSnapshot? {
@@ -314,7 +319,7 @@ func drainErrorQueue(_ fd: Int32, local: Set<IPAddress>) -> ICMPError? {
         }
         if first == nil {
             first = ICMPError(
-                origin: origin == CHostAuditShims_ee_origin_icmp6() ? "icmp6" : "icmp", type: Int(ee.type),
+                origin: origin == CHostAuditShims_ee_origin_icmp6() ? .icmp6 : .icmp, type: Int(ee.type),
                 code: Int(ee.code), offender: offender?.inetNtopText,
                 offenderIsLocal: offender.map { local.contains($0) } ?? false)
         }

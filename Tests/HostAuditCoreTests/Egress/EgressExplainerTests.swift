@@ -28,7 +28,7 @@ import Testing
 
     @Test func open() {
         let r = result(evidence(state: "ESTABLISHED"))
-        #expect((r.state, r.reason, r.cause) == (.open, "syn-ack", .none))
+        #expect((r.state, r.reason, r.cause) == (.open, .synAck, .none))
         let closeWait = result(evidence(state: "CLOSE_WAIT"))
         #expect(closeWait.state == .open)
         // SO_ERROR set: never open, whatever the state says.
@@ -39,7 +39,7 @@ import Testing
         let e = evidence(error: "ECONNREFUSED", state: "CLOSE")
         let alone = result(e)
         // Rules not read: a closed port, a local reset rule and a forged reset are all open.
-        #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, "reset", .unknown, .unknown))
+        #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, .reset, .unknown, .unknown))
         #expect(alone.explanation.contains("reject with tcp reset"))
         #expect(alone.candidates.map(\.cause) == [.closedPort, .localFirewall, .upstreamReject])
         let accepted = result(e, verdict: LocalVerdict(verdict: .accept, hook: "output"))
@@ -52,23 +52,23 @@ import Testing
     }
 
     @Test func icmpPortUnreachableIsFilteredNotClosed() {
-        let icmp = ICMPError(origin: "icmp", type: 3, code: 3, offender: "198.51.100.1", offenderIsLocal: false)
+        let icmp = ICMPError(origin: .icmp, type: 3, code: 3, offender: "198.51.100.1", offenderIsLocal: false)
         let r = result(evidence(error: "ECONNREFUSED", icmp: icmp))
-        #expect((r.state, r.reason, r.cause) == (.filtered, "port-unreach", .upstreamReject))
+        #expect((r.state, r.reason, r.cause) == (.filtered, .portUnreach, .upstreamReject))
         #expect(r.explanation.contains("198.51.100.1"))
     }
 
     @Test func localOffenderMeansLocalFirewall() {
-        let icmp = ICMPError(origin: "icmp", type: 3, code: 13, offender: "10.0.0.5", offenderIsLocal: true)
+        let icmp = ICMPError(origin: .icmp, type: 3, code: 13, offender: "10.0.0.5", offenderIsLocal: true)
         let r = result(evidence(error: "EHOSTUNREACH", icmp: icmp))
-        #expect((r.state, r.reason, r.cause) == (.filtered, "admin-prohibited", .localFirewall))
+        #expect((r.state, r.reason, r.cause) == (.filtered, .adminProhibited, .localFirewall))
     }
 
     @Test func silence() {
         let e = evidence(phase: .deadline, retrans: 2, ms: 2001)
         // Host up, local rules not read: never a confident upstream.
         let up = result(e)
-        #expect((up.state, up.reason, up.cause, up.confidence) == (.filtered, "no-response", .ambiguous, .unknown))
+        #expect((up.state, up.reason, up.cause, up.confidence) == (.filtered, .noResponse, .ambiguous, .unknown))
         #expect(up.explanation.contains("SYN retransmitted 2 times") && up.explanation.contains("not read"))
         #expect(Set(up.candidates.map(\.cause)) == [.upstreamFilter, .localFirewall])
         #expect(up.synRetransmits == 2)
@@ -132,14 +132,14 @@ import Testing
         outDrop.witnesses[0].strength = .exact
         #expect(result(e, verdict: outDrop).confidence == .proven)
         // ETIMEDOUT from the kernel (TCP_USER_TIMEOUT) is the same silence.
-        #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == "no-response")
+        #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == .noResponse)
     }
 
     @Test func localErrors() {
         let noRoute = result(evidence(phase: .connect, error: "ENETUNREACH"))
-        #expect((noRoute.state, noRoute.reason, noRoute.cause) == (.unreachable, "net-unreach", .noRoute))
+        #expect((noRoute.state, noRoute.reason, noRoute.cause) == (.unreachable, .netUnreach, .noRoute))
         let denied = result(evidence(phase: .connect, error: "EPERM"))
-        #expect((denied.state, denied.reason, denied.cause) == (.filtered, "local-denied", .localFirewall))
+        #expect((denied.state, denied.reason, denied.cause) == (.filtered, .localDenied, .localFirewall))
         let eacces = result(evidence(phase: .connect, error: "EACCES"))
         #expect(eacces.cause == .localFirewall && eacces.confidence == .likely && eacces.candidates.contains { $0.cause == .noRoute })
         let prohibit = EgressProbeResult.from(
@@ -147,26 +147,26 @@ import Testing
             route: RouteEvidence(kind: .prohibit, route: "prohibit 192.0.2.0/24 table main"))
         #expect((prohibit.cause, prohibit.confidence) == (.noRoute, .proven) && prohibit.explanation.contains("prohibit 192.0.2.0/24"))
         let blackhole = result(evidence(phase: .connect, error: "EINVAL"))
-        #expect((blackhole.reason, blackhole.cause) == ("no-route", .noRoute))
+        #expect((blackhole.reason, blackhole.cause) == (.noRoute, .noRoute))
         let unreachableRoute = result(evidence(phase: .connect, error: "EHOSTUNREACH"))
-        #expect((unreachableRoute.reason, unreachableRoute.cause) == ("host-unreach", .noRoute))
+        #expect((unreachableRoute.reason, unreachableRoute.cause) == (.hostUnreach, .noRoute))
     }
 
     @Test func routerErrors() {
-        let net = ICMPError(origin: "icmp", type: 3, code: 0, offender: "198.51.100.1", offenderIsLocal: false)
+        let net = ICMPError(origin: .icmp, type: 3, code: 0, offender: "198.51.100.1", offenderIsLocal: false)
         #expect(result(evidence(error: "ENETUNREACH", icmp: net), echo: echoNo).cause == .noRoute)
         // The host answers ping: a router's net-unreachable for this port is a filter.
         let netUp = result(evidence(error: "ENETUNREACH", icmp: net), echo: echoYes)
         #expect((netUp.cause, netUp.confidence) == (.upstreamReject, .proven) && netUp.explanation.contains("198.51.100.1"))
-        let host = ICMPError(origin: "icmp", type: 3, code: 1, offender: "198.51.100.1", offenderIsLocal: false)
+        let host = ICMPError(origin: .icmp, type: 3, code: 1, offender: "198.51.100.1", offenderIsLocal: false)
         let down = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060), echo: echoNo)
-        #expect((down.state, down.reason, down.cause, down.confidence) == (.unreachable, "host-unreach", .hostDown, .likely))
+        #expect((down.state, down.reason, down.cause, down.confidence) == (.unreachable, .hostUnreach, .hostDown, .likely))
         let fast = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 2), echo: echoNo)
         #expect((fast.cause, fast.confidence) == (.upstreamReject, .likely))
         let pingable = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060), echo: echoYes)
         #expect((pingable.cause, pingable.confidence) == (.upstreamReject, .proven))
-        let ttl = ICMPError(origin: "icmp", type: 11, code: 0, offender: "198.51.100.9", offenderIsLocal: false)
-        #expect(result(evidence(error: "EHOSTUNREACH", icmp: ttl)).reason == "time-exceeded")
+        let ttl = ICMPError(origin: .icmp, type: 11, code: 0, offender: "198.51.100.9", offenderIsLocal: false)
+        #expect(result(evidence(error: "EHOSTUNREACH", icmp: ttl)).reason == .timeExceeded)
     }
 
     @Test(arguments: [
@@ -176,8 +176,9 @@ import Testing
         ("icmp6", 1, 1, "admin-prohibited"), ("icmp6", 1, 3, "host-unreach"), ("icmp6", 1, 4, "port-unreach"),
         ("icmp6", 3, 0, "time-exceeded"),
     ])
-    func nmapReasonWords(origin: String, type: Int, code: Int, word: String) {
-        #expect(ICMPError.reason(origin: origin, type: type, code: code) == word)
+    func nmapReasonWords(origin: String, type: Int, code: Int, word: String) throws {
+        let origin = try #require(ICMPError.Origin(rawValue: origin))
+        #expect(ICMPError.reason(origin: origin, type: type, code: code).rawValue == word)
     }
 
     @Test func dnsFailureRowAndJSONShape() {
@@ -188,7 +189,7 @@ import Testing
                 DNSServerResult(server: "192.0.2.54", queries: [DNSQueryResult(type: "A", status: .nxdomain, rcode: 3, elapsedMs: 1)]),
             ])
         let r = EgressProbeResult.dnsFailure(target: target, resolution: res)
-        #expect((r.state, r.reason, r.cause) == (.error, "dns-failure", .dnsFailure))
+        #expect((r.state, r.reason, r.cause) == (.error, .dnsFailure, .dnsFailure))
         #expect(r.explanation.contains("192.0.2.53 did not answer") && r.explanation.contains("NXDOMAIN"))
         let json = EgressDocument(probes: [r], resolutions: [res]).json()
         #expect(json.objectValue?.keys.first == "schema")
