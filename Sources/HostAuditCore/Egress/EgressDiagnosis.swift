@@ -142,7 +142,7 @@ public enum EgressExplainer {
         var items: [EvidenceItem] = []
         if let v = local.outbound {
             items.append(verdictItem(v, direction: "outbound"))
-            if let n = v.counterDeltaPackets, local.witness(for: v, direction: "out") == nil {
+            if let n = v.counterDeltaPackets, local.witness(for: v, direction: .out) == nil {
                 items.append(
                     EvidenceItem(
                         .counter, "the deciding rule's counter rose by \(n) packet\(n == 1 ? "" : "s") while probing",
@@ -158,9 +158,9 @@ public enum EgressExplainer {
             items.append(EvidenceItem(b.kind == .legacyTables ? .legacy : .trace, b.detail, data: JSONObject([("may_block", .bool(b.mayBlock))])))
         }
         for w in local.witnesses {
-            let what = w.direction == "reply" ? "the answers" : "the probe's packets"
+            let what = w.direction == .reply ? "the answers" : "the probe's packets"
             let rule = w.rule.map { " '\($0)'" } ?? ""
-            let action = w.verdict.map { ", \($0)" } ?? ""
+            let action = w.verdict.map { ", \($0.rawValue)" } ?? ""
             var data = JSONObject()
             if case .object(let o) = w.json() { data = o }
             data["packets"] = .int(Int64(clamping: w.deltaPackets))
@@ -218,7 +218,7 @@ public enum EgressExplainer {
     /// verdict is proof, unless the kernel's own counter for that rule
     /// contradicts it (it did not rise while the probe ran).
     static func outboundConfidence(_ local: LocalEvidence, _ out: Outbound) -> Confidence {
-        guard case .blocks(let v) = out, local.witness(for: v, direction: "out")?.strength == .absent else { return .proven }
+        guard case .blocks(let v) = out, local.witness(for: v, direction: .out)?.strength == .absent else { return .proven }
         return .likely
     }
 
@@ -227,7 +227,7 @@ public enum EgressExplainer {
     /// answers (exact or consistent); otherwise likely (the answer may not
     /// even arrive, or the counter does not say).
     static func replyConfidence(_ f: EgressFacts, _ out: Outbound, _ v: LocalVerdict) -> (Confidence, CounterWitness?) {
-        let w = f.local.witness(for: v, direction: "reply")
+        let w = f.local.witness(for: v, direction: .reply)
         guard case .accepts = out, let w, w.strength == .exact || w.strength == .consistent else { return (.likely, w) }
         return (.proven, w)
     }
@@ -247,7 +247,7 @@ public enum EgressExplainer {
         let hostUp = f.icmpEcho.reachable == true || f.siblingsAnswered
         // A rule that counted the probe's own packets and blocks them (the answers'
         // witnesses belong to the reply-path rule, and a dropped ICMP error is no block).
-        let blockingWitness = f.local.witnesses.filter { $0.direction == "out" && $0.blocks && $0.confidence != .unknown }.max { $0.confidence < $1.confidence }
+        let blockingWitness = f.local.witnesses.filter { $0.direction == .out && $0.blocks && $0.confidence != .unknown }.max { $0.confidence < $1.confidence }
         let counted: String = {
             guard case .blocks(let v) = out, let n = v.counterDeltaPackets else { return "" }
             return " Its counter rose by \(n) packet\(n == 1 ? "" : "s") while the probe ran\(n == 0 ? " (so the packets may not have reached it)" : "")."
@@ -438,7 +438,7 @@ public enum EgressExplainer {
             let rule = w.rule.map { "rule '\(TerminalText.escape($0))'" } ?? "rule"
             return Diagnosis(
                 cause: .localFirewall, confidence: w.confidence,
-                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(rule) (\(TerminalText.escape(w.location))) counted \(w.direction == "reply" ? "the answers" : "the probe's packets") and \(w.verdict == "drop" ? "drops" : "rejects") them (its counter \(w.summary)). Change that rule.")
+                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(rule) (\(TerminalText.escape(w.location))) counted \(w.direction == .reply ? "the answers" : "the probe's packets") and \(w.verdict == .drop ? "drops" : "rejects") them (its counter \(w.summary)). Change that rule.")
         }
         let why = f.icmpEcho.reachable == true ? "\(e.address) answers ICMP echo" : "other ports on \(e.address) answer"
         let rateNote =

@@ -59,20 +59,19 @@ public struct EgressRunner: Sendable {
         }
 
         // 2. Every (address, port) once, per transport.
-        var requests: [TCPProbeRequest] = []
-        var seen = Set<TCPProbeRequest>()
-        var udpRequests: [UDPProbeRequest] = []
-        var udpSeen = Set<UDPProbeRequest>()
+        var requests: [ProbeRequest] = []
+        var seen = Set<ProbeRequest>()
+        var udpRequests: [ProbeRequest] = []
+        var udpSeen = Set<ProbeRequest>()
         var plan: [(EgressTarget, [String])] = []
         for t in targets + serverTargets {
             let addresses = t.hostKind == .name ? resolutions[t.host]?.addresses ?? [] : [t.host]
             plan.append((t, addresses))
             for a in addresses {
+                let r = ProbeRequest(address: a, port: t.port)
                 if t.proto == .udp {
-                    let r = UDPProbeRequest(address: a, port: t.port)
                     if udpSeen.insert(r).inserted { udpRequests.append(r) }
                 } else {
-                    let r = TCPProbeRequest(address: a, port: t.port)
                     if seen.insert(r).inserted { requests.append(r) }
                 }
             }
@@ -97,18 +96,18 @@ public struct EgressRunner: Sendable {
         let evidence = await tcp
         let udpEvidence = await udp
         let echoes = await echo
-        var byRequest: [TCPProbeRequest: TCPProbeEvidence] = [:]
+        var byRequest: [ProbeRequest: TCPProbeEvidence] = [:]
         for (r, e) in zip(requests, evidence) { byRequest[r] = e }
-        var byUDPRequest: [UDPProbeRequest: UDPProbeEvidence] = [:]
+        var byUDPRequest: [ProbeRequest: UDPProbeEvidence] = [:]
         for (r, e) in zip(udpRequests, udpEvidence) { byUDPRequest[r] = e }
         // The host's own evidence, for the whole batch at once, with each flow as the
         // kernel saw it (one counter snapshot after the batch).
-        var localEvidence: [TCPProbeRequest: LocalEvidence] = [:]
-        var udpLocal: [UDPProbeRequest: LocalEvidence] = [:]
+        var localEvidence: [ProbeRequest: LocalEvidence] = [:]
+        var udpLocal: [ProbeRequest: LocalEvidence] = [:]
         if let verdicts {
             let udpFlows = udpEvidence.map {
                 ProbeFlow(
-                    address: $0.address, port: $0.port, proto: "udp", localAddress: $0.localAddress, localPort: $0.localPort,
+                    address: $0.address, port: $0.port, proto: .udp, localAddress: $0.localAddress, localPort: $0.localPort,
                     packetsSent: UInt64($0.datagramsSent))
             }
             let all = verdicts.verdicts(for: evidence.map(ProbeFlow.init) + udpFlows)
@@ -148,7 +147,7 @@ public struct EgressRunner: Sendable {
             }
             if t.proto == .udp {
                 for a in addrs {
-                    let r = UDPProbeRequest(address: a, port: t.port)
+                    let r = ProbeRequest(address: a, port: t.port)
                     guard let e = byUDPRequest[r] else { continue }
                     var route: RouteEvidence?
                     if e.phase == .send, routeErrors.contains(e.error?.name ?? "") {
@@ -164,7 +163,7 @@ public struct EgressRunner: Sendable {
                 continue
             }
             for a in addrs {
-                let r = TCPProbeRequest(address: a, port: t.port)
+                let r = ProbeRequest(address: a, port: t.port)
                 guard let e = byRequest[r] else { continue }
                 let siblings = !(answeredPorts[a, default: []].subtracting([t.port])).isEmpty
                 let rejected = !(rejectedPorts[a, default: []].subtracting([t.port])).isEmpty

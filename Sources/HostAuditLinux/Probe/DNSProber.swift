@@ -5,6 +5,7 @@ import CResolv
 import CSocket
 import Foundation
 import HostAuditCore
+import SystemPackage
 import Synchronization
 
 /// How glibc would resolve on this host: its servers in order, the search
@@ -220,14 +221,15 @@ public struct DNSProber: Sendable {
                 results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not a valid DNS name")
                 continue
             }
-            let fd = socket(sa.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else {
-                results[i] = failure(spec, errno, start: start)
+            let fd: Int32
+            switch sa.openProbeSocket(SOCK_DGRAM) {
+            case .success(let opened): fd = opened
+            case .failure(let err):
+                results[i] = failure(spec, err, start: start)
                 continue
             }
-            SockOpt.enableRecvErr(fd, family: sa.family)
-            if sa.withSockaddr({ connect(fd, $0, $1) }) != 0 {
-                results[i] = failure(spec, errno, start: start)
+            if case .failure(let err) = sa.connect(fd) {
+                results[i] = failure(spec, err, start: start)
                 close(fd)
                 continue
             }
@@ -245,7 +247,13 @@ public struct DNSProber: Sendable {
             let now = Clock.nowMs()
             var fds = running.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let wait = Int32(max(0, next - now).rounded(.up))
-            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
+            let n: Int32
+            switch SocketIO.poll(&fds, timeoutMs: wait) {
+            case .success(let ready): n = ready
+            case .failure:
+                // Interrupted (or failed): nothing is ready; the time-outs below still end every query.
+                n = 0
+            }
             var finished = Set<Int>()
             if n > 0 {
                 for (k, p) in fds.enumerated() where p.revents != 0 {
@@ -280,9 +288,9 @@ public struct DNSProber: Sendable {
     }
 
     /// Sends the query; returns errno on failure.
-    private func send(_ r: Running) -> Int32? {
-        let n = r.packet.withUnsafeBytes { Glibc.send(r.fd, $0.baseAddress, $0.count, 0) }
-        return n < 0 ? errno : nil
+    private func send(_ r: Running) -> Errno? {
+        if case .failure(let err) = SocketIO.send(r.fd, r.packet) { return err }
+        return nil
     }
 
     /// Reads what arrived; nil means "not for us, keep waiting".
@@ -299,11 +307,11 @@ public struct DNSProber: Sendable {
         }
         var buf = [UInt8](repeating: 0, count: 65535)
         while true {
-            let n = buf.withUnsafeMutableBytes { recv(r.fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                let err = errno
-                if err == EAGAIN || err == EINTR { return nil }
-                return failure(spec, err, start: r.startMs)
+            let n: Int
+            switch SocketIO.receive(r.fd, into: &buf) {
+            case .success(let got): n = got
+            case .failure(let err) where err.rawValue == EAGAIN: return nil
+            case .failure(let err): return failure(spec, err, start: r.startMs)
             }
             let msg = Array(buf[0..<n])
             guard msg.count >= 12, UInt16(msg[0]) << 8 | UInt16(msg[1]) == r.id, msg[2] & 0x80 != 0 else { continue }
@@ -317,16 +325,26 @@ public struct DNSProber: Sendable {
 
     func tcpQuery(_ r: Running, spec: QuerySpec) -> DNSQueryResult {
         let deadline = r.startMs + timeout * 1000
-        let fd = socket(r.sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return failure(spec, errno, start: r.startMs, transport: "tcp") }
-        defer { close(fd) }
-        func wait(_ events: Int32) -> Bool {
-            var p = pollfd(fd: fd, events: Int16(events), revents: 0)
-            let ms = Int32(max(0, deadline - Clock.nowMs()).rounded(.up))
-            return poll(&p, 1, ms) > 0
+        let fd: Int32
+        switch r.sa.openSocket(SOCK_STREAM) {
+        case .success(let opened): fd = opened
+        case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
         }
-        if r.sa.withSockaddr({ connect(fd, $0, $1) }) != 0 && errno != EINPROGRESS {
-            return failure(spec, errno, start: r.startMs, transport: "tcp")
+        defer { close(fd) }
+        /// Waits for `events` until the deadline; an interrupted poll waits again for what is left.
+        func wait(_ events: Int32) -> Bool {
+            while true {
+                var p = [pollfd(fd: fd, events: Int16(events), revents: 0)]
+                let ms = Int32(max(0, deadline - Clock.nowMs()).rounded(.up))
+                switch SocketIO.poll(&p, timeoutMs: ms) {
+                case .success(let n): return n > 0
+                case .failure(let err) where err.rawValue == EINTR: continue
+                case .failure: return false
+                }
+            }
+        }
+        if case .failure(let err) = r.sa.connect(fd), err.rawValue != EINPROGRESS {
+            return failure(spec, err, start: r.startMs, transport: "tcp")
         }
         guard wait(Int32(POLLOUT)) else {
             return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
@@ -334,8 +352,14 @@ public struct DNSProber: Sendable {
         let err = SockOpt.soError(fd)
         if err != 0 { return failure(spec, err, start: r.startMs, transport: "tcp") }
         let framed = [UInt8(r.packet.count >> 8), UInt8(r.packet.count & 0xFF)] + r.packet
-        guard framed.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == framed.count else {
-            return failure(spec, errno, start: r.startMs, transport: "tcp")
+        switch SocketIO.send(fd, framed, flags: Int32(MSG_NOSIGNAL)) {
+        case .success(let sent) where sent == framed.count: break
+        case .success:
+            // A short write of a 2-byte-framed query: the server sees a truncated one.
+            return DNSQueryResult(
+                type: spec.type, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
+                detail: "the query was only partly sent over TCP")
+        case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
         }
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65537)
@@ -349,10 +373,11 @@ public struct DNSProber: Sendable {
             guard wait(Int32(POLLIN)) else {
                 return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
             }
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                return failure(spec, errno, start: r.startMs, transport: "tcp")
+            let n: Int
+            switch SocketIO.receive(fd, into: &buf) {
+            case .success(let got): n = got
+            case .failure(let err) where err.rawValue == EAGAIN: continue
+            case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
             }
             if n == 0 {
                 return DNSQueryResult(
@@ -361,6 +386,10 @@ public struct DNSProber: Sendable {
             }
             data += buf[0..<n]
         }
+    }
+
+    private func failure(_ spec: QuerySpec, _ err: Errno, start: Double, transport: String = "udp") -> DNSQueryResult {
+        failure(spec, err.rawValue, start: start, transport: transport)
     }
 
     private func failure(_ spec: QuerySpec, _ err: Int32, start: Double, transport: String = "udp") -> DNSQueryResult {

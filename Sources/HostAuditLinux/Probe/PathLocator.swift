@@ -128,8 +128,8 @@ public struct PathLocator: Sendable {
     static func run(_ probes: [HopProbe], window: Double) async -> [HopAnswer] {
         let tcp = probes.indices.filter { probes[$0].proto == .tcp }
         let udp = probes.indices.filter { probes[$0].proto == .udp }
-        let tcpList = tcp.map { TCPProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
-        let udpList = udp.map { UDPProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
+        let tcpList = tcp.map { ProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
+        let udpList = udp.map { ProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
         async let t = onDedicatedThread("egress-locate") { Self.run(tcpList, window: window) }
         async let u = onDedicatedThread("egress-locate-udp") {
             UDPProber(timeout: window).probe(udpList).map { (e: UDPProbeEvidence) in Self.answer(e) }
@@ -142,7 +142,7 @@ public struct PathLocator: Sendable {
     }
 
     /// Sends the probes, in order, and reads each one's answer (aligned with `probes`).
-    static func run(_ probes: [TCPProbeRequest], window: Double) -> [HopAnswer] {
+    static func run(_ probes: [ProbeRequest], window: Double) -> [HopAnswer] {
         guard !probes.isEmpty else { return [] }
         let limit = FileLimit.raise()
         let open = FileLimit.openCount() ?? 16

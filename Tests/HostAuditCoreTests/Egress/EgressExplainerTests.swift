@@ -107,8 +107,8 @@ import Testing
         // With the rule's counter rising by the answers: proven.
         func witness(_ strength: CounterWitness.Strength, delta: UInt64) -> CounterWitness {
             CounterWitness(
-                direction: "reply", table: "inet filter", chain: "input", handle: 4, legacy: false, deltaPackets: delta,
-                probePackets: nil, batchPackets: nil, strength: strength, verdict: "drop", rule: "tcp sport 80 drop")
+                direction: .reply, table: "inet filter", chain: "input", handle: 4, legacy: false, deltaPackets: delta,
+                probePackets: nil, batchPackets: nil, strength: strength, verdict: .drop, rule: "tcp sport 80 drop")
         }
         let counted = EgressProbeResult.from(
             target: target, evidence: e, icmpEcho: echoYes,
@@ -124,8 +124,8 @@ import Testing
         var outDrop = drop
         outDrop.witnesses = [
             CounterWitness(
-                direction: "out", table: "ip labclient", chain: "output", handle: 2, legacy: false, deltaPackets: 0,
-                probePackets: 3, batchPackets: 3, strength: .absent, verdict: "drop", rule: "tcp dport 80 drop")
+                direction: .out, table: "ip labclient", chain: "output", handle: 2, legacy: false, deltaPackets: 0,
+                probePackets: 3, batchPackets: 3, strength: .absent, verdict: .drop, rule: "tcp dport 80 drop")
         ]
         #expect(result(e, verdict: outDrop).confidence == .likely)
         outDrop.witnesses[0].deltaPackets = 3

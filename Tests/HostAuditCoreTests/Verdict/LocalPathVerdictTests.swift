@@ -133,11 +133,11 @@ import Testing
         let echo = ICMPEchoResult(reachable: true, method: "raw", rttMs: 0.1)
         // Only the ICMP error dropped: no blame, the silence is upstream's.
         v.replies = [
-            ReplyVerdict(kind: "icmp-error", verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 9, rule: "meta l4proto icmp drop")))
+            ReplyVerdict(kind: .icmpError, verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 9, rule: "meta l4proto icmp drop")))
         ]
         #expect(EgressProbeResult.from(target: target, evidence: e, icmpEcho: echo, localVerdict: v).cause == .upstreamFilter)
         v.replies.append(
-            ReplyVerdict(kind: "syn-ack", verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 5, rule: "tcp sport 80 drop"))))
+            ReplyVerdict(kind: .synAck, verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 5, rule: "tcp sport 80 drop"))))
         let r = EgressProbeResult.from(target: target, evidence: e, icmpEcho: echo, localVerdict: v)
         #expect(r.cause == .localFirewall)
         #expect(r.explanation.contains("tcp sport 80 drop") && r.explanation.contains("handle 5"))
