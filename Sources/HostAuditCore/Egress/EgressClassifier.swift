@@ -34,15 +34,15 @@ public enum EgressClassifier {
         if e.error == nil, e.tcpInfo?.isConnected == true { return (.open, .synAck) }
         if let icmp = e.icmp { return (state(ofICMP: icmp.reason), icmp.reason) }
         if let err = e.error {
-            switch err.name {
-            case "ECONNREFUSED": return (.closed, .reset)
-            case "ETIMEDOUT": return (.filtered, .noResponse)
-            case "EHOSTUNREACH", "EHOSTDOWN": return (.unreachable, .hostUnreach)
-            case "ENETUNREACH": return (.unreachable, .netUnreach)
-            case "EPERM", "EACCES": return (.filtered, .localDenied)
-            case "EINVAL": return (e.phase == .connect ? (.unreachable, .noRoute) : (.error, .error))
-            case "ENOPROTOOPT": return (.filtered, .protoUnreach)
-            default: return (.error, .error)
+            switch err.code {
+            case .connectionRefused: return (.closed, .reset)
+            case .timedOut: return (.filtered, .noResponse)
+            case .noRouteToHost, .hostIsDown: return (.unreachable, .hostUnreach)
+            case .networkUnreachable: return (.unreachable, .netUnreach)
+            case .notPermitted, .permissionDenied: return (.filtered, .localDenied)
+            case .invalidArgument: return (e.phase == .connect ? (.unreachable, .noRoute) : (.error, .error))
+            case .protocolNotAvailable: return (.filtered, .protoUnreach)
+            case .other: return (.error, .error)
             }
         }
         if e.phase == .deadline { return (.filtered, .noResponse) }

@@ -120,8 +120,13 @@ public enum EgressExplainer {
         }
     }
 
-    static func verdictItem(_ v: LocalVerdict, direction: String) -> EvidenceItem {
-        var d = JSONObject([("direction", .string(direction)), ("verdict", .string(v.verdict.rawValue)), ("traced", .bool(v.traced))])
+    /// The path a verdict item is about; `rawValue` is its word in the evidence.
+    enum Path: String {
+        case outbound, reply
+    }
+
+    static func verdictItem(_ v: LocalVerdict, direction: Path) -> EvidenceItem {
+        var d = JSONObject([("direction", .string(direction.rawValue)), ("verdict", .string(v.verdict.rawValue)), ("traced", .bool(v.traced))])
         if let t = v.table { d["table"] = .string(t) }
         if let c = v.chain { d["chain"] = .string(c) }
         if let h = v.handle { d["handle"] = .int(Int64(h)) }
@@ -129,11 +134,11 @@ public enum EgressExplainer {
         let how = v.traced ? "kernel trace" : "static evaluation"
         let text: String
         switch v.verdict {
-        case .accept: text = "\(how) of the \(direction) path: accepted\(v.rule == nil ? "" : " by \(v.label)")"
-        case .drop, .reject: text = "\(how) of the \(direction) path: \(v.verdict.rawValue) by \(v.label)"
-        case .unknown: text = "\(how) of the \(direction) path: no verdict (\(v.notes.joined(separator: "; ")))"
+        case .accept: text = "\(how) of the \(direction.rawValue) path: accepted\(v.rule == nil ? "" : " by \(v.label)")"
+        case .drop, .reject: text = "\(how) of the \(direction.rawValue) path: \(v.verdict.rawValue) by \(v.label)"
+        case .unknown: text = "\(how) of the \(direction.rawValue) path: no verdict (\(v.notes.joined(separator: "; ")))"
         }
-        return EvidenceItem(v.traced ? .trace : (direction == "reply" ? .reply : .verdict), text, data: d)
+        return EvidenceItem(v.traced ? .trace : (direction == .reply ? .reply : .verdict), text, data: d)
     }
 
     static func localItems(_ f: EgressFacts) -> [EvidenceItem] { localItems(f.local) }
@@ -141,7 +146,7 @@ public enum EgressExplainer {
     static func localItems(_ local: LocalEvidence) -> [EvidenceItem] {
         var items: [EvidenceItem] = []
         if let v = local.outbound {
-            items.append(verdictItem(v, direction: "outbound"))
+            items.append(verdictItem(v, direction: .outbound))
             if let n = v.counterDeltaPackets, local.witness(for: v, direction: .out) == nil {
                 items.append(
                     EvidenceItem(
@@ -151,7 +156,7 @@ public enum EgressExplainer {
         }
         switch local.reply {
         case .noRules?: items.append(EvidenceItem(.reply, "no prerouting or input rule on this host can drop the answer"))
-        case .verdict(let v)?: items.append(verdictItem(v, direction: "reply"))
+        case .verdict(let v)?: items.append(verdictItem(v, direction: .reply))
         case nil: break
         }
         for b in local.blindSpots {
@@ -199,7 +204,7 @@ public enum EgressExplainer {
         var items: [EvidenceItem] = []
         var sock = JSONObject([("phase", .string(e.phase.rawValue)), ("elapsed_ms", .double((e.elapsedMs * 10).rounded() / 10))])
         if let err = e.error { sock["errno"] = .string(err.name) }
-        if let ti = e.tcpInfo { sock["tcp_state"] = .string(ti.state) }
+        if let ti = e.tcpInfo { sock["tcp_state"] = .string(ti.state.name) }
         let what = e.error.map { "\($0.name) after \(formatMs(e.elapsedMs))" } ?? "\(f.reason) after \(formatMs(e.elapsedMs))"
         items.append(EvidenceItem(.socket, "the socket ended with \(what) (\(e.phase.rawValue))", data: sock))
         items += answerItems(icmp: e.icmp, echo: f.icmpEcho, address: e.address, siblingsAnswered: f.siblingsAnswered)
@@ -300,7 +305,7 @@ public enum EgressExplainer {
                     explanation: "\(subject): this host refused to send it (\(errName)); \(v.label) blocks it.\(counted) Change that rule.")
             }
             let accepts: Bool = { if case .accepts = out { return true } else { return false } }()
-            if f.selinuxEnforcing == true && (accepts || errName == "EACCES") {
+            if f.selinuxEnforcing == true && (accepts || e.error?.code == .permissionDenied) {
                 // connect() fails with EACCES when an SELinux policy denies name_connect;
                 // the firewall lets the flow out, so the security module is the refusal.
                 let fw = accepts ? " The local firewall accepts the flow, so the denial is not a netfilter rule." : ""
@@ -338,9 +343,9 @@ public enum EgressExplainer {
                 return routeDiagnosis(f, r, subject: subject, how: "this host has no usable route (\(e.error?.name ?? "ENETUNREACH"))")
             }
             let what: String
-            switch e.error?.name {
-            case "EINVAL": what = "a 'blackhole' route"
-            case "EHOSTUNREACH": what = "an 'unreachable' route"
+            switch e.error?.code {
+            case .invalidArgument?: what = "a 'blackhole' route"
+            case .noRouteToHost?: what = "an 'unreachable' route"
             default: what = "no route (or a 'throw' route with nothing after it)"
             }
             return Diagnosis(

@@ -146,7 +146,7 @@ public struct EgressProbeResult: Sendable, Equatable {
         if let ti = evidence?.tcpInfo {
             o["tcp_info"] = .object(
                 JSONObject([
-                    ("state", .string(ti.state)), ("retransmits", .int(Int64(ti.retransmits))),
+                    ("state", .string(ti.state.name)), ("retransmits", .int(Int64(ti.retransmits))),
                     ("total_retrans", .int(Int64(ti.totalRetrans))), ("rto_ms", .int(Int64(ti.rtoMs))),
                 ]))
         } else {

@@ -58,17 +58,56 @@ public struct SocketError: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(name) (\(message))" }
 }
 
+/// A TCP socket's state (`tcpi_state`), by the kernel's numbers
+/// (include/net/tcp_states.h); `name` is the kernel's name for it.
+public enum TCPState: Sendable, Hashable, CustomStringConvertible {
+    case established, synSent, synRecv, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
+    case newSynRecv
+    /// A number this list does not know (`STATE_<n>`).
+    case other(Int)
+
+    private static let known: [TCPState] = [
+        .established, .synSent, .synRecv, .finWait1, .finWait2, .timeWait, .close, .closeWait, .lastAck, .listen, .closing,
+        .newSynRecv,
+    ]
+
+    /// The state numbered `n` (1 is ESTABLISHED).
+    public init(number n: Int) {
+        self = Self.known.indices.contains(n - 1) ? Self.known[n - 1] : .other(n)
+    }
+
+    /// `ESTABLISHED`, `SYN_SENT`, …, as the report names it.
+    public var name: String {
+        switch self {
+        case .established: return "ESTABLISHED"
+        case .synSent: return "SYN_SENT"
+        case .synRecv: return "SYN_RECV"
+        case .finWait1: return "FIN_WAIT1"
+        case .finWait2: return "FIN_WAIT2"
+        case .timeWait: return "TIME_WAIT"
+        case .close: return "CLOSE"
+        case .closeWait: return "CLOSE_WAIT"
+        case .lastAck: return "LAST_ACK"
+        case .listen: return "LISTEN"
+        case .closing: return "CLOSING"
+        case .newSynRecv: return "NEW_SYN_RECV"
+        case .other(let n): return "STATE_\(n)"
+        }
+    }
+
+    public var description: String { name }
+}
+
 /// The part of `struct tcp_info` a prober needs.
 public struct TCPInfoSnapshot: Sendable, Equatable {
-    /// `SYN_SENT`, `ESTABLISHED`, `CLOSE`, …
-    public var state: String
+    public var state: TCPState
     /// `tcpi_retransmits`: consecutive retransmission timeouts (SYNs re-sent while connecting).
     public var retransmits: Int
     /// `tcpi_total_retrans`: segments actually retransmitted (0 while a SYN waits for ARP).
     public var totalRetrans: Int
     public var rtoMs: Int
 
-    public init(state: String, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
+    public init(state: TCPState, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
         self.state = state
         self.retransmits = retransmits
         self.totalRetrans = totalRetrans
@@ -77,16 +116,7 @@ public struct TCPInfoSnapshot: Sendable, Equatable {
 
     /// The handshake completed: ESTABLISHED, or CLOSE_WAIT when the server
     /// accepted and already closed (a SYN-ACK came back either way).
-    public var isConnected: Bool { state == "ESTABLISHED" || state == "CLOSE_WAIT" }
-
-    /// Names of the kernel's TCP states (include/net/tcp_states.h), by number.
-    public static func stateName(_ n: Int) -> String {
-        let names = [
-            "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT",
-            "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
-        ]
-        return names.indices.contains(n) && n > 0 ? names[n] : "STATE_\(n)"
-    }
+    public var isConnected: Bool { state == .established || state == .closeWait }
 }
 
 /// An ICMP or ICMPv6 error read from the socket's error queue (`sock_extended_err`).

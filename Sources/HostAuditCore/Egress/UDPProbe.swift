@@ -136,13 +136,13 @@ public enum UDPClassifier {
             return (EgressClassifier.state(ofICMP: reason), reason)
         }
         if let err = e.error {
-            switch err.name {
-            case "ECONNREFUSED": return (.closed, .portUnreach)
-            case "EPERM", "EACCES": return (.filtered, .localDenied)
-            case "EHOSTUNREACH", "EHOSTDOWN": return (.unreachable, .hostUnreach)
-            case "ENETUNREACH": return (.unreachable, .netUnreach)
-            case "EINVAL": return e.phase == .send ? (.unreachable, .noRoute) : (.error, .error)
-            default: return (.error, .error)
+            switch err.code {
+            case .connectionRefused: return (.closed, .portUnreach)
+            case .notPermitted, .permissionDenied: return (.filtered, .localDenied)
+            case .noRouteToHost, .hostIsDown: return (.unreachable, .hostUnreach)
+            case .networkUnreachable: return (.unreachable, .netUnreach)
+            case .invalidArgument: return e.phase == .send ? (.unreachable, .noRoute) : (.error, .error)
+            case .timedOut, .protocolNotAvailable, .other: return (.error, .error)
             }
         }
         if e.phase == .deadline { return (.openFiltered, .noResponse) }

@@ -61,8 +61,8 @@ public struct DNSProber: Sendable {
         var queries: [QuerySpec] = []
         for (n, name) in names.enumerated() {
             for (s, server) in servers.enumerated() {
-                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: "A"))
-                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
+                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: .a))
+                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: .aaaa))
             }
         }
         let results = run(queries)
@@ -99,8 +99,8 @@ public struct DNSProber: Sendable {
         }
         for (n, c) in allCandidates.enumerated() {
             for (s, server) in config.servers.enumerated() {
-                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "A"))
-                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
+                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: .a))
+                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: .aaaa))
             }
         }
         // attempts:0: glibc sends nothing, so neither does the prober.
@@ -148,7 +148,7 @@ public struct DNSProber: Sendable {
             guard let sa = SocketAddress(spec.server, port: 53),
                 let packet = Self.query(id: UInt16(truncatingIfNeeded: i &* 7919 &+ 1), name: spec.name, type: spec.qtype)
             else {
-                slots.results.withLock { $0[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query") }
+                slots.results.withLock { $0[i] = DNSQueryResult(type: spec.type.rawValue, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query") }
                 continue
             }
             let r = Running(index: i, fd: -1, sa: sa, packet: packet, id: 0, startMs: start)
@@ -164,14 +164,14 @@ public struct DNSProber: Sendable {
         }
         group.wait()
         return slots.results.withLock { $0 }.enumerated().map { i, r in
-            r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not run")
+            r ?? DNSQueryResult(type: specs[i].type.rawValue, status: .error, elapsedMs: 0, transport: "tcp", detail: "not run")
         }
     }
 
     /// Whether each server answers at all: one `. NS` query each. Any answer,
     /// even REFUSED, shows the server is alive; `audit` reads these.
     public func liveness(servers: [String]) -> [DNSServerResult] {
-        let specs = servers.enumerated().map { QuerySpec(name: ".", nameIndex: 0, server: $1, serverIndex: $0, type: "NS") }
+        let specs = servers.enumerated().map { QuerySpec(name: ".", nameIndex: 0, server: $1, serverIndex: $0, type: .ns) }
         return zip(servers, run(specs)).map { DNSServerResult(server: $0, queries: [$1]) }
     }
 
@@ -180,12 +180,16 @@ public struct DNSProber: Sendable {
         var nameIndex: Int
         var server: String
         var serverIndex: Int
-        var type: String
+        var type: RecordType
+        /// The record types the prober asks for; `rawValue` is the name the report gives.
+        enum RecordType: String {
+            case a = "A", aaaa = "AAAA", ns = "NS"
+        }
         var qtype: UInt16 {
             switch type {
-            case "A": return UInt16(CResolv_t_a())
-            case "AAAA": return UInt16(CResolv_t_aaaa())
-            default: return UInt16(CResolv_t_ns())
+            case .a: return UInt16(CResolv_t_a())
+            case .aaaa: return UInt16(CResolv_t_aaaa())
+            case .ns: return UInt16(CResolv_t_ns())
             }
         }
     }
@@ -214,11 +218,11 @@ public struct DNSProber: Sendable {
             let start = Clock.nowMs()
             idSeed = idSeed &* 25173 &+ 13849
             guard let sa = SocketAddress(spec.server, port: 53) else {
-                results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not an IP address")
+                results[i] = DNSQueryResult(type: spec.type.rawValue, status: .error, elapsedMs: 0, detail: "not an IP address")
                 continue
             }
             guard let packet = Self.query(id: idSeed, name: spec.name, type: spec.qtype) else {
-                results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not a valid DNS name")
+                results[i] = DNSQueryResult(type: spec.type.rawValue, status: .error, elapsedMs: 0, detail: "not a valid DNS name")
                 continue
             }
             let fd: Int32
@@ -269,7 +273,7 @@ public struct DNSProber: Sendable {
                 let r = running[k]
                 if after - r.startMs >= timeoutMs {
                     results[r.index] = DNSQueryResult(
-                        type: specs[r.index].type, status: .timeout, elapsedMs: after - r.startMs,
+                        type: specs[r.index].type.rawValue, status: .timeout, elapsedMs: after - r.startMs,
                         detail: "no answer to \(r.sent) UDP quer\(r.sent == 1 ? "y" : "ies")")
                     finished.insert(k)
                 } else if r.sent < sends && after - r.startMs >= timeoutMs * Double(r.sent) / Double(sends) {
@@ -283,7 +287,7 @@ public struct DNSProber: Sendable {
             }
         }
         return results.enumerated().map { i, r in
-            r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, detail: "not run")
+            r ?? DNSQueryResult(type: specs[i].type.rawValue, status: .error, elapsedMs: 0, detail: "not run")
         }
     }
 
@@ -347,7 +351,7 @@ public struct DNSProber: Sendable {
             return failure(spec, err, start: r.startMs, transport: "tcp")
         }
         guard wait(Int32(POLLOUT)) else {
-            return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+            return DNSQueryResult(type: spec.type.rawValue, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
         }
         let err = SockOpt.soError(fd)
         if err != 0 { return failure(spec, err, start: r.startMs, transport: "tcp") }
@@ -357,7 +361,7 @@ public struct DNSProber: Sendable {
         case .success:
             // A short write of a 2-byte-framed query: the server sees a truncated one.
             return DNSQueryResult(
-                type: spec.type, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
+                type: spec.type.rawValue, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
                 detail: "the query was only partly sent over TCP")
         case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
         }
@@ -371,7 +375,7 @@ public struct DNSProber: Sendable {
                 }
             }
             guard wait(Int32(POLLIN)) else {
-                return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+                return DNSQueryResult(type: spec.type.rawValue, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
             }
             let n: Int
             switch SocketIO.receive(fd, into: &buf) {
@@ -381,7 +385,7 @@ public struct DNSProber: Sendable {
             }
             if n == 0 {
                 return DNSQueryResult(
-                    type: spec.type, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
+                    type: spec.type.rawValue, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
                     detail: "the server closed the TCP connection before answering")
             }
             data += buf[0..<n]
@@ -402,7 +406,7 @@ public struct DNSProber: Sendable {
             detail = "nothing answers on port 53 (ICMP port unreachable, \(e.name))"
         case ENETUNREACH, EHOSTUNREACH, EHOSTDOWN:
             status = .unreachable
-            detail = e.name == "ENETUNREACH" ? "no route to the server (\(e.name))" : "host unreachable (\(e.name))"
+            detail = err == ENETUNREACH ? "no route to the server (\(e.name))" : "host unreachable (\(e.name))"
         case EPERM, EACCES:
             status = .localDenied
             detail = "this host refused to send the query (\(e.name)): a local firewall rule"
@@ -411,7 +415,7 @@ public struct DNSProber: Sendable {
             detail = e.description
         }
         return DNSQueryResult(
-            type: spec.type, status: status, elapsedMs: Clock.nowMs() - start, transport: transport, detail: detail)
+            type: spec.type.rawValue, status: status, elapsedMs: Clock.nowMs() - start, transport: transport, detail: detail)
     }
 
     /// Reads an answer's rcode and addresses with libresolv.
@@ -427,9 +431,9 @@ public struct DNSProber: Sendable {
         }
         guard n >= 0 else {
             return DNSQueryResult(
-                type: spec.type, status: .error, elapsedMs: elapsedMs, transport: transport, detail: "malformed answer")
+                type: spec.type.rawValue, status: .error, elapsedMs: elapsedMs, transport: transport, detail: "malformed answer")
         }
-        let family = spec.type == "AAAA" ? AF_INET6 : AF_INET
+        let family = spec.type == .aaaa ? AF_INET6 : AF_INET
         let size = family == AF_INET6 ? 16 : 4
         let addresses = (0..<Int(n)).map { SocketAddress.format(family: family, bytes: Array(addrs[(16 * $0)..<(16 * $0 + size)])) }
         let status: DNSStatus
@@ -441,7 +445,7 @@ public struct DNSProber: Sendable {
         default: status = .error
         }
         return DNSQueryResult(
-            type: spec.type, status: status, rcode: Int(rcode), addresses: addresses, elapsedMs: elapsedMs,
+            type: spec.type.rawValue, status: status, rcode: Int(rcode), addresses: addresses, elapsedMs: elapsedMs,
             transport: transport, detail: status == .error ? "rcode \(rcode)" : nil)
     }
 

@@ -85,7 +85,7 @@ public struct TCPProber: Sendable {
     }
 
     func isSilent(_ e: TCPProbeEvidence) -> Bool {
-        e.icmp == nil && (e.phase == .deadline || e.error?.name == "ETIMEDOUT")
+        e.icmp == nil && (e.phase == .deadline || e.error?.code == .timedOut)
     }
 
     // MARK: - The poll loop
@@ -275,7 +275,7 @@ public struct TCPProber: Sendable {
         e.localPort = a.local?.port
         if soErr == 0 && ti?.isConnected == true { return e }
         if soErr != 0 || icmp != nil || atDeadline { return e }
-        if ti?.state == "CLOSE" { e.error = ErrnoName.error(ECONNRESET) }
+        if ti?.state == .close { e.error = ErrnoName.error(ECONNRESET) }
         return e
     }
 
@@ -289,7 +289,7 @@ public struct TCPProber: Sendable {
         var ti = CHostAuditShims_tcp_info()
         guard CHostAuditShims_get_tcp_info(fd, &ti) == 0 else { return nil }
         return TCPInfoSnapshot(
-            state: TCPInfoSnapshot.stateName(Int(ti.state)), retransmits: Int(ti.retransmits),
+            state: TCPState(number: Int(ti.state)), retransmits: Int(ti.retransmits),
             totalRetrans: Int(ti.total_retrans), rtoMs: Int(ti.rto_us / 1000))
     }
 }

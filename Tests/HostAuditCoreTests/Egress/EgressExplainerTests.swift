@@ -7,7 +7,7 @@ import Testing
     let target = EgressTarget(text: "mirror.example:80", host: "mirror.example", hostKind: .name, port: 80)
 
     func evidence(
-        phase: TCPProbeEvidence.Phase = .poll, error: String? = nil, icmp: ICMPError? = nil, state: String = "SYN_SENT",
+        phase: TCPProbeEvidence.Phase = .poll, error: String? = nil, icmp: ICMPError? = nil, state: TCPState = .synSent,
         retrans: Int = 0, ms: Double = 0.2
     ) -> TCPProbeEvidence {
         TCPProbeEvidence(
@@ -27,16 +27,16 @@ import Testing
     }
 
     @Test func open() {
-        let r = result(evidence(state: "ESTABLISHED"))
+        let r = result(evidence(state: .established))
         #expect((r.state, r.reason, r.cause) == (.open, .synAck, .none))
-        let closeWait = result(evidence(state: "CLOSE_WAIT"))
+        let closeWait = result(evidence(state: .closeWait))
         #expect(closeWait.state == .open)
         // SO_ERROR set: never open, whatever the state says.
-        #expect(result(evidence(error: "ECONNREFUSED", state: "ESTABLISHED")).state == .closed)
+        #expect(result(evidence(error: "ECONNREFUSED", state: .established)).state == .closed)
     }
 
     @Test func resetIsClosedUntilAVerdictSaysLocal() {
-        let e = evidence(error: "ECONNREFUSED", state: "CLOSE")
+        let e = evidence(error: "ECONNREFUSED", state: .close)
         let alone = result(e)
         // Rules not read: a closed port, a local reset rule and a forged reset are all open.
         #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, .reset, .unknown, .unknown))
@@ -207,7 +207,7 @@ import Testing
     @Test func textIsEscaped() {
         var t = target
         t.text = "evil\u{1b}[2J.example:80"
-        let r = EgressProbeResult.from(target: t, evidence: evidence(state: "ESTABLISHED"), icmpEcho: echoYes)
+        let r = EgressProbeResult.from(target: t, evidence: evidence(state: .established), icmpEcho: echoYes)
         let text = EgressTextRenderer().render(EgressDocument(probes: [r]))
         #expect(!text.contains("\u{1b}"))
         #expect(text.contains("1 of 1 target open"))

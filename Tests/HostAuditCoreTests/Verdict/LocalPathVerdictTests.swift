@@ -127,7 +127,7 @@ import Testing
     @Test func explainerBlamesTheInputRuleThatDropsTheSynAck() {
         let e = TCPProbeEvidence(
             address: "192.0.2.10", port: 80, family: "ipv4", phase: .deadline,
-            tcpInfo: TCPInfoSnapshot(state: "SYN_SENT", retransmits: 2, totalRetrans: 2, rtoMs: 1000), elapsedMs: 2000)
+            tcpInfo: TCPInfoSnapshot(state: .synSent, retransmits: 2, totalRetrans: 2, rtoMs: 1000), elapsedMs: 2000)
         let target = EgressTarget(text: "192.0.2.10:80", host: "192.0.2.10", hostKind: .ipv4, port: 80)
         var v = LocalVerdict(verdict: .accept, hook: "postrouting", decidedBy: RuleLocation(family: .inet, table: "f", chain: "output", handle: nil, rule: "policy accept"))
         let echo = ICMPEchoResult(reachable: true, method: "raw", rttMs: 0.1)
