@@ -5,9 +5,16 @@ import Musl
 #endif
 import SystemPackage
 
-/// `syscall(_:path:_:)` for the probers, which keep a failure's errno as
-/// evidence instead of throwing it: runs `body`, retries on EINTR, reads
-/// errno immediately after a -1 and returns it as a value.
+// The probers' form of the syscall helper (`syscall(_:path:_:)` in
+// Syscall.swift): they keep a failure's errno as evidence instead of throwing
+// it, so they get `Result<T, Errno>`. errno is read right after the call;
+// EINTR is retried here (`syscallResult`) or handed back for a poll loop that
+// recomputes its time-out (`syscallOnce`). Same shape as swift-system's
+// `valueOrErrno`; when Syscall.swift offers that, these two are it with
+// `retryOnInterrupt` true and false.
+
+/// Runs `body` (a call returning -1 and setting errno on failure), retrying
+/// on EINTR; a failure is the errno read right after the call.
 func syscallResult<T: FixedWidthInteger>(_ body: () -> T) -> Result<T, Errno> {
     while true {
         let result = body()
@@ -20,9 +27,8 @@ func syscallResult<T: FixedWidthInteger>(_ body: () -> T) -> Result<T, Errno> {
     }
 }
 
-/// One call of `body` without the EINTR retry, for poll(2) loops that
-/// recompute their time-out after an interruption: the result, or errno
-/// read immediately after a -1 (`.interrupted` included).
+/// One call of `body`, not restarted: the result, or the errno read right
+/// after a -1 (`.interrupted` included, for the caller to handle).
 func syscallOnce<T: FixedWidthInteger>(_ body: () -> T) -> Result<T, Errno> {
     let result = body()
     if result == -1 { return .failure(Errno(rawValue: errno)) }

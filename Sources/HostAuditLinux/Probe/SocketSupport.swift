@@ -200,10 +200,16 @@ extension SocketAddress {
         }
     }
 
-    /// connect(2) of `fd` to this address, EINTR retried; errno as a value
-    /// (EINPROGRESS for a non-blocking TCP socket still connecting).
+    /// connect(2) of `fd` to this address; errno as a value (EINPROGRESS for
+    /// a non-blocking TCP socket still connecting). connect is not restarted
+    /// after EINTR: an interrupted connect goes on in the background (POSIX),
+    /// which is what EINPROGRESS says, so it is reported as that.
     func connect(_ fd: Int32) -> Result<Void, Errno> {
-        syscallResult { withSockaddr { Glibc.connect(fd, $0, $1) } }.map { _ in () }
+        switch syscallOnce({ withSockaddr { Glibc.connect(fd, $0, $1) } }) {
+        case .success: return .success(())
+        case .failure(let err) where err.rawValue == EINTR: return .failure(Errno(rawValue: EINPROGRESS))
+        case .failure(let err): return .failure(err)
+        }
     }
 
     /// The socket's local end (`getsockname`): the address and port the kernel
