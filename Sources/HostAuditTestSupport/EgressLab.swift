@@ -163,24 +163,7 @@ public final class EgressLab: @unchecked Sendable {
     }
 
     private func start(_ ns: NetNamespace, script: String, arguments: [String], ready: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ip", "netns", "exec", ns.name, "/usr/bin/python3", "-c", script] + arguments
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        let errPath = ready + ".err"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        try p.run()
-        processes.append(p)
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: ready) {
-            if !p.isRunning || Date() > deadline {
-                let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-                throw CommandError(command: p.arguments ?? [], result: nil, reason: "server did not start: \(err)")
-            }
-            usleep(20_000)
-        }
+        processes.append(try ns.startPython(script, arguments: arguments, ready: ready))
     }
 
     public func shutdown() {

@@ -42,7 +42,7 @@ import Testing
         let finding = Finding(rule: "r1", policy: "p", title: "t\n<x>", severity: .high, status: .fail)
         let target = EgressTarget(text: "m.example:80", host: "m.example", hostKind: .name, port: 80)
         let probe = EgressProbeResult(
-            target: target, address: "192.0.2.1", state: .filtered, reason: "no-response", elapsedMs: 1, synRetransmits: 1,
+            target: target, address: "192.0.2.1", state: .filtered, reason: .noResponse, elapsedMs: 1, synRetransmits: 1,
             icmpEcho: ICMPEchoResult(reachable: true, method: "icmp"), localVerdict: nil, cause: .upstreamFilter,
             explanation: "e", evidence: nil)
         let report = AuditReport(
@@ -170,7 +170,7 @@ import Testing
                 origins: [EgressTarget.Origin(path: "/etc/apt/sources.list", line: i + 1)])
             probes.append(
                 EgressProbeResult(
-                    target: t, address: nil, state: .error, reason: "dns-failure", elapsedMs: 1, synRetransmits: nil,
+                    target: t, address: nil, state: .error, reason: .dnsFailure, elapsedMs: 1, synRetransmits: nil,
                     icmpEcho: .notTested("no address"), localVerdict: nil, cause: .dnsFailure, explanation: "",
                     evidence: nil))
         }

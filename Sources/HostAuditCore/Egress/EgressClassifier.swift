@@ -30,29 +30,39 @@ public enum EgressCause: String, Sendable, Equatable, CaseIterable {
 /// completed handshake (ESTABLISHED, or CLOSE_WAIT when the server has
 /// already accepted and closed).
 public enum EgressClassifier {
-    public static func classify(_ e: TCPProbeEvidence) -> (state: PortState, reason: String) {
-        if e.error == nil, e.tcpInfo?.isConnected == true { return (.open, "syn-ack") }
-        if let icmp = e.icmp {
-            let reason = icmp.reason
-            switch reason {
-            case "net-unreach", "host-unreach", "time-exceeded": return (.unreachable, reason)
-            default: return (.filtered, reason)
-            }
-        }
+    public static func classify(_ e: TCPProbeEvidence) -> (state: PortState, reason: ProbeReason) {
+        if e.error == nil, e.tcpInfo?.isConnected == true { return (.open, .synAck) }
+        if let icmp = e.icmp { return (state(ofICMP: icmp.reason), icmp.reason) }
         if let err = e.error {
-            switch err.name {
-            case "ECONNREFUSED": return (.closed, "reset")
-            case "ETIMEDOUT": return (.filtered, "no-response")
-            case "EHOSTUNREACH", "EHOSTDOWN": return (.unreachable, "host-unreach")
-            case "ENETUNREACH": return (.unreachable, "net-unreach")
-            case "EPERM", "EACCES": return (.filtered, "local-denied")
-            case "EINVAL": return (e.phase == .connect ? (.unreachable, "no-route") : (.error, "error"))
-            case "ENOPROTOOPT": return (.filtered, "proto-unreach")
-            default: return (.error, "error")
+            switch err.code {
+            case .connectionRefused: return (.closed, .reset)
+            case .timedOut: return (.filtered, .noResponse)
+            case .noRouteToHost, .hostIsDown: return (.unreachable, .hostUnreach)
+            case .networkUnreachable: return (.unreachable, .netUnreach)
+            case .notPermitted, .permissionDenied: return (.filtered, .localDenied)
+            case .invalidArgument: return (e.phase == .connect ? (.unreachable, .noRoute) : (.error, .error))
+            case .protocolNotAvailable: return (.filtered, .protoUnreach)
+            case .other: return (.error, .error)
             }
         }
-        if e.phase == .deadline { return (.filtered, "no-response") }
-        return (.error, "error")
+        if e.phase == .deadline { return (.filtered, .noResponse) }
+        return (.error, .error)
+    }
+
+    /// The state an ICMP error gives a TCP probe: the unreachables (and an
+    /// expired TTL) say the flow did not get there; every other error is a
+    /// filter's answer.
+    static func state(ofICMP reason: ProbeReason) -> PortState {
+        switch reason {
+        case .netUnreach, .hostUnreach, .timeExceeded:
+            return .unreachable
+        case .portUnreach, .protoUnreach, .netProhibited, .hostProhibited, .adminProhibited, .fragNeeded, .packetTooBig,
+            .paramProblem, .redirect, .otherICMP:
+            return .filtered
+        case .synAck, .reset, .udpResponse, .noResponse, .localDenied, .noRoute, .dnsFailure, .error:
+            // Not an ICMP word; ICMPError.reason never gives one.
+            return .filtered
+        }
     }
 
     /// SYN retransmissions: `tcpi_retransmits` while connecting (it counts

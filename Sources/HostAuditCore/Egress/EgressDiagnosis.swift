@@ -4,7 +4,7 @@
 public struct EgressFacts: Sendable {
     public var evidence: TCPProbeEvidence
     public var state: PortState
-    public var reason: String
+    public var reason: ProbeReason
     public var icmpEcho: ICMPEchoResult
     /// The host's own evidence: verdicts for both directions, blind spots, counters.
     public var local: LocalEvidence
@@ -26,7 +26,7 @@ public struct EgressFacts: Sendable {
     }
 
     public init(
-        evidence: TCPProbeEvidence, state: PortState, reason: String, icmpEcho: ICMPEchoResult,
+        evidence: TCPProbeEvidence, state: PortState, reason: ProbeReason, icmpEcho: ICMPEchoResult,
         localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false, siblingsRejected: Bool = false,
         selinuxEnforcing: Bool? = nil, local: LocalEvidence? = nil, route: RouteEvidence? = nil
     ) {
@@ -120,8 +120,13 @@ public enum EgressExplainer {
         }
     }
 
-    static func verdictItem(_ v: LocalVerdict, direction: String) -> EvidenceItem {
-        var d = JSONObject([("direction", .string(direction)), ("verdict", .string(v.verdict.rawValue)), ("traced", .bool(v.traced))])
+    /// The path a verdict item is about; `rawValue` is its word in the evidence.
+    enum Path: String {
+        case outbound, reply
+    }
+
+    static func verdictItem(_ v: LocalVerdict, direction: Path) -> EvidenceItem {
+        var d = JSONObject([("direction", .string(direction.rawValue)), ("verdict", .string(v.verdict.rawValue)), ("traced", .bool(v.traced))])
         if let t = v.table { d["table"] = .string(t) }
         if let c = v.chain { d["chain"] = .string(c) }
         if let h = v.handle { d["handle"] = .int(Int64(h)) }
@@ -129,11 +134,11 @@ public enum EgressExplainer {
         let how = v.traced ? "kernel trace" : "static evaluation"
         let text: String
         switch v.verdict {
-        case .accept: text = "\(how) of the \(direction) path: accepted\(v.rule == nil ? "" : " by \(v.label)")"
-        case .drop, .reject: text = "\(how) of the \(direction) path: \(v.verdict.rawValue) by \(v.label)"
-        case .unknown: text = "\(how) of the \(direction) path: no verdict (\(v.notes.joined(separator: "; ")))"
+        case .accept: text = "\(how) of the \(direction.rawValue) path: accepted\(v.rule == nil ? "" : " by \(v.label)")"
+        case .drop, .reject: text = "\(how) of the \(direction.rawValue) path: \(v.verdict.rawValue) by \(v.label)"
+        case .unknown: text = "\(how) of the \(direction.rawValue) path: no verdict (\(v.notes.joined(separator: "; ")))"
         }
-        return EvidenceItem(v.traced ? .trace : (direction == "reply" ? .reply : .verdict), text, data: d)
+        return EvidenceItem(v.traced ? .trace : (direction == .reply ? .reply : .verdict), text, data: d)
     }
 
     static func localItems(_ f: EgressFacts) -> [EvidenceItem] { localItems(f.local) }
@@ -141,8 +146,8 @@ public enum EgressExplainer {
     static func localItems(_ local: LocalEvidence) -> [EvidenceItem] {
         var items: [EvidenceItem] = []
         if let v = local.outbound {
-            items.append(verdictItem(v, direction: "outbound"))
-            if let n = v.counterDeltaPackets, local.witness(for: v, direction: "out") == nil {
+            items.append(verdictItem(v, direction: .outbound))
+            if let n = v.counterDeltaPackets, local.witness(for: v, direction: .out) == nil {
                 items.append(
                     EvidenceItem(
                         .counter, "the deciding rule's counter rose by \(n) packet\(n == 1 ? "" : "s") while probing",
@@ -151,16 +156,16 @@ public enum EgressExplainer {
         }
         switch local.reply {
         case .noRules?: items.append(EvidenceItem(.reply, "no prerouting or input rule on this host can drop the answer"))
-        case .verdict(let v)?: items.append(verdictItem(v, direction: "reply"))
+        case .verdict(let v)?: items.append(verdictItem(v, direction: .reply))
         case nil: break
         }
         for b in local.blindSpots {
             items.append(EvidenceItem(b.kind == .legacyTables ? .legacy : .trace, b.detail, data: JSONObject([("may_block", .bool(b.mayBlock))])))
         }
         for w in local.witnesses {
-            let what = w.direction == "reply" ? "the answers" : "the probe's packets"
+            let what = w.direction == .reply ? "the answers" : "the probe's packets"
             let rule = w.rule.map { " '\($0)'" } ?? ""
-            let action = w.verdict.map { ", \($0)" } ?? ""
+            let action = w.verdict.map { ", \($0.rawValue)" } ?? ""
             var data = JSONObject()
             if case .object(let o) = w.json() { data = o }
             data["packets"] = .int(Int64(clamping: w.deltaPackets))
@@ -173,29 +178,37 @@ public enum EgressExplainer {
         return items
     }
 
+    /// What came back besides the socket's own result, for TCP and UDP alike:
+    /// the ICMP error and its sender, ICMP echo, and whether sibling ports answered.
+    static func answerItems(icmp: ICMPError?, echo: ICMPEchoResult, address: String, siblingsAnswered: Bool) -> [EvidenceItem] {
+        var items: [EvidenceItem] = []
+        if let icmp {
+            items.append(
+                EvidenceItem(
+                    .icmp, icmp.summary,
+                    data: JSONObject([
+                        ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
+                    ])))
+        }
+        switch echo.reachable {
+        case .some(true): items.append(EvidenceItem(.echo, "\(address) answers ICMP echo"))
+        case .some(false): items.append(EvidenceItem(.echo, "\(address) does not answer ICMP echo"))
+        case .none: items.append(EvidenceItem(.echo, "ICMP echo not tested (\(echo.detail ?? "no ping socket"))"))
+        }
+        if siblingsAnswered { items.append(EvidenceItem(.siblings, "other ports on \(address) answered")) }
+        return items
+    }
+
     static func probeItems(_ f: EgressFacts) -> [EvidenceItem] {
         let e = f.evidence
         var items: [EvidenceItem] = []
         var sock = JSONObject([("phase", .string(e.phase.rawValue)), ("elapsed_ms", .double((e.elapsedMs * 10).rounded() / 10))])
         if let err = e.error { sock["errno"] = .string(err.name) }
-        if let ti = e.tcpInfo { sock["tcp_state"] = .string(ti.state) }
+        if let ti = e.tcpInfo { sock["tcp_state"] = .string(ti.state.name) }
         let what = e.error.map { "\($0.name) after \(formatMs(e.elapsedMs))" } ?? "\(f.reason) after \(formatMs(e.elapsedMs))"
         items.append(EvidenceItem(.socket, "the socket ended with \(what) (\(e.phase.rawValue))", data: sock))
-        if let icmp = e.icmp {
-            items.append(
-                EvidenceItem(
-                    .icmp, "\(icmp.label) (\(icmp.reason)) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")",
-                    data: JSONObject([
-                        ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
-                    ])))
-        }
-        switch f.icmpEcho.reachable {
-        case .some(true): items.append(EvidenceItem(.echo, "\(e.address) answers ICMP echo"))
-        case .some(false): items.append(EvidenceItem(.echo, "\(e.address) does not answer ICMP echo"))
-        case .none: items.append(EvidenceItem(.echo, "ICMP echo not tested (\(f.icmpEcho.detail ?? "no ping socket"))"))
-        }
-        if f.siblingsAnswered { items.append(EvidenceItem(.siblings, "other ports on \(e.address) answered")) }
-        if f.reason == "local-denied", let enforcing = f.selinuxEnforcing {
+        items += answerItems(icmp: e.icmp, echo: f.icmpEcho, address: e.address, siblingsAnswered: f.siblingsAnswered)
+        if f.reason == .localDenied, let enforcing = f.selinuxEnforcing {
             items.append(EvidenceItem(.selinux, enforcing ? "SELinux is enforcing on this host" : "SELinux is not enforcing on this host"))
         }
         if let r = f.route {
@@ -209,8 +222,8 @@ public enum EgressExplainer {
     /// How sure a local block on the way out is: the static (or traced)
     /// verdict is proof, unless the kernel's own counter for that rule
     /// contradicts it (it did not rise while the probe ran).
-    static func outboundConfidence(_ f: EgressFacts, _ out: Outbound) -> Confidence {
-        guard case .blocks(let v) = out, f.local.witness(for: v, direction: "out")?.strength == .absent else { return .proven }
+    static func outboundConfidence(_ local: LocalEvidence, _ out: Outbound) -> Confidence {
+        guard case .blocks(let v) = out, local.witness(for: v, direction: .out)?.strength == .absent else { return .proven }
         return .likely
     }
 
@@ -219,7 +232,7 @@ public enum EgressExplainer {
     /// answers (exact or consistent); otherwise likely (the answer may not
     /// even arrive, or the counter does not say).
     static func replyConfidence(_ f: EgressFacts, _ out: Outbound, _ v: LocalVerdict) -> (Confidence, CounterWitness?) {
-        let w = f.local.witness(for: v, direction: "reply")
+        let w = f.local.witness(for: v, direction: .reply)
         guard case .accepts = out, let w, w.strength == .exact || w.strength == .consistent else { return (.likely, w) }
         return (.proven, w)
     }
@@ -239,18 +252,18 @@ public enum EgressExplainer {
         let hostUp = f.icmpEcho.reachable == true || f.siblingsAnswered
         // A rule that counted the probe's own packets and blocks them (the answers'
         // witnesses belong to the reply-path rule, and a dropped ICMP error is no block).
-        let blockingWitness = f.local.witnesses.filter { $0.direction == "out" && $0.blocks && $0.confidence != .unknown }.max { $0.confidence < $1.confidence }
+        let blockingWitness = f.local.witnesses.filter { $0.direction == .out && $0.blocks && $0.confidence != .unknown }.max { $0.confidence < $1.confidence }
         let counted: String = {
             guard case .blocks(let v) = out, let n = v.counterDeltaPackets else { return "" }
             return " Its counter rose by \(n) packet\(n == 1 ? "" : "s") while the probe ran\(n == 0 ? " (so the packets may not have reached it)" : "")."
         }()
-        let outSure = outboundConfidence(f, out)
+        let outSure = outboundConfidence(f.local, out)
 
         switch f.reason {
-        case "syn-ack":
+        case .synAck:
             return Diagnosis(cause: .none, confidence: .proven, explanation: "\(subject): connected (SYN-ACK) in \(ms); nothing blocks it.")
 
-        case "reset":
+        case .reset:
             if case .blocks(let v) = out {
                 return Diagnosis(
                     cause: .localFirewall, confidence: outSure,
@@ -278,10 +291,10 @@ public enum EgressExplainer {
                     forged,
                 ])
 
-        case "no-response":
+        case .noResponse:
             return silence(f, subject: subject, ms: ms, out: out, back: back, hostUp: hostUp, counted: counted, witness: blockingWitness)
 
-        case "local-denied":
+        case .localDenied:
             let errName = e.error?.name ?? "EPERM"
             if let r = f.route, r.refuses {
                 return routeDiagnosis(f, r, subject: subject, how: "this host refused to send it (\(errName))")
@@ -292,7 +305,7 @@ public enum EgressExplainer {
                     explanation: "\(subject): this host refused to send it (\(errName)); \(v.label) blocks it.\(counted) Change that rule.")
             }
             let accepts: Bool = { if case .accepts = out { return true } else { return false } }()
-            if f.selinuxEnforcing == true && (accepts || errName == "EACCES") {
+            if f.selinuxEnforcing == true && (accepts || e.error?.code == .permissionDenied) {
                 // connect() fails with EACCES when an SELinux policy denies name_connect;
                 // the firewall lets the flow out, so the security module is the refusal.
                 let fw = accepts ? " The local firewall accepts the flow, so the denial is not a netfilter rule." : ""
@@ -321,7 +334,7 @@ public enum EgressExplainer {
                 explanation: "\(subject): this host refused to send it (\(errName)): a local firewall rule most likely; a cgroup BPF hook or a security module refuse the same way. Check the local output rules.",
                 candidates: cands)
 
-        case "net-unreach", "no-route", "host-unreach":
+        case .netUnreach, .noRoute, .hostUnreach:
             if let icmp = e.icmp, let from = icmp.offender {
                 return icmpUnreachable(f, icmp: icmp, from: from, subject: subject, ms: ms, out: out, hostUp: hostUp)
             }
@@ -330,16 +343,16 @@ public enum EgressExplainer {
                 return routeDiagnosis(f, r, subject: subject, how: "this host has no usable route (\(e.error?.name ?? "ENETUNREACH"))")
             }
             let what: String
-            switch e.error?.name {
-            case "EINVAL": what = "a 'blackhole' route"
-            case "EHOSTUNREACH": what = "an 'unreachable' route"
+            switch e.error?.code {
+            case .invalidArgument?: what = "a 'blackhole' route"
+            case .noRouteToHost?: what = "an 'unreachable' route"
             default: what = "no route (or a 'throw' route with nothing after it)"
             }
             return Diagnosis(
                 cause: .noRoute, confidence: .proven,
                 explanation: "\(subject): this host refused at once (\(e.error?.name ?? "ENETUNREACH")): \(what) to \(e.address) in its routing tables. Check ip route and ip rule.")
 
-        case "admin-prohibited", "host-prohibited", "net-prohibited", "port-unreach", "proto-unreach":
+        case .adminProhibited, .hostProhibited, .netProhibited, .portUnreach, .protoUnreach:
             guard let icmp = e.icmp else { break }
             if icmp.offenderIsLocal {
                 if case .blocks(let v) = out {
@@ -358,7 +371,7 @@ public enum EgressExplainer {
                 cause: .upstreamReject, confidence: .proven,
                 explanation: "\(subject): rejected by \(icmp.offender ?? "a router") with \(f.reason) (\(icmp.label), \(ms)): a filter at that router blocks the port. Ask the operator of \(icmp.offender ?? "that network") to allow it.")
 
-        case "time-exceeded":
+        case .timeExceeded:
             if let icmp = e.icmp {
                 return Diagnosis(
                     cause: .unknown, confidence: .unknown,
@@ -368,7 +381,8 @@ public enum EgressExplainer {
                     ])
             }
 
-        default:
+        case .udpResponse, .dnsFailure, .error, .fragNeeded, .packetTooBig, .paramProblem, .redirect, .otherICMP:
+            // No reading of these: the cause stays unknown, with the reason named.
             break
         }
         let detail = e.error.map { " (\($0.name): \($0.message))" } ?? ""
@@ -382,7 +396,7 @@ public enum EgressExplainer {
     ) -> Diagnosis {
         let e = f.evidence
         let sent = synText(e)
-        let outSure = outboundConfidence(f, out)
+        let outSure = outboundConfidence(f.local, out)
         if case .blocks(let v) = out {
             return Diagnosis(
                 cause: .localFirewall, confidence: outSure,
@@ -429,7 +443,7 @@ public enum EgressExplainer {
             let rule = w.rule.map { "rule '\(TerminalText.escape($0))'" } ?? "rule"
             return Diagnosis(
                 cause: .localFirewall, confidence: w.confidence,
-                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(rule) (\(TerminalText.escape(w.location))) counted \(w.direction == "reply" ? "the answers" : "the probe's packets") and \(w.verdict == "drop" ? "drops" : "rejects") them (its counter \(w.summary)). Change that rule.")
+                explanation: "\(subject): \(sent), no answer within \(ms); this host's \(rule) (\(TerminalText.escape(w.location))) counted \(w.direction == .reply ? "the answers" : "the probe's packets") and \(w.verdict == .drop ? "drops" : "rejects") them (its counter \(w.summary)). Change that rule.")
         }
         let why = f.icmpEcho.reachable == true ? "\(e.address) answers ICMP echo" : "other ports on \(e.address) answer"
         let rateNote =
@@ -500,11 +514,11 @@ public enum EgressExplainer {
     ) -> Diagnosis {
         let e = f.evidence
         let fast = e.elapsedMs < fastUnreachableMs
-        let isNet = f.reason == "net-unreach"
+        let isNet = f.reason == .netUnreach
         if icmp.offenderIsLocal {
             if case .blocks(let v) = out {
                 return Diagnosis(
-                    cause: .localFirewall, confidence: outboundConfidence(f, out),
+                    cause: .localFirewall, confidence: outboundConfidence(f.local, out),
                     explanation: "\(subject): rejected by this host's own firewall (\(v.label)) with \(f.reason) (\(icmp.label), \(ms)). Change the local output rule.")
             }
             if fast {

@@ -129,13 +129,13 @@ public struct LocalEvidence: Sendable, Equatable {
     /// witnesses. (`SnapshotVerdicts` adds `.noRules` and the blind spots.)
     public init(verdict v: LocalVerdict, blindSpots: [LocalBlindSpot] = []) {
         self.outbound = v
-        self.reply = v.replies.first { $0.kind == "syn-ack" }.map { .verdict($0.verdict) }
+        self.reply = v.replies.first { $0.kind == .synAck }.map { .verdict($0.verdict) }
         self.blindSpots = blindSpots
         self.witnesses = v.witnesses
     }
 
-    /// The counter witness for `v`'s deciding rule in `direction` (`out` or `reply`).
-    public func witness(for v: LocalVerdict, direction: String) -> CounterWitness? {
+    /// The counter witness for `v`'s deciding rule in `direction`.
+    public func witness(for v: LocalVerdict, direction: CounterWitness.Direction) -> CounterWitness? {
         witnesses.first {
             $0.direction == direction && $0.table == (v.table ?? "") && $0.chain == (v.chain ?? "")
                 && $0.handle == (v.handle ?? -1) && $0.legacy == v.legacy

@@ -4,7 +4,7 @@ public struct EgressProbeResult: Sendable, Equatable {
     /// Null when the name did not resolve.
     public var address: String?
     public var state: PortState
-    public var reason: String
+    public var reason: ProbeReason
     public var elapsedMs: Double?
     public var synRetransmits: Int?
     public var icmpEcho: ICMPEchoResult
@@ -27,7 +27,7 @@ public struct EgressProbeResult: Sendable, Equatable {
     public var udp: UDPProbeEvidence?
 
     public init(
-        target: EgressTarget, address: String?, state: PortState, reason: String, elapsedMs: Double?,
+        target: EgressTarget, address: String?, state: PortState, reason: ProbeReason, elapsedMs: Double?,
         synRetransmits: Int?, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict?, cause: EgressCause,
         explanation: String, relatedFindings: [String] = [], evidence: TCPProbeEvidence?,
         confidence: Confidence = .unknown, evidenceItems: [EvidenceItem] = [], candidates: [CauseCandidate] = [],
@@ -100,7 +100,7 @@ public struct EgressProbeResult: Sendable, Equatable {
                 data: JSONObject([("server", .string(s.server)), ("status", .string(s.status.rawValue))]))
         } + (resolution.note.map { [EvidenceItem(.dns, $0)] } ?? [])
         return EgressProbeResult(
-            target: target, address: nil, state: .error, reason: "dns-failure",
+            target: target, address: nil, state: .error, reason: .dnsFailure,
             elapsedMs: resolution.servers.map(\.elapsedMs).max(), synRetransmits: nil,
             icmpEcho: .notTested("the name has no address"), localVerdict: nil, cause: .dnsFailure,
             explanation: EgressExplainer.dnsFailure(target: target, resolution: resolution), evidence: nil,
@@ -119,7 +119,7 @@ public struct EgressProbeResult: Sendable, Equatable {
         o["port"] = .int(Int64(target.port))
         o["protocol"] = .string(target.proto.rawValue)
         o["state"] = .string(state.rawValue)
-        o["reason"] = .string(reason)
+        o["reason"] = .string(reason.rawValue)
         o["elapsed_ms"] = elapsedMs.map { .int(Int64($0.rounded())) } ?? .null
         o["syn_retransmits"] = synRetransmits.map { .int(Int64($0)) } ?? .null
         o["icmp_reachable"] = icmpEcho.reachable.map(JSONValue.bool) ?? .null
@@ -137,7 +137,7 @@ public struct EgressProbeResult: Sendable, Equatable {
         if let icmp = evidence?.icmp ?? udp?.icmp {
             o["icmp_error"] = .object(
                 JSONObject([
-                    ("origin", .string(icmp.origin)), ("type", .int(Int64(icmp.type))), ("code", .int(Int64(icmp.code))),
+                    ("origin", .string(icmp.origin.rawValue)), ("type", .int(Int64(icmp.type))), ("code", .int(Int64(icmp.code))),
                     ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
                 ]))
         } else {
@@ -146,7 +146,7 @@ public struct EgressProbeResult: Sendable, Equatable {
         if let ti = evidence?.tcpInfo {
             o["tcp_info"] = .object(
                 JSONObject([
-                    ("state", .string(ti.state)), ("retransmits", .int(Int64(ti.retransmits))),
+                    ("state", .string(ti.state.name)), ("retransmits", .int(Int64(ti.retransmits))),
                     ("total_retrans", .int(Int64(ti.totalRetrans))), ("rto_ms", .int(Int64(ti.rtoMs))),
                 ]))
         } else {

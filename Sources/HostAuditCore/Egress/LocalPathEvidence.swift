@@ -1,19 +1,19 @@
 /// The local verdict for the answer to a probe (SYN-ACK, reset or ICMP error)
 /// on its way back in through prerouting and input.
 public struct ReplyVerdict: Sendable, Equatable {
-    /// `syn-ack`, `reset` or `icmp-error` (`ReplyKind`).
-    public var kind: String
+    /// The answer: `syn-ack`, `reset` or `icmp-error`.
+    public var kind: ReplyKind
     /// The verdict and the deciding rule, as for the outbound flow.
     public var verdict: LocalVerdict
 
-    public init(kind: String, verdict: LocalVerdict) {
+    public init(kind: ReplyKind, verdict: LocalVerdict) {
         self.kind = kind
         self.verdict = verdict
     }
 
     public func json() -> JSONValue {
         guard case .object(var o) = verdict.json() else { return .null }
-        o["kind"] = .string(kind)
+        o["kind"] = .string(kind.rawValue)
         return .object(o)
     }
 }
@@ -40,8 +40,15 @@ public struct CounterWitness: Sendable, Equatable {
         case absent
     }
 
-    /// `out` (the probe's own packets) or `reply` (the answers).
-    public var direction: String
+    /// Which packets a rule's counter counted.
+    public enum Direction: String, Sendable, Hashable {
+        /// The probe's own packets.
+        case out
+        /// The answers.
+        case reply
+    }
+
+    public var direction: Direction
     /// `ip filter`, `inet filter`, …
     public var table: String
     public var chain: String
@@ -55,14 +62,14 @@ public struct CounterWitness: Sendable, Equatable {
     /// Packets all probes of the batch that this rule decides sent (nil as above).
     public var batchPackets: UInt64?
     public var strength: Strength
-    /// What the counted rule does (`accept`, `drop`, `reject`), when known.
-    public var verdict: String?
+    /// What the counted rule does, when known.
+    public var verdict: VerdictKind?
     /// The rule as printed (nft or iptables-save syntax), when known.
     public var rule: String?
 
     public init(
-        direction: String, table: String, chain: String, handle: Int, legacy: Bool, deltaPackets: UInt64,
-        probePackets: UInt64?, batchPackets: UInt64?, strength: Strength, verdict: String? = nil, rule: String? = nil
+        direction: Direction, table: String, chain: String, handle: Int, legacy: Bool, deltaPackets: UInt64,
+        probePackets: UInt64?, batchPackets: UInt64?, strength: Strength, verdict: VerdictKind? = nil, rule: String? = nil
     ) {
         self.verdict = verdict
         self.rule = rule
@@ -98,7 +105,7 @@ public struct CounterWitness: Sendable, Equatable {
     }
 
     /// The rule drops or rejects what it counted.
-    public var blocks: Bool { verdict == "drop" || verdict == "reject" }
+    public var blocks: Bool { verdict == .drop || verdict == .reject }
 
     /// `legacy ip filter OUTPUT, handle 2` / `inet filter output, handle 7`.
     public var location: String { "\(legacy ? "legacy " : "")\(table) \(chain), handle \(handle)" }
@@ -115,7 +122,7 @@ public struct CounterWitness: Sendable, Equatable {
     public func json() -> JSONValue {
         .object(
             JSONObject([
-                ("kind", .string("counter")), ("verdict", verdict.map(JSONValue.string) ?? .null), ("direction", .string(direction)), ("table", .string(table)),
+                ("kind", .string("counter")), ("verdict", verdict.map { .string($0.rawValue) } ?? .null), ("direction", .string(direction.rawValue)), ("table", .string(table)),
                 ("chain", .string(chain)), ("handle", .int(Int64(handle))), ("legacy", .bool(legacy)),
                 ("delta_packets", .int(Int64(clamping: deltaPackets))),
                 ("probe_packets", probePackets.map { .int(Int64(clamping: $0)) } ?? .null),
@@ -131,13 +138,13 @@ public struct CounterWitness: Sendable, Equatable {
 public struct ProbeFlow: Sendable, Hashable {
     public var address: String
     public var port: Int
-    public var proto: String
+    public var proto: EgressProtocol
     public var localAddress: String?
     public var localPort: Int?
     /// Packets the probe sent (its SYN plus retransmissions), when known.
     public var packetsSent: UInt64?
 
-    public init(address: String, port: Int, proto: String = "tcp", localAddress: String? = nil, localPort: Int? = nil, packetsSent: UInt64? = nil) {
+    public init(address: String, port: Int, proto: EgressProtocol = .tcp, localAddress: String? = nil, localPort: Int? = nil, packetsSent: UInt64? = nil) {
         self.address = address
         self.port = port
         self.proto = proto
@@ -149,7 +156,7 @@ public struct ProbeFlow: Sendable, Hashable {
     public init(_ e: TCPProbeEvidence) {
         let retrans = EgressClassifier.synRetransmits(e)
         self.init(
-            address: e.address, port: e.port, proto: "tcp", localAddress: e.localAddress, localPort: e.localPort,
+            address: e.address, port: e.port, proto: .tcp, localAddress: e.localAddress, localPort: e.localPort,
             packetsSent: retrans.map { UInt64(1 + max(0, $0)) })
     }
 }

@@ -58,17 +58,56 @@ public struct SocketError: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(name) (\(message))" }
 }
 
+/// A TCP socket's state (`tcpi_state`), by the kernel's numbers
+/// (include/net/tcp_states.h); `name` is the kernel's name for it.
+public enum TCPState: Sendable, Hashable, CustomStringConvertible {
+    case established, synSent, synRecv, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
+    case newSynRecv
+    /// A number this list does not know (`STATE_<n>`).
+    case other(Int)
+
+    private static let known: [TCPState] = [
+        .established, .synSent, .synRecv, .finWait1, .finWait2, .timeWait, .close, .closeWait, .lastAck, .listen, .closing,
+        .newSynRecv,
+    ]
+
+    /// The state numbered `n` (1 is ESTABLISHED).
+    public init(number n: Int) {
+        self = Self.known.indices.contains(n - 1) ? Self.known[n - 1] : .other(n)
+    }
+
+    /// `ESTABLISHED`, `SYN_SENT`, …, as the report names it.
+    public var name: String {
+        switch self {
+        case .established: return "ESTABLISHED"
+        case .synSent: return "SYN_SENT"
+        case .synRecv: return "SYN_RECV"
+        case .finWait1: return "FIN_WAIT1"
+        case .finWait2: return "FIN_WAIT2"
+        case .timeWait: return "TIME_WAIT"
+        case .close: return "CLOSE"
+        case .closeWait: return "CLOSE_WAIT"
+        case .lastAck: return "LAST_ACK"
+        case .listen: return "LISTEN"
+        case .closing: return "CLOSING"
+        case .newSynRecv: return "NEW_SYN_RECV"
+        case .other(let n): return "STATE_\(n)"
+        }
+    }
+
+    public var description: String { name }
+}
+
 /// The part of `struct tcp_info` a prober needs.
 public struct TCPInfoSnapshot: Sendable, Equatable {
-    /// `SYN_SENT`, `ESTABLISHED`, `CLOSE`, …
-    public var state: String
+    public var state: TCPState
     /// `tcpi_retransmits`: consecutive retransmission timeouts (SYNs re-sent while connecting).
     public var retransmits: Int
     /// `tcpi_total_retrans`: segments actually retransmitted (0 while a SYN waits for ARP).
     public var totalRetrans: Int
     public var rtoMs: Int
 
-    public init(state: String, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
+    public init(state: TCPState, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
         self.state = state
         self.retransmits = retransmits
         self.totalRetrans = totalRetrans
@@ -77,22 +116,17 @@ public struct TCPInfoSnapshot: Sendable, Equatable {
 
     /// The handshake completed: ESTABLISHED, or CLOSE_WAIT when the server
     /// accepted and already closed (a SYN-ACK came back either way).
-    public var isConnected: Bool { state == "ESTABLISHED" || state == "CLOSE_WAIT" }
-
-    /// Names of the kernel's TCP states (include/net/tcp_states.h), by number.
-    public static func stateName(_ n: Int) -> String {
-        let names = [
-            "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT",
-            "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
-        ]
-        return names.indices.contains(n) && n > 0 ? names[n] : "STATE_\(n)"
-    }
+    public var isConnected: Bool { state == .established || state == .closeWait }
 }
 
 /// An ICMP or ICMPv6 error read from the socket's error queue (`sock_extended_err`).
 public struct ICMPError: Sendable, Equatable {
-    /// `icmp` or `icmp6`.
-    public var origin: String
+    /// Which protocol carried the error (`SO_EE_ORIGIN_ICMP` or `_ICMP6`).
+    public enum Origin: String, Sendable, Hashable {
+        case icmp, icmp6
+    }
+
+    public var origin: Origin
     public var type: Int
     public var code: Int
     /// The sender of the error (`SO_EE_OFFENDER`): a router, or this host.
@@ -101,7 +135,7 @@ public struct ICMPError: Sendable, Equatable {
     /// reject (netfilter) or a neighbour (ARP/ND) failure on this host.
     public var offenderIsLocal: Bool
 
-    public init(origin: String, type: Int, code: Int, offender: String?, offenderIsLocal: Bool) {
+    public init(origin: Origin, type: Int, code: Int, offender: String?, offenderIsLocal: Bool) {
         self.origin = origin
         self.type = type
         self.code = code
@@ -110,41 +144,49 @@ public struct ICMPError: Sendable, Equatable {
     }
 
     /// nmap's `--reason` word for this type and code.
-    public var reason: String { Self.reason(origin: origin, type: type, code: code) }
+    public var reason: ProbeReason { Self.reason(origin: origin, type: type, code: code) }
 
-    public static func reason(origin: String, type: Int, code: Int) -> String {
-        if origin == "icmp6" {
+    public static func reason(origin: Origin, type: Int, code: Int) -> ProbeReason {
+        switch origin {
+        case .icmp6:
             switch (type, code) {
-            case (1, 0), (1, 2): return "net-unreach"
-            case (1, 1), (1, 5), (1, 6): return "admin-prohibited"
-            case (1, 3): return "host-unreach"
-            case (1, 4): return "port-unreach"
-            case (1, _): return "host-unreach"
-            case (2, _): return "packet-too-big"
-            case (3, _): return "time-exceeded"
-            case (4, _): return "param-problem"
-            default: return "icmp6-\(type)-\(code)"
+            case (1, 0), (1, 2): return .netUnreach
+            case (1, 1), (1, 5), (1, 6): return .adminProhibited
+            case (1, 3): return .hostUnreach
+            case (1, 4): return .portUnreach
+            case (1, _): return .hostUnreach
+            case (2, _): return .packetTooBig
+            case (3, _): return .timeExceeded
+            case (4, _): return .paramProblem
+            default: return .otherICMP(origin, type: type, code: code)
             }
-        }
-        switch (type, code) {
-        case (3, 0), (3, 6), (3, 11): return "net-unreach"
-        case (3, 1), (3, 7), (3, 12): return "host-unreach"
-        case (3, 2): return "proto-unreach"
-        case (3, 3): return "port-unreach"
-        case (3, 9): return "net-prohibited"
-        case (3, 10): return "host-prohibited"
-        case (3, 13), (3, 14), (3, 15): return "admin-prohibited"
-        case (3, 4): return "frag-needed"
-        case (3, _): return "host-unreach"
-        case (11, _): return "time-exceeded"
-        case (12, _): return "param-problem"
-        case (5, _): return "redirect"
-        default: return "icmp-\(type)-\(code)"
+        case .icmp:
+            switch (type, code) {
+            case (3, 0), (3, 6), (3, 11): return .netUnreach
+            case (3, 1), (3, 7), (3, 12): return .hostUnreach
+            case (3, 2): return .protoUnreach
+            case (3, 3): return .portUnreach
+            case (3, 9): return .netProhibited
+            case (3, 10): return .hostProhibited
+            case (3, 13), (3, 14), (3, 15): return .adminProhibited
+            case (3, 4): return .fragNeeded
+            case (3, _): return .hostUnreach
+            case (11, _): return .timeExceeded
+            case (12, _): return .paramProblem
+            case (5, _): return .redirect
+            default: return .otherICMP(origin, type: type, code: code)
+            }
         }
     }
 
     /// `ICMP 3/13` or `ICMPv6 1/1`.
-    public var label: String { "\(origin == "icmp6" ? "ICMPv6" : "ICMP") \(type)/\(code)" }
+    public var label: String { "\(origin == .icmp6 ? "ICMPv6" : "ICMP") \(type)/\(code)" }
+
+    /// `ICMP 3/13 (admin-prohibited) from 192.0.2.1 (this host)`: the error as
+    /// the evidence and the probers' details name it.
+    public var summary: String {
+        "\(label) (\(reason)) from \(offender ?? "?")\(offenderIsLocal ? " (this host)" : "")"
+    }
 }
 
 /// The result of ICMP echo to one address. `reachable` is null when it could

@@ -39,10 +39,12 @@ extension RulesetSnapshot {
                 let policyBlocks = c.policy != nil && c.policy != "ACCEPT"
                 guard !c.rules.isEmpty || policyBlocks else { continue }
                 let blocking = c.rules.first { Self.legacyRuleMayBlock($0, in: t) }
-                let text = blocking.map { IptablesSaveFormat.rule($0, chain: c.name, family: family, strict: false) ?? "-A \(c.name) …" }
                 let mayBlock = policyBlocks || blocking != nil
                 var detail = "the legacy table \(t.name) (\(tool)) has \(c.rules.count) rule\(c.rules.count == 1 ? "" : "s") in \(c.name)"
-                if let text { detail += ", among them a \(Self.targetWord(blocking!)): '\(text)'" }
+                if let blocking {
+                    let text = IptablesSaveFormat.rule(blocking, chain: c.name, family: family, strict: false) ?? "-A \(c.name) …"
+                    detail += ", among them a \(Self.targetWord(blocking)): '\(text)'"
+                }
                 if policyBlocks { detail += ", policy \(c.policy ?? "?")" }
                 let direction = c.name == "OUTPUT" || c.name == "POSTROUTING" ? "the probe's packets" : "the answer"
                 spots.append(

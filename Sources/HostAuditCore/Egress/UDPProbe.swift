@@ -128,28 +128,25 @@ public enum UDPClassifier {
     /// nmap's UDP states, with one refinement: a port-unreachable that does
     /// not come from the destination (a router's or this host's reject rule)
     /// is `filtered`, not `closed`.
-    public static func classify(_ e: UDPProbeEvidence) -> (state: PortState, reason: String) {
-        if e.replyBytes != nil { return (.open, "udp-response") }
+    public static func classify(_ e: UDPProbeEvidence) -> (state: PortState, reason: ProbeReason) {
+        if e.replyBytes != nil { return (.open, .udpResponse) }
         if let icmp = e.icmp {
             let reason = icmp.reason
-            switch reason {
-            case "port-unreach": return icmp.offender == e.address ? (.closed, reason) : (.filtered, reason)
-            case "net-unreach", "host-unreach", "time-exceeded": return (.unreachable, reason)
-            default: return (.filtered, reason)
-            }
+            if reason == .portUnreach { return icmp.offender == e.address ? (.closed, reason) : (.filtered, reason) }
+            return (EgressClassifier.state(ofICMP: reason), reason)
         }
         if let err = e.error {
-            switch err.name {
-            case "ECONNREFUSED": return (.closed, "port-unreach")
-            case "EPERM", "EACCES": return (.filtered, "local-denied")
-            case "EHOSTUNREACH", "EHOSTDOWN": return (.unreachable, "host-unreach")
-            case "ENETUNREACH": return (.unreachable, "net-unreach")
-            case "EINVAL": return e.phase == .send ? (.unreachable, "no-route") : (.error, "error")
-            default: return (.error, "error")
+            switch err.code {
+            case .connectionRefused: return (.closed, .portUnreach)
+            case .notPermitted, .permissionDenied: return (.filtered, .localDenied)
+            case .noRouteToHost, .hostIsDown: return (.unreachable, .hostUnreach)
+            case .networkUnreachable: return (.unreachable, .netUnreach)
+            case .invalidArgument: return e.phase == .send ? (.unreachable, .noRoute) : (.error, .error)
+            case .timedOut, .protocolNotAvailable, .other: return (.error, .error)
             }
         }
-        if e.phase == .deadline { return (.openFiltered, "no-response") }
-        return (.error, "error")
+        if e.phase == .deadline { return (.openFiltered, .noResponse) }
+        return (.error, .error)
     }
 }
 
@@ -181,7 +178,7 @@ public struct UDPFacts: Sendable {
 /// upstream filter: it stays `open|filtered` with candidates unless the
 /// host's own verdict or the path location decides.
 public enum UDPExplainer {
-    public static func diagnose(_ f: UDPFacts) -> (state: PortState, reason: String, diagnosis: Diagnosis) {
+    public static func diagnose(_ f: UDPFacts) -> (state: PortState, reason: ProbeReason, diagnosis: Diagnosis) {
         let (state, reason) = UDPClassifier.classify(f.evidence)
         var (s, d) = decide(f, state: state, reason: reason)
         d.evidence = probeItems(f, reason: reason) + EgressExplainer.localItems(f.local) + d.evidence
@@ -202,7 +199,7 @@ public enum UDPExplainer {
         "\(what(e)) sent \(e.datagramsSent == 1 ? "once" : "\(e.datagramsSent) times")"
     }
 
-    static func probeItems(_ f: UDPFacts, reason: String) -> [EvidenceItem] {
+    static func probeItems(_ f: UDPFacts, reason: ProbeReason) -> [EvidenceItem] {
         let e = f.evidence
         var sock = JSONObject([
             ("phase", .string(e.phase.rawValue)), ("elapsed_ms", .double((e.elapsedMs * 10).rounded() / 10)),
@@ -212,47 +209,32 @@ public enum UDPExplainer {
         if let n = e.replyBytes { sock["reply_bytes"] = .int(Int64(n)) }
         var items = [
             EvidenceItem(
-                .socket, "\(sentText(e)); the socket ended with \(e.error?.name ?? reason) after \(EgressExplainer.formatMs(e.elapsedMs)) (\(e.phase.rawValue))",
+                .socket, "\(sentText(e)); the socket ended with \(e.error?.name ?? reason.rawValue) after \(EgressExplainer.formatMs(e.elapsedMs)) (\(e.phase.rawValue))",
                 data: sock)
         ]
-        if let icmp = e.icmp {
-            items.append(
-                EvidenceItem(
-                    .icmp, "\(icmp.label) (\(icmp.reason)) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")",
-                    data: JSONObject([
-                        ("offender", icmp.offender.map(JSONValue.string) ?? .null), ("offender_is_local", .bool(icmp.offenderIsLocal)),
-                    ])))
-        }
-        switch f.icmpEcho.reachable {
-        case .some(true): items.append(EvidenceItem(.echo, "\(e.address) answers ICMP echo"))
-        case .some(false): items.append(EvidenceItem(.echo, "\(e.address) does not answer ICMP echo"))
-        case .none: items.append(EvidenceItem(.echo, "ICMP echo not tested (\(f.icmpEcho.detail ?? "no ping socket"))"))
-        }
-        if f.siblingsAnswered { items.append(EvidenceItem(.siblings, "other ports on \(e.address) answered")) }
+        items += EgressExplainer.answerItems(
+            icmp: e.icmp, echo: f.icmpEcho, address: e.address, siblingsAnswered: f.siblingsAnswered)
         if let r = f.route {
             items.append(EvidenceItem(.route, "routing: \(r.label)", data: JSONObject([("route", r.json())])))
         }
         return items
     }
 
-    static func decide(_ f: UDPFacts, state: PortState, reason: String) -> (PortState, Diagnosis) {
+    static func decide(_ f: UDPFacts, state: PortState, reason: ProbeReason) -> (PortState, Diagnosis) {
         let e = f.evidence
         let subject = "UDP/\(e.port) to \(e.address)"
         let ms = EgressExplainer.formatMs(e.elapsedMs)
         let out = EgressExplainer.outbound(f.local)
-        let outSure: Confidence = {
-            guard case .blocks(let v) = out, f.local.witness(for: v, direction: "out")?.strength == .absent else { return .proven }
-            return .likely
-        }()
+        let outSure = EgressExplainer.outboundConfidence(f.local, out)
         let hostUp = f.icmpEcho.reachable == true || f.siblingsAnswered
 
         switch reason {
-        case "udp-response":
+        case .udpResponse:
             return (state, Diagnosis(
                 cause: .none, confidence: .proven,
                 explanation: "\(subject): \(what(e)) drew a UDP answer (\(e.replyBytes ?? 0) bytes) in \(ms); nothing blocks it."))
 
-        case "local-denied":
+        case .localDenied:
             let errName = e.error?.name ?? "EPERM"
             if let r = f.route, r.refuses {
                 return (state, EgressExplainer.routeDiagnosis(r, subject: subject, how: "this host refused to send it (\(errName))"))
@@ -269,7 +251,7 @@ public enum UDPExplainer {
                     CauseCandidate(.localFirewall, why: "sending a UDP datagram fails with EPERM when a netfilter output rule drops it", tellApart: "hostaudit firewall verdict for this flow; bpftool cgroup tree")
                 ]))
 
-        case "no-route", "net-unreach", "host-unreach":
+        case .noRoute, .netUnreach, .hostUnreach:
             if let icmp = e.icmp, let from = icmp.offender, !icmp.offenderIsLocal {
                 if hostUp {
                     return (state, Diagnosis(
@@ -286,7 +268,7 @@ public enum UDPExplainer {
                     ]))
             }
             if let r = f.route, r.refuses {
-                return (state, EgressExplainer.routeDiagnosis(r, subject: subject, how: "this host has no usable route (\(e.error?.name ?? reason))"))
+                return (state, EgressExplainer.routeDiagnosis(r, subject: subject, how: "this host has no usable route (\(e.error?.name ?? reason.rawValue))"))
             }
             if e.icmp?.offenderIsLocal == true, case .blocks(let v) = out {
                 return (state, Diagnosis(
@@ -295,15 +277,18 @@ public enum UDPExplainer {
             }
             return (state, Diagnosis(
                 cause: .noRoute, confidence: e.icmp == nil ? .proven : .likely,
-                explanation: "\(subject): this host could not send it (\(e.error?.name ?? reason)): no usable route to \(e.address). Check ip route and ip rule."))
+                explanation: "\(subject): this host could not send it (\(e.error?.name ?? reason.rawValue)): no usable route to \(e.address). Check ip route and ip rule."))
 
-        default:
+        case .synAck, .reset, .noResponse, .dnsFailure, .error, .portUnreach, .protoUnreach, .netProhibited,
+            .hostProhibited, .adminProhibited, .fragNeeded, .packetTooBig, .timeExceeded, .paramProblem, .redirect,
+            .otherICMP:
+            // Decided below: by the ICMP error's sender, or as silence.
             break
         }
 
-        if let icmp = e.icmp, reason != "time-exceeded" {
+        if let icmp = e.icmp, reason != .timeExceeded {
             // The destination's own port-unreachable (also when the destination is this host).
-            if reason == "port-unreach" && icmp.offender == e.address {
+            if reason == .portUnreach && icmp.offender == e.address {
                 let closed = CauseCandidate(
                     .closedPort, why: "nothing listens on UDP port \(e.port) at \(e.address)",
                     tellApart: "check on \(e.address) that the service listens (ss -lun)")
@@ -338,7 +323,7 @@ public enum UDPExplainer {
                 explanation: "\(subject): rejected by \(from) with \(reason) (\(icmp.label), \(ms)): a filter at that router blocks the port. Ask the operator of \(from) to allow it."))
         }
 
-        guard reason == "no-response" else {
+        guard reason == .noResponse else {
             let detail = e.error.map { " (\($0.name): \($0.message))" } ?? ""
             return (state, Diagnosis(cause: .unknown, confidence: .unknown, explanation: "\(subject): the probe ended with \(reason)\(detail); the cause is unknown."))
         }

@@ -96,7 +96,7 @@ public struct EgressSession: Sendable {
     }
 
     public static func outcome(_ document: EgressDocument) -> Outcome {
-        if document.probes.allSatisfy({ $0.state == .error && $0.reason == "error" }) { return .couldNotProbe }
+        if document.probes.allSatisfy({ $0.state == .error && $0.reason == .error }) { return .couldNotProbe }
         return document.allOpen ? .allOpen : .notAllOpen
     }
 }

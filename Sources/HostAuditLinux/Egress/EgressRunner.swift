@@ -59,20 +59,19 @@ public struct EgressRunner: Sendable {
         }
 
         // 2. Every (address, port) once, per transport.
-        var requests: [TCPProbeRequest] = []
-        var seen = Set<TCPProbeRequest>()
-        var udpRequests: [UDPProbeRequest] = []
-        var udpSeen = Set<UDPProbeRequest>()
+        var requests: [ProbeRequest] = []
+        var seen = Set<ProbeRequest>()
+        var udpRequests: [ProbeRequest] = []
+        var udpSeen = Set<ProbeRequest>()
         var plan: [(EgressTarget, [String])] = []
         for t in targets + serverTargets {
             let addresses = t.hostKind == .name ? resolutions[t.host]?.addresses ?? [] : [t.host]
             plan.append((t, addresses))
             for a in addresses {
+                let r = ProbeRequest(address: a, port: t.port)
                 if t.proto == .udp {
-                    let r = UDPProbeRequest(address: a, port: t.port)
                     if udpSeen.insert(r).inserted { udpRequests.append(r) }
                 } else {
-                    let r = TCPProbeRequest(address: a, port: t.port)
                     if seen.insert(r).inserted { requests.append(r) }
                 }
             }
@@ -97,18 +96,18 @@ public struct EgressRunner: Sendable {
         let evidence = await tcp
         let udpEvidence = await udp
         let echoes = await echo
-        var byRequest: [TCPProbeRequest: TCPProbeEvidence] = [:]
+        var byRequest: [ProbeRequest: TCPProbeEvidence] = [:]
         for (r, e) in zip(requests, evidence) { byRequest[r] = e }
-        var byUDPRequest: [UDPProbeRequest: UDPProbeEvidence] = [:]
+        var byUDPRequest: [ProbeRequest: UDPProbeEvidence] = [:]
         for (r, e) in zip(udpRequests, udpEvidence) { byUDPRequest[r] = e }
         // The host's own evidence, for the whole batch at once, with each flow as the
         // kernel saw it (one counter snapshot after the batch).
-        var localEvidence: [TCPProbeRequest: LocalEvidence] = [:]
-        var udpLocal: [UDPProbeRequest: LocalEvidence] = [:]
+        var localEvidence: [ProbeRequest: LocalEvidence] = [:]
+        var udpLocal: [ProbeRequest: LocalEvidence] = [:]
         if let verdicts {
             let udpFlows = udpEvidence.map {
                 ProbeFlow(
-                    address: $0.address, port: $0.port, proto: "udp", localAddress: $0.localAddress, localPort: $0.localPort,
+                    address: $0.address, port: $0.port, proto: .udp, localAddress: $0.localAddress, localPort: $0.localPort,
                     packetsSent: UInt64($0.datagramsSent))
             }
             let all = verdicts.verdicts(for: evidence.map(ProbeFlow.init) + udpFlows)
@@ -119,7 +118,7 @@ public struct EgressRunner: Sendable {
         // 4. Classify and explain.
         var answeredPorts: [String: Set<Int>] = [:]
         var rejectedPorts: [String: Set<Int>] = [:]
-        for e in evidence where EgressClassifier.classify(e).reason != "no-response" && e.phase != .connect {
+        for e in evidence where EgressClassifier.classify(e).reason != .noResponse && e.phase != .connect {
             // Only the destination's own answer shows it is up: a router's
             // ICMP error for another port does not.
             if e.icmp == nil || e.icmp?.offender == e.address {
@@ -135,7 +134,7 @@ public struct EgressRunner: Sendable {
         }
         // UDP: the destination's own answers (a reply, its port-unreachable) show it is up.
         var udpAnswered: [String: Set<Int>] = [:]
-        for e in udpEvidence where e.replyBytes != nil || (e.icmp?.reason == "port-unreach" && e.icmp?.offender == e.address) {
+        for e in udpEvidence where e.replyBytes != nil || (e.icmp?.reason == .portUnreach && e.icmp?.offender == e.address) {
             udpAnswered[e.address, default: []].insert(e.port)
         }
         var probes: [EgressProbeResult] = []
@@ -148,7 +147,7 @@ public struct EgressRunner: Sendable {
             }
             if t.proto == .udp {
                 for a in addrs {
-                    let r = UDPProbeRequest(address: a, port: t.port)
+                    let r = ProbeRequest(address: a, port: t.port)
                     guard let e = byUDPRequest[r] else { continue }
                     var route: RouteEvidence?
                     if e.phase == .send, routeErrors.contains(e.error?.name ?? "") {
@@ -164,7 +163,7 @@ public struct EgressRunner: Sendable {
                 continue
             }
             for a in addrs {
-                let r = TCPProbeRequest(address: a, port: t.port)
+                let r = ProbeRequest(address: a, port: t.port)
                 guard let e = byRequest[r] else { continue }
                 let siblings = !(answeredPorts[a, default: []].subtracting([t.port])).isEmpty
                 let rejected = !(rejectedPorts[a, default: []].subtracting([t.port])).isEmpty
@@ -191,10 +190,10 @@ public struct EgressRunner: Sendable {
     static func shouldLocate(_ p: EgressProbeResult) -> Bool {
         if let u = p.udp {
             guard u.phase != .send, u.icmp?.offenderIsLocal != true, p.cause != .localFirewall else { return false }
-            return p.cause == .upstreamReject || p.reason == "no-response"
+            return p.cause == .upstreamReject || p.reason == .noResponse
         }
         guard p.address != nil, let e = p.evidence, e.phase != .connect, e.icmp?.offenderIsLocal != true else { return false }
-        return p.cause == .upstreamFilter || p.cause == .upstreamReject || p.reason == "no-response"
+        return p.cause == .upstreamFilter || p.cause == .upstreamReject || p.reason == .noResponse
     }
 
     /// Runs the path location for every blocked probe at once and attaches
@@ -217,8 +216,9 @@ public struct EgressRunner: Sendable {
         var requests: [LocateRequest] = []
         var index: [Int: Int] = [:]
         for (i, p) in probes.enumerated() where shouldLocate(p) {
+            guard let address = p.address else { continue }
             var r = LocateRequest(
-                address: p.address!, port: p.target.port, contrastPort: contrast[p.address!],
+                address: address, port: p.target.port, contrastPort: contrast[address],
                 offender: p.evidence?.icmp?.offender)
             if let row = udpRows[i] {
                 r = LocateRequest(

@@ -54,7 +54,7 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
                 continue
             }
             var flow = VerdictFlow(
-                destination: dst, destinationPort: dport, proto: p.proto == "udp" ? .udp : .tcp, uid: geteuid(),
+                destination: dst, destinationPort: dport, proto: p.proto == .udp ? .udp : .tcp, uid: geteuid(),
                 gid: getegid(), mark: 0)
             if let la = p.localAddress.flatMap(IPAddress.init), la.isIPv6 == dst.isIPv6 { flow.source = la }
             flow.sourcePort = p.localPort.flatMap { UInt16(exactly: $0) }
@@ -101,7 +101,7 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
             }
             notes.append(contentsOf: result.notes)
             var v = Self.localVerdict(result, notes: notes)
-            if result.verdict != .drop && result.verdict != .reject && p.proto == "tcp" {
+            if result.verdict != .drop && result.verdict != .reject && p.proto == .tcp {
                 // The route back to the peer, for reverse-path (`fib saddr`) rules on the way in.
                 var replyLocal = local
                 if usesFib, let src = flow.source {
@@ -123,7 +123,7 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
                 }
                 for kind in ReplyKind.allCases {
                     let r = evaluator.evaluateReply(flow, kind: kind, local: replyLocal)
-                    v.replies.append(ReplyVerdict(kind: kind.rawValue, verdict: Self.localVerdict(r, notes: r.notes + fibNote)))
+                    v.replies.append(ReplyVerdict(kind: kind, verdict: Self.localVerdict(r, notes: r.notes + fibNote)))
                 }
             }
             out.append(v)
@@ -142,19 +142,19 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
                 let total = Self.key(v).flatMap { batch[$0] }
                 v.witnesses.append(
                     CounterWitness(
-                        direction: "out", table: v.table ?? "", chain: v.chain ?? "", handle: v.handle ?? 0,
+                        direction: .out, table: v.table ?? "", chain: v.chain ?? "", handle: v.handle ?? 0,
                         legacy: v.legacy, deltaPackets: delta, probePackets: mine, batchPackets: mine == nil ? nil : total,
                         strength: CounterWitness.strength(delta: delta, mine: mine, batch: mine == nil ? nil : total),
-                        verdict: v.verdict.rawValue, rule: v.rule))
+                        verdict: v.verdict, rule: v.rule))
             }
             for (j, r) in v.replies.enumerated() where r.verdict.blocks {
                 guard let d = Self.ruleRef(r.verdict), let delta = counterDelta(d) else { continue }
                 v.replies[j].verdict.counterDeltaPackets = delta
                 let rv = r.verdict
                 let w = CounterWitness(
-                    direction: "reply", table: rv.table ?? "", chain: rv.chain ?? "", handle: rv.handle ?? 0,
+                    direction: .reply, table: rv.table ?? "", chain: rv.chain ?? "", handle: rv.handle ?? 0,
                     legacy: rv.legacy, deltaPackets: delta, probePackets: nil, batchPackets: nil,
-                    strength: CounterWitness.strength(delta: delta, mine: nil, batch: nil), verdict: rv.verdict.rawValue,
+                    strength: CounterWitness.strength(delta: delta, mine: nil, batch: nil), verdict: rv.verdict,
                     rule: rv.rule)
                 if !v.witnesses.contains(w) { v.witnesses.append(w) }
             }

@@ -5,6 +5,8 @@ import CResolv
 import CSocket
 import Foundation
 import HostAuditCore
+import SystemPackage
+import Synchronization
 
 /// How glibc would resolve on this host: its servers in order, the search
 /// list, `ndots`, `use-vc`, the hosts file and nsswitch's order.
@@ -59,8 +61,8 @@ public struct DNSProber: Sendable {
         var queries: [QuerySpec] = []
         for (n, name) in names.enumerated() {
             for (s, server) in servers.enumerated() {
-                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: "A"))
-                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
+                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: .a))
+                queries.append(QuerySpec(name: name, nameIndex: n, server: server, serverIndex: s, type: .aaaa))
             }
         }
         let results = run(queries)
@@ -82,21 +84,23 @@ public struct DNSProber: Sendable {
     /// query waits for another. With `use-vc`, every query goes over TCP.
     public func resolveLikeGlibc(names: [String], config: GlibcResolverConfig) -> [NameResolution] {
         var specs: [QuerySpec] = []
-        var plan: [(name: String, candidates: [String])] = []
+        // Each name's candidates, with the index of each in allCandidates (asked once).
+        var plan: [(name: String, candidates: [(name: String, index: Int)])] = []
         var candidateIndex: [String: Int] = [:]
         var allCandidates: [String] = []
         for name in names {
             let cands = GlibcLookup.candidates(name: name, search: config.search, ndots: config.ndots)
-            plan.append((name, cands))
-            for c in cands where candidateIndex[c] == nil {
+            plan.append((name, cands.map { c in
+                if let i = candidateIndex[c] { return (c, i) }
                 candidateIndex[c] = allCandidates.count
                 allCandidates.append(c)
-            }
+                return (c, allCandidates.count - 1)
+            }))
         }
         for (n, c) in allCandidates.enumerated() {
             for (s, server) in config.servers.enumerated() {
-                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "A"))
-                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: "AAAA"))
+                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: .a))
+                specs.append(QuerySpec(name: c, nameIndex: n, server: server, serverIndex: s, type: .aaaa))
             }
         }
         // attempts:0: glibc sends nothing, so neither does the prober.
@@ -112,7 +116,7 @@ public struct DNSProber: Sendable {
             }
         }
         return plan.map { name, cands in
-            let lookups = cands.map { CandidateLookup(name: $0, servers: servers(candidateIndex[$0]!), policy: config.policy) }
+            let lookups = cands.map { CandidateLookup(name: $0.name, servers: servers($0.index), policy: config.policy) }
             var notes: [String] = []
             if config.servers.isEmpty { notes.append("no name server is configured") }
             if let n = config.note { notes.append(n) }
@@ -131,10 +135,10 @@ public struct DNSProber: Sendable {
     /// Every query over TCP (`options use-vc`), each on its own thread so
     /// all share one deadline.
     func runTCP(_ specs: [QuerySpec]) -> [DNSQueryResult] {
-        final class Slots: @unchecked Sendable {
-            var results: [DNSQueryResult?]
-            let lock = NSLock()
-            init(_ n: Int) { results = Array(repeating: nil, count: n) }
+        /// The threads' results, each written once under the mutex.
+        final class Slots: Sendable {
+            let results: Mutex<[DNSQueryResult?]>
+            init(_ n: Int) { results = Mutex(Array(repeating: nil, count: n)) }
         }
         let slots = Slots(specs.count)
         var threads: [Thread] = []
@@ -144,7 +148,7 @@ public struct DNSProber: Sendable {
             guard let sa = SocketAddress(spec.server, port: 53),
                 let packet = Self.query(id: UInt16(truncatingIfNeeded: i &* 7919 &+ 1), name: spec.name, type: spec.qtype)
             else {
-                slots.results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query")
+                slots.results.withLock { $0[i] = DNSQueryResult(type: spec.type.rawValue, status: .error, elapsedMs: 0, transport: "tcp", detail: "not a valid query") }
                 continue
             }
             let r = Running(index: i, fd: -1, sa: sa, packet: packet, id: 0, startMs: start)
@@ -152,24 +156,22 @@ public struct DNSProber: Sendable {
             let prober = self
             let t = Thread {
                 let result = prober.tcpQuery(r, spec: spec)
-                slots.lock.lock()
-                slots.results[i] = result
-                slots.lock.unlock()
+                slots.results.withLock { $0[i] = result }
                 group.leave()
             }
             threads.append(t)
             t.start()
         }
         group.wait()
-        return slots.results.enumerated().map { i, r in
-            r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, transport: "tcp", detail: "not run")
+        return slots.results.withLock { $0 }.enumerated().map { i, r in
+            r ?? DNSQueryResult(type: specs[i].type.rawValue, status: .error, elapsedMs: 0, transport: "tcp", detail: "not run")
         }
     }
 
     /// Whether each server answers at all: one `. NS` query each. Any answer,
     /// even REFUSED, shows the server is alive; `audit` reads these.
     public func liveness(servers: [String]) -> [DNSServerResult] {
-        let specs = servers.enumerated().map { QuerySpec(name: ".", nameIndex: 0, server: $1, serverIndex: $0, type: "NS") }
+        let specs = servers.enumerated().map { QuerySpec(name: ".", nameIndex: 0, server: $1, serverIndex: $0, type: .ns) }
         return zip(servers, run(specs)).map { DNSServerResult(server: $0, queries: [$1]) }
     }
 
@@ -178,12 +180,16 @@ public struct DNSProber: Sendable {
         var nameIndex: Int
         var server: String
         var serverIndex: Int
-        var type: String
+        var type: RecordType
+        /// The record types the prober asks for; `rawValue` is the name the report gives.
+        enum RecordType: String {
+            case a = "A", aaaa = "AAAA", ns = "NS"
+        }
         var qtype: UInt16 {
             switch type {
-            case "A": return UInt16(CResolv_t_a())
-            case "AAAA": return UInt16(CResolv_t_aaaa())
-            default: return UInt16(CResolv_t_ns())
+            case .a: return UInt16(CResolv_t_a())
+            case .aaaa: return UInt16(CResolv_t_aaaa())
+            case .ns: return UInt16(CResolv_t_ns())
             }
         }
     }
@@ -212,21 +218,22 @@ public struct DNSProber: Sendable {
             let start = Clock.nowMs()
             idSeed = idSeed &* 25173 &+ 13849
             guard let sa = SocketAddress(spec.server, port: 53) else {
-                results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not an IP address")
+                results[i] = DNSQueryResult(type: spec.type.rawValue, status: .error, elapsedMs: 0, detail: "not an IP address")
                 continue
             }
             guard let packet = Self.query(id: idSeed, name: spec.name, type: spec.qtype) else {
-                results[i] = DNSQueryResult(type: spec.type, status: .error, elapsedMs: 0, detail: "not a valid DNS name")
+                results[i] = DNSQueryResult(type: spec.type.rawValue, status: .error, elapsedMs: 0, detail: "not a valid DNS name")
                 continue
             }
-            let fd = socket(sa.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else {
-                results[i] = failure(spec, errno, start: start)
+            let fd: Int32
+            switch sa.openProbeSocket(SOCK_DGRAM) {
+            case .success(let opened): fd = opened
+            case .failure(let err):
+                results[i] = failure(spec, err, start: start)
                 continue
             }
-            SockOpt.enableRecvErr(fd, family: sa.family)
-            if sa.withSockaddr({ connect(fd, $0, $1) }) != 0 {
-                results[i] = failure(spec, errno, start: start)
+            if case .failure(let err) = sa.connect(fd) {
+                results[i] = failure(spec, err, start: start)
                 close(fd)
                 continue
             }
@@ -239,12 +246,18 @@ public struct DNSProber: Sendable {
             running.append(r)
         }
 
-        while !running.isEmpty {
+        // The next resend or deadline; nil once nothing runs.
+        while let next = running.map({ $0.startMs + timeoutMs * Double(min($0.sent, sends)) / Double(sends) }).min() {
             let now = Clock.nowMs()
             var fds = running.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let next = running.map { $0.startMs + timeoutMs * Double(min($0.sent, sends)) / Double(sends) }.min()!
             let wait = Int32(max(0, next - now).rounded(.up))
-            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
+            let n: Int32
+            switch SocketIO.poll(&fds, timeoutMs: wait) {
+            case .success(let ready): n = ready
+            case .failure:
+                // Interrupted (or failed): nothing is ready; the time-outs below still end every query.
+                n = 0
+            }
             var finished = Set<Int>()
             if n > 0 {
                 for (k, p) in fds.enumerated() where p.revents != 0 {
@@ -260,7 +273,7 @@ public struct DNSProber: Sendable {
                 let r = running[k]
                 if after - r.startMs >= timeoutMs {
                     results[r.index] = DNSQueryResult(
-                        type: specs[r.index].type, status: .timeout, elapsedMs: after - r.startMs,
+                        type: specs[r.index].type.rawValue, status: .timeout, elapsedMs: after - r.startMs,
                         detail: "no answer to \(r.sent) UDP quer\(r.sent == 1 ? "y" : "ies")")
                     finished.insert(k)
                 } else if r.sent < sends && after - r.startMs >= timeoutMs * Double(r.sent) / Double(sends) {
@@ -274,14 +287,14 @@ public struct DNSProber: Sendable {
             }
         }
         return results.enumerated().map { i, r in
-            r ?? DNSQueryResult(type: specs[i].type, status: .error, elapsedMs: 0, detail: "not run")
+            r ?? DNSQueryResult(type: specs[i].type.rawValue, status: .error, elapsedMs: 0, detail: "not run")
         }
     }
 
     /// Sends the query; returns errno on failure.
-    private func send(_ r: Running) -> Int32? {
-        let n = r.packet.withUnsafeBytes { Glibc.send(r.fd, $0.baseAddress, $0.count, 0) }
-        return n < 0 ? errno : nil
+    private func send(_ r: Running) -> Errno? {
+        if case .failure(let err) = SocketIO.send(r.fd, r.packet) { return err }
+        return nil
     }
 
     /// Reads what arrived; nil means "not for us, keep waiting".
@@ -298,11 +311,11 @@ public struct DNSProber: Sendable {
         }
         var buf = [UInt8](repeating: 0, count: 65535)
         while true {
-            let n = buf.withUnsafeMutableBytes { recv(r.fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                let err = errno
-                if err == EAGAIN || err == EINTR { return nil }
-                return failure(spec, err, start: r.startMs)
+            let n: Int
+            switch SocketIO.receive(r.fd, into: &buf) {
+            case .success(let got): n = got
+            case .failure(let err) where err.rawValue == EAGAIN: return nil
+            case .failure(let err): return failure(spec, err, start: r.startMs)
             }
             let msg = Array(buf[0..<n])
             guard msg.count >= 12, UInt16(msg[0]) << 8 | UInt16(msg[1]) == r.id, msg[2] & 0x80 != 0 else { continue }
@@ -316,25 +329,41 @@ public struct DNSProber: Sendable {
 
     func tcpQuery(_ r: Running, spec: QuerySpec) -> DNSQueryResult {
         let deadline = r.startMs + timeout * 1000
-        let fd = socket(r.sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return failure(spec, errno, start: r.startMs, transport: "tcp") }
-        defer { close(fd) }
-        func wait(_ events: Int32) -> Bool {
-            var p = pollfd(fd: fd, events: Int16(events), revents: 0)
-            let ms = Int32(max(0, deadline - Clock.nowMs()).rounded(.up))
-            return poll(&p, 1, ms) > 0
+        let fd: Int32
+        switch r.sa.openSocket(SOCK_STREAM) {
+        case .success(let opened): fd = opened
+        case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
         }
-        if r.sa.withSockaddr({ connect(fd, $0, $1) }) != 0 && errno != EINPROGRESS {
-            return failure(spec, errno, start: r.startMs, transport: "tcp")
+        defer { close(fd) }
+        /// Waits for `events` until the deadline; an interrupted poll waits again for what is left.
+        func wait(_ events: Int32) -> Bool {
+            while true {
+                var p = [pollfd(fd: fd, events: Int16(events), revents: 0)]
+                let ms = Int32(max(0, deadline - Clock.nowMs()).rounded(.up))
+                switch SocketIO.poll(&p, timeoutMs: ms) {
+                case .success(let n): return n > 0
+                case .failure(let err) where err.rawValue == EINTR: continue
+                case .failure: return false
+                }
+            }
+        }
+        if case .failure(let err) = r.sa.connect(fd), err.rawValue != EINPROGRESS {
+            return failure(spec, err, start: r.startMs, transport: "tcp")
         }
         guard wait(Int32(POLLOUT)) else {
-            return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+            return DNSQueryResult(type: spec.type.rawValue, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
         }
         let err = SockOpt.soError(fd)
         if err != 0 { return failure(spec, err, start: r.startMs, transport: "tcp") }
         let framed = [UInt8(r.packet.count >> 8), UInt8(r.packet.count & 0xFF)] + r.packet
-        guard framed.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == framed.count else {
-            return failure(spec, errno, start: r.startMs, transport: "tcp")
+        switch SocketIO.send(fd, framed, flags: Int32(MSG_NOSIGNAL)) {
+        case .success(let sent) where sent == framed.count: break
+        case .success:
+            // A short write of a 2-byte-framed query: the server sees a truncated one.
+            return DNSQueryResult(
+                type: spec.type.rawValue, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
+                detail: "the query was only partly sent over TCP")
+        case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
         }
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65537)
@@ -346,20 +375,25 @@ public struct DNSProber: Sendable {
                 }
             }
             guard wait(Int32(POLLIN)) else {
-                return DNSQueryResult(type: spec.type, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
+                return DNSQueryResult(type: spec.type.rawValue, status: .timeout, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp")
             }
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                return failure(spec, errno, start: r.startMs, transport: "tcp")
+            let n: Int
+            switch SocketIO.receive(fd, into: &buf) {
+            case .success(let got): n = got
+            case .failure(let err) where err.rawValue == EAGAIN: continue
+            case .failure(let err): return failure(spec, err, start: r.startMs, transport: "tcp")
             }
             if n == 0 {
                 return DNSQueryResult(
-                    type: spec.type, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
+                    type: spec.type.rawValue, status: .error, elapsedMs: Clock.nowMs() - r.startMs, transport: "tcp",
                     detail: "the server closed the TCP connection before answering")
             }
             data += buf[0..<n]
         }
+    }
+
+    private func failure(_ spec: QuerySpec, _ err: Errno, start: Double, transport: String = "udp") -> DNSQueryResult {
+        failure(spec, err.rawValue, start: start, transport: transport)
     }
 
     private func failure(_ spec: QuerySpec, _ err: Int32, start: Double, transport: String = "udp") -> DNSQueryResult {
@@ -372,7 +406,7 @@ public struct DNSProber: Sendable {
             detail = "nothing answers on port 53 (ICMP port unreachable, \(e.name))"
         case ENETUNREACH, EHOSTUNREACH, EHOSTDOWN:
             status = .unreachable
-            detail = e.name == "ENETUNREACH" ? "no route to the server (\(e.name))" : "host unreachable (\(e.name))"
+            detail = err == ENETUNREACH ? "no route to the server (\(e.name))" : "host unreachable (\(e.name))"
         case EPERM, EACCES:
             status = .localDenied
             detail = "this host refused to send the query (\(e.name)): a local firewall rule"
@@ -381,7 +415,7 @@ public struct DNSProber: Sendable {
             detail = e.description
         }
         return DNSQueryResult(
-            type: spec.type, status: status, elapsedMs: Clock.nowMs() - start, transport: transport, detail: detail)
+            type: spec.type.rawValue, status: status, elapsedMs: Clock.nowMs() - start, transport: transport, detail: detail)
     }
 
     /// Reads an answer's rcode and addresses with libresolv.
@@ -397,9 +431,9 @@ public struct DNSProber: Sendable {
         }
         guard n >= 0 else {
             return DNSQueryResult(
-                type: spec.type, status: .error, elapsedMs: elapsedMs, transport: transport, detail: "malformed answer")
+                type: spec.type.rawValue, status: .error, elapsedMs: elapsedMs, transport: transport, detail: "malformed answer")
         }
-        let family = spec.type == "AAAA" ? AF_INET6 : AF_INET
+        let family = spec.type == .aaaa ? AF_INET6 : AF_INET
         let size = family == AF_INET6 ? 16 : 4
         let addresses = (0..<Int(n)).map { SocketAddress.format(family: family, bytes: Array(addrs[(16 * $0)..<(16 * $0 + size)])) }
         let status: DNSStatus
@@ -411,7 +445,7 @@ public struct DNSProber: Sendable {
         default: status = .error
         }
         return DNSQueryResult(
-            type: spec.type, status: status, rcode: Int(rcode), addresses: addresses, elapsedMs: elapsedMs,
+            type: spec.type.rawValue, status: status, rcode: Int(rcode), addresses: addresses, elapsedMs: elapsedMs,
             transport: transport, detail: status == .error ? "rcode \(rcode)" : nil)
     }
 

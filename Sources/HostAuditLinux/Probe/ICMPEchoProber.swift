@@ -4,6 +4,7 @@ import Glibc
 // socket types (SOCK_*, sa_family_t) are imported through the C module that includes <sys/socket.h>.
 import CSocket
 import HostAuditCore
+import SystemPackage
 
 /// Sends ICMP / ICMPv6 echo requests to each address and waits for a reply.
 ///
@@ -43,9 +44,7 @@ public struct ICMPEchoProber: Sendable {
             case .failure(let why):
                 out[addr] = .notTested(why.why)
             case .success(let (fd, raw)):
-                let connected = sa.withSockaddr { connect(fd, $0, $1) } == 0
-                if !connected {
-                    let err = errno
+                if case .failure(let err) = sa.connect(fd) {
                     close(fd)
                     out[addr] = ICMPEchoResult(reachable: false, method: raw ? "raw" : "datagram", detail: sendFailure(err))
                     continue
@@ -67,12 +66,12 @@ public struct ICMPEchoProber: Sendable {
                 send(&pingers[i], seq: UInt16(pingers[i].sent + 1), now: now)
             }
             let waiting = pingers.indices.filter { pingers[$0].result == nil }
-            if waiting.isEmpty { break }
+            guard let nextSend = waiting.map({ pingers[$0].sent < 3 ? pingers[$0].lastSentMs + interval : start + timeoutMs }).min()
+            else { break }
             var fds = waiting.map { pollfd(fd: pingers[$0].fd, events: Int16(POLLIN), revents: 0) }
-            let nextSend = waiting.map { pingers[$0].sent < 3 ? pingers[$0].lastSentMs + interval : start + timeoutMs }.min()!
             let wait = Int32(max(1, min(start + timeoutMs, nextSend) - Clock.nowMs()).rounded(.up))
-            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), wait) }
-            guard n > 0 else { continue }
+            // Interrupted (or failed): nothing ready; the loop recomputes the wait and its time-out ends it.
+            guard case .success(let n) = SocketIO.poll(&fds, timeoutMs: wait), n > 0 else { continue }
             for (k, i) in waiting.enumerated() where fds[k].revents != 0 {
                 receive(&pingers[i], local: local)
             }
@@ -89,19 +88,16 @@ public struct ICMPEchoProber: Sendable {
 
     private func open(_ sa: SocketAddress) -> Result<(Int32, Bool), NotTested> {
         let proto = sa.family == AF_INET6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP)
-        let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let dgram = socket(sa.family, Int32(SOCK_DGRAM.rawValue) | flags, proto)
-        if dgram >= 0 {
-            SockOpt.enableRecvErr(dgram, family: sa.family)
-            return .success((dgram, false))
+        let dgramErr: Errno
+        switch sa.openProbeSocket(SOCK_DGRAM, protocol: proto) {
+        case .success(let fd): return .success((fd, false))
+        case .failure(let err): dgramErr = err
         }
-        let dgramErr = errno
-        let raw = socket(sa.family, Int32(SOCK_RAW.rawValue) | flags, proto)
-        if raw >= 0 {
-            SockOpt.enableRecvErr(raw, family: sa.family)
-            return .success((raw, true))
+        let rawErr: Errno
+        switch sa.openProbeSocket(SOCK_RAW, protocol: proto) {
+        case .success(let fd): return .success((fd, true))
+        case .failure(let err): rawErr = err
         }
-        let rawErr = errno
         let sysctl = sa.family == AF_INET6 ? "net.ipv4.ping_group_range (it governs ICMPv6 too)" : "net.ipv4.ping_group_range"
         return .failure(NotTested(
             "no ping socket (\(ErrnoName.error(dgramErr).name): group \(getegid()) outside \(sysctl)) and no raw socket (\(ErrnoName.error(rawErr).name): needs CAP_NET_RAW)"))
@@ -122,13 +118,12 @@ public struct ICMPEchoProber: Sendable {
             packet[2] = UInt8(sum >> 8)
             packet[3] = UInt8(sum & 0xFF)
         }
-        let n = packet.withUnsafeBytes { Glibc.send(p.fd, $0.baseAddress, $0.count, 0) }
+        let sent = SocketIO.send(p.fd, packet)
         if p.sent == 0 { p.firstSentMs = now }
         p.sent += 1
         p.lastSentMs = now
-        if n < 0 {
-            let err = errno
-            if err == EAGAIN || err == ENOBUFS { return }
+        if case .failure(let err) = sent {
+            if err.rawValue == EAGAIN || err.rawValue == ENOBUFS { return }
             p.result = ICMPEchoResult(reachable: false, method: p.raw ? "raw" : "datagram", detail: sendFailure(err))
         }
     }
@@ -137,15 +132,16 @@ public struct ICMPEchoProber: Sendable {
         if let icmp = drainErrorQueue(p.fd, local: local) {
             p.result = ICMPEchoResult(
                 reachable: false, method: p.raw ? "raw" : "datagram",
-                detail: "\(icmp.label) (\(icmp.reason)) from \(icmp.offender ?? "?")\(icmp.offenderIsLocal ? " (this host)" : "")")
+                detail: icmp.summary)
             return
         }
         var buf = [UInt8](repeating: 0, count: 1500)
         while true {
-            let n = buf.withUnsafeMutableBytes { recv(p.fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                let err = errno
-                if err == EAGAIN || err == EINTR { return }
+            let n: Int
+            switch SocketIO.receive(p.fd, into: &buf) {
+            case .success(let got): n = got
+            case .failure(let err) where err.rawValue == EAGAIN: return
+            case .failure(let err):
                 p.result = ICMPEchoResult(reachable: false, method: p.raw ? "raw" : "datagram", detail: sendFailure(err))
                 return
             }
@@ -169,7 +165,8 @@ public struct ICMPEchoProber: Sendable {
         }
     }
 
-    private func sendFailure(_ err: Int32) -> String {
+    private func sendFailure(_ error: Errno) -> String {
+        let err = error.rawValue
         let e = ErrnoName.error(err)
         switch err {
         case EPERM, EACCES: return "this host refused to send ICMP echo (\(e.name)): a local firewall rule"

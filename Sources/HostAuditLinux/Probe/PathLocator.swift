@@ -128,8 +128,8 @@ public struct PathLocator: Sendable {
     static func run(_ probes: [HopProbe], window: Double) async -> [HopAnswer] {
         let tcp = probes.indices.filter { probes[$0].proto == .tcp }
         let udp = probes.indices.filter { probes[$0].proto == .udp }
-        let tcpList = tcp.map { TCPProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
-        let udpList = udp.map { UDPProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
+        let tcpList = tcp.map { ProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
+        let udpList = udp.map { ProbeRequest(address: probes[$0].address, port: probes[$0].port, ttl: probes[$0].ttl) }
         async let t = onDedicatedThread("egress-locate") { Self.run(tcpList, window: window) }
         async let u = onDedicatedThread("egress-locate-udp") {
             UDPProber(timeout: window).probe(udpList).map { (e: UDPProbeEvidence) in Self.answer(e) }
@@ -142,7 +142,7 @@ public struct PathLocator: Sendable {
     }
 
     /// Sends the probes, in order, and reads each one's answer (aligned with `probes`).
-    static func run(_ probes: [TCPProbeRequest], window: Double) -> [HopAnswer] {
+    static func run(_ probes: [ProbeRequest], window: Double) -> [HopAnswer] {
         guard !probes.isEmpty else { return [] }
         let limit = FileLimit.raise()
         let open = FileLimit.openCount() ?? 16
@@ -155,15 +155,15 @@ public struct PathLocator: Sendable {
     /// What one hop-limited probe drew.
     static func answer(_ e: TCPProbeEvidence) -> HopAnswer {
         if let icmp = e.icmp {
-            if icmp.reason == "time-exceeded" { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
-            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason) }
-            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason)
+            if icmp.reason == .timeExceeded { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
+            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason.rawValue) }
+            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason.rawValue)
         }
         let (state, reason) = EgressClassifier.classify(e)
-        if e.phase != .connect && (state == .open || (state == .closed && reason == "reset")) {
+        if e.phase != .connect && (state == .open || (state == .closed && reason == .reset)) {
             return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs)
         }
-        if reason == "no-response" { return .silent }
+        if reason == .noResponse { return .silent }
         return HopAnswer(.error, reason: e.error?.name)
     }
 
@@ -172,12 +172,12 @@ public struct PathLocator: Sendable {
     static func answer(_ e: UDPProbeEvidence) -> HopAnswer {
         if e.replyBytes != nil { return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs) }
         if let icmp = e.icmp {
-            if icmp.reason == "time-exceeded" { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
-            if icmp.reason == "port-unreach" && icmp.offender == e.address {
+            if icmp.reason == .timeExceeded { return HopAnswer(.timeExceeded, address: icmp.offender, rttMs: e.elapsedMs) }
+            if icmp.reason == .portUnreach && icmp.offender == e.address {
                 return HopAnswer(.destination, address: e.address, rttMs: e.elapsedMs)
             }
-            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason) }
-            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason)
+            if icmp.offenderIsLocal { return HopAnswer(.error, address: icmp.offender, reason: icmp.reason.rawValue) }
+            return HopAnswer(.unreachable, address: icmp.offender, rttMs: e.elapsedMs, reason: icmp.reason.rawValue)
         }
         if e.phase == .deadline { return .silent }
         return HopAnswer(.error, reason: e.error?.name)

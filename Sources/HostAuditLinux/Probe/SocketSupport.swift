@@ -5,6 +5,7 @@ import Glibc
 import CSocket
 import Foundation
 import HostAuditCore
+import SystemPackage
 
 /// An IPv4 or IPv6 socket address built from text (`inet_pton`), kept as
 /// bytes so it never crosses an API as a C type.
@@ -97,6 +98,8 @@ enum ErrnoName {
     static func error(_ e: Int32) -> SocketError {
         SocketError(number: e, name: names[e] ?? "errno \(e)", message: errnoMessage(e))
     }
+
+    static func error(_ e: Errno) -> SocketError { error(e.rawValue) }
 }
 
 enum Clock {
@@ -113,11 +116,12 @@ enum FileLimit {
     static func raise() -> Int {
         var rl = rlimit()
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        guard getrlimit(resource, &rl) == 0 else { return 1024 }
+        // Unreadable (it should not be): assume the usual soft limit.
+        guard case .success = syscallResult({ getrlimit(resource, &rl) }) else { return 1024 }
         if rl.rlim_cur < rl.rlim_max {
             var want = rl
             want.rlim_cur = rl.rlim_max
-            if setrlimit(resource, &want) == 0 { rl = want }
+            if case .success = syscallResult({ setrlimit(resource, &want) }) { rl = want }
         }
         return rl.rlim_cur > rlim_t(Int32.max) ? Int(Int32.max) : Int(rl.rlim_cur)
     }
@@ -144,14 +148,18 @@ enum SockOpt {
     @discardableResult
     static func setInt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) -> Bool {
         var v = value
-        return setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0
+        if case .success = syscallResult({ setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) }) { return true }
+        return false
     }
 
+    /// `SO_ERROR`: the socket's pending error (0 for none), or the errno of getsockopt itself.
     static func soError(_ fd: Int32) -> Int32 {
         var v: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) != 0 { return errno }
-        return v
+        switch syscallResult({ getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) }) {
+        case .success: return v
+        case .failure(let err): return err.rawValue
+        }
     }
 
     /// IP_TTL or IPV6_UNICAST_HOPS: the probe expires at that hop, whose router answers time-exceeded.
@@ -175,15 +183,44 @@ enum SockOpt {
 }
 
 extension SocketAddress {
+    /// A non-blocking, close-on-exec socket of `type` for this address's
+    /// family: socket(2) through the syscall helper, errno as a value.
+    func openSocket(_ type: __socket_type, protocol proto: Int32 = 0) -> Result<Int32, Errno> {
+        let flags = Int32(type.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        return syscallResult { socket(family, flags, proto) }
+    }
+
+    /// A prober's socket: `openSocket` with ICMP errors queued on it
+    /// (`IP_RECVERR`/`IPV6_RECVERR`) and, for a hop-limited probe, the hop limit set.
+    func openProbeSocket(_ type: __socket_type, protocol proto: Int32 = 0, ttl: Int? = nil) -> Result<Int32, Errno> {
+        openSocket(type, protocol: proto).map { fd in
+            SockOpt.enableRecvErr(fd, family: family)
+            if let ttl { SockOpt.setHopLimit(fd, family: family, ttl) }
+            return fd
+        }
+    }
+
+    /// connect(2) of `fd` to this address; errno as a value (EINPROGRESS for
+    /// a non-blocking TCP socket still connecting). connect is not restarted
+    /// after EINTR: an interrupted connect goes on in the background (POSIX),
+    /// which is what EINPROGRESS says, so it is reported as that.
+    func connect(_ fd: Int32) -> Result<Void, Errno> {
+        switch syscallOnce({ withSockaddr { Glibc.connect(fd, $0, $1) } }) {
+        case .success: return .success(())
+        case .failure(let err) where err.rawValue == EINTR: return .failure(Errno(rawValue: EINPROGRESS))
+        case .failure(let err): return .failure(err)
+        }
+    }
+
     /// The socket's local end (`getsockname`): the address and port the kernel
     /// bound; nil when it failed or no port is bound yet.
     static func local(of fd: Int32) -> (address: String, port: Int)? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        let named = withUnsafeMutablePointer(to: &storage) { p in
+            syscallResult { p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         }
-        guard rc == 0 else { return nil }
+        guard case .success = named else { return nil }
         switch Int32(storage.ss_family) {
         case AF_INET:
             let sin = withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) }
@@ -198,5 +235,27 @@ extension SocketAddress {
         default:
             return nil
         }
+    }
+}
+
+/// send(2), recv(2) and poll(2) for the probers, through the syscall helper:
+/// errno comes back as a value, read at once.
+enum SocketIO {
+    /// Sends `bytes` (an empty datagram is a valid probe), EINTR retried.
+    static func send(_ fd: Int32, _ bytes: [UInt8], flags: Int32 = 0) -> Result<Int, Errno> {
+        syscallResult {
+            bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count, flags) }
+        }
+    }
+
+    /// Receives into `buffer`, EINTR retried; the byte count.
+    static func receive(_ fd: Int32, into buffer: inout [UInt8], flags: Int32 = 0) -> Result<Int, Errno> {
+        syscallResult { buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, flags) } }
+    }
+
+    /// One poll(2): the number of ready descriptors, or errno (`.interrupted`
+    /// included: the caller's loop recomputes its time-out and polls again).
+    static func poll(_ fds: inout [pollfd], timeoutMs: Int32) -> Result<Int32, Errno> {
+        fds.withUnsafeMutableBufferPointer { buf in syscallOnce { Glibc.poll(buf.baseAddress, nfds_t(buf.count), timeoutMs) } }
     }
 }

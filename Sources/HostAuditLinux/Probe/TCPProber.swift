@@ -5,19 +5,7 @@ import Glibc
 import CSocket
 import CHostAuditShims
 import HostAuditCore
-
-/// One TCP port on one address.
-public struct TCPProbeRequest: Sendable, Hashable {
-    public var address: String
-    public var port: Int
-    /// `IP_TTL` / `IPV6_UNICAST_HOPS` for a hop-limited probe (path location); nil: the system default.
-    public var ttl: Int?
-    public init(address: String, port: Int, ttl: Int? = nil) {
-        self.address = address
-        self.port = port
-        self.ttl = ttl
-    }
-}
+import SystemPackage
 
 /// How many probes are done, for a progress line.
 public struct ProbeProgress: Sendable {
@@ -58,7 +46,7 @@ public struct TCPProber: Sendable {
     }
 
     /// Probes every request; the result has one evidence per request, in order.
-    public func probe(_ requests: [TCPProbeRequest], progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> [TCPProbeEvidence] {
+    public func probe(_ requests: [ProbeRequest], progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> [TCPProbeEvidence] {
         let limit = FileLimit.raise()
         let open = FileLimit.openCount() ?? 16
         let cap = max(1, min(maxInFlight, limit - open - 32))
@@ -83,7 +71,7 @@ public struct TCPProber: Sendable {
             let batch = queue.compactMap { $0.indices.contains(round) ? $0[round] : nil }
                 .filter { silentStreak[results[$0].address, default: 0] < 2 }
             if batch.isEmpty { break }
-            let again = run(batch.map { TCPProbeRequest(address: results[$0].address, port: results[$0].port) },
+            let again = run(batch.map { ProbeRequest(address: results[$0].address, port: results[$0].port) },
                             cap: cap, perAddress: 1, local: local, progress: nil)
             for (i, e) in zip(batch, again) {
                 var e = e
@@ -97,7 +85,7 @@ public struct TCPProber: Sendable {
     }
 
     func isSilent(_ e: TCPProbeEvidence) -> Bool {
-        e.icmp == nil && (e.phase == .deadline || e.error?.name == "ETIMEDOUT")
+        e.icmp == nil && (e.phase == .deadline || e.error?.code == .timedOut)
     }
 
     // MARK: - The poll loop
@@ -114,7 +102,7 @@ public struct TCPProber: Sendable {
     }
 
     func run(
-        _ requests: [TCPProbeRequest], cap: Int, perAddress: Int, local: Set<IPAddress>,
+        _ requests: [ProbeRequest], cap: Int, perAddress: Int, local: Set<IPAddress>,
         progress: (@Sendable (ProbeProgress) -> Void)?
     ) -> [TCPProbeEvidence] {
         var results = [TCPProbeEvidence?](repeating: nil, count: requests.count)
@@ -189,10 +177,12 @@ public struct TCPProber: Sendable {
             let nextDeadline = active.values.map(\.deadlineMs).min() ?? now
             var fds = active.keys.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
             let waitMs = Int32(max(0, min(1000, (nextDeadline - now).rounded(.up))))
-            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), waitMs) }
-            if n < 0 && errno != EINTR {
+            let n: Int32
+            switch SocketIO.poll(&fds, timeoutMs: waitMs) {
+            case .success(let ready): n = ready
+            case .failure(let err) where err.rawValue == EINTR: n = 0  // the loop recomputes the wait
+            case .failure(let err):
                 // EINVAL: more descriptors than RLIMIT_NOFILE; should not happen with the cap.
-                let err = errno
                 for a in active.values {
                     finish(a, TCPProbeEvidence(
                         address: a.addressText, port: Int(a.address.port), family: a.address.familyName,
@@ -203,12 +193,13 @@ public struct TCPProber: Sendable {
             if n > 0 {
                 for p in fds where p.revents != 0 {
                     guard let a = active[p.fd] else { continue }
-                    if let e = evaluate(a, local: local, atDeadline: false) { finish(a, e) }
+                    let e = evaluate(a, local: local, atDeadline: false)
+                    if Self.isSettled(e) { finish(a, e) }
                 }
             }
             let after = Clock.nowMs()
             for a in active.values where a.deadlineMs <= after {
-                finish(a, evaluate(a, local: local, atDeadline: true)!)
+                finish(a, evaluate(a, local: local, atDeadline: true))
             }
             if let progress, after - lastProgressMs >= 200 {
                 lastProgressMs = after
@@ -231,31 +222,31 @@ public struct TCPProber: Sendable {
 
     private func start(index: Int, sa: SocketAddress, ttl: Int?, deadlineMs: Double, timeoutMs: Double, local: Set<IPAddress>) -> StartResult {
         let startMs = Clock.nowMs()
-        let fd = socket(sa.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 {
-            let err = errno
-            if err == EMFILE || err == ENFILE { return .outOfDescriptors }
+        let fd: Int32
+        switch sa.openProbeSocket(SOCK_STREAM, ttl: ttl) {
+        case .success(let opened): fd = opened
+        case .failure(let err):
+            if err.rawValue == EMFILE || err.rawValue == ENFILE { return .outOfDescriptors }
             return .finished(TCPProbeEvidence(
                 address: sa.text, port: Int(sa.port), family: sa.familyName, phase: .connect,
                 error: ErrnoName.error(err), elapsedMs: 0))
         }
-        SockOpt.enableRecvErr(fd, family: sa.family)
-        if let ttl { SockOpt.setHopLimit(fd, family: sa.family, ttl) }
         SockOpt.setInt(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, Int32(min(Double(Int32.max), timeoutMs)))
-        var rc: Int32
-        repeat {
-            rc = sa.withSockaddr { connect(fd, $0, $1) }
-        } while rc != 0 && errno == EINTR
-        let err = rc == 0 ? 0 : errno
+        let connected = sa.connect(fd)
         let a = Attempt(
             index: index, fd: fd, startMs: startMs, deadlineMs: deadlineMs, address: sa, addressText: sa.text,
             local: SocketAddress.local(of: fd))
-        if rc == 0 {
-            let e = evaluate(a, local: local, atDeadline: false)!
+        let err: Errno
+        switch connected {
+        case .success:
+            let e = evaluate(a, local: local, atDeadline: false)
             close(fd)
             return .finished(e)
+        case .failure(let e) where e.rawValue == EINPROGRESS:
+            return .running(a)
+        case .failure(let e):
+            err = e
         }
-        if err == EINPROGRESS { return .running(a) }
         // Any other errno is the host's own verdict (no route, prohibit route, EPERM from a hook, …).
         var e = TCPProbeEvidence(
             address: sa.text, port: Int(sa.port), family: sa.familyName, phase: .connect, error: ErrnoName.error(err),
@@ -268,9 +259,10 @@ public struct TCPProber: Sendable {
         return .finished(e)
     }
 
-    /// Reads SO_ERROR, then TCP_INFO, then the error queue. Returns nil when the
-    /// event told nothing final (a spurious wake-up) and the attempt should wait on.
-    private func evaluate(_ a: Attempt, local: Set<IPAddress>, atDeadline: Bool) -> TCPProbeEvidence? {
+    /// Reads SO_ERROR, then TCP_INFO, then the error queue: what the socket
+    /// says now. Before the deadline that may be nothing final (a spurious
+    /// wake-up: `isSettled` is false) and the attempt waits on.
+    private func evaluate(_ a: Attempt, local: Set<IPAddress>, atDeadline: Bool) -> TCPProbeEvidence {
         let soErr = SockOpt.soError(a.fd)
         let ti = tcpInfo(a.fd)
         let icmp = drainErrorQueue(a.fd, local: local)
@@ -283,18 +275,21 @@ public struct TCPProber: Sendable {
         e.localPort = a.local?.port
         if soErr == 0 && ti?.isConnected == true { return e }
         if soErr != 0 || icmp != nil || atDeadline { return e }
-        if ti?.state == "CLOSE" {
-            e.error = ErrnoName.error(ECONNRESET)
-            return e
-        }
-        return nil
+        if ti?.state == .close { e.error = ErrnoName.error(ECONNRESET) }
+        return e
+    }
+
+    /// The attempt has ended: connected, failed, answered with an ICMP error,
+    /// or its deadline passed.
+    static func isSettled(_ e: TCPProbeEvidence) -> Bool {
+        e.tcpInfo?.isConnected == true || e.error != nil || e.icmp != nil || e.phase == .deadline
     }
 
     private func tcpInfo(_ fd: Int32) -> TCPInfoSnapshot? {
         var ti = CHostAuditShims_tcp_info()
         guard CHostAuditShims_get_tcp_info(fd, &ti) == 0 else { return nil }
         return TCPInfoSnapshot(
-            state: TCPInfoSnapshot.stateName(Int(ti.state)), retransmits: Int(ti.retransmits),
+            state: TCPState(number: Int(ti.state)), retransmits: Int(ti.retransmits),
             totalRetrans: Int(ti.total_retrans), rtoMs: Int(ti.rto_us / 1000))
     }
 }
@@ -314,7 +309,7 @@ func drainErrorQueue(_ fd: Int32, local: Set<IPAddress>) -> ICMPError? {
         }
         if first == nil {
             first = ICMPError(
-                origin: origin == CHostAuditShims_ee_origin_icmp6() ? "icmp6" : "icmp", type: Int(ee.type),
+                origin: origin == CHostAuditShims_ee_origin_icmp6() ? .icmp6 : .icmp, type: Int(ee.type),
                 code: Int(ee.code), offender: offender?.inetNtopText,
                 offenderIsLocal: offender.map { local.contains($0) } ?? false)
         }

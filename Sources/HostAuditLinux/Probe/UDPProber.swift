@@ -5,19 +5,7 @@ import Glibc
 import CHostAuditShims
 import CSocket
 import HostAuditCore
-
-/// One UDP port on one address.
-public struct UDPProbeRequest: Sendable, Hashable {
-    public var address: String
-    public var port: Int
-    /// `IP_TTL` / `IPV6_UNICAST_HOPS` for a hop-limited probe (path location); nil: the system default.
-    public var ttl: Int?
-    public init(address: String, port: Int, ttl: Int? = nil) {
-        self.address = address
-        self.port = port
-        self.ttl = ttl
-    }
-}
+import SystemPackage
 
 /// Probes many UDP ports at once: one connected, non-blocking UDP socket per
 /// probe with `IP_RECVERR`/`IPV6_RECVERR`, an application payload where one
@@ -39,7 +27,7 @@ public struct UDPProber: Sendable {
     }
 
     /// Probes every request; the result has one evidence per request, in order.
-    public func probe(_ requests: [UDPProbeRequest]) -> [UDPProbeEvidence] {
+    public func probe(_ requests: [ProbeRequest]) -> [UDPProbeEvidence] {
         guard !requests.isEmpty else { return [] }
         let limit = FileLimit.raise()
         let open = FileLimit.openCount() ?? 16
@@ -67,7 +55,7 @@ public struct UDPProber: Sendable {
         var local: (address: String, port: Int)?
     }
 
-    func run(_ requests: [UDPProbeRequest], local: Set<IPAddress>) -> [UDPProbeEvidence] {
+    func run(_ requests: [ProbeRequest], local: Set<IPAddress>) -> [UDPProbeEvidence] {
         var results = [UDPProbeEvidence?](repeating: nil, count: requests.count)
         var active: [Int32: Attempt] = [:]
         let startMs = Clock.nowMs()
@@ -83,36 +71,35 @@ public struct UDPProber: Sendable {
                 continue
             }
             let t0 = Clock.nowMs()
-            func failed(_ err: Int32, fd: Int32, sent: Int, localEnd: (address: String, port: Int)?) -> UDPProbeEvidence {
+            func failed(_ err: Errno, fd: Int32?, sent: Int, localEnd: (address: String, port: Int)?) -> UDPProbeEvidence {
                 var e = UDPProbeEvidence(
                     address: sa.text, port: req.port, family: sa.familyName, phase: .send, error: ErrnoName.error(err),
                     payload: kind, datagramsSent: sent, elapsedMs: Clock.nowMs() - t0, localAddress: localEnd?.address,
                     localPort: localEnd?.port)
-                if fd >= 0 {
+                if let fd {
                     e.icmp = drainErrorQueue(fd, local: local)
                     close(fd)
                 }
                 return e
             }
-            let fd = socket(sa.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            if fd < 0 {
-                results[i] = failed(errno, fd: -1, sent: 0, localEnd: nil)
+            let fd: Int32
+            switch sa.openProbeSocket(SOCK_DGRAM, ttl: req.ttl) {
+            case .success(let opened): fd = opened
+            case .failure(let err):
+                results[i] = failed(err, fd: nil, sent: 0, localEnd: nil)
                 continue
             }
-            SockOpt.enableRecvErr(fd, family: sa.family)
-            if let ttl = req.ttl { SockOpt.setHopLimit(fd, family: sa.family, ttl) }
-            let rc = sa.withSockaddr { connect(fd, $0, $1) }
-            if rc != 0 {
-                results[i] = failed(errno, fd: fd, sent: 0, localEnd: nil)
+            if case .failure(let err) = sa.connect(fd) {
+                results[i] = failed(err, fd: fd, sent: 0, localEnd: nil)
                 continue
             }
             let localEnd = SocketAddress.local(of: fd)
             let bytes = UDPPayload.bytes(kind, id: UInt16.random(in: 1...UInt16.max))
-            if !Self.send(fd, bytes) {
+            if case .failure(let err) = Self.send(fd, bytes) {
                 // EPERM/EACCES: the datagram reached a netfilter (or BPF) hook that refused
                 // it, so the deciding rule counted it; other errors come before any hook.
-                let err = errno
-                results[i] = failed(err, fd: fd, sent: err == EPERM || err == EACCES ? 1 : 0, localEnd: localEnd)
+                let refused = err.rawValue == EPERM || err.rawValue == EACCES
+                results[i] = failed(err, fd: fd, sent: refused ? 1 : 0, localEnd: localEnd)
                 continue
             }
             active[fd] = Attempt(
@@ -133,13 +120,13 @@ public struct UDPProber: Sendable {
         }
 
         var resent = false
-        while !active.isEmpty {
+        pollLoop: while !active.isEmpty {
             let now = Clock.nowMs()
             if now >= deadline { break }
             if !resent && now >= resendAt {
                 resent = true
                 for (fd, var a) in active where a.resend {
-                    if Self.send(fd, a.bytes) {
+                    if case .success = Self.send(fd, a.bytes) {
                         a.sent += 1
                         active[fd] = a
                     }
@@ -148,8 +135,12 @@ public struct UDPProber: Sendable {
             let next = resent ? deadline : min(deadline, resendAt)
             var fds = active.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let waitMs = Int32(max(0, min(1000, (next - now).rounded(.up))))
-            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), waitMs) }
-            if n < 0 && errno != EINTR { break }
+            let n: Int32
+            switch SocketIO.poll(&fds, timeoutMs: waitMs) {
+            case .success(let ready): n = ready
+            case .failure(let err) where err.rawValue == EINTR: n = 0  // the loop recomputes the wait
+            case .failure: break pollLoop
+            }
             guard n > 0 else { continue }
             for p in fds where p.revents != 0 {
                 guard let a = active[p.fd] else { continue }
@@ -166,14 +157,15 @@ public struct UDPProber: Sendable {
                 }
                 if Int32(p.revents) & Int32(POLLIN) != 0 {
                     var buf = [UInt8](repeating: 0, count: 2048)
-                    let got = buf.withUnsafeMutableBytes { recv(a.fd, $0.baseAddress, $0.count, CHostAuditShims_msg_dontwait()) }
-                    if got >= 0 {
+                    switch SocketIO.receive(a.fd, into: &buf, flags: CHostAuditShims_msg_dontwait()) {
+                    case .success(let got):
                         var e = evidence(a, phase: .reply)
                         e.replyBytes = got
                         finish(a, e)
-                    } else if errno != EAGAIN && errno != EINTR {
+                    case .failure(let err) where err.rawValue == EAGAIN:
+                        break  // nothing after all; wait on
+                    case .failure(let err):
                         // A queued ICMP error shows up as recv's errno too.
-                        let err = errno
                         var e = evidence(a, phase: .icmp)
                         e.icmp = drainErrorQueue(a.fd, local: local)
                         e.error = ErrnoName.error(err)
@@ -197,12 +189,8 @@ public struct UDPProber: Sendable {
         }
     }
 
-    /// Sends one datagram (an empty one is a valid UDP probe); false with errno set on failure.
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var rc: Int
-        repeat {
-            rc = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count, Int32(MSG_NOSIGNAL)) }
-        } while rc < 0 && errno == EINTR
-        return rc >= 0
+    /// Sends one datagram (an empty one is a valid UDP probe).
+    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Result<Int, Errno> {
+        SocketIO.send(fd, bytes, flags: Int32(MSG_NOSIGNAL))
     }
 }

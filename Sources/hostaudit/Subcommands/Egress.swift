@@ -40,7 +40,7 @@ struct Egress: AsyncParsableCommand {
     var noLocate = false
 
     @Option(help: "Output format.")
-    var format: EgressFormat = .text
+    var format: EgressReportFormat = .text
 
     @OptionGroup var diagnostics: DiagnosticsOption
 
@@ -75,7 +75,7 @@ struct Egress: AsyncParsableCommand {
             throw ExitStatus.couldNotRun
         }
         progress?.clear()
-        Output.write(format.render(run.document))
+        Output.write(format.reporter { HostIdentity.read(scope: .live).hostname }.render(run.document))
         switch run.outcome {
         case .couldNotProbe: throw ExitStatus.couldNotRun
         case .notAllOpen: throw ExitStatus.failed
@@ -84,15 +84,5 @@ struct Egress: AsyncParsableCommand {
     }
 }
 
-/// `egress --format`: text, json, or one self-contained HTML file.
-enum EgressFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, html
-
-    func render(_ document: EgressDocument) -> String {
-        switch self {
-        case .json: return JSONWriter().string(document.json()) + "\n"
-        case .text: return EgressTextRenderer().render(document)
-        case .html: return HTMLReportRenderer.render(egress: document.json(), hostname: HostIdentity.read(scope: .live).hostname)
-        }
-    }
-}
+/// `egress --format`: text, json, or one self-contained HTML file (Output/Reporters).
+extension EgressReportFormat: ExpressibleByArgument {}

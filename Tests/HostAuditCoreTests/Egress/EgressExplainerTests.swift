@@ -7,7 +7,7 @@ import Testing
     let target = EgressTarget(text: "mirror.example:80", host: "mirror.example", hostKind: .name, port: 80)
 
     func evidence(
-        phase: TCPProbeEvidence.Phase = .poll, error: String? = nil, icmp: ICMPError? = nil, state: String = "SYN_SENT",
+        phase: TCPProbeEvidence.Phase = .poll, error: String? = nil, icmp: ICMPError? = nil, state: TCPState = .synSent,
         retrans: Int = 0, ms: Double = 0.2
     ) -> TCPProbeEvidence {
         TCPProbeEvidence(
@@ -27,19 +27,19 @@ import Testing
     }
 
     @Test func open() {
-        let r = result(evidence(state: "ESTABLISHED"))
-        #expect((r.state, r.reason, r.cause) == (.open, "syn-ack", .none))
-        let closeWait = result(evidence(state: "CLOSE_WAIT"))
+        let r = result(evidence(state: .established))
+        #expect((r.state, r.reason, r.cause) == (.open, .synAck, .none))
+        let closeWait = result(evidence(state: .closeWait))
         #expect(closeWait.state == .open)
         // SO_ERROR set: never open, whatever the state says.
-        #expect(result(evidence(error: "ECONNREFUSED", state: "ESTABLISHED")).state == .closed)
+        #expect(result(evidence(error: "ECONNREFUSED", state: .established)).state == .closed)
     }
 
     @Test func resetIsClosedUntilAVerdictSaysLocal() {
-        let e = evidence(error: "ECONNREFUSED", state: "CLOSE")
+        let e = evidence(error: "ECONNREFUSED", state: .close)
         let alone = result(e)
         // Rules not read: a closed port, a local reset rule and a forged reset are all open.
-        #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, "reset", .unknown, .unknown))
+        #expect((alone.state, alone.reason, alone.cause, alone.confidence) == (.closed, .reset, .unknown, .unknown))
         #expect(alone.explanation.contains("reject with tcp reset"))
         #expect(alone.candidates.map(\.cause) == [.closedPort, .localFirewall, .upstreamReject])
         let accepted = result(e, verdict: LocalVerdict(verdict: .accept, hook: "output"))
@@ -52,23 +52,23 @@ import Testing
     }
 
     @Test func icmpPortUnreachableIsFilteredNotClosed() {
-        let icmp = ICMPError(origin: "icmp", type: 3, code: 3, offender: "198.51.100.1", offenderIsLocal: false)
+        let icmp = ICMPError(origin: .icmp, type: 3, code: 3, offender: "198.51.100.1", offenderIsLocal: false)
         let r = result(evidence(error: "ECONNREFUSED", icmp: icmp))
-        #expect((r.state, r.reason, r.cause) == (.filtered, "port-unreach", .upstreamReject))
+        #expect((r.state, r.reason, r.cause) == (.filtered, .portUnreach, .upstreamReject))
         #expect(r.explanation.contains("198.51.100.1"))
     }
 
     @Test func localOffenderMeansLocalFirewall() {
-        let icmp = ICMPError(origin: "icmp", type: 3, code: 13, offender: "10.0.0.5", offenderIsLocal: true)
+        let icmp = ICMPError(origin: .icmp, type: 3, code: 13, offender: "10.0.0.5", offenderIsLocal: true)
         let r = result(evidence(error: "EHOSTUNREACH", icmp: icmp))
-        #expect((r.state, r.reason, r.cause) == (.filtered, "admin-prohibited", .localFirewall))
+        #expect((r.state, r.reason, r.cause) == (.filtered, .adminProhibited, .localFirewall))
     }
 
     @Test func silence() {
         let e = evidence(phase: .deadline, retrans: 2, ms: 2001)
         // Host up, local rules not read: never a confident upstream.
         let up = result(e)
-        #expect((up.state, up.reason, up.cause, up.confidence) == (.filtered, "no-response", .ambiguous, .unknown))
+        #expect((up.state, up.reason, up.cause, up.confidence) == (.filtered, .noResponse, .ambiguous, .unknown))
         #expect(up.explanation.contains("SYN retransmitted 2 times") && up.explanation.contains("not read"))
         #expect(Set(up.candidates.map(\.cause)) == [.upstreamFilter, .localFirewall])
         #expect(up.synRetransmits == 2)
@@ -107,8 +107,8 @@ import Testing
         // With the rule's counter rising by the answers: proven.
         func witness(_ strength: CounterWitness.Strength, delta: UInt64) -> CounterWitness {
             CounterWitness(
-                direction: "reply", table: "inet filter", chain: "input", handle: 4, legacy: false, deltaPackets: delta,
-                probePackets: nil, batchPackets: nil, strength: strength, verdict: "drop", rule: "tcp sport 80 drop")
+                direction: .reply, table: "inet filter", chain: "input", handle: 4, legacy: false, deltaPackets: delta,
+                probePackets: nil, batchPackets: nil, strength: strength, verdict: .drop, rule: "tcp sport 80 drop")
         }
         let counted = EgressProbeResult.from(
             target: target, evidence: e, icmpEcho: echoYes,
@@ -124,22 +124,22 @@ import Testing
         var outDrop = drop
         outDrop.witnesses = [
             CounterWitness(
-                direction: "out", table: "ip labclient", chain: "output", handle: 2, legacy: false, deltaPackets: 0,
-                probePackets: 3, batchPackets: 3, strength: .absent, verdict: "drop", rule: "tcp dport 80 drop")
+                direction: .out, table: "ip labclient", chain: "output", handle: 2, legacy: false, deltaPackets: 0,
+                probePackets: 3, batchPackets: 3, strength: .absent, verdict: .drop, rule: "tcp dport 80 drop")
         ]
         #expect(result(e, verdict: outDrop).confidence == .likely)
         outDrop.witnesses[0].deltaPackets = 3
         outDrop.witnesses[0].strength = .exact
         #expect(result(e, verdict: outDrop).confidence == .proven)
         // ETIMEDOUT from the kernel (TCP_USER_TIMEOUT) is the same silence.
-        #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == "no-response")
+        #expect(result(evidence(error: "ETIMEDOUT", retrans: 1)).reason == .noResponse)
     }
 
     @Test func localErrors() {
         let noRoute = result(evidence(phase: .connect, error: "ENETUNREACH"))
-        #expect((noRoute.state, noRoute.reason, noRoute.cause) == (.unreachable, "net-unreach", .noRoute))
+        #expect((noRoute.state, noRoute.reason, noRoute.cause) == (.unreachable, .netUnreach, .noRoute))
         let denied = result(evidence(phase: .connect, error: "EPERM"))
-        #expect((denied.state, denied.reason, denied.cause) == (.filtered, "local-denied", .localFirewall))
+        #expect((denied.state, denied.reason, denied.cause) == (.filtered, .localDenied, .localFirewall))
         let eacces = result(evidence(phase: .connect, error: "EACCES"))
         #expect(eacces.cause == .localFirewall && eacces.confidence == .likely && eacces.candidates.contains { $0.cause == .noRoute })
         let prohibit = EgressProbeResult.from(
@@ -147,26 +147,26 @@ import Testing
             route: RouteEvidence(kind: .prohibit, route: "prohibit 192.0.2.0/24 table main"))
         #expect((prohibit.cause, prohibit.confidence) == (.noRoute, .proven) && prohibit.explanation.contains("prohibit 192.0.2.0/24"))
         let blackhole = result(evidence(phase: .connect, error: "EINVAL"))
-        #expect((blackhole.reason, blackhole.cause) == ("no-route", .noRoute))
+        #expect((blackhole.reason, blackhole.cause) == (.noRoute, .noRoute))
         let unreachableRoute = result(evidence(phase: .connect, error: "EHOSTUNREACH"))
-        #expect((unreachableRoute.reason, unreachableRoute.cause) == ("host-unreach", .noRoute))
+        #expect((unreachableRoute.reason, unreachableRoute.cause) == (.hostUnreach, .noRoute))
     }
 
     @Test func routerErrors() {
-        let net = ICMPError(origin: "icmp", type: 3, code: 0, offender: "198.51.100.1", offenderIsLocal: false)
+        let net = ICMPError(origin: .icmp, type: 3, code: 0, offender: "198.51.100.1", offenderIsLocal: false)
         #expect(result(evidence(error: "ENETUNREACH", icmp: net), echo: echoNo).cause == .noRoute)
         // The host answers ping: a router's net-unreachable for this port is a filter.
         let netUp = result(evidence(error: "ENETUNREACH", icmp: net), echo: echoYes)
         #expect((netUp.cause, netUp.confidence) == (.upstreamReject, .proven) && netUp.explanation.contains("198.51.100.1"))
-        let host = ICMPError(origin: "icmp", type: 3, code: 1, offender: "198.51.100.1", offenderIsLocal: false)
+        let host = ICMPError(origin: .icmp, type: 3, code: 1, offender: "198.51.100.1", offenderIsLocal: false)
         let down = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060), echo: echoNo)
-        #expect((down.state, down.reason, down.cause, down.confidence) == (.unreachable, "host-unreach", .hostDown, .likely))
+        #expect((down.state, down.reason, down.cause, down.confidence) == (.unreachable, .hostUnreach, .hostDown, .likely))
         let fast = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 2), echo: echoNo)
         #expect((fast.cause, fast.confidence) == (.upstreamReject, .likely))
         let pingable = result(evidence(error: "EHOSTUNREACH", icmp: host, ms: 3060), echo: echoYes)
         #expect((pingable.cause, pingable.confidence) == (.upstreamReject, .proven))
-        let ttl = ICMPError(origin: "icmp", type: 11, code: 0, offender: "198.51.100.9", offenderIsLocal: false)
-        #expect(result(evidence(error: "EHOSTUNREACH", icmp: ttl)).reason == "time-exceeded")
+        let ttl = ICMPError(origin: .icmp, type: 11, code: 0, offender: "198.51.100.9", offenderIsLocal: false)
+        #expect(result(evidence(error: "EHOSTUNREACH", icmp: ttl)).reason == .timeExceeded)
     }
 
     @Test(arguments: [
@@ -176,8 +176,9 @@ import Testing
         ("icmp6", 1, 1, "admin-prohibited"), ("icmp6", 1, 3, "host-unreach"), ("icmp6", 1, 4, "port-unreach"),
         ("icmp6", 3, 0, "time-exceeded"),
     ])
-    func nmapReasonWords(origin: String, type: Int, code: Int, word: String) {
-        #expect(ICMPError.reason(origin: origin, type: type, code: code) == word)
+    func nmapReasonWords(origin: String, type: Int, code: Int, word: String) throws {
+        let origin = try #require(ICMPError.Origin(rawValue: origin))
+        #expect(ICMPError.reason(origin: origin, type: type, code: code).rawValue == word)
     }
 
     @Test func dnsFailureRowAndJSONShape() {
@@ -188,7 +189,7 @@ import Testing
                 DNSServerResult(server: "192.0.2.54", queries: [DNSQueryResult(type: "A", status: .nxdomain, rcode: 3, elapsedMs: 1)]),
             ])
         let r = EgressProbeResult.dnsFailure(target: target, resolution: res)
-        #expect((r.state, r.reason, r.cause) == (.error, "dns-failure", .dnsFailure))
+        #expect((r.state, r.reason, r.cause) == (.error, .dnsFailure, .dnsFailure))
         #expect(r.explanation.contains("192.0.2.53 did not answer") && r.explanation.contains("NXDOMAIN"))
         let json = EgressDocument(probes: [r], resolutions: [res]).json()
         #expect(json.objectValue?.keys.first == "schema")
@@ -206,7 +207,7 @@ import Testing
     @Test func textIsEscaped() {
         var t = target
         t.text = "evil\u{1b}[2J.example:80"
-        let r = EgressProbeResult.from(target: t, evidence: evidence(state: "ESTABLISHED"), icmpEcho: echoYes)
+        let r = EgressProbeResult.from(target: t, evidence: evidence(state: .established), icmpEcho: echoYes)
         let text = EgressTextRenderer().render(EgressDocument(probes: [r]))
         #expect(!text.contains("\u{1b}"))
         #expect(text.contains("1 of 1 target open"))

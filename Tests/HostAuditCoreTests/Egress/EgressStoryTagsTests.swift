@@ -7,7 +7,7 @@ import Testing
     static func blocked() throws -> EgressProbeResult {
         EgressProbeResult(
             target: try EgressTargetParser.parse("10.66.2.2:3333"), address: "10.66.2.2", state: .filtered,
-            reason: "no-response", elapsedMs: 3000, synRetransmits: 2, icmpEcho: ICMPEchoResult(reachable: true, method: "icmp"),
+            reason: .noResponse, elapsedMs: 3000, synRetransmits: 2, icmpEcho: ICMPEchoResult(reachable: true, method: "icmp"),
             localVerdict: nil, cause: .upstreamFilter, explanation: "No answer.", evidence: nil, confidence: .proven)
     }
 

@@ -68,18 +68,18 @@ import Testing
     }
 
     static func icmp(_ type: Int, _ code: Int, from: String, local: Bool = false) -> ICMPError {
-        ICMPError(origin: "icmp", type: type, code: code, offender: from, offenderIsLocal: local)
+        ICMPError(origin: .icmp, type: type, code: code, offender: from, offenderIsLocal: local)
     }
 
     static let accepts = LocalEvidence(verdict: LocalVerdict(verdict: .accept))
 
     @Test func classifiesLikeNmap() {
-        #expect(UDPClassifier.classify(Self.evidence(phase: .reply, reply: 30)) == (.open, "udp-response"))
-        #expect(UDPClassifier.classify(Self.evidence(phase: .icmp, icmp: Self.icmp(3, 3, from: Self.dest))) == (.closed, "port-unreach"))
+        #expect(UDPClassifier.classify(Self.evidence(phase: .reply, reply: 30)) == (.open, .udpResponse))
+        #expect(UDPClassifier.classify(Self.evidence(phase: .icmp, icmp: Self.icmp(3, 3, from: Self.dest))) == (.closed, .portUnreach))
         // A port-unreachable from a router is its reject rule, not a closed port.
-        #expect(UDPClassifier.classify(Self.evidence(phase: .icmp, icmp: Self.icmp(3, 3, from: "10.0.2.1"))) == (.filtered, "port-unreach"))
-        #expect(UDPClassifier.classify(Self.evidence(phase: .icmp, icmp: Self.icmp(3, 13, from: "10.0.2.1"))) == (.filtered, "admin-prohibited"))
-        #expect(UDPClassifier.classify(Self.evidence(phase: .deadline)) == (.openFiltered, "no-response"))
+        #expect(UDPClassifier.classify(Self.evidence(phase: .icmp, icmp: Self.icmp(3, 3, from: "10.0.2.1"))) == (.filtered, .portUnreach))
+        #expect(UDPClassifier.classify(Self.evidence(phase: .icmp, icmp: Self.icmp(3, 13, from: "10.0.2.1"))) == (.filtered, .adminProhibited))
+        #expect(UDPClassifier.classify(Self.evidence(phase: .deadline)) == (.openFiltered, .noResponse))
         #expect(PortState.openFiltered.rawValue == "open|filtered")
     }
 
@@ -99,7 +99,7 @@ import Testing
         #expect(d.confidence == .proven)
         let eperm = Self.evidence(phase: .send, error: SocketError(number: 1, name: "EPERM", message: "Operation not permitted"))
         let r = UDPExplainer.diagnose(UDPFacts(evidence: eperm, icmpEcho: .notTested("x"), local: drop))
-        #expect(r.reason == "local-denied")
+        #expect(r.reason == .localDenied)
         #expect(r.diagnosis.cause == .localFirewall)
     }
 

@@ -127,17 +127,17 @@ import Testing
     @Test func explainerBlamesTheInputRuleThatDropsTheSynAck() {
         let e = TCPProbeEvidence(
             address: "192.0.2.10", port: 80, family: "ipv4", phase: .deadline,
-            tcpInfo: TCPInfoSnapshot(state: "SYN_SENT", retransmits: 2, totalRetrans: 2, rtoMs: 1000), elapsedMs: 2000)
+            tcpInfo: TCPInfoSnapshot(state: .synSent, retransmits: 2, totalRetrans: 2, rtoMs: 1000), elapsedMs: 2000)
         let target = EgressTarget(text: "192.0.2.10:80", host: "192.0.2.10", hostKind: .ipv4, port: 80)
         var v = LocalVerdict(verdict: .accept, hook: "postrouting", decidedBy: RuleLocation(family: .inet, table: "f", chain: "output", handle: nil, rule: "policy accept"))
         let echo = ICMPEchoResult(reachable: true, method: "raw", rttMs: 0.1)
         // Only the ICMP error dropped: no blame, the silence is upstream's.
         v.replies = [
-            ReplyVerdict(kind: "icmp-error", verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 9, rule: "meta l4proto icmp drop")))
+            ReplyVerdict(kind: .icmpError, verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 9, rule: "meta l4proto icmp drop")))
         ]
         #expect(EgressProbeResult.from(target: target, evidence: e, icmpEcho: echo, localVerdict: v).cause == .upstreamFilter)
         v.replies.append(
-            ReplyVerdict(kind: "syn-ack", verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 5, rule: "tcp sport 80 drop"))))
+            ReplyVerdict(kind: .synAck, verdict: LocalVerdict(verdict: .drop, hook: "input", decidedBy: RuleLocation(family: .inet, table: "f", chain: "input", handle: 5, rule: "tcp sport 80 drop"))))
         let r = EgressProbeResult.from(target: target, evidence: e, icmpEcho: echo, localVerdict: v)
         #expect(r.cause == .localFirewall)
         #expect(r.explanation.contains("tcp sport 80 drop") && r.explanation.contains("handle 5"))

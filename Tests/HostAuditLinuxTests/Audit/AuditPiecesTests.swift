@@ -29,7 +29,7 @@ import Testing
 
     static func probe(_ cause: EgressCause, state: PortState = .filtered, confidence: Confidence = .proven) throws -> EgressProbeResult {
         EgressProbeResult(
-            target: try EgressTargetParser.parse("10.66.2.2:3333"), address: "10.66.2.2", state: state, reason: "no-response",
+            target: try EgressTargetParser.parse("10.66.2.2:3333"), address: "10.66.2.2", state: state, reason: .noResponse,
             elapsedMs: 3000, synRetransmits: 2, icmpEcho: ICMPEchoResult(reachable: true, method: "icmp"), localVerdict: nil,
             cause: cause, explanation: "No answer from 10.66.2.2:3333 while the host answers ping.", evidence: nil,
             confidence: confidence)

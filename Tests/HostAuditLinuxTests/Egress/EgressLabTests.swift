@@ -28,6 +28,20 @@ import Testing
         try lab.hostaudit(["egress"] + args + ["--format", "text"])
     }
 
+    /// A lab whose client has `rules` in the output chain of `table ip labclient`.
+    func withClientOutputRules(_ rules: String, _ body: (EgressLab) throws -> Void) throws {
+        try EgressLab.with { lab in
+            try lab.clientRules("""
+                table ip labclient {
+                  chain output { type filter hook output priority filter; policy accept;
+                \(rules)
+                  }
+                }
+                """)
+            try body(lab)
+        }
+    }
+
     func expectProbe(
         _ p: [String: Any]?, state: String, reason: String, cause: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
@@ -103,14 +117,7 @@ import Testing
     /// tells them apart and names the rule, and the rule's own counter shows
     /// it caught the probe.
     @Test func localOutputDrop() throws {
-        try EgressLab.with { lab in
-            try lab.clientRules("""
-                table ip labclient {
-                  chain output { type filter hook output priority filter; policy accept;
-                    ip daddr 10.66.2.2 tcp dport 87 counter drop comment "local egress drop"
-                  }
-                }
-                """)
+        try withClientOutputRules(#"    ip daddr 10.66.2.2 tcp dport 87 counter drop comment "local egress drop""#) { lab in
             let run = try egress(lab, ["10.66.2.2:87", "--timeout", "1"])
             let p = run.probe("10.66.2.2", 87)
             expectProbe(p, state: "filtered", reason: "no-response", cause: "local-firewall")
@@ -136,16 +143,11 @@ import Testing
     /// says a local reset rule looks the same. The default `reject` (ICMP
     /// port-unreachable) is recognised as local by its offender address.
     @Test func localRejects() throws {
-        try EgressLab.with { lab in
-            try lab.clientRules("""
-                table ip labclient {
-                  chain output { type filter hook output priority filter; policy accept;
-                    tcp dport 88 counter reject with tcp reset
-                    tcp dport 89 counter reject
-                    tcp dport 91 counter reject with icmp type admin-prohibited
-                  }
-                }
-                """)
+        try withClientOutputRules("""
+                tcp dport 88 counter reject with tcp reset
+                tcp dport 89 counter reject
+                tcp dport 91 counter reject with icmp type admin-prohibited
+            """) { lab in
             let run = try egress(lab, ["10.66.2.2:88", "10.66.2.2:89", "10.66.2.2:91"])
             let rst = run.probe("10.66.2.2", 88)
             // A reset from a local rule is not a closed port: the verdict proves which it is.

@@ -118,19 +118,7 @@ final class PathLab: @unchecked Sendable {
                     except OSError:
                         pass
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ip", "netns", "exec", server.name, "/usr/bin/python3", "-c", script, ready, Self.serverV4, Self.serverV6]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        processes.append(p)
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: ready) {
-            if !p.isRunning || Date() > deadline { throw ScenarioError(message: "path lab listener did not start") }
-            usleep(20_000)
-        }
+        processes.append(try server.startPython(script, arguments: [ready, Self.serverV4, Self.serverV6], ready: ready))
     }
 
     /// Waits until the client reaches the server's port 443 over both families.
@@ -189,22 +177,8 @@ final class PathLab: @unchecked Sendable {
                     except OSError:
                         pass
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "ip", "netns", "exec", server.name, "/usr/bin/python3", "-c", script, ready,
-            echoPorts.map(String.init).joined(separator: ","), Self.serverV4, Self.serverV6,
-        ]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        processes.append(p)
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: ready) {
-            if !p.isRunning || Date() > deadline { throw ScenarioError(message: "path lab UDP services did not start") }
-            usleep(20_000)
-        }
+        let ports = echoPorts.map(String.init).joined(separator: ",")
+        processes.append(try server.startPython(script, arguments: [ready, ports, Self.serverV4, Self.serverV6], ready: ready))
     }
 
     /// Rules in router `n`'s (1-3) `inet scenario` table, forward hook.

@@ -150,21 +150,7 @@ final class ScenarioLab: @unchecked Sendable {
         let ready = workDir + "/dns.ready"
         let records = #"{"mirror.lab.example": ["10.66.2.2", "fd66:2::2"], "good.example": ["10.66.2.2"], "mirror6.lab.example": ["fd66:2::2"]}"#
         let spec = "\(Self.dnsGoodV4)|answer|both,\(Self.dnsServfailV4)|servfail|both,\(Self.dnsRefusedV4)|refused|both,\(Self.dnsTCPOnlyV4)|answer|tcp,\(Self.dnsNXV4)|nxdomain|both"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ip", "netns", "exec", server.name, "/usr/bin/python3", "-c", Self.dnsServer, ready, spec, records]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        serverProcesses.append(p)
-        let deadline = Date().addingTimeInterval(15)
-        while !FileManager.default.fileExists(atPath: ready) {
-            if !p.isRunning || Date() > deadline {
-                throw ScenarioError(message: "scenario DNS server did not start")
-            }
-            usleep(20_000)
-        }
+        serverProcesses.append(try server.startPython(Self.dnsServer, arguments: [ready, spec, records], ready: ready))
     }
 
     // MARK: - Proving the truth

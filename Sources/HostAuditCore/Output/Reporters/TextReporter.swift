@@ -38,7 +38,7 @@ public struct AuditTextRenderer: Sendable {
             for p in blocked {
                 let addr = p.address.map { $0.contains(":") ? "[\($0)]:\(p.target.port)" : "\($0):\(p.target.port)" } ?? "-"
                 let sure = p.confidence == .unknown ? "not determined" : p.confidence.rawValue
-                out += "  \(esc(p.target.text)) -> \(esc(addr))  \(p.state.rawValue.uppercased()) (\(esc(p.reason)))  cause: \(p.cause.rawValue) (\(sure))\n"
+                out += "  \(esc(p.target.text)) -> \(esc(addr))  \(p.state.rawValue.uppercased()) (\(esc(p.reason.rawValue)))  cause: \(p.cause.rawValue) (\(sure))\n"
                 out += "    \(esc(p.explanation))\n"
                 if p.confidence == .unknown, !p.candidates.isEmpty {
                     out += "    possible causes: \(p.candidates.map { "\($0.cause.rawValue) (tell apart: \(esc($0.tellApart)))" }.joined(separator: "; "))\n"

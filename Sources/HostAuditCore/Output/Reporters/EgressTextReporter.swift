@@ -10,7 +10,7 @@ public struct EgressTextRenderer: Sendable {
             var addr = p.address.map { $0.contains(":") ? "[\($0)]:\(p.target.port)" : "\($0):\(p.target.port)" } ?? "-"
             if p.target.proto == .udp && p.address != nil { addr += "/udp" }
             let ms = p.elapsedMs.map { " \(EgressExplainer.formatMs($0))" } ?? ""
-            out += "\(TerminalText.escape(p.target.text)) -> \(addr)  \(p.state.rawValue.uppercased()) (\(p.reason))\(ms)  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
+            out += "\(TerminalText.escape(p.target.text)) -> \(addr)  \(p.state.rawValue.uppercased()) (\(p.reason.rawValue))\(ms)  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
             out += "  \(TerminalText.escape(p.explanation))\n"
             for (i, c) in p.candidates.enumerated() {
                 out += "  candidate \(i + 1): \(c.cause.rawValue): \(TerminalText.escape(c.why)); tell apart: \(TerminalText.escape(c.tellApart))\n"
@@ -57,7 +57,7 @@ public struct EgressTextRenderer: Sendable {
         if !doc.nameServers.isEmpty {
             out += "Name servers (53/udp):\n"
             for p in doc.nameServers {
-                out += "  \(TerminalText.escape(p.target.host))  \(p.state.rawValue.uppercased()) (\(p.reason))  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
+                out += "  \(TerminalText.escape(p.target.host))  \(p.state.rawValue.uppercased()) (\(p.reason.rawValue))  cause: \(p.cause.rawValue) (\(p.confidence.rawValue))\n"
                 if !p.isOpen { out += "    \(TerminalText.escape(p.explanation))\n" }
                 if let w = p.location?.whereWords { out += "    where: \(TerminalText.escape(w))\n" }
             }
@@ -74,3 +74,5 @@ public struct EgressTextRenderer: Sendable {
         return out
     }
 }
+
+extension EgressTextRenderer: EgressReporter {}
