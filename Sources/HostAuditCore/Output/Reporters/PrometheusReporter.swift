@@ -14,16 +14,14 @@ public enum AuditPrometheusRenderer {
 
     /// Escapes a label value: backslash, double quote and newline.
     public static func label(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
+        ScalarEscaping.replacing(s) {
+            switch $0 {
+            case "\\": "\\\\"
+            case "\"": "\\\""
+            case "\n": "\\n"
+            default: nil
             }
         }
-        return out
     }
 
     /// A host-controlled label value: control and direction characters made

@@ -316,25 +316,13 @@ struct NFTTextPrinter: Sendable {
             if sack { s += " sack-perm" }
         case .dup(let to, let device):
             s += "dup"
-            if let to {
-                s += " to "
-                expr(to, into: &s)
-            }
-            if let device {
-                s += " device "
-                expr(device, into: &s)
-            }
+            expr(to, after: "to", into: &s)
+            expr(device, after: "device", into: &s)
         case .fwd(let family, let to, let device):
             s += "fwd"
             if let family { s += " " + family }
-            if let to {
-                s += " to "
-                expr(to, into: &s)
-            }
-            if let device {
-                s += " device "
-                expr(device, into: &s)
-            }
+            expr(to, after: "to", into: &s)
+            expr(device, after: "device", into: &s)
         case .tproxy(let family, let address, let port):
             s += "tproxy"
             if let family { s += " " + family }
@@ -362,6 +350,13 @@ struct NFTTextPrinter: Sendable {
         case .unknown(let name):
             s += "# unknown expression \"\(name)\""
         }
+    }
+
+    /// ` word <e>`, when there is an expression.
+    private func expr(_ e: NFTExpr?, after word: String, into s: inout String) {
+        guard let e else { return }
+        s += " \(word) "
+        expr(e, into: &s)
     }
 
     private func isIPv6(_ e: NFTExpr) -> Bool {
