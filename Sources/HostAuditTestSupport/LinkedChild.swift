@@ -14,7 +14,7 @@ import Foundation
 ///   group.
 ///
 /// The child's standard input, output and error are /dev/null.
-public final class LinkedChild: @unchecked Sendable {
+public final class LinkedChild {
     /// The child (`argv[0]`), also the process group's id.
     public let pid: pid_t
     private let watchdog: pid_t
