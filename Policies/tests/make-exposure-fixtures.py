@@ -16,12 +16,12 @@ iptables-legacy DROP for 9200):
 Each fixture changes that capture in the one place its case is about.
 Re-run after changing the base: python3 Policies/tests/make-exposure-fixtures.py
 """
-import copy, json, os
+import os
 
-here = os.path.dirname(os.path.abspath(__file__))
-base = json.load(open(os.path.join(here, "base", "good-host.json")))
-captured = json.load(open(os.path.join(here, "base", "exposure-lab.json")))
-base["exposure"] = captured["exposure"]
+import fixturelib
+
+base = fixturelib.base()
+base["exposure"] = fixturelib.base("exposure-lab.json")["exposure"]
 
 # The traffic checks (`exposure.traffic`) for the same lab: the `inet lab`
 # input chain accepts by default and names neither lo nor loopback sources,
@@ -61,22 +61,11 @@ base["exposure"]["traffic"] = traffic()
 
 
 def doc(*changes):
-    d = copy.deepcopy(base)
-    for c in changes:
-        c(d)
-    return d
+    return fixturelib.changed(base, *changes)
 
 
 def write(rule, name, expect, description, facts, parameters=None):
-    folder = os.path.join(here, "baseline", rule)
-    os.makedirs(folder, exist_ok=True)
-    out = {"expect": expect, "description": description}
-    if parameters:
-        out["parameters"] = parameters
-    out["facts"] = facts
-    with open(os.path.join(folder, name + ".json"), "w") as f:
-        json.dump(out, f, indent=2)
-        f.write("\n")
+    fixturelib.write(os.path.join("baseline", rule), name, expect, description, facts, parameters)
 
 
 def entry(d, port):

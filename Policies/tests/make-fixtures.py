@@ -8,31 +8,19 @@ SELinux kernel state as libselinux reports an enforcing kernel) changed in the
 one place the case is about, plus recorded egress outcomes where the rule
 needs them. Re-run after changing the base: python3 Policies/tests/make-fixtures.py
 """
-import copy, json, os
+import copy, os
 
-here = os.path.dirname(os.path.abspath(__file__))
-base = json.load(open(os.path.join(here, "base", "good-host.json")))
+import fixturelib
+
+base = fixturelib.base()
 
 
 def doc(change=None):
-    d = copy.deepcopy(base)
-    if change:
-        change(d)
-    return d
+    return fixturelib.changed(base, change)
 
 
 def write(pack, rule, name, expect, description, facts, parameters=None, egress=None):
-    folder = os.path.join(here, pack, rule)
-    os.makedirs(folder, exist_ok=True)
-    out = {"expect": expect, "description": description}
-    if parameters:
-        out["parameters"] = parameters
-    if egress is not None:
-        out["egress"] = egress
-    out["facts"] = facts
-    with open(os.path.join(folder, name + ".json"), "w") as f:
-        json.dump(out, f, indent=2)
-        f.write("\n")
+    fixturelib.write(os.path.join(pack, rule), name, expect, description, facts, parameters, egress)
 
 
 # --- selinux
@@ -268,7 +256,7 @@ write("egress", "outbound-smtp-blocked", "skip-mail-server", "skip", "a mail ser
 # shapes `hostaudit facts processes|sockets|kernel --format json` prints; the
 # persistence section is a real capture of Tests/Fixtures/roots/persist-clean
 # (base/persistence-clean.json) with the live-only values filled in.
-persistence_clean = json.load(open(os.path.join(here, "base", "persistence-clean.json")))
+persistence_clean = fixturelib.base("persistence-clean.json")
 
 
 def path_fact(path, deleted=False, memfd=None):

@@ -17,31 +17,20 @@ one veth interface `ha0`:
 Each fixture changes that host in the one place its case is about.
 Re-run after changing the base: python3 Policies/tests/make-network-fixtures.py
 """
-import copy, json, os
+import os
 
-here = os.path.dirname(os.path.abspath(__file__))
-base = json.load(open(os.path.join(here, "base", "good-host.json")))
-captured = json.load(open(os.path.join(here, "base", "network-hardened.json")))
-base["kernel"] = captured["kernel"]
+import fixturelib
+
+base = fixturelib.base()
+base["kernel"] = fixturelib.base("network-hardened.json")["kernel"]
 
 
 def doc(*changes):
-    d = copy.deepcopy(base)
-    for c in changes:
-        c(d)
-    return d
+    return fixturelib.changed(base, *changes)
 
 
 def write(rule, name, expect, description, facts, parameters=None):
-    folder = os.path.join(here, "network", rule)
-    os.makedirs(folder, exist_ok=True)
-    out = {"expect": expect, "description": description}
-    if parameters:
-        out["parameters"] = parameters
-    out["facts"] = facts
-    with open(os.path.join(folder, name + ".json"), "w") as f:
-        json.dump(out, f, indent=2)
-        f.write("\n")
+    fixturelib.write(os.path.join("network", rule), name, expect, description, facts, parameters)
 
 
 def setting(key, live=None, configured=None, path="/etc/sysctl.d/60-network-hardening.conf", line=30):
@@ -178,21 +167,14 @@ write(R, "skip-offline", "skip", "--root: drift unknown", doc(offline))
 # --- baseline rules added with the benchmark mapping (their fixtures live with
 # the other baseline fixtures; written here so make-fixtures.py stays as it is).
 def write_baseline(rule, name, expect, description, facts):
-    folder = os.path.join(here, "baseline", rule)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, name + ".json"), "w") as f:
-        json.dump({"expect": expect, "description": description, "facts": facts}, f, indent=2)
-        f.write("\n")
+    fixturelib.write(os.path.join("baseline", rule), name, expect, description, facts)
 
 
-good = json.load(open(os.path.join(here, "base", "good-host.json")))
+good = fixturelib.base()
 
 
 def host(*changes):
-    d = copy.deepcopy(good)
-    for c in changes:
-        c(d)
-    return d
+    return fixturelib.changed(good, *changes)
 
 
 def forward_drop(d):

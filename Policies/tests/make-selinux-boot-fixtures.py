@@ -6,10 +6,9 @@ collector writes it for a host whose kernel command line and GRUB defaults
 carry no SELinux parameter; each fixture adds the one parameter its case is
 about. Re-run: python3 Policies/tests/make-selinux-boot-fixtures.py
 """
-import copy, json, os
+import fixturelib
 
-here = os.path.dirname(os.path.abspath(__file__))
-base = json.load(open(os.path.join(here, "base", "good-host.json")))
+base = fixturelib.base()
 grub_line = {"path": "/etc/default/grub", "line": 6, "setting": "GRUB_CMDLINE_LINUX",
              "parameters": {"selinux": None, "enforcing": None, "security": None, "lsm": None}}
 base["selinux"]["boot"] = {
@@ -19,14 +18,8 @@ base["selinux"]["boot"] = {
 
 
 def write(name, expect, description, change=None):
-    d = copy.deepcopy(base)
-    if change:
-        change(d)
-    folder = os.path.join(here, "baseline", "selinux-not-disabled-at-boot")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, name + ".json"), "w") as f:
-        json.dump({"expect": expect, "description": description, "facts": d}, f, indent=2)
-        f.write("\n")
+    facts = fixturelib.changed(base, change)
+    fixturelib.write("baseline/selinux-not-disabled-at-boot", name, expect, description, facts)
 
 
 def cmdline(d):

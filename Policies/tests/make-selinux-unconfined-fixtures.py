@@ -6,22 +6,15 @@ The base is base/good-host.json (SELinux enabled and enforcing) with the
 each fixture sets the one thing its case is about.
 Re-run: python3 Policies/tests/make-selinux-unconfined-fixtures.py
 """
-import copy, json, os
+import fixturelib
 
-here = os.path.dirname(os.path.abspath(__file__))
-base = json.load(open(os.path.join(here, "base", "good-host.json")))
+base = fixturelib.base()
 base["selinux"]["unconfined_daemons"] = []
 
 
 def write(name, expect, description, change=None):
-    d = copy.deepcopy(base)
-    if change:
-        change(d)
-    folder = os.path.join(here, "baseline", "selinux-no-unconfined-daemons")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, name + ".json"), "w") as f:
-        json.dump({"expect": expect, "description": description, "facts": d}, f, indent=2)
-        f.write("\n")
+    facts = fixturelib.changed(base, change)
+    fixturelib.write("baseline/selinux-no-unconfined-daemons", name, expect, description, facts)
 
 
 def unconfined(d):

@@ -180,61 +180,15 @@ struct HTMLChromiumTests {
         try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
         let html = Self.artifacts + "/lab-live.html"
         try? FileManager.default.removeItem(atPath: html)
-        let report: [String: Any] = try EgressLab.with { lab in
-            try lab.clientRules("""
-                table ip labclient {
-                  chain output { type filter hook output priority filter; policy accept;
-                    ip daddr 10.66.2.2 tcp dport 87 counter drop comment "local egress drop"
-                  }
-                }
-                """)
-            // The client namespace's resolver: only the dead name server (ip netns exec bind-mounts it).
-            let netnsEtc = "/etc/netns/\(lab.client.name)"
-            let hadNetnsDir = FileManager.default.fileExists(atPath: "/etc/netns")
-            try FileManager.default.createDirectory(atPath: netnsEtc, withIntermediateDirectories: true)
-            defer {
-                try? FileManager.default.removeItem(atPath: netnsEtc)
-                if !hadNetnsDir { rmdir("/etc/netns") }
-            }
-            try "nameserver \(EgressLab.deadDNSV4)\n".write(toFile: netnsEtc + "/resolv.conf", atomically: true, encoding: .utf8)
-
-            // A miner-like process: a copy of dash whose argv names a stratum pool in the lab.
-            let dir = try Fixtures.temporaryDirectory("ha-html-lab")
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.copyItem(atPath: "/bin/dash", toPath: dir + "/kworkerds")
-            let miner = Process()
-            miner.executableURL = URL(fileURLWithPath: "/bin/bash")
-            miner.arguments = [
-                "-c", "exec -a kworkerds \(dir)/kworkerds -c 'while :; do sleep 1; done' -o stratum+tcp://10.66.2.2:3333 --donate-level 1",
-            ]
-            try miner.run()
-            defer {
-                kill(miner.processIdentifier, SIGKILL)
-                miner.waitUntilExit()
-            }
-            // The miner must be in /proc with its argv before the audit reads it (a hang guard, not a timing assertion).
-            let deadline = Date().addingTimeInterval(30)
-            while !((try? String(contentsOfFile: "/proc/\(miner.processIdentifier)/cmdline", encoding: .utf8)) ?? "").contains("stratum+tcp"),
-                Date() < deadline
-            {
-                usleep(20_000)
-            }
-
-            let args = [
-                "audit", "--profile", "post-compromise", "--policy", Fixtures.path("policies/audit-lab/miners.yaml"),
-                "--policy", Fixtures.packageRoot + "/Policies/baseline.yaml",
-                "--probe", "10.66.2.2:80", "--probe", "10.66.2.2:87", "--probe", "mirror.lab.example:80", "--timeout", "1.5",
-                // The story's miner rule reads command lines; the YARA pass over every process is not
-                // part of it, and under load it can push the processes collector past its budget.
-                "--no-signatures",
-            ]
+        let report: [String: Any] = try EgressLab.with { lab in try lab.withAuditStory {
+            let args = EgressLab.auditStoryArguments
             let r = try lab.hostaudit(args + ["--format", "html", "--output", html])
             #expect(r.status == 1, "\(r)")
             let j = try lab.hostaudit(args + ["--format", "json"])
             #expect(j.status == 1, "\(j)")
             try? j.stdout.write(toFile: Self.artifacts + "/lab-live.json", atomically: true, encoding: .utf8)
             return try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any], "\(j)")
-        }
+        } }
         // The lab run found what the story needs: the miner, and the three probes' causes.
         let findings = report["findings"] as? [[String: Any]] ?? []
         #expect(findings.first { $0["rule"] as? String == "miner-process" }?["status"] as? String == "fail")

@@ -178,7 +178,7 @@ public struct FirewallFacts: Encodable, Sendable, Equatable {
     }
 }
 
-/// A coding key from any string.
+/// A coding key from any string (for maps keyed by model values: hooks, families).
 struct AnyKey: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }

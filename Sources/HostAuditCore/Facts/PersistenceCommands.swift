@@ -105,6 +105,17 @@ public enum ShellCommand {
             word = ""
             inWord = false
         }
+        /// Appends `(…)` from `i` through its matching `)` (or to the end of the line).
+        func appendParenthesized() {
+            var depth = 0
+            while i < chars.count {
+                if chars[i] == "(" { depth += 1 }
+                if chars[i] == ")" { depth -= 1 }
+                word.unicodeScalars.append(chars[i])
+                i += 1
+                if depth == 0 { break }
+            }
+        }
         while i < chars.count {
             let c = chars[i]
             switch c {
@@ -139,14 +150,7 @@ public enum ShellCommand {
             case "$" where i + 1 < chars.count && chars[i + 1] == "(":
                 // Command substitution stays inside the word, parentheses balanced.
                 inWord = true
-                var depth = 0
-                while i < chars.count {
-                    if chars[i] == "(" { depth += 1 }
-                    if chars[i] == ")" { depth -= 1 }
-                    word.unicodeScalars.append(chars[i])
-                    i += 1
-                    if depth == 0 { break }
-                }
+                appendParenthesized()
             case "`":
                 inWord = true
                 word.unicodeScalars.append(c)
@@ -161,16 +165,9 @@ public enum ShellCommand {
                 // Process substitution: one word.
                 flush()
                 inWord = true
-                var depth = 0
                 i += 1
                 word = "<"
-                while i < chars.count {
-                    if chars[i] == "(" { depth += 1 }
-                    if chars[i] == ")" { depth -= 1 }
-                    word.unicodeScalars.append(chars[i])
-                    i += 1
-                    if depth == 0 { break }
-                }
+                appendParenthesized()
                 flush()
             case "|", "&", ";", ">", "<", "(", ")":
                 // A word of digits right before a redirection is its fd (`2>`).

@@ -291,6 +291,25 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
     ]
     static let anonymousListLimit = 16
 
+    /// Why a mapped shared object is suspicious (empty when it is not).
+    public static func libraryReasons(_ p: ProcessPath) -> [String] {
+        var reasons = goneReasons(p)
+        if p.inTempDir { reasons.append("temp-dir") }
+        if p.inDotDir { reasons.append("dot-dir") }
+        if !p.memfd && !systemLibraryDirectories.contains(where: { p.path.hasPrefix($0) }) {
+            reasons.append("unusual-dir")
+        }
+        return reasons
+    }
+
+    /// `deleted` and `memfd`: the mapped file is gone or never had a name.
+    public static func goneReasons(_ p: ProcessPath) -> [String] {
+        var reasons: [String] = []
+        if p.deleted { reasons.append("deleted") }
+        if p.memfd { reasons.append("memfd") }
+        return reasons
+    }
+
     /// Parses the text of `/proc/PID/maps`.
     public static func parse(_ bytes: [UInt8]) -> ProcessMaps {
         bytes.withUnsafeBufferPointer { parse($0) }
@@ -374,21 +393,11 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
             if isSharedObjectPath(path, deleted: classified.deleted) {
                 guard seen.insert(Array(path)).inserted else { return }
                 objects += 1
-                var reasons: [String] = []
-                if classified.deleted { reasons.append("deleted") }
-                if classified.memfd { reasons.append("memfd") }
-                if classified.inTempDir { reasons.append("temp-dir") }
-                if classified.inDotDir { reasons.append("dot-dir") }
-                if !classified.memfd && !systemLibraryDirectories.contains(where: { classified.path.hasPrefix($0) }) {
-                    reasons.append("unusual-dir")
-                }
+                let reasons = libraryReasons(classified)
                 if !reasons.isEmpty { suspicious.append(Library(path: classified, reasons: reasons)) }
             } else if classified.deleted || classified.memfd {
                 guard seenDeletedExec.insert(Array(path)).inserted else { return }
-                var reasons: [String] = []
-                if classified.deleted { reasons.append("deleted") }
-                if classified.memfd { reasons.append("memfd") }
-                deletedExec.append(Library(path: classified, reasons: reasons))
+                deletedExec.append(Library(path: classified, reasons: goneReasons(classified)))
             }
         }
 

@@ -40,20 +40,10 @@ public enum IptablesSaveFormat {
         if let p = r.proto, p != 0 { s += (r.invertProto ? " !" : "") + " -p \(protocolName(p))" }
         if let f = r.fragment { s += f ? " -f" : " ! -f" }
         for m in r.matches {
-            if let text = match(m, family: family) {
-                s += " -m \(m.name)" + text
-            } else if case .opaque(let name, let rev, let info) = m {
-                // Printed from the raw struct when hostaudit knows its text only.
-                if let text = XTSaveText.match(name: name, revision: rev, info: info, family: family, proto: r.proto) {
-                    s += " -m \(text.name)" + text.options
-                    continue
-                }
-                if strict { return nil }
-                s += " -m \(name) \(undecodedMark(revision: rev, size: info.count))"
-            } else {
-                if strict { return nil }
-                s += " -m \(m.name) [undecoded]"
-            }
+            let raw: RawExtension? = if case .opaque(let n, let v, let i) = m { (n, v, i) } else { nil }
+            let fromRaw = { XTSaveText.match(name: $0, revision: $1, info: $2, family: family, proto: r.proto) }
+            guard let text = extensionText("-m", m.name, match(m, family: family), raw, strict, fromRaw) else { return nil }
+            s += text
         }
         switch r.target {
         case .none: break
@@ -64,24 +54,33 @@ public enum IptablesSaveFormat {
         case .jump(let c): s += " -j \(c)"
         case .goto(let c): s += " -g \(c)"
         case .extension(let t):
-            if let text = target(t, family: family) {
-                s += " -j \(t.name)" + text
-            } else if case .opaque(let name, let rev, let info) = t {
-                if let text = XTSaveText.target(name: name, revision: rev, info: info, family: family, proto: r.proto) {
-                    s += " -j \(text.name)" + text.options
-                    break
-                }
-                if strict { return nil }
-                s += " -j \(name) \(undecodedMark(revision: rev, size: info.count))"
-            } else {
-                if strict { return nil }
-                s += " -j \(t.name) [undecoded]"
-            }
+            let raw: RawExtension? = if case .opaque(let n, let v, let i) = t { (n, v, i) } else { nil }
+            let fromRaw = { XTSaveText.target(name: $0, revision: $1, info: $2, family: family, proto: r.proto) }
+            guard let text = extensionText("-j", t.name, target(t, family: family), raw, strict, fromRaw) else { return nil }
+            s += text
         }
         return s
     }
 
     /// What stands in place of an extension's options hostaudit cannot print.
+    /// An undecoded match's or target's name, revision and raw `xt_*` struct.
+    typealias RawExtension = (name: String, revision: UInt32, info: [UInt8])
+
+    /// ` -m name options` (`flag` -m or -j) for a match or target: its decoded
+    /// options, else its text from the raw struct when hostaudit knows only
+    /// that (`fromRaw`), else the undecoded mark; nil in strict mode when
+    /// there is no text.
+    static func extensionText(
+        _ flag: String, _ name: String, _ decoded: String?, _ raw: RawExtension?, _ strict: Bool,
+        _ fromRaw: (String, UInt32, [UInt8]) -> XTSaveText.Text?
+    ) -> String? {
+        if let decoded { return " \(flag) \(name)" + decoded }
+        if let raw, let text = fromRaw(raw.name, raw.revision, raw.info) { return " \(flag) \(text.name)" + text.options }
+        if strict { return nil }
+        guard let raw else { return " \(flag) \(name) [undecoded]" }
+        return " \(flag) \(raw.name) \(undecodedMark(revision: raw.revision, size: raw.info.count))"
+    }
+
     public static func undecodedMark(revision: UInt32, size: Int) -> String {
         "[undecoded: revision \(revision), \(size) bytes]"
     }

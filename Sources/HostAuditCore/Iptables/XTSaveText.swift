@@ -808,20 +808,9 @@ public enum XTSaveText {
         return t
     }
 
-    /// `gmtime` as `%04u-%02u-%02uT%02u:%02u:%02u` (days to civil date, proleptic Gregorian).
+    /// `gmtime` as `%04u-%02u-%02uT%02u:%02u:%02u`.
     static func isoDate(_ seconds: UInt64) -> String {
-        let days = Int64(seconds / 86400), rest = seconds % 86400
-        let z = days + 719_468
-        let era = z / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(UInt64(m)))-\(two(UInt64(d)))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))"
+        UTCDateText.text(days: Int64(seconds / 86400), secondOfDay: seconds % 86400, separator: "T")
     }
 
     /// Device group names iptables prints for a full mask (`xtables_print_val_mask`

@@ -26,19 +26,7 @@ public enum HTMLText {
 
     /// Entities for `& < > " '` only (for text that is already known to be clean).
     public static func entities(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
+        ScalarEscaping.replacing(s) { ScalarEscaping.markupEntity($0, apostrophe: "&#39;") }
     }
 
     /// An `id`/`class` token made from host or policy text: `[a-z0-9-]` only, bounded.

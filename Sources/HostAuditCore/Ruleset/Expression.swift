@@ -161,15 +161,8 @@ extension Expression {
             }
         }
         public var symbol: String {
-            switch self {
-            case .eq: "=="
-            case .neq: "!="
-            case .lt: "<"
-            case .lte: "<="
-            case .gt: ">"
-            case .gte: ">="
-            case .other(let v): "op(\(v))"
-            }
+            if case .other(let v) = self { return "op(\(v))" }
+            return NFTRelOp(self)?.token ?? ""
         }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
@@ -368,7 +361,9 @@ extension Expression {
         public var isSNAT: Bool { type == 0 }
     }
 
-    public struct Masq: Sendable, Equatable, Encodable {
+    /// `masq` and `redir`: NAT to an address of this host (the outgoing
+    /// interface's, or the incoming one's), with an optional port range.
+    public struct LocalNat: Sendable, Equatable, Encodable {
         public var flags: UInt32?
         public var protoMin: Register?
         public var protoMax: Register?
@@ -378,17 +373,8 @@ extension Expression {
             self.protoMax = protoMax
         }
     }
-
-    public struct Redir: Sendable, Equatable, Encodable {
-        public var flags: UInt32?
-        public var protoMin: Register?
-        public var protoMax: Register?
-        public init(flags: UInt32? = nil, protoMin: Register? = nil, protoMax: Register? = nil) {
-            self.flags = flags
-            self.protoMin = protoMin
-            self.protoMax = protoMax
-        }
-    }
+    public typealias Masq = LocalNat
+    public typealias Redir = LocalNat
 
     public struct Queue: Sendable, Equatable, Encodable {
         public var number: UInt16

@@ -139,9 +139,9 @@ extension RulesetSnapshot: Encodable {
         try c.encode(generation, forKey: .generation)
         try c.encode(attempts, forKey: .attempts)
         try c.encode(tables, forKey: .tables)
-        var legacy = c.nestedContainer(keyedBy: NameKey.self, forKey: .legacyTables)
+        var legacy = c.nestedContainer(keyedBy: AnyKey.self, forKey: .legacyTables)
         for family in legacyTables.keys.sorted(by: { $0.name < $1.name }) {
-            try legacy.encode(legacyTables[family] ?? [], forKey: NameKey(family.name))
+            try legacy.encode(legacyTables[family] ?? [], forKey: AnyKey(family.name))
         }
         // Legacy tables: family, name and the iptables-legacy-save text.
         var list = c.nestedUnkeyedContainer(forKey: .legacy)
@@ -154,13 +154,4 @@ extension RulesetSnapshot: Encodable {
         try c.encode(backendsConflict, forKey: .backendsConflict)
         try c.encode(warnings, forKey: .warnings)
     }
-}
-
-/// A coding key made from any string (for maps keyed by model values).
-struct NameKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { return nil }
 }

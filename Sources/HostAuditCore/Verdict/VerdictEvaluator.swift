@@ -231,19 +231,6 @@ public struct VerdictEvaluator: Sendable {
 
     /// The location of a rule (`rule` = index in the chain) or of the chain's policy (`rule` = nil).
     func location(_ t: Int, _ c: Int, _ r: Int?, legacy: String? = nil) -> RuleLocation {
-        if legacy == nil, let lt = tables[t].legacy {
-            let table = tables[t].table
-            let chain = table.chains[c]
-            if let r {
-                let rule = chain.rules[r]
-                return RuleLocation(
-                    family: table.family, table: table.name, chain: chain.name, handle: rule.handle,
-                    rule: lt.ruleText(chain: chain.name, handle: rule.handle) ?? "rule \(rule.handle)", isLegacy: true)
-            }
-            return RuleLocation(
-                family: table.family, table: table.name, chain: chain.name, handle: nil,
-                rule: "-P \(chain.name) \(lt.chains.first { $0.name == chain.name }?.policy ?? "ACCEPT")", isLegacy: true)
-        }
         if let legacy {
             // A legacy x_tables table: its rules are not readable over netlink.
             let family: Family = t == 1 ? .ip6 : .ip
@@ -254,15 +241,18 @@ public struct VerdictEvaluator: Sendable {
         }
         let table = tables[t].table
         let chain = table.chains[c]
-        if let r {
-            let rule = chain.rules[r]
-            return RuleLocation(
-                family: table.family, table: table.name, chain: chain.name, handle: rule.handle,
-                rule: tables[t].text.preferred(rule))
+        let rule = r.map { chain.rules[$0] }
+        let text: String
+        if let lt = tables[t].legacy {
+            // A legacy x_tables table read whole: the rule as iptables-save prints it.
+            text = rule.map { lt.ruleText(chain: chain.name, handle: $0.handle) ?? "rule \($0.handle)" }
+                ?? "-P \(chain.name) \(lt.chains.first { $0.name == chain.name }?.policy ?? "ACCEPT")"
+        } else {
+            text = rule.map { tables[t].text.preferred($0) } ?? "policy \(chain.base?.policy?.name ?? "accept")"
         }
         return RuleLocation(
-            family: table.family, table: table.name, chain: chain.name, handle: nil,
-            rule: "policy \(chain.base?.policy?.name ?? "accept")")
+            family: table.family, table: table.name, chain: chain.name, handle: rule?.handle, rule: text,
+            isLegacy: tables[t].legacy != nil)
     }
 
     func plan(ipv6: Bool, reply: Bool = false) -> [HookPlan] { plans[PlanKey(ipv6: ipv6, reply: reply)] ?? [] }

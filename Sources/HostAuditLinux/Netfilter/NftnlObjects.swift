@@ -4,32 +4,69 @@ import Glibc
 import CNetfilter
 
 // One owning wrapper for every libnftnl object type: `NftnlObject<Kind>`,
-// where `Kind` names the type's handful of C functions (alloc, free, get,
-// set, is_set, parse). Each object lives inside one synchronous read and
-// never crosses isolation; `deinit` frees what the wrapper owns. Borrowed
+// where `Kind` names the type's C functions (free, get, set and is_set in one
+// `NftnlFunctions` row; alloc and parse where the type has them). Each object
+// lives inside one synchronous read and never crosses isolation; `deinit` frees what the wrapper owns. Borrowed
 // objects (set elements, rule expressions) keep their parent alive instead.
 //
 // The names the reader uses (`NftnlTable`, `NftnlRule`, …) are aliases of the
 // one generic class; what only one type has (a rule's expressions, a set's
 // elements, a chain's devices) is a constrained extension.
 
-/// The C functions of one libnftnl object type.
+typealias NftnlAlloc = @Sendable () -> OpaquePointer?
+typealias NftnlParse = @Sendable (UnsafePointer<nlmsghdr>, OpaquePointer) -> Int32
+
+/// One libnftnl object type: its table of C functions (`NftnlFunctions`).
 protocol NftnlKind {
-    /// The attribute's bytes (borrowed from the object), or nil when unset.
-    static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer?
-    static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32)
-    static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool
-    static func free(_ p: OpaquePointer)
+    static var c: NftnlFunctions { get }
 }
 
 /// A type `nftnl_*_alloc()` makes without arguments.
 protocol NftnlAllocatable: NftnlKind {
-    static func alloc() -> OpaquePointer
+    static var alloc: NftnlAlloc { get }
 }
 
 /// A type read from one netlink message (`nftnl_*_nlmsg_parse`).
 protocol NftnlParsable: NftnlAllocatable {
-    static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32
+    static var parse: NftnlParse { get }
+}
+
+/// The C functions every libnftnl object type has, so that each type below is
+/// one row and the wrapper's logic is written once.
+struct NftnlFunctions: Sendable {
+    let free: @Sendable (OpaquePointer) -> Void
+    /// The attribute's bytes (borrowed from the object), or nil when unset.
+    let get: @Sendable (OpaquePointer, UInt16) -> UnsafeRawBufferPointer?
+    let set: @Sendable (OpaquePointer, UInt16, UnsafeRawPointer, UInt32) -> Void
+    let isSet: @Sendable (OpaquePointer, UInt16) -> Bool
+
+    /// `getData` is the type's width-free getter (`nftnl_*_get_data`, or
+    /// `nftnl_*_get` with a length): it reports the length it returns.
+    init<R>(
+        _ free: @escaping @Sendable (OpaquePointer) -> Void,
+        _ getData: @escaping @Sendable (OpaquePointer, UInt16, UnsafeMutablePointer<UInt32>) -> UnsafeRawPointer?,
+        _ set: @escaping @Sendable (OpaquePointer, UInt16, UnsafeRawPointer, UInt32) -> R,
+        _ isSet: @escaping @Sendable (OpaquePointer, UInt16) -> Bool
+    ) {
+        self.init(free, get: { p, id in
+            var len: UInt32 = 0
+            guard let v = getData(p, id, &len) else { return nil }
+            return UnsafeRawBufferPointer(start: v, count: Int(len))
+        }, set, isSet)
+    }
+
+    /// For a type without a length-reporting getter.
+    init<R>(
+        _ free: @escaping @Sendable (OpaquePointer) -> Void,
+        get: @escaping @Sendable (OpaquePointer, UInt16) -> UnsafeRawBufferPointer?,
+        _ set: @escaping @Sendable (OpaquePointer, UInt16, UnsafeRawPointer, UInt32) -> R,
+        _ isSet: @escaping @Sendable (OpaquePointer, UInt16) -> Bool
+    ) {
+        self.free = free
+        self.get = get
+        self.set = { _ = set($0, $1, $2, $3) }
+        self.isSet = isSet
+    }
 }
 
 final class NftnlObject<Kind: NftnlKind>: NftnlAttributeHolder {
@@ -47,18 +84,19 @@ final class NftnlObject<Kind: NftnlKind>: NftnlAttributeHolder {
         self.owner = owner
     }
 
-    deinit { if owner == nil { Kind.free(ptr) } }
+    deinit { if owner == nil { Kind.c.free(ptr) } }
 
-    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? { Kind.get(ptr, id) }
+    func rawValue(_ id: UInt16) -> UnsafeRawBufferPointer? { Kind.c.get(ptr, id) }
     func setRawValue(_ id: UInt16, _ bytes: UnsafeRawBufferPointer) {
         // libnftnl never reads through a zero-length pointer, but it must be non-nil.
-        Kind.set(ptr, id, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt32(bytes.count))
+        Kind.c.set(ptr, id, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt32(bytes.count))
     }
-    func isSet(_ id: UInt16) -> Bool { Kind.isSet(ptr, id) }
+    func isSet(_ id: UInt16) -> Bool { Kind.c.isSet(ptr, id) }
 }
 
 extension NftnlObject where Kind: NftnlAllocatable {
-    convenience init() { self.init(owning: Kind.alloc()) }
+    /// libnftnl's allocators return NULL only when out of memory.
+    convenience init() { self.init(owning: Kind.alloc()!) }
 }
 
 extension NftnlObject where Kind: NftnlParsable {
@@ -66,145 +104,59 @@ extension NftnlObject where Kind: NftnlParsable {
     func parse(_ nlh: UnsafePointer<nlmsghdr>) -> Bool { Kind.parse(nlh, ptr) >= 0 }
 }
 
-private func buffer(_ p: UnsafeRawPointer?, _ len: UInt32) -> UnsafeRawBufferPointer? {
-    guard let p else { return nil }
-    return UnsafeRawBufferPointer(start: p, count: Int(len))
-}
-
 // MARK: The object types
 
 enum NftnlKinds {
     enum Table: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_table_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_table_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_table_get_data(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_table_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_table_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_table_nlmsg_parse(nlh, p) }
+        static let c = NftnlFunctions(nftnl_table_free, nftnl_table_get_data, nftnl_table_set_data, nftnl_table_is_set)
+        static let alloc: NftnlAlloc = nftnl_table_alloc, parse: NftnlParse = nftnl_table_nlmsg_parse
     }
-
     enum Chain: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_chain_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_chain_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_chain_get_data(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_chain_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_chain_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_chain_nlmsg_parse(nlh, p) }
+        static let c = NftnlFunctions(nftnl_chain_free, nftnl_chain_get_data, nftnl_chain_set_data, nftnl_chain_is_set)
+        static let alloc: NftnlAlloc = nftnl_chain_alloc, parse: NftnlParse = nftnl_chain_nlmsg_parse
     }
-
     enum Rule: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_rule_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_rule_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_rule_get_data(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_rule_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_rule_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_rule_nlmsg_parse(nlh, p) }
+        static let c = NftnlFunctions(nftnl_rule_free, nftnl_rule_get_data, nftnl_rule_set_data, nftnl_rule_is_set)
+        static let alloc: NftnlAlloc = nftnl_rule_alloc, parse: NftnlParse = nftnl_rule_nlmsg_parse
     }
-
+    enum Set: NftnlParsable {
+        static let c = NftnlFunctions(nftnl_set_free, nftnl_set_get_data, nftnl_set_set_data, nftnl_set_is_set)
+        static let alloc: NftnlAlloc = nftnl_set_alloc, parse: NftnlParse = nftnl_set_nlmsg_parse
+    }
+    enum Obj: NftnlParsable {
+        static let c = NftnlFunctions(nftnl_obj_free, nftnl_obj_get_data, nftnl_obj_set_data, nftnl_obj_is_set)
+        static let alloc: NftnlAlloc = nftnl_obj_alloc, parse: NftnlParse = nftnl_obj_nlmsg_parse
+    }
+    enum Gen: NftnlParsable {
+        static let c = NftnlFunctions(nftnl_gen_free, nftnl_gen_get_data, nftnl_gen_set_data, nftnl_gen_is_set)
+        static let alloc: NftnlAlloc = nftnl_gen_alloc, parse: NftnlParse = nftnl_gen_nlmsg_parse
+    }
+    /// Elements are parsed with their set (`NftnlSet.parseElements`).
+    enum SetElement: NftnlAllocatable {
+        static let c = NftnlFunctions(nftnl_set_elem_free, nftnl_set_elem_get, nftnl_set_elem_set, nftnl_set_elem_is_set)
+        static let alloc: NftnlAlloc = nftnl_set_elem_alloc
+    }
     /// Expressions are made by name (`nftnl_expr_alloc("ct")`), not by `alloc()`.
     enum Expr: NftnlKind {
-        static func free(_ p: OpaquePointer) { nftnl_expr_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            guard nftnl_expr_is_set(p, id) else { return nil }
-            var len: UInt32 = 0
-            return buffer(nftnl_expr_get(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_expr_set(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_expr_is_set(p, id) }
+        static let c = NftnlFunctions(nftnl_expr_free, { p, id, len in
+            nftnl_expr_is_set(p, id) ? nftnl_expr_get(p, id, len) : nil
+        }, nftnl_expr_set, nftnl_expr_is_set)
     }
-
-    enum Set: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_set_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_set_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_set_get_data(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_set_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_set_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_set_nlmsg_parse(nlh, p) }
-    }
-
-    enum SetElement: NftnlAllocatable {
-        static func alloc() -> OpaquePointer { nftnl_set_elem_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_set_elem_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_set_elem_get(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_set_elem_set(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_set_elem_is_set(p, id) }
-    }
-
-    enum Obj: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_obj_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_obj_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_obj_get_data(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            nftnl_obj_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_obj_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_obj_nlmsg_parse(nlh, p) }
-    }
-
     enum Flowtable: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_flowtable_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_flowtable_free(p) }
-        /// libnftnl 1.2.4 exports no `nftnl_flowtable_get_data`; the length comes
-        /// from the declared width (checked by libnftnl's own validation when the
-        /// width tests set each attribute through `nftnl_flowtable_set_data`).
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            guard nftnl_flowtable_is_set(p, id), let v = nftnl_flowtable_get(p, id) else { return nil }
-            guard let attr = FlowtableAttr.byID[id] else { return nil }
-            if let width = attr.width { return UnsafeRawBufferPointer(start: v, count: width) }
-            return UnsafeRawBufferPointer(start: v, count: strlen(v.assumingMemoryBound(to: CChar.self)) + 1)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_flowtable_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_flowtable_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 {
-            nftnl_flowtable_nlmsg_parse(nlh, p)
-        }
+        static let c = NftnlFunctions(
+            nftnl_flowtable_free, get: flowtableGet, nftnl_flowtable_set_data, nftnl_flowtable_is_set)
+        static let alloc: NftnlAlloc = nftnl_flowtable_alloc, parse: NftnlParse = nftnl_flowtable_nlmsg_parse
     }
+}
 
-    enum Gen: NftnlParsable {
-        static func alloc() -> OpaquePointer { nftnl_gen_alloc() }
-        static func free(_ p: OpaquePointer) { nftnl_gen_free(p) }
-        static func get(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
-            var len: UInt32 = 0
-            return buffer(nftnl_gen_get_data(p, id, &len), len)
-        }
-        static func set(_ p: OpaquePointer, _ id: UInt16, _ data: UnsafeRawPointer, _ length: UInt32) {
-            _ = nftnl_gen_set_data(p, id, data, length)
-        }
-        static func isSet(_ p: OpaquePointer, _ id: UInt16) -> Bool { nftnl_gen_is_set(p, id) }
-        static func parse(_ nlh: UnsafePointer<nlmsghdr>, _ p: OpaquePointer) -> Int32 { nftnl_gen_nlmsg_parse(nlh, p) }
-    }
+/// libnftnl 1.2.4 exports no `nftnl_flowtable_get_data`; the length comes
+/// from the declared width (checked by libnftnl's own validation when the
+/// width tests set each attribute through `nftnl_flowtable_set_data`).
+private func flowtableGet(_ p: OpaquePointer, _ id: UInt16) -> UnsafeRawBufferPointer? {
+    guard nftnl_flowtable_is_set(p, id), let v = nftnl_flowtable_get(p, id) else { return nil }
+    guard let attr = FlowtableAttr.byID[id] else { return nil }
+    if let width = attr.width { return UnsafeRawBufferPointer(start: v, count: width) }
+    return UnsafeRawBufferPointer(start: v, count: strlen(v.assumingMemoryBound(to: CChar.self)) + 1)
 }
 
 typealias NftnlTable = NftnlObject<NftnlKinds.Table>

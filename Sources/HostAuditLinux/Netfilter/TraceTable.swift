@@ -79,19 +79,12 @@ final class TraceTable {
 
     /// Creates the table, its chain and the marking rule for (daddr, l4 protocol, sport).
     func install(destination: IPAddress, proto: FlowProtocol, sourcePort: UInt16) throws(ProbeError) {
-        let family = UInt16(NFPROTO_INET)
-        let flags = UInt16(NLM_F_CREATE | NLM_F_ACK)
         try batch { b, seq in
             let t = NftnlTable()
             t.set(TableAttr.family, UInt32(NFPROTO_INET))
             t.set(TableAttr.name, name)
             t.set(TableAttr.flags, UInt32(NFT_TABLE_F_OWNER.rawValue))
-            var nlh = nftnl_nlmsg_build_hdr(
-                mnl_nlmsg_batch_current(b).assumingMemoryBound(to: CChar.self), UInt16(NFT_MSG_NEWTABLE.rawValue),
-                family, flags, seq)!
-            seq &+= 1
-            nftnl_table_nlmsg_build_payload(nlh, t.ptr)
-            _ = mnl_nlmsg_batch_next(b)
+            Self.append(b, &seq, NFT_MSG_NEWTABLE, flags: NLM_F_CREATE | NLM_F_ACK) { nftnl_table_nlmsg_build_payload($0, t.ptr) }
 
             let c = NftnlChain()
             c.set(ChainAttr.family, UInt32(NFPROTO_INET))
@@ -101,12 +94,7 @@ final class TraceTable {
             c.set(ChainAttr.hooknum, UInt32(NF_INET_LOCAL_OUT.rawValue))
             c.set(ChainAttr.priority, Int32(-400))
             c.set(ChainAttr.policy, UInt32(NF_ACCEPT))
-            nlh = nftnl_nlmsg_build_hdr(
-                mnl_nlmsg_batch_current(b).assumingMemoryBound(to: CChar.self), UInt16(NFT_MSG_NEWCHAIN.rawValue),
-                family, flags, seq)!
-            seq &+= 1
-            nftnl_chain_nlmsg_build_payload(nlh, c.ptr)
-            _ = mnl_nlmsg_batch_next(b)
+            Self.append(b, &seq, NFT_MSG_NEWCHAIN, flags: NLM_F_CREATE | NLM_F_ACK) { nftnl_chain_nlmsg_build_payload($0, c.ptr) }
 
             let r = NftnlRule()
             r.set(RuleAttr.family, UInt32(NFPROTO_INET))
@@ -130,12 +118,9 @@ final class TraceTable {
             nftnl_expr_set_u32(set, Self.u16(NFTNL_EXPR_META_KEY), NFT_META_NFTRACE.rawValue)
             nftnl_expr_set_u32(set, Self.u16(NFTNL_EXPR_META_SREG), NFT_REG_1.rawValue)
             nftnl_rule_add_expr(r.ptr, set)
-            nlh = nftnl_nlmsg_build_hdr(
-                mnl_nlmsg_batch_current(b).assumingMemoryBound(to: CChar.self), UInt16(NFT_MSG_NEWRULE.rawValue),
-                family, UInt16(NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK), seq)!
-            seq &+= 1
-            nftnl_rule_nlmsg_build_payload(nlh, r.ptr)
-            _ = mnl_nlmsg_batch_next(b)
+            Self.append(b, &seq, NFT_MSG_NEWRULE, flags: NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK) {
+                nftnl_rule_nlmsg_build_payload($0, r.ptr)
+            }
             return 3
         }
         installed = true
@@ -148,14 +133,23 @@ final class TraceTable {
             let t = NftnlTable()
             t.set(TableAttr.family, UInt32(NFPROTO_INET))
             t.set(TableAttr.name, name)
-            let nlh = nftnl_nlmsg_build_hdr(
-                mnl_nlmsg_batch_current(b).assumingMemoryBound(to: CChar.self), UInt16(NFT_MSG_DELTABLE.rawValue),
-                UInt16(NFPROTO_INET), UInt16(NLM_F_ACK), seq)!
-            seq &+= 1
-            nftnl_table_nlmsg_build_payload(nlh, t.ptr)
-            _ = mnl_nlmsg_batch_next(b)
+            Self.append(b, &seq, NFT_MSG_DELTABLE, flags: NLM_F_ACK) { nftnl_table_nlmsg_build_payload($0, t.ptr) }
             return 1
         }
+    }
+
+    /// Appends one `inet` nf_tables message of `type` to batch `b` (sequence
+    /// number `seq`, then advanced); `payload` writes the object into it.
+    private static func append(
+        _ b: OpaquePointer, _ seq: inout UInt32, _ type: nf_tables_msg_types, flags: Int32,
+        _ payload: (UnsafeMutablePointer<nlmsghdr>) -> Void
+    ) {
+        let nlh = nftnl_nlmsg_build_hdr(
+            mnl_nlmsg_batch_current(b).assumingMemoryBound(to: CChar.self), UInt16(type.rawValue), UInt16(NFPROTO_INET),
+            UInt16(flags), seq)!
+        seq &+= 1
+        payload(nlh)
+        _ = mnl_nlmsg_batch_next(b)
     }
 
     private static func addMeta(_ r: OpaquePointer, key: UInt32) {

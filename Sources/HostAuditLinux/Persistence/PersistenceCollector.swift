@@ -188,34 +188,26 @@ public struct PersistenceCollector: Sendable {
 
     /// `listFiles` with each entry's exact bytes.
     func listEntries(_ dir: String) -> (entries: [HostFiles.DirectoryEntry], problem: FileProblem?) {
-        do {
-            let entries = try files.listEntries(dir)
-            if entries.count > Self.directoryLimit {
-                return (
-                    Array(entries.prefix(Self.directoryLimit)),
-                    FileProblem(path: dir, line: nil, text: nil, problem: "\(entries.count) entries; only the first \(Self.directoryLimit) were read")
-                )
-            }
-            return (entries, nil)
-        } catch {
-            switch error.errnoValue {
-            case ENOENT?, ENOTDIR?: return ([], nil)
-            default: return ([], FileProblem(path: dir, line: nil, text: nil, problem: error.description))
-            }
-        }
+        capped(dir) { () throws(ProbeError) in try files.listEntries(dir) }
     }
 
     /// Names in a directory (sorted, capped); a directory that exists but cannot be listed is a problem.
     func listFiles(_ dir: String) -> (names: [String], problem: FileProblem?) {
+        capped(dir) { () throws(ProbeError) in try files.list(dir) }
+    }
+
+    /// A directory listing cut to `directoryLimit` entries (saying so); an
+    /// absent directory is empty, one that cannot be listed is a problem.
+    private func capped<T>(_ dir: String, _ list: () throws(ProbeError) -> [T]) -> ([T], FileProblem?) {
         do {
-            let names = try files.list(dir)
-            if names.count > Self.directoryLimit {
+            let items = try list()
+            if items.count > Self.directoryLimit {
                 return (
-                    Array(names.prefix(Self.directoryLimit)),
-                    FileProblem(path: dir, line: nil, text: nil, problem: "\(names.count) entries; only the first \(Self.directoryLimit) were read")
+                    Array(items.prefix(Self.directoryLimit)),
+                    FileProblem(path: dir, line: nil, text: nil, problem: "\(items.count) entries; only the first \(Self.directoryLimit) were read")
                 )
             }
-            return (names, nil)
+            return (items, nil)
         } catch {
             switch error.errnoValue {
             case ENOENT?, ENOTDIR?: return ([], nil)

@@ -38,14 +38,7 @@ struct ReportCommand: AsyncParsableCommand {
             case .json: rendered = JSONWriter().string(merge.json()) + "\n"
             case .html: rendered = merge.html()
             }
-            if let output {
-                do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch {
-                    Output.error("hostaudit: --output \(TerminalText.escape(error.description))")
-                    throw ExitStatus.couldNotRun
-                }
-            } else {
-                Output.write(rendered)
-            }
+            try Output.write(rendered, toFile: output)
             if merge.hosts.isEmpty {
                 Output.error("hostaudit: no hostaudit.report/v1 document found in \(dirs.map(TerminalText.escape).joined(separator: " "))")
                 throw ExitStatus.couldNotRun
@@ -143,14 +136,7 @@ struct ReportCommand: AsyncParsableCommand {
                 Output.error("hostaudit: \(TerminalText.escape(file)): not a hostaudit.report/v1 or hostaudit.egress/v1 document")
                 throw ExitStatus.couldNotRun
             }
-            if let output {
-                do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch {
-                    Output.error("hostaudit: --output \(TerminalText.escape(error.description))")
-                    throw ExitStatus.couldNotRun
-                }
-            } else {
-                Output.write(rendered)
-            }
+            try Output.write(rendered, toFile: output)
         }
     }
 }

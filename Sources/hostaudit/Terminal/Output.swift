@@ -1,5 +1,6 @@
 import Foundation
 import HostAuditCore
+import HostAuditLinux
 
 /// Writes to standard output / standard error without buffering surprises.
 ///
@@ -16,6 +17,16 @@ enum Output {
 
     static func write(bytes: [UInt8]) {
         FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    /// `rendered` to `--output FILE` (atomically) when one is given, else to
+    /// standard output; an unwritable file is exit 3.
+    static func write(_ rendered: String, toFile output: String?) throws {
+        guard let output else { return write(rendered) }
+        do { try AtomicFile.write(Array(rendered.utf8), to: output) } catch {
+            Output.error("hostaudit: --output \(TerminalText.escape(error.description))")
+            throw ExitStatus.couldNotRun
+        }
     }
 
     static func error(_ s: String) {

@@ -1,56 +1,20 @@
 import HostAuditCore
+import HostAuditTestSupport
 import Testing
 
 @Suite struct FirewallFactsTests {
-    static func rule(_ family: Family, _ table: String, _ chain: String, _ handle: UInt64, _ e: [Expression]) -> Rule {
-        Rule(family: family, table: table, chain: chain, handle: handle, expressions: e)
-    }
-
-    static let drop = Expression.immediate(.init(dreg: Register(0), verdict: .drop))
-    static let accept = Expression.immediate(.init(dreg: Register(0), verdict: .accept))
-    static let counter = Expression.counter(.init(packets: 3, bytes: 180))
+    static let drop = RulesetSamples.drop
+    static let accept = RulesetSamples.accept
+    static let counter = RulesetSamples.counter
     static let tcpDport80: [Expression] = [
         .meta(.init(key: 16, dreg: Register(1))), .cmp(.init(sreg: Register(1), op: .eq, data: [6])),
         .payload(.init(base: 2, offset: 2, length: 2, dreg: Register(1))),
         .cmp(.init(sreg: Register(1), op: .eq, data: [0, 80])),
     ]
 
-    static let snapshot = RulesetSnapshot(
-        generation: 7,
-        tables: [
-            Table(
-                family: .inet, name: "filter", handle: 1,
-                chains: [
-                    Chain(
-                        family: .inet, table: "filter", name: "input", handle: 1,
-                        base: BaseChain(hook: .input, priority: 0, policy: .drop, type: "filter"),
-                        rules: [rule(.inet, "filter", "input", 2, [counter, accept])]),
-                    Chain(
-                        family: .inet, table: "filter", name: "output", handle: 3,
-                        base: BaseChain(hook: .output, priority: 10, policy: .accept, type: "filter"),
-                        rules: [
-                            rule(.inet, "filter", "output", 4, tcpDport80 + [counter, drop]),
-                            rule(
-                                .inet, "filter", "output", 5,
-                                [.lookup(.init(set: "gone", sreg: Register(1))), accept]),
-                        ]),
-                ],
-                sets: [NFTSet(family: .inet, table: "filter", name: "allowed", handle: 9)]),
-            Table(
-                family: .ip, name: "filter", handle: 2,
-                chains: [
-                    Chain(
-                        family: .ip, table: "filter", name: "OUTPUT", handle: 1,
-                        base: BaseChain(hook: .output, priority: -5, policy: .accept, type: "filter"),
-                        rules: [
-                            rule(
-                                .ip, "filter", "OUTPUT", 2,
-                                [.match(.init(name: "conntrack", revision: 3, info: [])), counter, accept]),
-                            rule(.ip, "filter", "OUTPUT", 3, [counter, drop]),
-                        ])
-                ]),
-        ],
-        legacyTables: [.ip: ["filter"]],
+    static let snapshot = RulesetSamples.snapshot(
+        output: [tcpDport80 + [counter, drop], [.lookup(.init(set: "gone", sreg: Register(1))), accept]],
+        allowed: NFTSet(family: .inet, table: "filter", name: "allowed", handle: 9),
         legacy: [
             IptablesTable(
                 family: .ip, name: "filter",

@@ -25,20 +25,7 @@ import Testing
     }
 
     static func engine(_ pattern: String) throws -> PolicyEngine {
-        let text = """
-            name: t
-            rules:
-              - id: hostile-redos
-                title: T
-                severity: high
-                check:
-                  none:
-                    path: processes.list
-                    where:
-                      any:
-                        path: cmdline.args
-                        where: {matches: '\(pattern)'}
-            """
+        let text = PolicyText.noProcessArgument(matching: pattern, name: "t", rule: "hostile-redos")
         switch PolicyLoader().loadPolicy(text: text, file: "t.yaml") {
         case .success(let p): return try PolicyEngine(policies: [p])
         case .failure(let e): throw e
@@ -145,17 +132,11 @@ import Testing
         // A policy with one: the warning is located at the matcher.
         let dir = try Fixtures.temporaryDirectory("ha-lint")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let text = """
-            name: t
-            rules:
-              - id: r
-                title: T
-                severity: low
-                check:
-                  none:
-                    path: processes.list
-                    where: {path: comm, matches: '(a+)+$'}
-            """
+        let text = PolicyText.oneRule(check: """
+            none:
+              path: processes.list
+              where: {path: comm, matches: '(a+)+$'}
+            """)
         try text.write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
         let l = PolicyLibrary.load(paths: [dir + "/t.yaml"])
         #expect(l.errors.isEmpty)
@@ -189,17 +170,11 @@ extension HostileInputTests {
         let evil = "/dev/shm/\u{301}xmrig"
         let facts = Self.processFacts(args: ["x"], exe: evil)
         func status(_ matcher: String) throws -> Finding.Status {
-            let text = """
-                name: t
-                rules:
-                  - id: r
-                    title: T
-                    severity: low
-                    check:
-                      any:
-                        path: processes.list
-                        where: {path: exe.path, \(matcher)}
-                """
+            let text = PolicyText.oneRule(check: """
+                any:
+                  path: processes.list
+                  where: {path: exe.path, \(matcher)}
+                """)
             switch PolicyLoader().loadPolicy(text: text, file: "t.yaml") {
             case .success(let p): return try PolicyEngine(policies: [p]).evaluate(facts: facts)[0].status
             case .failure(let e): throw e

@@ -15,50 +15,8 @@ import Testing
     }()
 
     @Test func postCompromiseTellsTheStory() throws {
-        try EgressLab.with { lab in
-            try lab.clientRules("""
-                table ip labclient {
-                  chain output { type filter hook output priority filter; policy accept;
-                    ip daddr 10.66.2.2 tcp dport 87 counter drop comment "local egress drop"
-                  }
-                }
-                """)
-            // The client namespace's resolver: only the dead name server (ip netns exec bind-mounts it).
-            let netnsEtc = "/etc/netns/\(lab.client.name)"
-            let hadNetnsDir = FileManager.default.fileExists(atPath: "/etc/netns")
-            try FileManager.default.createDirectory(atPath: netnsEtc, withIntermediateDirectories: true)
-            defer {
-                try? FileManager.default.removeItem(atPath: netnsEtc)
-                if !hadNetnsDir { rmdir("/etc/netns") }
-            }
-            try "nameserver \(EgressLab.deadDNSV4)\n".write(toFile: netnsEtc + "/resolv.conf", atomically: true, encoding: .utf8)
-
-            // A miner-like process: a copy of dash whose argv names a stratum pool.
-            let dir = try Fixtures.temporaryDirectory("ha-audit-lab")
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.copyItem(atPath: "/bin/dash", toPath: dir + "/kworkerds")
-            let miner = Process()
-            miner.executableURL = URL(fileURLWithPath: "/bin/bash")
-            miner.arguments = [
-                "-c", "exec -a kworkerds \(dir)/kworkerds -c 'while :; do sleep 1; done' -o stratum+tcp://10.66.2.2:3333 --donate-level 1",
-            ]
-            try miner.run()
-            defer {
-                kill(miner.processIdentifier, SIGKILL)
-                miner.waitUntilExit()
-            }
-            usleep(200_000)
-
-            let args = [
-                "audit", "--profile", "post-compromise", "--policy", Self.policy,
-                "--policy", Fixtures.packageRoot + "/Policies/baseline.yaml",
-                "--probe", "10.66.2.2:80",
-                "--probe", "10.66.2.2:87", "--probe", "mirror.lab.example:80", "--timeout", "1.5",
-                // The story's miner rule reads command lines. The YARA pass over every process is
-                // not part of it, and on a loaded machine it can push the processes collector past
-                // its budget (the miner finding would then be `error`).
-                "--no-signatures",
-            ]
+        try EgressLab.with { lab in try lab.withAuditStory {
+            let args = EgressLab.auditStoryArguments
             let r = try lab.hostaudit(args + ["--format", "json"])
             #expect(r.status == 1, "\(r)")
             let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")
@@ -108,6 +66,6 @@ import Testing
                 #expect(t.stdout.contains("related findings: miner-process"))
                 #expect(t.stdout.contains("FAIL  miners/miner-process"))
             }
-        }
+        } }
     }
 }

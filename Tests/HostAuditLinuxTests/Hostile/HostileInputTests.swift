@@ -7,20 +7,6 @@ import Testing
 /// Attacks on hostaudit through what a hostile host shows it (issue 13),
 /// reproduced against the real binary, real processes and real files.
 @Suite(.serialized) struct HostileInputTests {
-    /// Starts a process with posix_spawn (the caller kills and reaps it).
-    static func spawn(_ argv: [String]) throws -> pid_t {
-        var pid: pid_t = 0
-        let cargs = argv.map { strdup($0) } + [nil]
-        defer { for a in cargs { free(a) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
-        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
-        return pid
-    }
-
     static func waitFor(_ pid: pid_t, _ ready: ([UInt8]) -> Bool) throws {
         for _ in 0..<1000 {
             if let d = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), ready([UInt8](d)) { return }
@@ -41,28 +27,16 @@ import Testing
         let dir = try Fixtures.temporaryDirectory("ha-redos")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let hostile = String(repeating: "a.", count: 32000)
-        let pid = try Self.spawn(["/bin/sh", "-c", "sleep 3600; :", "sh", hostile])
-        defer {
-            kill(pid, SIGKILL)
-            waitpid(pid, nil, 0)
-        }
+        let child = try LinkedChild(["/bin/sh", "-c", "sleep 3600; :", "sh", hostile])
+        defer { child.stop() }
+        let pid = child.pid
         try Self.waitFor(pid) { $0.count > 64000 }
         // The pattern the shipped miner pack used before it was rewritten.
         let policy = dir + "/redos.yaml"
-        try """
-            name: redos
-            rules:
-              - id: hostile-pool-domain
-                title: T
-                severity: high
-                check:
-                  none:
-                    path: processes.list
-                    where:
-                      any:
-                        path: cmdline.args
-                        where: {matches: '(?i)(^|[^a-z0-9-])([a-z0-9-]+\\.)*(minexmr\\.com|supportxmr\\.com|nanopool\\.org)\\.?(:[0-9]+)?(/|$)'}
-            """.write(toFile: policy, atomically: true, encoding: .utf8)
+        try PolicyText.noProcessArgument(
+            matching: #"(?i)(^|[^a-z0-9-])([a-z0-9-]+\.)*(minexmr\.com|supportxmr\.com|nanopool\.org)\.?(:[0-9]+)?(/|$)"#,
+            name: "redos", rule: "hostile-pool-domain"
+        ).write(toFile: policy, atomically: true, encoding: .utf8)
         let r = try HostAuditCLI.run(
             ["audit", "--no-probes", "--no-signatures", "--profile", "pre-deploy", "--policy", policy, "--format", "json"], timeout: 600)
         #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
@@ -381,16 +355,13 @@ extension HostileInputTests {
         try FileManager.default.removeItem(atPath: state)
 
         // 3. nobody creates and holds the lock: refused at once, with the reason.
-        let holder = try Self.spawn(asNobody.map { $0 == "setpriv" ? "/usr/bin/setpriv" : $0 } + ["flock", state + ".lock", "sleep", "60"])
-        defer {
-            kill(holder, SIGKILL)
-            waitpid(holder, nil, 0)
-        }
+        let holder = try LinkedChild(asNobody.map { $0 == "setpriv" ? "/usr/bin/setpriv" : $0 } + ["flock", state + ".lock", "sleep", "60"])
+        defer { holder.stop() }
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: state + ".lock") { usleep(10_000) }
         r = try audit()
         #expect(r.status == 3, "\(r)")
         #expect(r.stderr.contains("owned by uid"), "\(r.stderr)")
-        kill(holder, SIGKILL)
+        holder.stop()
         try? FileManager.default.removeItem(atPath: state + ".lock")
 
         // 4. Our own run works there, and sweeps a stale temporary file a kill -9 left.
@@ -425,11 +396,9 @@ extension HostileInputTests {
     /// A real process whose miner flag sits after 100 KiB of padding.
     @Test func minerFlagAfterPaddingIsSeen() throws {
         let pad = String(repeating: "p", count: 100_000)
-        let pid = try Self.spawn(["/bin/sh", "-c", "sleep 3600; :", "sh", pad, pad, "--donate-level=1"])
-        defer {
-            kill(pid, SIGKILL)
-            waitpid(pid, nil, 0)
-        }
+        let child = try LinkedChild(["/bin/sh", "-c", "sleep 3600; :", "sh", pad, pad, "--donate-level=1"])
+        defer { child.stop() }
+        let pid = child.pid
         try Self.waitFor(pid) { $0.count > 200_000 }
         let facts = ProcessCollector(options: .init(cpuInterval: 0, hiddenSweep: false)).collect()
         let p = facts.list.first { $0.pid == Int(pid) }

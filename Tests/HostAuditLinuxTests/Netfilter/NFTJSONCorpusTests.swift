@@ -117,6 +117,19 @@ enum NFTJSONCorpus {
     }
 
     /// Records the first few differing entries (nft order is part of the contract).
+    /// Reads nft's document and ours in `ns` and compares them (a known gap
+    /// for `file` is a known issue); returns both for further checks.
+    static func compareDocuments(in ns: NetNamespace, _ file: String) throws -> (ours: CanonicalJSON, nft: CanonicalJSON) {
+        let nft = try nftDocument(in: ns)
+        let ours = try ourDocument(in: ns)
+        if let reason = knownGaps[file] {
+            withKnownIssue(Comment(rawValue: reason)) { compare(ours, nft, file) }
+        } else {
+            compare(ours, nft, file)
+        }
+        return (ours, nft)
+    }
+
     static func compare(_ ours: CanonicalJSON, _ nft: CanonicalJSON, _ label: String) {
         let a = comparable(ours)
         let b = comparable(nft)
@@ -147,13 +160,7 @@ struct NFTJSONCorpusTests {
     func nftCorpusMatchesNftJSON(_ file: String) throws {
         try NetNamespace.with(tag: "nftjson") { ns in
             try ns.check(["nft", "-f", Fixtures.path(file)])
-            let nft = try NFTJSONCorpus.nftDocument(in: ns)
-            let ours = try NFTJSONCorpus.ourDocument(in: ns)
-            if let reason = NFTJSONCorpus.knownGaps[file] {
-                withKnownIssue(Comment(rawValue: reason)) { NFTJSONCorpus.compare(ours, nft, file) }
-            } else {
-                NFTJSONCorpus.compare(ours, nft, file)
-            }
+            let ours = try NFTJSONCorpus.compareDocuments(in: ns, file).ours
             for flag in NFTJSONCorpus.singleTableFlags(ours) {
                 #expect(NFTJSONCorpus.tableFlagNames.contains(flag), "\(file): table flag \(flag)")
             }
@@ -171,13 +178,7 @@ struct NFTJSONCorpusTests {
         let v6 = IptablesCorpus.isV6(file)
         try NetNamespace.with(tag: "iptjson") { ns in
             try ns.check([v6 ? "ip6tables-restore" : "iptables-restore", IptablesCorpus.directory + "/" + file])
-            let nft = try NFTJSONCorpus.nftDocument(in: ns)
-            let ours = try NFTJSONCorpus.ourDocument(in: ns)
-            if let reason = NFTJSONCorpus.knownGaps[file] {
-                withKnownIssue(Comment(rawValue: reason)) { NFTJSONCorpus.compare(ours, nft, file) }
-            } else {
-                NFTJSONCorpus.compare(ours, nft, file)
-            }
+            let (ours, nft) = try NFTJSONCorpus.compareDocuments(in: ns, file)
             let xts = NFTJSONCorpus.xtObjects(ours)
             #expect(xts.count == NFTJSONCorpus.xtObjects(nft).count)
             for x in xts {

@@ -188,51 +188,19 @@ import Testing
         return docs
     }
 
-    static func rule(_ family: Family, _ table: String, _ chain: String, _ handle: UInt64, _ e: [HostAuditCore.Expression]) -> Rule {
-        Rule(family: family, table: table, chain: chain, handle: handle, comment: "sample", expressions: e)
-    }
-
     static let snapshot: RulesetSnapshot = {
-        let drop = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .drop))
-        let accept = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .accept))
-        let counter = HostAuditCore.Expression.counter(.init(packets: 3, bytes: 180))
-        return RulesetSnapshot(
-            generation: 7,
-            tables: [
-                Table(
-                    family: .inet, name: "filter", handle: 1,
-                    chains: [
-                        Chain(
-                            family: .inet, table: "filter", name: "input", handle: 1,
-                            base: BaseChain(hook: .input, priority: 0, policy: .drop, type: "filter", devices: ["eth0"]),
-                            rules: [rule(.inet, "filter", "input", 2, [counter, accept])]),
-                        Chain(
-                            family: .inet, table: "filter", name: "output", handle: 3,
-                            base: BaseChain(hook: .output, priority: 10, policy: .accept, type: "filter"),
-                            rules: [
-                                rule(.inet, "filter", "output", 4, [counter, drop]),
-                                rule(.inet, "filter", "output", 5, [.lookup(.init(set: "gone", sreg: Register(1))), accept]),
-                                rule(.inet, "filter", "output", 6, [.lookup(.init(set: "allowed", sreg: Register(1))), accept]),
-                            ]),
-                    ],
-                    sets: [
-                        NFTSet(
-                            family: .inet, table: "filter", name: "allowed", handle: 9, flags: NFTSet.Flags(rawValue: 0x10),
-                            timeout: 60_000)
-                    ]),
-                Table(
-                    family: .ip, name: "filter", handle: 2,
-                    chains: [
-                        Chain(
-                            family: .ip, table: "filter", name: "OUTPUT", handle: 1,
-                            base: BaseChain(hook: .output, priority: -5, policy: .accept, type: "filter"),
-                            rules: [
-                                rule(.ip, "filter", "OUTPUT", 2, [.match(.init(name: "conntrack", revision: 3, info: [])), counter, accept]),
-                                rule(.ip, "filter", "OUTPUT", 3, [counter, drop]),
-                            ])
-                    ]),
+        let accept = RulesetSamples.accept
+        return RulesetSamples.snapshot(
+            inputDevices: ["eth0"],
+            output: [
+                [RulesetSamples.counter, RulesetSamples.drop],
+                [.lookup(.init(set: "gone", sreg: Register(1))), accept],
+                [.lookup(.init(set: "allowed", sreg: Register(1))), accept],
             ],
-            legacyTables: [.ip: ["filter"]])
+            allowed: NFTSet(
+                family: .inet, table: "filter", name: "allowed", handle: 9, flags: NFTSet.Flags(rawValue: 0x10),
+                timeout: 60_000),
+            comment: "sample")
     }()
 
     static let generatedFile = Fixtures.packageRoot + "/Sources/HostAuditCore/Policy/FactSchema+Generated.swift"

@@ -328,21 +328,11 @@ enum Reference {
             if isSharedObject {
                 guard seen.insert(path).inserted else { continue }
                 objects += 1
-                var reasons: [String] = []
-                if classified.deleted { reasons.append("deleted") }
-                if classified.memfd { reasons.append("memfd") }
-                if classified.inTempDir { reasons.append("temp-dir") }
-                if classified.inDotDir { reasons.append("dot-dir") }
-                if !classified.memfd && !ProcessMaps.systemLibraryDirectories.contains(where: { classified.path.hasPrefix($0) }) {
-                    reasons.append("unusual-dir")
-                }
+                let reasons = ProcessMaps.libraryReasons(classified)
                 if !reasons.isEmpty { suspicious.append(.init(path: classified, reasons: reasons)) }
             } else if classified.deleted || classified.memfd {
                 guard seenDeletedExec.insert(path).inserted else { continue }
-                var reasons: [String] = []
-                if classified.deleted { reasons.append("deleted") }
-                if classified.memfd { reasons.append("memfd") }
-                deletedExec.append(.init(path: classified, reasons: reasons))
+                deletedExec.append(.init(path: classified, reasons: ProcessMaps.goneReasons(classified)))
             }
         }
         return ProcessMaps(

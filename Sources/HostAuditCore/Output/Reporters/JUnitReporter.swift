@@ -3,27 +3,15 @@ import Foundation
 /// `--format junit`: one `<testsuite>` per policy, one `<testcase>` per rule.
 public enum AuditJUnitRenderer {
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n", "\t": out.unicodeScalars.append(u)
-            default:
-                let v = u.value
-                // Characters XML 1.0 cannot carry at all: written as visible escapes.
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF || (0x7F...0x9F).contains(v) {
-                    out += "\\x" + String(format: "%02x", v)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+        ScalarEscaping.replacing(s) { u in
+            if let entity = ScalarEscaping.markupEntity(u, apostrophe: "&apos;") { return entity }
+            let v = u.value
+            // Characters XML 1.0 cannot carry at all: written as visible escapes.
+            guard u != "\n", u != "\t", v < 0x20 || v == 0xFFFE || v == 0xFFFF || (0x7F...0x9F).contains(v) else {
+                return nil
             }
+            return "\\x" + String(format: "%02x", v)
         }
-        return out
     }
 
     public static func render(_ r: AuditReport) -> String {

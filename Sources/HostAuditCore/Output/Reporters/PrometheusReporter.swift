@@ -14,16 +14,14 @@ public enum AuditPrometheusRenderer {
 
     /// Escapes a label value: backslash, double quote and newline.
     public static func label(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
+        ScalarEscaping.replacing(s) {
+            switch $0 {
+            case "\\": "\\\\"
+            case "\"": "\\\""
+            case "\n": "\\n"
+            default: nil
             }
         }
-        return out
     }
 
     /// A host-controlled label value: control and direction characters made
@@ -35,32 +33,34 @@ public enum AuditPrometheusRenderer {
         return label(String(String.UnicodeScalarView(scalars.prefix(maxLabelScalars - 1))) + "…")
     }
 
+    /// A metric's `# HELP` and `# TYPE … gauge` lines.
+    static func header(_ name: String, _ help: String) -> String { "# HELP \(name) \(help)\n# TYPE \(name) gauge\n" }
+
+    /// A gauge with one unlabelled sample.
+    static func gauge(_ name: String, _ help: String, _ value: String) -> String { header(name, help) + "\(name) \(value)\n" }
+
     public static func render(_ r: AuditReport, now: Date) -> String {
         var out = ""
-        out += "# HELP hostaudit_findings Findings of the last audit by severity and status.\n"
-        out += "# TYPE hostaudit_findings gauge\n"
+        out += header("hostaudit_findings", "Findings of the last audit by severity and status.")
         for sev in Severity.allCases {
             for st in Finding.Status.allCases {
                 let n = r.findings.filter { $0.severity == sev && $0.status == st }.count
                 out += "hostaudit_findings{severity=\"\(sev.rawValue)\",status=\"\(st.rawValue)\"} \(n)\n"
             }
         }
-        out += "# HELP hostaudit_finding_failed A rule that failed in the last audit (1).\n"
-        out += "# TYPE hostaudit_finding_failed gauge\n"
+        out += header("hostaudit_finding_failed", "A rule that failed in the last audit (1).")
         var seen = Set<String>()
         for f in r.orderedFindings where f.status == .fail {
             let line = "hostaudit_finding_failed{rule=\"\(boundedLabel(f.rule))\",severity=\"\(f.severity.rawValue)\",policy=\"\(boundedLabel(f.policy))\"} 1\n"
             if seen.insert(line).inserted { out += line }
         }
         if let changes = r.changes {
-            out += "# HELP hostaudit_finding_new A rule that fails now and did not in the previous run (1; only with --state).\n"
-            out += "# TYPE hostaudit_finding_new gauge\n"
+            out += header("hostaudit_finding_new", "A rule that fails now and did not in the previous run (1; only with --state).")
             for i in changes.new.sorted(by: { $0.key < $1.key }) {
                 out += "hostaudit_finding_new{rule=\"\(boundedLabel(i.rule))\",severity=\"\(i.severity.rawValue)\",policy=\"\(boundedLabel(i.policy))\"} 1\n"
             }
         }
-        out += "# HELP hostaudit_egress_open Whether an egress target was reachable (1) or not (0) in the last audit.\n"
-        out += "# TYPE hostaudit_egress_open gauge\n"
+        out += header("hostaudit_egress_open", "Whether an egress target was reachable (1) or not (0) in the last audit.")
         var targets: [(String, Bool)] = []
         var packageSources: [String: Bool] = [:]
         for p in r.egress {
@@ -81,21 +81,16 @@ public enum AuditPrometheusRenderer {
             }
             out += "hostaudit_egress_open{target=\"\(l)\"} \(open ? 1 : 0)\n"
         }
-        out += "# HELP hostaudit_egress_targets_omitted Egress targets left out of hostaudit_egress_open (series bound).\n"
-        out += "# TYPE hostaudit_egress_targets_omitted gauge\n"
-        out += "hostaudit_egress_targets_omitted \(omitted)\n"
-        out += "# HELP hostaudit_egress_package_sources Package-source targets probed in the last audit.\n"
-        out += "# TYPE hostaudit_egress_package_sources gauge\n"
-        out += "hostaudit_egress_package_sources \(packageSources.count)\n"
-        out += "# HELP hostaudit_egress_package_sources_blocked Package-source targets that were not reachable in the last audit.\n"
-        out += "# TYPE hostaudit_egress_package_sources_blocked gauge\n"
-        out += "hostaudit_egress_package_sources_blocked \(packageSources.values.filter { !$0 }.count)\n"
-        out += "# HELP hostaudit_last_run_timestamp_seconds When the last audit finished (Unix time).\n"
-        out += "# TYPE hostaudit_last_run_timestamp_seconds gauge\n"
-        out += "hostaudit_last_run_timestamp_seconds \(String(format: "%.3f", now.timeIntervalSince1970))\n"
-        out += "# HELP hostaudit_run_duration_seconds How long the last audit took.\n"
-        out += "# TYPE hostaudit_run_duration_seconds gauge\n"
-        out += "hostaudit_run_duration_seconds \(String(format: "%.3f", Double(r.host.durationMs) / 1000))\n"
+        out += gauge("hostaudit_egress_targets_omitted", "Egress targets left out of hostaudit_egress_open (series bound).", "\(omitted)")
+        out += gauge("hostaudit_egress_package_sources", "Package-source targets probed in the last audit.", "\(packageSources.count)")
+        out += gauge(
+            "hostaudit_egress_package_sources_blocked", "Package-source targets that were not reachable in the last audit.",
+            "\(packageSources.values.filter { !$0 }.count)")
+        out += gauge(
+            "hostaudit_last_run_timestamp_seconds", "When the last audit finished (Unix time).",
+            String(format: "%.3f", now.timeIntervalSince1970))
+        out += gauge(
+            "hostaudit_run_duration_seconds", "How long the last audit took.", String(format: "%.3f", Double(r.host.durationMs) / 1000))
         return out
     }
 }

@@ -171,23 +171,9 @@ enum VectorEvaluator {
             }
             return out
         case .all(let cs):
-            var out = [UInt8](repeating: pass, count: n)
-            for child in cs {
-                let r = evaluate(child, list)
-                for i in 0..<n where out[i] != fail {
-                    if r[i] == fail { out[i] = fail } else if r[i] == unknown { out[i] = unknown }
-                }
-            }
-            return out
+            return combine(cs, list, empty: pass, decisive: fail)
         case .any(let cs):
-            var out = [UInt8](repeating: fail, count: n)
-            for child in cs {
-                let r = evaluate(child, list)
-                for i in 0..<n where out[i] != pass {
-                    if r[i] == pass { out[i] = pass } else if r[i] == unknown { out[i] = unknown }
-                }
-            }
-            return out
+            return combine(cs, list, empty: fail, decisive: pass)
         case .not(let inner):
             var r = evaluate(inner, list)
             for i in 0..<n where r[i] != unknown { r[i] = r[i] == pass ? fail : pass }
@@ -195,6 +181,21 @@ enum VectorEvaluator {
         case .quantified:
             return [UInt8](repeating: unknown, count: n)
         }
+    }
+
+    /// Three-valued AND (`decisive` fail) or OR (`decisive` pass) of the
+    /// children, item by item: `empty` with no children, `decisive` once one
+    /// child gives it, otherwise unknown if any child is unknown.
+    static func combine(_ cs: [CompiledCheck], _ list: FactsIndex.ItemList, empty: UInt8, decisive: UInt8) -> [UInt8] {
+        let n = list.items.count
+        var out = [UInt8](repeating: empty, count: n)
+        for child in cs {
+            let r = evaluate(child, list)
+            for i in 0..<n where out[i] != decisive {
+                if r[i] == decisive { out[i] = decisive } else if r[i] == unknown { out[i] = unknown }
+            }
+        }
+        return out
     }
 
     @inline(__always) static func code(_ b: Bool?) -> UInt8 {

@@ -46,6 +46,19 @@ public enum NFTRelOp: Sendable, Equatable {
         case .gte: ">="
         }
     }
+
+    /// The operator of a `cmp` expression; nil for one nft does not know.
+    public init?(_ op: Expression.CmpOp) {
+        switch op {
+        case .eq: self = .eq
+        case .neq: self = .neq
+        case .lt: self = .lt
+        case .lte: self = .lte
+        case .gt: self = .gt
+        case .gte: self = .gte
+        case .other: return nil
+        }
+    }
 }
 
 public enum NFTBinOp: String, Sendable, Equatable {

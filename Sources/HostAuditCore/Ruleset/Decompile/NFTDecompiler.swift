@@ -501,16 +501,8 @@ public struct NFTDecompiler: Sendable {
                                               .value(NFTValue(type: type, bytes: n.data, bigEndian: b)))))
             return i + 2
         }
-        let op: NFTRelOp =
-            switch c.op {
-            case .eq: .implicit
-            case .neq: .neq
-            case .lt: .lt
-            case .lte: .lte
-            case .gt: .gt
-            case .gte: .gte
-            case .other: .implicit
-            }
+        // `==` prints as nothing (`tcp dport 22`), as does an operator nft does not know.
+        let op: NFTRelOp = c.op == .eq ? .implicit : NFTRelOp(c.op) ?? .implicit
         match(reg, op: op, data: c.data, &st)
         return i + 1
     }

@@ -24,6 +24,11 @@ struct NFTProtoDesc {
 }
 
 enum NFTProtocols {
+    /// The source and destination ports every port-carrying transport header starts with.
+    static let ports: [NFTProtoField] = [
+        .init(name: "sport", offset: 0, length: 16, type: .inetService),
+        .init(name: "dport", offset: 16, length: 16, type: .inetService),
+    ]
     static let ether = NFTProtoDesc(
         name: "ether", base: 0,
         fields: [
@@ -75,9 +80,7 @@ enum NFTProtocols {
         ])
     static let tcp = NFTProtoDesc(
         name: "tcp", base: 2,
-        fields: [
-            .init(name: "sport", offset: 0, length: 16, type: .inetService),
-            .init(name: "dport", offset: 16, length: 16, type: .inetService),
+        fields: ports + [
             .init(name: "sequence", offset: 32, length: 32, type: .integer),
             .init(name: "ackseq", offset: 64, length: 32, type: .integer),
             .init(name: "doff", offset: 96, length: 4, type: .integer),
@@ -89,33 +92,25 @@ enum NFTProtocols {
         ])
     static let udp = NFTProtoDesc(
         name: "udp", base: 2,
-        fields: [
-            .init(name: "sport", offset: 0, length: 16, type: .inetService),
-            .init(name: "dport", offset: 16, length: 16, type: .inetService),
+        fields: ports + [
             .init(name: "length", offset: 32, length: 16, type: .integer),
             .init(name: "checksum", offset: 48, length: 16, type: .integer),
         ])
     static let udplite = NFTProtoDesc(
         name: "udplite", base: 2,
-        fields: [
-            .init(name: "sport", offset: 0, length: 16, type: .inetService),
-            .init(name: "dport", offset: 16, length: 16, type: .inetService),
+        fields: ports + [
             .init(name: "csumcov", offset: 32, length: 16, type: .integer),
             .init(name: "checksum", offset: 48, length: 16, type: .integer),
         ])
     static let sctp = NFTProtoDesc(
         name: "sctp", base: 2,
-        fields: [
-            .init(name: "sport", offset: 0, length: 16, type: .inetService),
-            .init(name: "dport", offset: 16, length: 16, type: .inetService),
+        fields: ports + [
             .init(name: "vtag", offset: 32, length: 32, type: .integer),
             .init(name: "checksum", offset: 64, length: 32, type: .integer),
         ])
     static let dccp = NFTProtoDesc(
         name: "dccp", base: 2,
-        fields: [
-            .init(name: "sport", offset: 0, length: 16, type: .inetService),
-            .init(name: "dport", offset: 16, length: 16, type: .inetService),
+        fields: ports + [
             .init(name: "type", offset: 67, length: 4, type: .dccpPkttype),
         ])
     static let icmp = NFTProtoDesc(
@@ -129,16 +124,10 @@ enum NFTProtocols {
             .init(name: "gateway", offset: 32, length: 32, type: .integer),
             .init(name: "mtu", offset: 48, length: 16, type: .integer),
         ])
+    /// The icmpv6 fields the decompiler names a load by: the template without
+    /// `mtu` and `max-delay`, which share their offsets with earlier fields.
     static let icmp6 = NFTProtoDesc(
-        name: "icmpv6", base: 2,
-        fields: [
-            .init(name: "type", offset: 0, length: 8, type: .icmpv6Type),
-            .init(name: "code", offset: 8, length: 8, type: .icmpv6Code),
-            .init(name: "checksum", offset: 16, length: 16, type: .integer),
-            .init(name: "parameter-problem", offset: 32, length: 32, type: .integer),
-            .init(name: "id", offset: 32, length: 16, type: .integer),
-            .init(name: "sequence", offset: 48, length: 16, type: .integer),
-        ])
+        name: "icmpv6", base: 2, fields: icmp6Template.fields.filter { $0.name != "mtu" && $0.name != "max-delay" })
     /// icmpv6 in nft's template order (`proto.c`), for `typeof` (template indexes).
     static let icmp6Template = NFTProtoDesc(
         name: "icmpv6", base: 2,
@@ -193,12 +182,7 @@ enum NFTProtocols {
             .init(name: "group", offset: 32, length: 32, type: .ipv4Addr),
         ])
     /// The generic transport header (`th`) when the protocol is unknown.
-    static let th = NFTProtoDesc(
-        name: "th", base: 2,
-        fields: [
-            .init(name: "sport", offset: 0, length: 16, type: .inetService),
-            .init(name: "dport", offset: 16, length: 16, type: .inetService),
-        ])
+    static let th = NFTProtoDesc(name: "th", base: 2, fields: ports)
 
     static func transport(_ proto: UInt8?) -> NFTProtoDesc {
         switch proto {

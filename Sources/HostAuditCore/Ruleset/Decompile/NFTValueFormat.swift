@@ -243,23 +243,12 @@ enum NFTFormat {
 
     static let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
-    static func pad2(_ v: UInt64) -> String { v < 10 ? "0\(v)" : String(v) }
+    static func pad2(_ v: UInt64) -> String { UTCDateText.pad2(v) }
 
-    /// `%Y-%m-%d %T` in UTC (days-to-civil, Howard Hinnant's algorithm).
+    /// `%Y-%m-%d %T` in UTC.
     static func date(seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let rem = UInt64(seconds - days * 86400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return "\(y)-" + pad2(UInt64(m)) + "-" + pad2(UInt64(d)) + " " + pad2(rem / 3600) + ":" + pad2(rem / 60 % 60)
-            + ":" + pad2(rem % 60)
+        return UTCDateText.text(days: days, secondOfDay: UInt64(seconds - days * 86400), separator: " ")
     }
 
     static func hexPadded(_ n: UInt64, bytes: Int) -> String {

@@ -257,20 +257,24 @@ extension NFTJSONRuleWriter {
         return F.object(key, o.isEmpty ? .null : .object(o))
     }
 
+    /// A dynset's key, as `{"elem": {"val": …, "timeout": seconds}}` when its elements time out.
+    private mutating func element(_ d: NFTDynset) -> JSONValue {
+        typealias F = NFTJSONFormat
+        let key = expr(d.key)
+        guard let t = d.timeout else { return key }
+        var e = JSONObject()
+        e.appendNew("val", key)
+        e.appendNew("timeout", F.int(t / 1000))
+        return F.object("elem", .object(e))
+    }
+
     private mutating func dynset(_ d: NFTDynset) -> JSONValue {
         typealias F = NFTJSONFormat
         if let size = d.meter {
             var inner = self
             inner.stateless = true
             var o = JSONObject()
-            var key = expr(d.key)
-            if let t = d.timeout {
-                var e = JSONObject()
-                e.appendNew("val", key)
-                e.appendNew("timeout", F.int(t / 1000))
-                key = F.object("elem", .object(e))
-            }
-            o.appendNew("key", key)
+            o.appendNew("key", element(d))
             if let first = d.statements.first { o.appendNew("stmt", inner.stmt(first)) }
             o.appendNew("size", F.int(size))
             o.appendNew("name", .string(d.set))
@@ -285,14 +289,7 @@ extension NFTJSONRuleWriter {
         }
         var o = JSONObject()
         o.appendNew("op", .string(d.op))
-        var elem = expr(d.key)
-        if let t = d.timeout {
-            var e = JSONObject()
-            e.appendNew("val", elem)
-            e.appendNew("timeout", F.int(t / 1000))
-            elem = F.object("elem", .object(e))
-        }
-        o.appendNew("elem", elem)
+        o.appendNew("elem", element(d))
         o.appendNew("set", .string("@" + d.set))
         if !d.statements.isEmpty {
             var inner = self

@@ -102,18 +102,9 @@ struct NFTTextPrinter: Sendable {
                 s += " "
                 stmt(st, into: &s)
             }
-        case .mapping(let k, let v):
-            expr(k, into: &s)
-            s += " : "
-            expr(v, into: &s)
-        case .map(let k, let m):
-            expr(k, into: &s)
-            s += " map "
-            expr(m, into: &s)
-        case .vmap(let k, let m):
-            expr(k, into: &s)
-            s += " vmap "
-            expr(m, into: &s)
+        case .mapping(let k, let v): expr(k, " : ", v, into: &s)
+        case .map(let k, let m): expr(k, " map ", m, into: &s)
+        case .vmap(let k, let m): expr(k, " vmap ", m, into: &s)
         case .binop(let op, let l, let r):
             // `binop_arg_print`: an operand that binds less tightly is parenthesised.
             func precedence(_ o: NFTBinOp) -> Int {
@@ -316,25 +307,13 @@ struct NFTTextPrinter: Sendable {
             if sack { s += " sack-perm" }
         case .dup(let to, let device):
             s += "dup"
-            if let to {
-                s += " to "
-                expr(to, into: &s)
-            }
-            if let device {
-                s += " device "
-                expr(device, into: &s)
-            }
+            expr(to, after: "to", into: &s)
+            expr(device, after: "device", into: &s)
         case .fwd(let family, let to, let device):
             s += "fwd"
             if let family { s += " " + family }
-            if let to {
-                s += " to "
-                expr(to, into: &s)
-            }
-            if let device {
-                s += " device "
-                expr(device, into: &s)
-            }
+            expr(to, after: "to", into: &s)
+            expr(device, after: "device", into: &s)
         case .tproxy(let family, let address, let port):
             s += "tproxy"
             if let family { s += " " + family }
@@ -362,6 +341,20 @@ struct NFTTextPrinter: Sendable {
         case .unknown(let name):
             s += "# unknown expression \"\(name)\""
         }
+    }
+
+    /// `<l><separator><r>`.
+    private func expr(_ l: NFTExpr, _ separator: String, _ r: NFTExpr, into s: inout String) {
+        expr(l, into: &s)
+        s += separator
+        expr(r, into: &s)
+    }
+
+    /// ` word <e>`, when there is an expression.
+    private func expr(_ e: NFTExpr?, after word: String, into s: inout String) {
+        guard let e else { return }
+        s += " \(word) "
+        expr(e, into: &s)
     }
 
     private func isIPv6(_ e: NFTExpr) -> Bool {
