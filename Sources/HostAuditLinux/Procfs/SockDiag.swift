@@ -121,15 +121,12 @@ struct SockDiag {
         let family = m[0]
         func be16(_ at: Int) -> Int { Int(m[at]) << 8 | Int(m[at + 1]) }
         func u32(_ at: Int) -> UInt32 { m.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
+        // Printed as `ss` and the old inet_ntop call print it: IPv4-mapped
+        // and IPv4-compatible IPv6 addresses keep the dotted quad
+        // (docs/addresses.md, "Text forms").
         func address(_ at: Int) -> String {
-            let raw = Array(m[at..<(at + 16)])
-            if family != UInt8(AF_INET6) { return raw.prefix(4).map { String($0) }.joined(separator: ".") }
-            var out = [CChar](repeating: 0, count: 64)
-            let ok = raw.withUnsafeBytes { src in
-                out.withUnsafeMutableBufferPointer { inet_ntop(AF_INET6, src.baseAddress, $0.baseAddress, 64) } != nil
-            }
-            guard ok else { return "?" }
-            return String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let raw = Array(m[at..<(at + (family == UInt8(AF_INET6) ? 16 : 4))])
+            return IPAddress(bytes: raw)?.inetNtopText ?? "?"
         }
         return Entry(
             protocolNumber: proto, family: family, state: m[1], localAddress: address(8), localPort: be16(4),
