@@ -13,7 +13,9 @@ public struct YaraError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Compiled YARA rules: every `*.yar` file of a directory, compiled once per
-/// run through libyara (no `yara` binary). Not thread-safe: one scanner at a time.
+/// run through libyara (no `yara` binary).
+// @unchecked: immutable after init (the YR_RULES pointer, files, names), and libyara lets
+// several threads scan with one YR_RULES at once; each `scan` has its own callback sink.
 public final class YaraRules: @unchecked Sendable {
     private let rules: UnsafeMutablePointer<YR_RULES>
     /// The files compiled, in name order.
