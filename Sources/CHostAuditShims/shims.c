@@ -3,7 +3,18 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <string.h>
 #include <linux/fs.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void CHostAuditShims_configure_malloc(void) {
+#ifdef __GLIBC__
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
 
 int CHostAuditShims_get_inode_flags(int fd, uint32_t *flags) {
     /* The kernel reads/writes an int here despite the "long" in the ioctl's name. */
@@ -16,6 +27,35 @@ uint32_t CHostAuditShims_fs_immutable_fl(void) { return FS_IMMUTABLE_FL; }
 uint32_t CHostAuditShims_fs_append_fl(void) { return FS_APPEND_FL; }
 ssize_t CHostAuditShims_getdents64(int fd, void *buf, size_t len) {
     return syscall(SYS_getdents64, fd, buf, len);
+}
+
+/* <linux/fs.h> from the build's kernel headers may predate PROCMAP_QUERY, so
+   its ABI (include/uapi/linux/fs.h, Linux 6.11) is spelled out here. The size is
+   part of the ioctl number: it must stay 104. */
+struct CHostAuditShims_procmap_query {
+    uint64_t size, query_flags, query_addr, vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+    uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+_Static_assert(sizeof(struct CHostAuditShims_procmap_query) == 104, "procmap_query");
+_Static_assert(offsetof(struct CHostAuditShims_procmap_query, vma_name_size) == 80, "procmap_query.vma_name_size");
+#define CHOSTAUDITSHIMS_PROCMAP_QUERY _IOWR('f', 17, struct CHostAuditShims_procmap_query)
+
+int CHostAuditShims_procmap_query_exec(int fd, uint64_t addr, uint64_t *start, uint64_t *end, uint64_t *flags,
+                                       char *name, uint32_t name_cap, uint32_t *name_len) {
+    struct CHostAuditShims_procmap_query q;
+    memset(&q, 0, sizeof q);
+    q.size = sizeof q;
+    q.query_flags = 0x04 /* VMA_EXECUTABLE */ | 0x10 /* COVERING_OR_NEXT_VMA */;
+    q.query_addr = addr;
+    q.vma_name_addr = (uint64_t)(uintptr_t)name;
+    q.vma_name_size = name_cap;
+    if (ioctl(fd, CHOSTAUDITSHIMS_PROCMAP_QUERY, &q) != 0) return -1;
+    *start = q.vma_start;
+    *end = q.vma_end;
+    *flags = q.vma_flags;
+    *name_len = q.vma_name_size > 0 ? q.vma_name_size - 1 : 0;
+    return 0;
 }
 
 /* glibc socket headers before any <linux/*> header. */

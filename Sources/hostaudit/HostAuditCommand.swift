@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HostAuditCore
+import HostAuditLinux
 
 @main
 struct HostAuditCommand: AsyncParsableCommand {
@@ -20,6 +21,7 @@ struct HostAuditCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        Allocator.configureForShortRun()
         do {
             var command = try parseAsRoot()
             LogLevelOption.bootstrap(for: command)

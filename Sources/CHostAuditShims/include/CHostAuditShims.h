@@ -12,6 +12,24 @@ uint32_t CHostAuditShims_fs_append_fl(void);
 /* Raw getdents64(2): not libc's readdir, which an LD_PRELOAD rootkit can hook. */
 ssize_t CHostAuditShims_getdents64(int fd, void *buf, size_t len);
 
+/* glibc's allocator set for a short-lived process that builds large result
+   sets on several threads: heaps are not trimmed between allocations (the
+   memory goes back at exit) and the main heap grows in 16 MiB steps, so a
+   scan does not pay mprotect/brk and fresh-page faults again and again.
+   No-op on other C libraries. */
+void CHostAuditShims_configure_malloc(void);
+
+/* PROCMAP_QUERY (Linux 6.11) on an open /proc/PID/maps: the first executable
+   mapping that covers or follows `addr`. 0 with the outputs filled; -1 with
+   errno: ENOENT past the last one, ENOTTY or EINVAL where the kernel lacks the
+   ioctl (or the fd is not a maps file), ESRCH when the process has no memory
+   (a kernel thread), ENAMETOOLONG when the name does not fit `name_cap`.
+   `*flags`: 1 readable, 2 writable, 4 executable, 8 shared. `*name_len` is the
+   name's length without its NUL; 0 for an anonymous mapping. The name is the
+   kernel's d_path text, unescaped (maps text escapes a newline as \012). */
+int CHostAuditShims_procmap_query_exec(int fd, uint64_t addr, uint64_t *start, uint64_t *end, uint64_t *flags,
+                                       char *name, uint32_t name_cap, uint32_t *name_len);
+
 /* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as
    if `rootfd` were "/", so no symbolic link (even one swapped in while the path
    is walked) leads outside it. -1 with errno (ENOSYS before Linux 5.6). */

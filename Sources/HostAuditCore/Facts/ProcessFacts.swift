@@ -242,7 +242,7 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
 
 /// What `/proc/PID/maps` says about injected code.
 public struct ProcessMaps: Encodable, Sendable, Equatable {
-    /// Distinct shared objects (`*.so*`) mapped.
+    /// Distinct shared objects (`*.so*`) mapped executable.
     public var sharedObjects: Int
     /// Shared objects mapped from unusual places: deleted, memfd, temp or dot
     /// directories, or outside the system library directories (B10).
@@ -296,19 +296,11 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
         bytes.withUnsafeBufferPointer { parse($0) }
     }
 
-    /// Parses the text of `/proc/PID/maps`, byte-level. A file is usually
-    /// mapped by several consecutive lines; its path is classified once per run
-    /// of lines (classification needs only the path).
+    /// Parses the text of `/proc/PID/maps`, byte-level. Only executable
+    /// mappings count (see `Builder`); other lines are skipped after their
+    /// permissions field.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ProcessMaps {
-        var seen = Set<[UInt8]>()
-        var objects = 0
-        var suspicious: [Library] = []
-        var deletedExec: [Library] = []
-        var seenDeletedExec = Set<[UInt8]>()
-        var anon: [Mapping] = []
-        var anonCount = 0
-        // The previous line's path and what it is.
-        var last: (start: Int, end: Int, classified: ProcessPath, sharedObject: Bool)?
+        var builder = Builder()
         let space = UInt8(ascii: " ")
         var pos = bytes.startIndex
         let end = bytes.endIndex
@@ -328,41 +320,59 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
                 while i < lineEnd && bytes[i] != space { i += 1 }
                 if start < i {
                     if fields == 0 { fieldStarts.0 = start; fieldEnds.0 = i }
-                    if fields == 1 { fieldStarts.1 = start; fieldEnds.1 = i }
+                    if fields == 1 {
+                        fieldStarts.1 = start; fieldEnds.1 = i
+                        // Not executable: nothing on this line counts.
+                        if !bytes[start..<i].contains(UInt8(ascii: "x")) { break }
+                    }
                     fields += 1
                 }
             }
             guard fields == 5 else { continue }
             while i < lineEnd && bytes[i] == space { i += 1 }
-            let path = UnsafeBufferPointer(rebasing: bytes[i..<lineEnd])
-            let permBytes = UnsafeBufferPointer(rebasing: bytes[fieldStarts.1..<fieldEnds.1])
-            let exec = permBytes.contains(UInt8(ascii: "x"))
+            builder.addExecutable(
+                address: UnsafeBufferPointer(rebasing: bytes[fieldStarts.0..<fieldEnds.0]),
+                perms: UnsafeBufferPointer(rebasing: bytes[fieldStarts.1..<fieldEnds.1]),
+                path: UnsafeBufferPointer(rebasing: bytes[i..<lineEnd]))
+        }
+        return builder.maps
+    }
+
+    /// Builds the facts from a process's executable mappings, one at a time in
+    /// address order, whether they come from the maps text or from
+    /// PROCMAP_QUERY. Only executable mappings count: a shared object is code
+    /// the process can run, so a `.so` mapped only for reading is data, and
+    /// the query then needs to fetch just the executable mappings (a few of
+    /// a process's dozens).
+    public struct Builder {
+        private var seen = Set<[UInt8]>()
+        private var seenDeletedExec = Set<[UInt8]>()
+        private var objects = 0
+        private var suspicious: [Library] = []
+        private var deletedExec: [Library] = []
+        private var anon: [Mapping] = []
+        private var anonCount = 0
+
+        public init() {}
+
+        /// One executable mapping: `address` as maps prints it (`start-end`),
+        /// `perms` (`r-xp`), `path` as maps prints it (empty for anonymous memory).
+        public mutating func addExecutable(
+            address: UnsafeBufferPointer<UInt8>, perms: UnsafeBufferPointer<UInt8>, path: UnsafeBufferPointer<UInt8>
+        ) {
             if path.isEmpty {
-                if exec {
-                    anonCount += 1
-                    if anon.count < anonymousListLimit {
-                        anon.append(
-                            Mapping(
-                                address: String(decoding: bytes[fieldStarts.0..<fieldEnds.0], as: UTF8.self),
-                                perms: String(decoding: permBytes, as: UTF8.self)))
-                    }
+                anonCount += 1
+                if anon.count < anonymousListLimit {
+                    anon.append(
+                        Mapping(
+                            address: String(decoding: address, as: UTF8.self), perms: String(decoding: perms, as: UTF8.self)))
                 }
-                continue
+                return
             }
-            if path.first == UInt8(ascii: "[") { continue }  // [heap], [stack], [vdso], [vsyscall]
-            let sameAsLast = last.map { l in
-                l.end - l.start == path.count && bytes[l.start..<l.end].elementsEqual(path)
-            } ?? false
-            if !sameAsLast {
-                let classified = ProcessPath.classify(path)
-                last = (i, lineEnd, classified, isSharedObjectPath(path, deleted: classified.deleted))
-            }
-            guard let current = last else { continue }
-            let classified = current.classified
-            if current.sharedObject {
-                // The previous line had the same path: already seen.
-                if sameAsLast { continue }
-                guard seen.insert(Array(path)).inserted else { continue }
+            if path.first == UInt8(ascii: "[") { return }  // [vdso], [vsyscall], named anonymous memory
+            let classified = ProcessPath.classify(path)
+            if isSharedObjectPath(path, deleted: classified.deleted) {
+                guard seen.insert(Array(path)).inserted else { return }
                 objects += 1
                 var reasons: [String] = []
                 if classified.deleted { reasons.append("deleted") }
@@ -373,17 +383,20 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
                     reasons.append("unusual-dir")
                 }
                 if !reasons.isEmpty { suspicious.append(Library(path: classified, reasons: reasons)) }
-            } else if exec && (classified.deleted || classified.memfd) {
-                guard seenDeletedExec.insert(Array(path)).inserted else { continue }
+            } else if classified.deleted || classified.memfd {
+                guard seenDeletedExec.insert(Array(path)).inserted else { return }
                 var reasons: [String] = []
                 if classified.deleted { reasons.append("deleted") }
                 if classified.memfd { reasons.append("memfd") }
                 deletedExec.append(Library(path: classified, reasons: reasons))
             }
         }
-        return ProcessMaps(
-            sharedObjects: objects, suspiciousLibraries: suspicious, anonymousExecutable: anon,
-            anonymousExecutableCount: anonCount, deletedExecutable: deletedExec)
+
+        public var maps: ProcessMaps {
+            ProcessMaps(
+                sharedObjects: objects, suspiciousLibraries: suspicious, anonymousExecutable: anon,
+                anonymousExecutableCount: anonCount, deletedExecutable: deletedExec)
+        }
     }
 
     /// The last non-empty component of the path (without the ` (deleted)`

@@ -258,7 +258,7 @@ public struct Procfs: Sendable {
                 environ = ProcessEnviron.parse(e.bytes, truncated: e.truncated)
             } catch { note("environ", error) }
             do throws(SysErr) {
-                maps = ProcessMaps.parse(try io.read("maps", at: dirfd, limit: 16 << 20).bytes)
+                maps = try io.executableMappings(at: dirfd).maps
             } catch { note("maps", error) }
             do throws(SysErr) {
                 let r = try socketInodes(dirfd: dirfd, io: io)

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CHostAuditShims
+import HostAuditCore
 import SystemPackage
 
 /// An errno from a procfs read; `vanished` when the process is gone.
@@ -52,6 +53,8 @@ final class ProcfsIO {
     private let nameBuffer: UnsafeMutablePointer<CChar>
     /// The fd numbers of one `fd` listing (kept between calls for its capacity).
     private var fdNumbers: [Int32] = []
+    /// One mapping's address, perms and path (kept between calls for its capacity).
+    private var mappingText: [UInt8] = []
 
     init() {
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
@@ -142,8 +145,20 @@ final class ProcfsIO {
     )
         throws(SysErr) -> ReadOut
     {
-        let fd = try SysErr.check("openat") { openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) }
+        let fd = try openFile(name, at: dirfd)
         defer { close(fd) }
+        return try read(fd: fd, limit: limit, countNULs: countNULs, keepTail: keepTail, wholeInOneRead: wholeInOneRead)
+    }
+
+    /// Opens a file relative to `dirfd` for reading, not following a symlink.
+    func openFile(_ name: String, at dirfd: Int32) throws(SysErr) -> Int32 {
+        try SysErr.check("openat") { openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) }
+    }
+
+    /// `read(_:at:...)` on an open fd, from its current offset.
+    func read(fd: Int32, limit: Int = 1 << 20, countNULs: Bool = false, keepTail: Bool = false, wholeInOneRead: Bool = false)
+        throws(SysErr) -> ReadOut
+    {
         var out = ReadOut(bytes: [], total: 0, nuls: 0, lastByte: nil)
         while true {
             let n = try SysErr.check("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
@@ -169,6 +184,82 @@ final class ProcfsIO {
             if wholeInOneRead && n < buffer.count { break }
         }
         return out
+    }
+
+    /// The facts of the executable mappings of the process directory open at
+    /// `dirfd`. PROCMAP_QUERY (Linux 6.11) hands over just the executable
+    /// mappings, a few of a process's dozens, so the kernel formats no text
+    /// and resolves no path for the rest; where the kernel lacks it (or
+    /// `maps` is a fixture's regular file) the maps text is parsed instead,
+    /// to the same facts (docs/processes.md, "Memory maps").
+    /// `viaQuery` says which one answered.
+    func executableMappings(at dirfd: Int32) throws(SysErr) -> (maps: ProcessMaps, viaQuery: Bool) {
+        let fd = try openFile("maps", at: dirfd)
+        defer { close(fd) }
+        var builder = ProcessMaps.Builder()
+        var address: UInt64 = 0
+        var first = true
+        // The kernel writes the name into `buffer`; each mapping's text as maps
+        // would print it (address, perms, path) is built in `mappingText`.
+        let name = buffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+        let nameCap = UInt32(Self.bufferSize)
+        while true {
+            var start: UInt64 = 0
+            var end: UInt64 = 0
+            var flags: UInt64 = 0
+            var nameLength: UInt32 = 0
+            if case .failure(let e) = valueOrErrno({
+                CHostAuditShims_procmap_query_exec(fd, address, &start, &end, &flags, name, nameCap, &nameLength)
+            }) {
+                if e == .noSuchFileOrDirectory { break }  // past the last mapping
+                if first && e == .noSuchProcess { break }  // no memory at all: a kernel thread (its maps text is empty)
+                if first && (e == .inappropriateIOCTLForDevice || e == .invalidArgument || e.rawValue == EOPNOTSUPP) {
+                    return (ProcessMaps.parse(try read(fd: fd, limit: 16 << 20).bytes), false)
+                }
+                throw SysErr(errno: e, call: "ioctl(PROCMAP_QUERY)")
+            }
+            first = false
+            var text = mappingText
+            mappingText = []
+            text.removeAll(keepingCapacity: true)
+            Self.appendHex(start, to: &text)
+            text.append(UInt8(ascii: "-"))
+            Self.appendHex(end, to: &text)
+            let addressCount = text.count
+            text.append(flags & 1 != 0 ? UInt8(ascii: "r") : UInt8(ascii: "-"))
+            text.append(flags & 2 != 0 ? UInt8(ascii: "w") : UInt8(ascii: "-"))
+            text.append(flags & 4 != 0 ? UInt8(ascii: "x") : UInt8(ascii: "-"))
+            text.append(flags & 8 != 0 ? UInt8(ascii: "s") : UInt8(ascii: "p"))
+            let permsEnd = text.count
+            // maps text escapes a newline in a path as \012; the query does not.
+            let raw = UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(min(nameLength, nameCap)))
+            for b in raw {
+                if b == UInt8(ascii: "\n") {
+                    text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "0"), UInt8(ascii: "1"), UInt8(ascii: "2")])
+                } else {
+                    text.append(b)
+                }
+            }
+            text.withUnsafeBufferPointer { t in
+                builder.addExecutable(
+                    address: UnsafeBufferPointer(rebasing: t[0..<addressCount]),
+                    perms: UnsafeBufferPointer(rebasing: t[addressCount..<permsEnd]),
+                    path: UnsafeBufferPointer(rebasing: t[permsEnd...]))
+            }
+            mappingText = text
+            guard end > address else { break }  // the kernel moves forward; never loop
+            address = end
+        }
+        return (builder.maps, true)
+    }
+
+    /// `v` in lowercase hex, at least 8 digits (maps' `%08lx`).
+    static func appendHex(_ v: UInt64, to out: inout [UInt8]) {
+        let digits = max(8, (64 - v.leadingZeroBitCount + 3) / 4)
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            let nibble = UInt8((v >> (UInt64(i) * 4)) & 0xf)
+            out.append(nibble < 10 ? 48 + nibble : 87 + nibble)
+        }
     }
 
     /// Reads a small file relative to `dirfd` into the reused buffer and hands

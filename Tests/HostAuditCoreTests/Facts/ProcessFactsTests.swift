@@ -78,6 +78,22 @@ import Testing
         #expect(m.deletedExecutable.map(\.path.path) == ["/memfd:payload"])
     }
 
+    @Test func onlyExecutableMappingsCount() {
+        // A library is code the process can run: a .so or a deleted file
+        // mapped only for reading or writing is data and is not reported.
+        let maps = """
+            7f0000000000-7f0000100000 r--p 00000000 fd:01 456 /usr/lib/x86_64-linux-gnu/libc.so.6
+            7f0000100000-7f0000110000 r-xp 00100000 fd:01 456 /usr/lib/x86_64-linux-gnu/libc.so.6
+            7f0000200000-7f0000210000 r--p 00000000 fd:01 999 /tmp/readonly.so
+            7f0000220000-7f0000230000 rw-s 00000000 00:01 998 /memfd:shared (deleted)
+            7f0000240000-7f0000250000 rw-p 00000000 00:00 0 
+
+            """
+        let m = ProcessMaps.parse(Array(maps.utf8))
+        #expect(m.sharedObjects == 1)
+        #expect(m.suspiciousLibraries.isEmpty && m.deletedExecutable.isEmpty && m.anonymousExecutableCount == 0)
+    }
+
     @Test func environReportsOnlySelectedVariables() {
         let e = ProcessEnviron.parse(Array("PATH=/bin\0LD_PRELOAD=/tmp/x.so\0TOKEN=secret\0SKL=1\0noequals\0".utf8), truncated: false)
         #expect(e.variables.map(\.name) == ["LD_PRELOAD", "SKL"])

@@ -311,13 +311,12 @@ enum Reference {
             while i < line.endIndex && line[i] == UInt8(ascii: " ") { i += 1 }
             let path = Array(line[i...])
             let perms = String(decoding: fields[1], as: UTF8.self)
-            let exec = perms.contains("x")
+            // Only executable mappings count (a `.so` mapped only for reading is data).
+            guard perms.contains("x") else { continue }
             if path.isEmpty {
-                if exec {
-                    anonCount += 1
-                    if anon.count < 16 {
-                        anon.append(.init(address: String(decoding: fields[0], as: UTF8.self), perms: perms))
-                    }
+                anonCount += 1
+                if anon.count < 16 {
+                    anon.append(.init(address: String(decoding: fields[0], as: UTF8.self), perms: perms))
                 }
                 continue
             }
@@ -338,7 +337,7 @@ enum Reference {
                     reasons.append("unusual-dir")
                 }
                 if !reasons.isEmpty { suspicious.append(.init(path: classified, reasons: reasons)) }
-            } else if exec && (classified.deleted || classified.memfd) {
+            } else if classified.deleted || classified.memfd {
                 guard seenDeletedExec.insert(path).inserted else { continue }
                 var reasons: [String] = []
                 if classified.deleted { reasons.append("deleted") }
