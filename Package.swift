@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // Only swift-system's types (`Errno`); Core makes no system call.
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
@@ -89,7 +91,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HostAuditLinuxTests",
-            dependencies: ["HostAuditLinux", "HostAuditCore", "HostAuditTestSupport", "CNetfilter", "CSocket"]
+            dependencies: [
+                "HostAuditLinux", "HostAuditCore", "HostAuditTestSupport", "CNetfilter", "CSocket",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .testTarget(
             name: "HostAuditCLITests",

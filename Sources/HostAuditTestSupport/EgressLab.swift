@@ -1,5 +1,6 @@
 import CSocket
 import Foundation
+import Synchronization
 
 /// A three-namespace lab for `egress` tests: client — router — server on veth
 /// pairs, with addresses that exist only inside these namespaces, so no probe
@@ -15,11 +16,13 @@ import Foundation
 /// provider: it drops 10.66.2.2:80 and UDP/TCP 53 to 10.66.2.54 silently and
 /// rejects ports 82 and 30000-30099 with ICMP admin-prohibited. Use `EgressLab.with { lab in … }`:
 /// listeners are killed and the namespaces deleted even when the body throws.
-public final class EgressLab: @unchecked Sendable {
+public final class EgressLab: Sendable {
     public let client: NetNamespace
     public let router: NetNamespace
     public let server: NetNamespace
-    private var processes: [Process] = []
+    private let processes = Mutex<[Process]>([])
+    /// Numbers the listeners' ready files (listen-0, dns-1, …).
+    private let started = Atomic(0)
     private let workDir: String
 
     public static let clientV4 = "10.66.1.2", clientV6 = "fd66:1::2"
@@ -134,7 +137,7 @@ public final class EgressLab: @unchecked Sendable {
 
     /// TCP listeners in the server namespace (accept, then close), on both addresses.
     public func listen(_ ports: [Int], addresses: [String] = [serverV4, serverV6]) throws {
-        let ready = workDir + "/listen-\(processes.count).ready"
+        let ready = workDir + "/listen-\(started.wrappingAdd(1, ordering: .relaxed).oldValue).ready"
         let spec = addresses.flatMap { a in ports.map { "\(a)|\($0)" } }.joined(separator: ",")
         try start(server, script: Self.listenerScript, arguments: [ready, spec], ready: ready)
     }
@@ -142,7 +145,7 @@ public final class EgressLab: @unchecked Sendable {
     /// A tiny UDP DNS server on 10.66.2.53: `records` maps a name to its
     /// addresses (A for dotted quads, AAAA for the rest); other names get NXDOMAIN.
     public func startDNS(_ records: [String: [String]]) throws {
-        let ready = workDir + "/dns-\(processes.count).ready"
+        let ready = workDir + "/dns-\(started.wrappingAdd(1, ordering: .relaxed).oldValue).ready"
         let json = String(decoding: try JSONSerialization.data(withJSONObject: records), as: UTF8.self)
         try start(server, script: Self.dnsScript, arguments: [ready, Self.dnsV4, json], ready: ready)
     }
@@ -163,15 +166,19 @@ public final class EgressLab: @unchecked Sendable {
     }
 
     private func start(_ ns: NetNamespace, script: String, arguments: [String], ready: String) throws {
-        processes.append(try ns.startPython(script, arguments: arguments, ready: ready))
+        let p = try ns.startPython(script, arguments: arguments, ready: ready)
+        processes.withLock { $0.append(p) }
     }
 
     public func shutdown() {
-        for p in processes where p.isRunning {
+        let running = processes.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for p in running where p.isRunning {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
         }
-        processes.removeAll()
         client.delete()
         router.delete()
         server.delete()

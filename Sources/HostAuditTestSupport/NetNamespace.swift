@@ -6,9 +6,9 @@ import Synchronization
 /// Use `NetNamespace.with { ns in … }`: the namespace is deleted when the body
 /// returns or throws. Names carry the creating pid, so namespaces left behind
 /// by a killed test run are swept the next time one is created.
-public final class NetNamespace: @unchecked Sendable {
+public final class NetNamespace: Sendable {
     public let name: String
-    private var deleted = false
+    private let deleted = Atomic(false)
     private static let counter = Counter()
     static let prefix = "ha-t"
 
@@ -58,8 +58,7 @@ public final class NetNamespace: @unchecked Sendable {
     }
 
     public func delete() {
-        guard !deleted else { return }
-        deleted = true
+        guard !deleted.exchange(true, ordering: .relaxed) else { return }
         _ = try? CommandRunner.run(["ip", "netns", "delete", name], timeout: 30)
     }
 

@@ -121,10 +121,10 @@ while let line = readLine() {
     var probe: String
     switch report.probe {
     case .connected: probe = "connected"
-    case .failed(let e): probe = "failed:\(e)"
+    case .failed(let e): probe = "failed:\(e.rawValue)"
     case .pending: probe = "pending"
     case .sent: probe = listener.receivedUDP(port: dport, ms: waitMs) ? "received" : "lost"
-    case .sendFailed(let e): probe = listener.receivedUDP(port: dport, ms: 0) ? "received" : "sendfailed:\(e)"
+    case .sendFailed(let e): probe = listener.receivedUDP(port: dport, ms: 0) ? "received" : "sendfailed:\(e.rawValue)"
     }
     listener.drainTCP()
     let notes = result.notes.joined(separator: " | ")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Direct `JSONValue` trees for the process facts.
 ///
@@ -35,16 +36,18 @@ extension ProcessesFacts {
     static func jsonList(_ list: [ProcessFact]) -> [JSONValue] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
         guard workers > 1 && list.count >= 1024 else { return list.map(\.jsonValue) }
-        var items = [JSONValue](repeating: .null, count: list.count)
-        items.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let items = buffer
-            let shares = workers * 4
-            let size = (list.count + shares - 1) / shares
-            DispatchQueue.concurrentPerform(iterations: shares) { k in
-                let lower = min(k * size, list.count), upper = min(lower + size, list.count)
-                for n in lower..<upper { items[n] = list[n].jsonValue }
-            }
+        let shares = workers * 4
+        let size = (list.count + shares - 1) / shares
+        // Each share's items are handed in under the lock once, then joined in order.
+        let parts = Mutex([[JSONValue]](repeating: [], count: shares))
+        DispatchQueue.concurrentPerform(iterations: shares) { k in
+            let lower = min(k * size, list.count), upper = min(lower + size, list.count)
+            let part = list[lower..<upper].map(\.jsonValue)
+            parts.withLock { $0[k] = part }
         }
+        var items: [JSONValue] = []
+        items.reserveCapacity(list.count)
+        for part in parts.withLock({ $0 }) { items.append(contentsOf: part) }
         return items
     }
 }

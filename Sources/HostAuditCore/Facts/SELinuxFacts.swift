@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The raw SELinux state read from the running kernel through libselinux.
 ///
 /// Optionals are nil when the value could not be read (SELinux disabled, or the
@@ -68,16 +70,23 @@ public struct SELinuxReadError: Sendable, Equatable, Codable {
     public var call: String
     /// Human-readable reason, including the errno text.
     public var message: String
-    public var errno: Int32?
+    /// Encoded as its number (`Errno` encodes its raw value).
+    public var errno: Errno?
 
-    public init(call: String, message: String, errno: Int32?) {
+    public init(call: String, message: String, errno: Errno?) {
         self.call = call
         self.message = message
         self.errno = errno
     }
 
+    /// With errno as its raw number.
+    @_disfavoredOverload
+    public init(call: String, message: String, errno: Int32?) {
+        self.init(call: call, message: message, errno: errno.map(Errno.init(rawValue:)))
+    }
+
     public init(call: String, _ error: ProbeError) {
-        self.init(call: call, message: error.description, errno: error.errnoValue)
+        self.init(call: call, message: error.description, errno: error.errno)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Serialises a `JSONValue`. Output is deterministic: object keys keep their
 /// order, integers never gain a fraction, and every control character in a
@@ -65,24 +66,23 @@ public struct JSONWriter: Sendable {
                 out.append(UInt8(ascii: "["))
                 let shares = JSONWriter.workers * 4
                 let size = (items.count + shares - 1) / shares
-                var parts = [[UInt8]](repeating: [], count: shares)
+                // Each share's bytes are handed in under the lock once.
+                let parts = Mutex([[UInt8]](repeating: [], count: shares))
                 let pretty = self.pretty, indent = self.indent
-                parts.withUnsafeMutableBufferPointer { buffer in
-                    nonisolated(unsafe) let parts = buffer
-                    DispatchQueue.concurrentPerform(iterations: shares) { k in
-                        var state = State(pretty: pretty, indent: indent)
-                        var part: [UInt8] = []
-                        let lower = min(k * size, items.count), upper = min(lower + size, items.count)
-                        for n in lower..<upper {
-                            if n > 0 { part.append(UInt8(ascii: ",")) }
-                            state.newline(&part, depth + 1)
-                            state.write(items[n], into: &part, depth: depth + 1)
-                        }
-                        parts[k] = part
+                DispatchQueue.concurrentPerform(iterations: shares) { k in
+                    var state = State(pretty: pretty, indent: indent)
+                    var part: [UInt8] = []
+                    let lower = min(k * size, items.count), upper = min(lower + size, items.count)
+                    for n in lower..<upper {
+                        if n > 0 { part.append(UInt8(ascii: ",")) }
+                        state.newline(&part, depth + 1)
+                        state.write(items[n], into: &part, depth: depth + 1)
                     }
+                    parts.withLock { $0[k] = part }
                 }
-                out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count } + 64)
-                for p in parts { out.append(contentsOf: p) }
+                let joined = parts.withLock { $0 }
+                out.reserveCapacity(out.count + joined.reduce(0) { $0 + $1.count } + 64)
+                for p in joined { out.append(contentsOf: p) }
                 newline(&out, depth)
                 out.append(UInt8(ascii: "]"))
             case .array(let items):

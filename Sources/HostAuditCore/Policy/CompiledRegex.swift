@@ -11,8 +11,8 @@ import Synchronization
 /// stopped when the match's time runs out or the evaluation's deadline passes.
 /// A stopped match is neither a match nor a non-match: `match` returns nil and
 /// the budget records it, so the rule becomes an `error` naming the input.
-public final class CompiledRegex: @unchecked Sendable {
-    // NSRegularExpression is immutable and documented thread-safe for matching.
+public final class CompiledRegex: Sendable {
+    // NSRegularExpression is immutable and documented thread-safe for matching (Foundation declares it Sendable).
     private let regex: NSRegularExpression
     public let pattern: String
 

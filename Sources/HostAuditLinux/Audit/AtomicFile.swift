@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
+import SystemPackage
 
 /// A file-system failure with the path and errno text.
 public struct AtomicFileError: Error, Sendable, CustomStringConvertible {
@@ -15,7 +16,8 @@ public struct AtomicFileError: Error, Sendable, CustomStringConvertible {
 /// the old or the new content, never a mix: a temporary file in the same
 /// folder, fsync, rename over the target, fsync the folder.
 public enum AtomicFile {
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    /// errno's text now (read right after the failing call).
+    static func errnoText() -> String { Errno.current.description }
 
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(AtomicFileError) {
         let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
@@ -31,14 +33,12 @@ public enum AtomicFile {
         fchmod(fd, mode)
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let m = errnoText()
+            switch bytes.withUnsafeBytes({ b in valueOrErrno { Glibc.write(fd, b.baseAddress! + written, bytes.count - written) } }) {
+            case .success(let n): written += n
+            case .failure(let err):
                 close(fd)
-                throw AtomicFileError(path: path, message: "cannot write: \(m)")
+                throw AtomicFileError(path: path, message: "cannot write: \(err)")
             }
-            written += n
         }
         if fsync(fd) != 0 {
             let m = errnoText()
@@ -120,10 +120,11 @@ public enum AtomicFile {
 
     /// Reads our own state file: not through a link, at most `limit` bytes; nil when absent.
     public static func readPrivate(_ path: String, limit: Int = 64 << 20) throws(AtomicFileError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw AtomicFileError(path: path, message: "cannot open: \(errnoText())")
+        let fd: Int32
+        switch valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }) {
+        case .success(let opened): fd = opened
+        case .failure(let err) where err == .noSuchFileOrDirectory: return nil
+        case .failure(let err): throw AtomicFileError(path: path, message: "cannot open: \(err)")
         }
         defer { close(fd) }
         var st = stat()
@@ -132,10 +133,10 @@ public enum AtomicFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= limit {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFileError(path: path, message: "cannot read: \(errnoText())")
+            let n: Int
+            switch chunk.withUnsafeMutableBytes({ c in valueOrErrno { Glibc.read(fd, c.baseAddress, c.count) } }) {
+            case .success(let got): n = got
+            case .failure(let err): throw AtomicFileError(path: path, message: "cannot read: \(err)")
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
@@ -168,15 +169,15 @@ public final class StateLock: Sendable {
     public static func acquire(statePath: String, timeout: Double) throws(AtomicFileError) -> StateLock? {
         let path = statePath + ".lock"
         // Never through a link another user planted, and only our own file.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard fd >= 0 else {
-            let err = errno
+        let fd: Int32
+        switch valueOrErrno({ open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600) }) {
+        case .success(let opened): fd = opened
+        case .failure(let err):
             // The kernel's protected_regular refuses O_CREAT on another user's
             // file in a sticky folder: say whose file it is.
             var lst = stat()
-            if err != ELOOP, lstat(path, &lst) == 0 { try AtomicFile.ownFile(path, lst, what: "lock file") }
-            errno = err
-            let why = errno == ELOOP ? "refusing: the lock file is a symbolic link" : "cannot open the lock file: \(AtomicFile.errnoText())"
+            if err != .tooManySymbolicLinkLevels, lstat(path, &lst) == 0 { try AtomicFile.ownFile(path, lst, what: "lock file") }
+            let why = err == .tooManySymbolicLinkLevels ? "refusing: the lock file is a symbolic link" : "cannot open the lock file: \(err)"
             throw AtomicFileError(path: path, message: why)
         }
         var st = stat()
@@ -190,11 +191,12 @@ public final class StateLock: Sendable {
         }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return StateLock(fd: fd, path: path) }
-            if errno != EWOULDBLOCK && errno != EINTR {
-                let m = AtomicFile.errnoText()
+            switch valueOrErrno({ flock(fd, LOCK_EX | LOCK_NB) }) {
+            case .success: return StateLock(fd: fd, path: path)
+            case .failure(let err) where err == .wouldBlock: break
+            case .failure(let err):
                 close(fd)
-                throw AtomicFileError(path: path, message: "cannot lock: \(m)")
+                throw AtomicFileError(path: path, message: "cannot lock: \(err)")
             }
             if Date() >= deadline {
                 close(fd)

@@ -12,16 +12,11 @@ public struct HostIdentity: Sendable, Equatable {
     public var kernel: String?
 
     /// The running host's node name and release (`uname(2)`); below `--root`,
-    /// the image's `/etc/hostname` (its first non-blank line, trimmed) read
-    /// through the confined reader, and no kernel (the image's is not running).
+    /// the image's `/etc/hostname` (`EtcHostname`) and no kernel (the
+    /// image's is not running).
     public static func read(scope: CollectionScope) -> HostIdentity {
         guard scope.isLive else {
-            // A link in the image stays in the image; a FIFO or a 1 GiB file is
-            // refused or cut (a host name is at most 64 bytes).
-            guard let c = try? HostFiles(scope: scope).read("/etc/hostname", limit: 4096) else { return HostIdentity() }
-            let line = c.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).first ?? []
-            let name = TerminalText.decode(line).trimmingCharacters(in: .whitespaces)
-            return HostIdentity(hostname: name.isEmpty ? nil : name, kernel: nil)
+            return HostIdentity(hostname: EtcHostname.read(HostFiles(scope: scope)), kernel: nil)
         }
         guard let u = KernelName.current() else { return HostIdentity() }
         return HostIdentity(hostname: u.nodeName, kernel: u.release)
@@ -46,5 +41,30 @@ public struct KernelName: Sendable, Equatable {
             withUnsafeBytes(of: t) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
         }
         return KernelName(nodeName: text(u.nodename), release: text(u.release))
+    }
+}
+
+/// An image's `/etc/hostname`, read one way for every consumer (the resolver's
+/// search list and the report's host name): the first line that is neither
+/// blank nor a `#` comment, as systemd reads it at boot; of that line, its
+/// first word (leading blanks dropped, ending at a space, tab or CR), at most
+/// 255 bytes. Read through the confined reader: a link in the image stays in
+/// the image, a FIFO is refused, and at most 4 KiB is read.
+public enum EtcHostname {
+    public static let path = "/etc/hostname"
+
+    /// Nil when the file is missing, unreadable or names nothing.
+    public static func read(_ files: HostFiles) -> String? {
+        guard let c = try? files.read(path, limit: 4096) else { return nil }
+        return parse(c.bytes)
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> String? {
+        func blank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map { $0.drop(while: blank) }
+        let line = lines.first { !$0.isEmpty && $0.first != UInt8(ascii: "#") } ?? []
+        let word = line.prefix { !blank($0) && $0 != UInt8(ascii: "\r") }
+        let name = TerminalText.decode(word.prefix(255))
+        return name.isEmpty ? nil : name
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HostAuditCore
+import Synchronization
 
 /// The local verdict for each probed flow, from the ruleset snapshot taken
 /// before probing: the static evaluation (or, with `trace`, the kernel's own
@@ -14,14 +15,13 @@ import HostAuditCore
 /// output interface from the kernel's routing, and the probing process's
 /// uid/gid and no mark — the socket that sent the probe is known, so owner,
 /// port and mark matches need no guessing.
-public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
+public final class SnapshotVerdicts: LocalVerdictSource, Sendable {
     public let before: RulesetSnapshot
     public let trace: Bool
     private let evaluator: VerdictEvaluator
     private let local: LocalKnowledge
-    private let lock = NSLock()
-    private var after: RulesetSnapshot?
-    private var afterRead = false
+    /// The snapshot after the batch: read once, by whichever caller comes first.
+    private let after = Mutex<(read: Bool, snapshot: RulesetSnapshot?)>((false, nil))
     private let reader: NetfilterReader
 
     public init(before: RulesetSnapshot, trace: Bool = false, reader: NetfilterReader = NetfilterReader()) {
@@ -198,13 +198,12 @@ public final class SnapshotVerdicts: LocalVerdictSource, @unchecked Sendable {
 
     /// The snapshot after the batch, read once.
     func afterSnapshot() -> RulesetSnapshot? {
-        lock.lock()
-        defer { lock.unlock() }
-        if !afterRead {
-            afterRead = true
-            after = try? reader.snapshot()
+        after.withLock { state in
+            if !state.read {
+                state = (true, try? reader.snapshot())
+            }
+            return state.snapshot
         }
-        return after
     }
 
     func legacyCounterDelta(family: Family, table: String, chain: String, handle: UInt64) -> UInt64? {

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import HostAuditCore
+import SystemPackage
 
 /// What to keep: a process (by pid) or a host file, and the finding that asked for it.
 public struct EvidenceRequest: Sendable, Equatable {
@@ -110,8 +111,8 @@ public struct EvidenceWriter: Sendable {
             maxTotalBytes: maxTotalBytes)
         manifest.schema = "hostaudit.evidence/v1"
         let json = JSONWriter().document(JSONValueEncoder().encodeValue(manifest))
-        guard Self.writeAtomically(dirfd, "manifest.json", json) else {
-            throw Failure(description: "\(directory)/manifest.json: \(String(cString: strerror(errno)))")
+        if let err = Self.writeAtomically(dirfd, "manifest.json", json) {
+            throw Failure(description: "\(directory)/manifest.json: \(err)")
         }
         return manifest
     }
@@ -129,36 +130,42 @@ public struct EvidenceWriter: Sendable {
 
     /// Creates DIR (0700) or opens it when it is a real directory; a symlink is refused.
     func openDirectory() throws(Failure) -> Int32 {
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw Failure(description: "--evidence \(directory): \(String(cString: strerror(errno)))")
+        if case .failure(let err) = valueOrErrno({ mkdir(directory, 0o700) }), err != .fileExists {
+            throw Failure(description: "--evidence \(directory): \(err)")
         }
         var st = stat()
         guard lstat(directory, &st) == 0 else {
-            throw Failure(description: "--evidence \(directory): \(String(cString: strerror(errno)))")
+            throw Failure(description: "--evidence \(directory): \(Errno.current)")
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
             throw Failure(description: "--evidence \(directory): not a directory (a symlink is not followed)")
         }
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(description: "--evidence \(directory): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Failure(description: "--evidence \(directory): \(Errno.current)") }
         _ = fchmod(fd, 0o700)
         return fd
     }
 
     /// A fresh folder below `dirfd` (`name`, else `name-2` … when the name is taken, even by a symlink).
     func makeFolder(_ dirfd: Int32, _ name: String, state: inout State, cause: [String]) -> Int32? {
-        for n in 1...20 {
+        var failure = Errno.fileExists
+        attempts: for n in 1...20 {
             let candidate = n == 1 ? name : "\(name)-\(n)"
-            if mkdirat(dirfd, candidate, 0o700) != 0 {
-                if errno == EEXIST { continue }
-                break
+            if case .failure(let err) = valueOrErrno({ mkdirat(dirfd, candidate, 0o700) }) {
+                failure = err
+                if err == .fileExists { continue }
+                break attempts
             }
-            let fd = openat(dirfd, candidate, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { break }
-            state.folderNames[fd] = candidate
-            return fd
+            switch valueOrErrno({ openat(dirfd, candidate, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) {
+            case .success(let fd):
+                state.folderNames[fd] = candidate
+                return fd
+            case .failure(let err):
+                failure = err
+                break attempts
+            }
         }
-        state.skipped.append(.init(source: name, reason: "could not create a folder: \(String(cString: strerror(errno)))", cause: cause))
+        state.skipped.append(.init(source: name, reason: "could not create a folder: \(failure)", cause: cause))
         return nil
     }
 
@@ -221,7 +228,7 @@ public struct EvidenceWriter: Sendable {
     ) {
         let fd = open(source, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            state.skipped.append(.init(source: source, reason: String(cString: strerror(errno)), cause: cause))
+            state.skipped.append(.init(source: source, reason: Errno.current.description, cause: cause))
             return
         }
         defer { close(fd) }
@@ -229,10 +236,11 @@ public struct EvidenceWriter: Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while bytes.count <= bound {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                state.skipped.append(.init(source: source, reason: String(cString: strerror(errno)), cause: cause))
+            let n: Int
+            switch chunk.withUnsafeMutableBytes({ c in valueOrErrno { read(fd, c.baseAddress, c.count) } }) {
+            case .success(let got): n = got
+            case .failure(let err):
+                state.skipped.append(.init(source: source, reason: err.description, cause: cause))
                 return
             }
             if n == 0 { break }
@@ -254,8 +262,8 @@ public struct EvidenceWriter: Sendable {
             state.skipped.append(.init(source: source, reason: "total evidence bound (\(maxTotalBytes) bytes) reached", cause: cause))
             return
         }
-        guard Self.writeAtomically(folder, name, bytes) else {
-            state.skipped.append(.init(source: source, reason: "write failed: \(String(cString: strerror(errno)))", cause: cause))
+        if let err = Self.writeAtomically(folder, name, bytes) {
+            state.skipped.append(.init(source: source, reason: "write failed: \(err)", cause: cause))
             return
         }
         state.total += bytes.count
@@ -266,31 +274,29 @@ public struct EvidenceWriter: Sendable {
     }
 
     /// Writes `name` below `dirfd`: a temporary created O_EXCL|O_NOFOLLOW (0600), fsync, rename.
-    static func writeAtomically(_ dirfd: Int32, _ name: String, _ bytes: [UInt8]) -> Bool {
+    /// Nil on success, else the errno of the call that failed.
+    static func writeAtomically(_ dirfd: Int32, _ name: String, _ bytes: [UInt8]) -> Errno? {
         let tmp = ".\(name).tmp-\(getpid())"
         unlinkat(dirfd, tmp, 0)
-        let fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
+        let fd: Int32
+        switch valueOrErrno({ openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }) {
+        case .success(let opened): fd = opened
+        case .failure(let err): return err
+        }
         var off = 0
-        var ok = true
+        var failure: Errno?
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                ok = false
-                break
+            switch bytes.withUnsafeBytes({ b in valueOrErrno { Glibc.write(fd, b.baseAddress! + off, bytes.count - off) } }) {
+            case .success(let n): off += n
+            case .failure(let err): failure = err
             }
-            off += n
+            if failure != nil { break }
         }
-        if ok { ok = fsync(fd) == 0 }
+        if failure == nil, case .failure(let err) = valueOrErrno({ fsync(fd) }) { failure = err }
         close(fd)
-        guard ok, renameat(dirfd, tmp, dirfd, name) == 0 else {
-            let e = errno
-            unlinkat(dirfd, tmp, 0)
-            errno = e
-            return false
-        }
-        return true
+        if failure == nil, case .failure(let err) = valueOrErrno({ renameat(dirfd, tmp, dirfd, name) }) { failure = err }
+        if failure != nil { unlinkat(dirfd, tmp, 0) }
+        return failure
     }
 
     func nowMs() -> Double {

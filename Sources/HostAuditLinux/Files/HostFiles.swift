@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CHostAuditShims
 import HostAuditCore
+import SystemPackage
 
 /// Reads the audited host's files, either on the live host (`root == "/"`) or
 /// below a mounted image (`--root DIR`).
@@ -84,7 +85,7 @@ public struct HostFiles: Sendable {
             let candidate = "/" + (done + [c]).joined(separator: "/")
             var st = stat()
             if let err = lstatConfined(candidate, &st) {
-                if err == ENOENT {
+                if err == .noSuchFileOrDirectory {
                     // Keep the remainder as is; the caller's open reports ENOENT.
                     done.append(c)
                     done.append(contentsOf: pending.filter { $0 != "." && !$0.isEmpty })
@@ -93,7 +94,7 @@ public struct HostFiles: Sendable {
                 throw ProbeError.from("lstat", path: candidate, errno: err)
             }
             if (st.st_mode & S_IFMT) == S_IFLNK {
-                if links.count >= Self.maxLinks { throw ProbeError.from("resolve", path: hostPath, errno: ELOOP) }
+                if links.count >= Self.maxLinks { throw ProbeError.from("resolve", path: hostPath, errno: .tooManySymbolicLinkLevels) }
                 let target = try readLink(candidate)
                 links.append(Link(path: candidate, target: target))
                 if target.hasPrefix("/") { done = [] }
@@ -128,14 +129,15 @@ public struct HostFiles: Sendable {
 
     /// lstat of a host path (its last component not followed) through the
     /// confined open; the errno on failure.
-    func lstatConfined(_ hostPath: String, _ st: inout stat) -> Int32? {
+    func lstatConfined(_ hostPath: String, _ st: inout stat) -> Errno? {
         let fd: Int32
         do throws(ProbeError) { fd = try openConfined(hostPath, flags: HostFiles.oPath | O_NOFOLLOW, display: hostPath) } catch {
-            if case .syscall(_, _, let e, _) = error { return e }
-            return EIO
+            if case .syscall(_, _, let e) = error { return e }
+            return .ioError
         }
         defer { close(fd) }
-        return fstat(fd, &st) == 0 ? nil : errno
+        if case .failure(let e) = valueOrErrno({ fstat(fd, &st) }) { return e }
+        return nil
     }
 
     /// Opens a host path below the root so that nothing outside it can be
@@ -163,15 +165,15 @@ public struct HostFiles: Sendable {
         let rootfd = try syscall("open", path: scope.root) { open(scope.root, HostFiles.oPath | O_DIRECTORY | O_CLOEXEC) }
         defer { close(rootfd) }
         let rel = comps.isEmpty ? Array(".".utf8) + [0] : Array(comps.joined(separator: [UInt8(ascii: "/")])) + [0]
-        let fd = rel.withUnsafeBufferPointer { p in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
-                CHostAuditShims_openat2_in_root(rootfd, $0, flags | O_CLOEXEC)
+        let opened = rel.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { name in
+                valueOrErrno { CHostAuditShims_openat2_in_root(rootfd, name, flags | O_CLOEXEC) }
             }
         }
-        if fd >= 0 { return fd }
-        let err = errno
-        guard err == ENOSYS || err == EPERM else {
-            throw ProbeError.from("open", path: display, errno: err)
+        switch opened {
+        case .success(let fd): return fd
+        case .failure(let err) where err == .noFunction || err == .notPermitted: break
+        case .failure(let err): throw ProbeError.from("open", path: display, errno: err)
         }
         // No openat2: walk with O_NOFOLLOW; a link anywhere is refused.
         var cur = try syscall("open", path: scope.root) { open(scope.root, HostFiles.oPath | O_DIRECTORY | O_CLOEXEC) }
@@ -179,14 +181,15 @@ public struct HostFiles: Sendable {
             let last = i == comps.count - 1
             let name = Array(c) + [0]
             let next = name.withUnsafeBufferPointer { p in
-                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
-                    openat(cur, $0, (last ? flags : HostFiles.oPath | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC)
+                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { n in
+                    valueOrErrno { openat(cur, n, (last ? flags : HostFiles.oPath | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC) }
                 }
             }
-            let e = errno
             close(cur)
-            if next < 0 { throw ProbeError.from("open", path: display, errno: e) }
-            cur = next
+            switch next {
+            case .success(let fd): cur = fd
+            case .failure(let e): throw ProbeError.from("open", path: display, errno: e)
+            }
         }
         return cur
     }
@@ -265,7 +268,7 @@ public struct HostFiles: Sendable {
     public func listEntries(_ hostPath: String) throws(ProbeError) -> [DirectoryEntry] {
         let fd = try openConfined(try resolve(hostPath).hostPath, flags: O_RDONLY | O_DIRECTORY | O_NONBLOCK, display: hostPath)
         guard let dir = fdopendir(fd) else {
-            let e = errno
+            let e = Errno.current
             close(fd)
             throw ProbeError.from("fdopendir", path: hostPath, errno: e)
         }

@@ -6,6 +6,7 @@ import Musl
 import CHostAuditShims
 import CSocket
 import HostAuditCore
+import SystemPackage
 
 /// Reads legacy x_tables (iptables-legacy) tables the way libiptc does:
 /// `IPT_SO_GET_INFO` then `IPT_SO_GET_ENTRIES` (`IP6T_SO_*` for IPv6) on a raw
@@ -21,8 +22,11 @@ struct LegacyReader {
         for family in [Family.ip, .ip6] {
             guard let list = names[family], !list.isEmpty else { continue }
             let v6: Int32 = family == .ip6 ? 1 : 0
-            let fd = CHostAuditShims_xt_socket(v6)
-            guard fd >= 0 else { throw Self.error(errno, "socket(\(family == .ip6 ? "AF_INET6" : "AF_INET"), SOCK_RAW)") }
+            let fd: Int32
+            switch valueOrErrno({ CHostAuditShims_xt_socket(v6) }) {
+            case .success(let opened): fd = opened
+            case .failure(let err): throw Self.error(err, "socket(\(family == .ip6 ? "AF_INET6" : "AF_INET"), SOCK_RAW)")
+            }
             defer { close(fd) }
             for name in list {
                 if let t = try readTable(fd: fd, v6: v6, family: family, name: name) { out.append(t) }
@@ -37,14 +41,15 @@ struct LegacyReader {
             var valid: UInt32 = 0, num: UInt32 = 0, size: UInt32 = 0
             var hooks = [UInt32](repeating: 0, count: 5)
             var under = [UInt32](repeating: 0, count: 5)
-            let rc = hooks.withUnsafeMutableBufferPointer { h in
+            let gotInfo = hooks.withUnsafeMutableBufferPointer { h in
                 under.withUnsafeMutableBufferPointer { u in
-                    CHostAuditShims_xt_get_info(fd, v6, name, &valid, h.baseAddress, u.baseAddress, &num, &size)
+                    valueOrErrno {
+                        CHostAuditShims_xt_get_info(fd, v6, name, &valid, h.baseAddress, u.baseAddress, &num, &size)
+                    }
                 }
             }
-            if rc != 0 {
-                let err = errno
-                if err == ENOENT { return nil }
+            if case .failure(let err) = gotInfo {
+                if err == .noSuchFileOrDirectory { return nil }
                 throw Self.error(err, "\(v6 == 1 ? "IP6T" : "IPT")_SO_GET_INFO(\(name))")
             }
             // The kernel caps x_tables blobs well below this; refuse absurd sizes.
@@ -52,21 +57,22 @@ struct LegacyReader {
                 throw .malformed(what: what, reason: "table size \(size) is not plausible")
             }
             var blob = [UInt8](repeating: 0, count: Int(size))
-            let rc2 = blob.withUnsafeMutableBytes { CHostAuditShims_xt_get_entries(fd, v6, name, $0.baseAddress, size) }
-            if rc2 != 0 {
-                let err = errno
-                if err == EAGAIN { continue }
-                if err == ENOENT { return nil }
+            let entries = blob.withUnsafeMutableBytes { b in
+                valueOrErrno { CHostAuditShims_xt_get_entries(fd, v6, name, b.baseAddress, size) }
+            }
+            if case .failure(let err) = entries {
+                if err == .resourceTemporarilyUnavailable { continue }
+                if err == .noSuchFileOrDirectory { return nil }
                 throw Self.error(err, what)
             }
             let info = LegacyTableInfo(validHooks: valid, hookEntry: hooks, underflow: under, numEntries: num, size: size)
             return try IptablesTable(legacy: family, name: name, info: info, entries: blob)
         }
-        throw .library(name: what, errno: EAGAIN, message: "the table kept changing while it was read")
+        throw .library(name: what, errno: .resourceTemporarilyUnavailable, message: "the table kept changing while it was read")
     }
 
-    static func error(_ err: Int32, _ what: String) -> ProbeError {
-        if err == EPERM || err == EACCES {
+    static func error(_ err: Errno, _ what: String) -> ProbeError {
+        if err == .notPermitted || err == .permissionDenied {
             return .permissionDenied(what: "legacy x_tables (\(what))", needs: "CAP_NET_ADMIN")
         }
         return .from(what, path: nil, errno: err)

@@ -72,7 +72,7 @@ public struct NetfilterReader: Sendable {
             usleep(UInt32(micros))
         }
         throw .library(
-            name: "nf_tables dump", errno: EAGAIN,
+            name: "nf_tables dump", errno: .resourceTemporarilyUnavailable,
             message: "the ruleset kept changing: no consistent snapshot after \(attempt) attempts in "
                 + "\((clock.now - start).components.seconds) s (last: \(lastReason))")
     }

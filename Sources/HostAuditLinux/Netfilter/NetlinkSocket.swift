@@ -5,6 +5,7 @@ import Musl
 #endif
 import CNetfilter
 import HostAuditCore
+import SystemPackage
 
 /// Why one dump attempt did not produce a snapshot.
 enum DumpFailure: Error {
@@ -29,16 +30,15 @@ final class NetlinkSocket {
 
     init(receiveBufferSize: Int) throws(ProbeError) {
         guard let nl = mnl_socket_open(NETLINK_NETFILTER) else {
-            let err = errno
-            if err == EPERM || err == EACCES {
+            let err = Errno.current
+            if err == .notPermitted || err == .permissionDenied {
                 throw .permissionDenied(what: "netlink socket (NETLINK_NETFILTER)", needs: "CAP_NET_ADMIN")
             }
-            throw .syscall(name: "mnl_socket_open", path: nil, errno: err, message: errnoMessage(err))
+            throw .syscall(name: "mnl_socket_open", path: nil, errno: err)
         }
-        if mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) < 0 {
-            let err = errno
+        if case .failure(let err) = valueOrErrno({ mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) }) {
             mnl_socket_close(nl)
-            throw .syscall(name: "mnl_socket_bind", path: nil, errno: err, message: errnoMessage(err))
+            throw .syscall(name: "mnl_socket_bind", path: nil, errno: err)
         }
         self.nl = nl
         portid = mnl_socket_get_portid(nl)
@@ -69,17 +69,19 @@ final class NetlinkSocket {
         let nlh = nftnl_nlmsg_build_hdr(
             tx.baseAddress!.assumingMemoryBound(to: CChar.self), UInt16(type), UInt16(family), UInt16(flags), mySeq)!
         payload(nlh)
-        if mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) < 0 {
-            throw .failed(Self.error("mnl_socket_sendto", what: what, errno: errno))
+        if case .failure(let err) = valueOrErrno({ mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) }) {
+            throw .failed(Self.error("mnl_socket_sendto", what: what, errno: err))
         }
 
         var interrupted = false
         var failure: DumpFailure?
         var done = false
         while !done {
-            var n: Int
-            repeat { n = mnl_socket_recvfrom(nl, rx.baseAddress, rx.count) } while n < 0 && errno == EINTR
-            if n < 0 { throw .failed(Self.error("mnl_socket_recvfrom", what: what, errno: errno)) }
+            let n: Int
+            switch valueOrErrno({ mnl_socket_recvfrom(nl, rx.baseAddress, rx.count) }) {
+            case .success(let got): n = got
+            case .failure(let err): throw .failed(Self.error("mnl_socket_recvfrom", what: what, errno: err))
+            }
             receiveCalls += 1
             var len = Int32(n)
             var m = UnsafePointer(rx.baseAddress!.assumingMemoryBound(to: nlmsghdr.self))
@@ -93,7 +95,7 @@ final class NetlinkSocket {
                     case NLMSG_ERROR:
                         // struct nlmsgerr: int error (0 = ACK, else -errno), then the request header.
                         let code = mnl_nlmsg_get_payload(m).loadUnaligned(as: Int32.self)
-                        if code != 0 && failure == nil { failure = Self.failure(what: what, errno: -code) }
+                        if code != 0 && failure == nil { failure = Self.failure(what: what, errno: Errno(rawValue: -code)) }
                         done = true
                     case NLMSG_NOOP, NLMSG_OVERRUN:
                         break
@@ -112,22 +114,22 @@ final class NetlinkSocket {
     }
 
     /// Maps an error the kernel answered with.
-    static func failure(what: String, errno err: Int32) -> DumpFailure {
+    static func failure(what: String, errno err: Errno) -> DumpFailure {
         switch err {
-        case ENOENT:
+        case .noSuchFileOrDirectory:
             // The table, chain or set went away between two requests.
-            return .inconsistent("\(what): \(errnoMessage(err))")
-        case EINTR, EAGAIN:
-            return .inconsistent("\(what): \(errnoMessage(err))")
+            return .inconsistent("\(what): \(err)")
+        case .interrupted, .resourceTemporarilyUnavailable:
+            return .inconsistent("\(what): \(err)")
         default:
             return .failed(error(what, what: what, errno: err))
         }
     }
 
-    static func error(_ name: String, what: String, errno err: Int32) -> ProbeError {
-        if err == EPERM || err == EACCES {
+    static func error(_ name: String, what: String, errno err: Errno) -> ProbeError {
+        if err == .notPermitted || err == .permissionDenied {
             return .permissionDenied(what: "nf_tables ruleset (\(what))", needs: "CAP_NET_ADMIN")
         }
-        return .library(name: name, errno: err, message: "\(what): \(errnoMessage(err))")
+        return .library(name: name, errno: err, message: "\(what): \(err)")
     }
 }

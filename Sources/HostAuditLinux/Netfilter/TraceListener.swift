@@ -5,6 +5,7 @@ import Musl
 #endif
 import CNetfilter
 import HostAuditCore
+import SystemPackage
 
 /// One `NFT_MSG_TRACE` event, copied out of libnftnl.
 public struct TraceEvent: Sendable, Hashable {
@@ -53,16 +54,16 @@ final class TraceListener {
 
     init() throws(ProbeError) {
         guard let nl = mnl_socket_open(NETLINK_NETFILTER) else {
-            throw TraceTable.error("mnl_socket_open", errno)
+            throw TraceTable.error("mnl_socket_open", .current)
         }
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
-            let e = errno
+        if case .failure(let e) = valueOrErrno({ mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) }) {
             mnl_socket_close(nl)
             throw TraceTable.error("mnl_socket_bind", e)
         }
         var group = Int32(NFNLGRP_NFTRACE.rawValue)
-        if mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &group, socklen_t(MemoryLayout<Int32>.size)) < 0 {
-            let e = errno
+        if case .failure(let e) = valueOrErrno({
+            mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &group, socklen_t(MemoryLayout<Int32>.size))
+        }) {
             mnl_socket_close(nl)
             throw TraceTable.error("NETLINK_ADD_MEMBERSHIP NFNLGRP_NFTRACE", e)
         }
@@ -96,11 +97,14 @@ final class TraceListener {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let r = poll(&p, 1, Int32(wait))
             if r <= 0 { return events }
-            let n = recv(fd, rx.baseAddress, rx.count, Int32(MSG_DONTWAIT))
-            if n < 0 {
-                if errno == ENOBUFS { lostEvents = true; continue }
-                if errno == EINTR || errno == EAGAIN { continue }
-                return events
+            let n: Int
+            switch valueOrErrno({ recv(fd, rx.baseAddress, rx.count, Int32(MSG_DONTWAIT)) }) {
+            case .success(let got): n = got
+            case .failure(let e) where e == .noBufferSpace:
+                lostEvents = true
+                continue
+            case .failure(let e) where e == .resourceTemporarilyUnavailable: continue
+            case .failure: return events
             }
             var len = Int32(n)
             var m = UnsafePointer(rx.baseAddress!.assumingMemoryBound(to: nlmsghdr.self))

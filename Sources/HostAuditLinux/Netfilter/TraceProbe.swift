@@ -5,19 +5,20 @@ import Musl
 #endif
 import CSocket
 import HostAuditCore
+import SystemPackage
 
 /// What happened to the real packet the trace sent.
 public enum ProbeOutcome: Sendable, Hashable {
     /// TCP: the handshake completed.
     case connected
     /// TCP: the connection failed at once with this errno (a reset or an ICMP error, e.g. from a reject).
-    case failed(Int32)
+    case failed(Errno)
     /// TCP: still connecting when the wait ended (e.g. the SYN was dropped).
     case pending
     /// UDP: the datagram left the socket.
     case sent
     /// UDP: sending failed with this errno (EPERM when netfilter dropped it).
-    case sendFailed(Int32)
+    case sendFailed(Errno)
 }
 
 /// The kernel's own answer for one flow, from `NFT_MSG_TRACE` events.
@@ -197,10 +198,9 @@ final class ProbeSocket {
         let family = flow.isIPv6 ? AF_INET6 : AF_INET
         let type = (flow.proto == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue))
             | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = socket(family, type, 0)
-        guard fd >= 0 else { throw .from("socket", path: nil, errno: errno) }
+        let fd = try syscall("socket") { socket(family, type, 0) }
         func fail(_ name: String, _ path: String? = nil) -> ProbeError {
-            let e = errno
+            let e = Errno.current
             Glibc.close(fd)
             return .from(name, path: path, errno: e)
         }
@@ -252,13 +252,17 @@ final class ProbeSocket {
         return dst.withUnsafeMutableBytes { raw -> ProbeOutcome in
             let sa = raw.baseAddress!.assumingMemoryBound(to: sockaddr.self)
             if flow.proto == .tcp {
-                if connect(fd, sa, len) == 0 { return .connected }
-                let e = errno
-                return e == EINPROGRESS ? .pending : .failed(e)
+                // Not retried on EINTR: a connect in progress must be waited for, not restarted.
+                switch valueOrErrno(retryOnInterrupt: false, { connect(fd, sa, len) }) {
+                case .success: return .connected
+                case .failure(let e): return e == .nowInProgress ? .pending : .failed(e)
+                }
             }
             let payload: [UInt8] = Array("hostaudit verdict probe".utf8)
-            let n = payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, len) }
-            return n < 0 ? .sendFailed(errno) : .sent
+            switch payload.withUnsafeBytes({ p in valueOrErrno { sendto(fd, p.baseAddress, p.count, 0, sa, len) } }) {
+            case .success: return .sent
+            case .failure(let e): return .sendFailed(e)
+            }
         }
     }
 
@@ -268,7 +272,7 @@ final class ProbeSocket {
         var err: Int32 = 0
         var l = socklen_t(4)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l)
-        if err != 0 { return .failed(err) }
+        if err != 0 { return .failed(Errno(rawValue: err)) }
         return p.revents & Int16(POLLOUT) != 0 ? .connected : .pending
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CNetfilter
 import HostAuditCore
+import SystemPackage
 
 /// The temporary, owner-flagged table that marks exactly one probe's packets
 /// with `meta nftrace set 1`:
@@ -25,12 +26,11 @@ final class TraceTable {
     init(name: String) throws(ProbeError) {
         self.name = name
         guard let nl = mnl_socket_open(NETLINK_NETFILTER) else {
-            throw .syscall(name: "mnl_socket_open", path: nil, errno: errno, message: errnoMessage(errno))
+            throw .syscall(name: "mnl_socket_open", path: nil, errno: .current)
         }
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
-            let e = errno
+        if case .failure(let e) = valueOrErrno({ mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) }) {
             mnl_socket_close(nl)
-            throw .syscall(name: "mnl_socket_bind", path: nil, errno: e, message: errnoMessage(e))
+            throw .syscall(name: "mnl_socket_bind", path: nil, errno: e)
         }
         self.nl = nl
         portid = mnl_socket_get_portid(nl)
@@ -58,23 +58,26 @@ final class TraceTable {
         nftnl_batch_end(mnl_nlmsg_batch_current(b).assumingMemoryBound(to: CChar.self), seq)
         seq &+= 1
         _ = mnl_nlmsg_batch_next(b)
-        if mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0 {
-            throw Self.error("mnl_socket_sendto", errno)
+        if case .failure(let e) = valueOrErrno({ mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) }) {
+            throw Self.error("mnl_socket_sendto", e)
         }
         let rx = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 8)
         defer { rx.deallocate() }
         for _ in 0..<expected {
-            let n = mnl_socket_recvfrom(nl, rx, 8192)
-            if n < 0 { throw Self.error("mnl_socket_recvfrom", errno) }
-            if mnl_cb_run(rx, n, 0, portid, nil, nil) < 0 { throw Self.error("nf_tables batch", errno) }
+            let n: Int
+            switch valueOrErrno({ mnl_socket_recvfrom(nl, rx, 8192) }) {
+            case .success(let got): n = got
+            case .failure(let e): throw Self.error("mnl_socket_recvfrom", e)
+            }
+            if mnl_cb_run(rx, n, 0, portid, nil, nil) < 0 { throw Self.error("nf_tables batch", .current) }
         }
     }
 
-    static func error(_ what: String, _ e: Int32) -> ProbeError {
-        if e == EPERM || e == EACCES {
+    static func error(_ what: String, _ e: Errno) -> ProbeError {
+        if e == .notPermitted || e == .permissionDenied {
             return .permissionDenied(what: "nf_tables trace table (\(what))", needs: "CAP_NET_ADMIN")
         }
-        return .library(name: what, errno: e, message: "\(what): \(errnoMessage(e))")
+        return .library(name: what, errno: e, message: "\(what): \(e)")
     }
 
     /// Creates the table, its chain and the marking rule for (daddr, l4 protocol, sport).

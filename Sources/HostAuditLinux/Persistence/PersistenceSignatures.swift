@@ -176,7 +176,7 @@ extension PersistenceCollector {
     }
 
     static func isAbsent(_ error: ProbeError) -> Bool {
-        if case .syscall(_, _, let e, _) = error { return e == ENOENT || e == ENOTDIR }
+        if case .syscall(_, _, let e) = error { return e == .noSuchFileOrDirectory || e == .notDirectory }
         return false
     }
 

@@ -54,7 +54,7 @@ public struct KernelCollector: Sendable {
             modulesRead = true
         } catch {
             // A kernel without module support has no /proc/modules (and no loadable modules).
-            if error.errno != ENOENT { errors.append("\(procfs.root)/modules: \(error.message)") }
+            if error.errno != .noSuchFileOrDirectory { errors.append("\(procfs.root)/modules: \(error.message)") }
         }
 
         var hidden: [KernelFacts.HiddenModule] = []

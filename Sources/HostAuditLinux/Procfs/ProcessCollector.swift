@@ -5,6 +5,7 @@ import Musl
 #endif
 import Foundation
 import HostAuditCore
+import Synchronization
 
 /// Options for `facts processes` beyond the scope.
 public struct ProcessCollectionOptions: Sendable {
@@ -130,22 +131,23 @@ extension ProcessCollector {
         // maps file) does not hold the others up.
         let shares = workers * 8
         let size = (pids.count + shares - 1) / shares
-        var results = [(list: [ProcessFact], vanished: Int)](repeating: ([], 0), count: shares)
+        // Each share's result is handed in under the lock once (a few dozen
+        // lock operations per scan, none per process).
+        let shareResults = Mutex([(list: [ProcessFact], vanished: Int)](repeating: ([], 0), count: shares))
         let procfs = self.procfs
         let options = self.options.procfs
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            let next = NextShare()
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let io = ProcfsIO()
-                while let k = next.take(below: shares) {
-                    let lower = min(k * size, pids.count), upper = min(lower + size, pids.count)
-                    out[k] = Self.readRange(
-                        pids[lower..<upper], procfs: procfs, options: options, procfd: procfd, io: io, btime: btime,
-                        hz: hz, euid: euid)
-                }
+        let next = NextShare()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let io = ProcfsIO()
+            while let k = next.take(below: shares) {
+                let lower = min(k * size, pids.count), upper = min(lower + size, pids.count)
+                let r = Self.readRange(
+                    pids[lower..<upper], procfs: procfs, options: options, procfd: procfd, io: io, btime: btime,
+                    hz: hz, euid: euid)
+                shareResults.withLock { $0[k] = r }
             }
         }
+        let results = shareResults.withLock { $0 }
         var list: [ProcessFact] = []
         list.reserveCapacity(pids.count)
         var vanished = 0
@@ -180,16 +182,12 @@ extension ProcessCollector {
 }
 
 /// Hands out share numbers to the scan's workers.
-private final class NextShare: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
+private final class NextShare: Sendable {
+    private let value = Atomic(0)
 
     func take(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
+        let k = value.wrappingAdd(1, ordering: .relaxed).oldValue
+        return k < limit ? k : nil
     }
 }
 

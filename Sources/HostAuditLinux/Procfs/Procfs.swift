@@ -234,7 +234,7 @@ public struct Procfs: Sendable {
         // exe and cwd: ENOENT is normal for kernel threads and zombies (no mm).
         func link(_ name: String) -> ProcessPath? {
             do throws(SysErr) { return ProcessPath.classify(try io.readLink(name, at: dirfd)) } catch {
-                if error.errno != ENOENT { note(name, error) }
+                if error.errno != .noSuchFileOrDirectory { note(name, error) }
                 return nil
             }
         }

@@ -5,16 +5,26 @@ import Musl
 #endif
 import CHostAuditShims
 import HostAuditCore
+import SystemPackage
 
 /// An errno from a procfs read; `vanished` when the process is gone.
 struct SysErr: Error {
-    var errno: Int32
+    var errno: Errno
     var call: String
 
     /// ESRCH/ENOENT: the process (or the file) went away.
-    var vanished: Bool { errno == ESRCH || errno == ENOENT }
+    var vanished: Bool { errno == .noSuchProcess || errno == .noSuchFileOrDirectory }
 
-    var message: String { errnoMessage(errno) }
+    var message: String { errno.description }
+
+    /// `body` through the one syscall helper (`valueOrErrno`: EINTR retried there).
+    @inline(__always)
+    static func check<T: FixedWidthInteger>(_ call: String, _ body: () -> T) throws(SysErr) -> T {
+        switch valueOrErrno(body) {
+        case .success(let value): return value
+        case .failure(let err): throw SysErr(errno: err, call: call)
+        }
+    }
 }
 
 /// The result of reading one procfs file: a bounded prefix plus what the
@@ -77,13 +87,7 @@ final class ProcfsIO {
     /// Opens the directory `/proc/PID` relative to the procfs root open at `procfd`.
     func openProcess(_ pid: Int32, at procfd: Int32) throws(SysErr) -> Int32 {
         let name = decimalName(pid)
-        while true {
-            let fd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 { return fd }
-            let e = errno
-            if e == EINTR { continue }
-            throw SysErr(errno: e, call: "openat")
-        }
+        return try SysErr.check("openat") { openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     }
 
     /// Every fd listed in `fd/` of the process directory open at `dirfd`
@@ -121,13 +125,7 @@ final class ProcfsIO {
 
     /// Opens a directory (relative to `dirfd`, or absolute with AT_FDCWD).
     func openDirectory(_ name: String, at dirfd: Int32 = AT_FDCWD) throws(SysErr) -> Int32 {
-        while true {
-            let fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 { return fd }
-            let e = errno
-            if e == EINTR { continue }
-            throw SysErr(errno: e, call: "openat")
-        }
+        try SysErr.check("openat") { openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     }
 
     /// Reads a file relative to `dirfd`: the first `limit` bytes are kept, the
@@ -154,10 +152,7 @@ final class ProcfsIO {
 
     /// Opens a file relative to `dirfd` for reading, not following a symlink.
     func openFile(_ name: String, at dirfd: Int32) throws(SysErr) -> Int32 {
-        var fd: Int32
-        repeat { fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) } while fd < 0 && errno == EINTR
-        if fd < 0 { throw SysErr(errno: errno, call: "openat") }
-        return fd
+        try SysErr.check("openat") { openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) }
     }
 
     /// `read(_:at:...)` on an open fd, from its current offset.
@@ -166,12 +161,7 @@ final class ProcfsIO {
     {
         var out = ReadOut(bytes: [], total: 0, nuls: 0, lastByte: nil)
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                throw SysErr(errno: e, call: "read")
-            }
+            let n = try SysErr.check("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
             if n == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             var rest = chunk[...]
@@ -218,12 +208,12 @@ final class ProcfsIO {
             var end: UInt64 = 0
             var flags: UInt64 = 0
             var nameLength: UInt32 = 0
-            if CHostAuditShims_procmap_query_exec(fd, address, &start, &end, &flags, name, nameCap, &nameLength) != 0 {
-                let e = errno
-                if e == EINTR { continue }
-                if e == ENOENT { break }  // past the last mapping
-                if first && e == ESRCH { break }  // no memory at all: a kernel thread (its maps text is empty)
-                if first && (e == ENOTTY || e == EINVAL || e == EOPNOTSUPP) {
+            if case .failure(let e) = valueOrErrno({
+                CHostAuditShims_procmap_query_exec(fd, address, &start, &end, &flags, name, nameCap, &nameLength)
+            }) {
+                if e == .noSuchFileOrDirectory { break }  // past the last mapping
+                if first && e == .noSuchProcess { break }  // no memory at all: a kernel thread (its maps text is empty)
+                if first && (e == .inappropriateIOCTLForDevice || e == .invalidArgument || e.rawValue == EOPNOTSUPP) {
                     return (ProcessMaps.parse(try read(fd: fd, limit: 16 << 20).bytes), false)
                 }
                 throw SysErr(errno: e, call: "ioctl(PROCMAP_QUERY)")
@@ -280,20 +270,13 @@ final class ProcfsIO {
     func withContents<T>(
         _ name: String, at dirfd: Int32, limit: Int = 4096, _ body: (UnsafeBufferPointer<UInt8>) -> T
     ) throws(SysErr) -> T {
-        var fd: Int32
-        repeat { fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) } while fd < 0 && errno == EINTR
-        if fd < 0 { throw SysErr(errno: errno, call: "openat") }
+        let fd = try SysErr.check("openat") { openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) }
         defer { close(fd) }
         let keep = min(limit, buffer.count)
         var have = 0
         while true {
             let room = buffer.count - have
-            let n = Glibc.read(fd, buffer.baseAddress! + have, room)
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                throw SysErr(errno: e, call: "read")
-            }
+            let n = try SysErr.check("read") { Glibc.read(fd, buffer.baseAddress! + have, room) }
             if n == 0 { break }
             have += n
             if n < room { break }  // a short read: the whole file
@@ -310,8 +293,7 @@ final class ProcfsIO {
     /// `readlinkat` into the reused buffer: `body` gets the raw target bytes (at most PATH_MAX + 1).
     func withLink<T>(_ name: String, at dirfd: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(SysErr) -> T {
         let cap = Int(PATH_MAX) + 1
-        let n = readlinkat(dirfd, name, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), cap)
-        if n < 0 { throw SysErr(errno: errno, call: "readlinkat") }
+        let n = try SysErr.check("readlinkat") { readlinkat(dirfd, name, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), cap) }
         return UnsafeRawBufferPointer(rebasing: buffer[0..<n]).withMemoryRebound(to: UInt8.self) { body($0) }
     }
 
@@ -319,12 +301,7 @@ final class ProcfsIO {
     /// `body` gets the name bytes (without the NUL) and d_type.
     func forEachEntry(of fd: Int32, _ body: (UnsafeRawBufferPointer, UInt8) -> Void) throws(SysErr) {
         while true {
-            let n = CHostAuditShims_getdents64(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                throw SysErr(errno: e, call: "getdents64")
-            }
+            let n = try SysErr.check("getdents64") { CHostAuditShims_getdents64(fd, buffer.baseAddress, buffer.count) }
             if n == 0 { return }
             var off = 0
             while off < n {

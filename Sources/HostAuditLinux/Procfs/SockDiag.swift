@@ -5,6 +5,7 @@ import Musl
 #endif
 import CSocket
 import HostAuditCore
+import SystemPackage
 
 /// Lists TCP and UDP sockets with `NETLINK_SOCK_DIAG` (`SOCK_DIAG_BY_FAMILY`
 /// dumps of `inet_diag_req_v2`), as `ss` does, without parsing
@@ -38,8 +39,9 @@ struct SockDiag {
 
     /// Dumps every (family, protocol) pair; retries a dump the kernel marks interrupted.
     func dumpAll() throws(ProbeError) -> [Entry] {
-        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Self.netlinkSockDiag)
-        if fd < 0 { throw ProbeError.from("socket(NETLINK_SOCK_DIAG)", path: nil, errno: errno) }
+        let fd = try syscall("socket(NETLINK_SOCK_DIAG)") {
+            socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Self.netlinkSockDiag)
+        }
         defer { close(fd) }
         var out: [Entry] = []
         var seq: UInt32 = 1
@@ -73,17 +75,15 @@ struct SockDiag {
         req[16] = family
         req[17] = protocolNumber
         put32(UInt32.max, 20)  // idiag_states: all
-        let sent = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        if sent < 0 { throw ProbeError.from("send(SOCK_DIAG_BY_FAMILY)", path: nil, errno: errno) }
+        let sent = req.withUnsafeBytes { r in valueOrErrno { send(fd, r.baseAddress, r.count, 0) } }
+        if case .failure(let err) = sent { throw ProbeError.syscall(name: "send(SOCK_DIAG_BY_FAMILY)", path: nil, errno: err) }
 
         var entries: [Entry] = []
         var interrupted = false
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buf.deallocate() }
         while true {
-            var n: Int
-            repeat { n = recv(fd, buf.baseAddress, buf.count, 0) } while n < 0 && errno == EINTR
-            if n < 0 { throw ProbeError.from("recv(NETLINK_SOCK_DIAG)", path: nil, errno: errno) }
+            let n = try syscall("recv(NETLINK_SOCK_DIAG)") { recv(fd, buf.baseAddress, buf.count, 0) }
             if n == 0 { return (entries, interrupted) }
             var off = 0
             while off + 16 <= n {
@@ -101,8 +101,9 @@ struct SockDiag {
                         let code = buf.loadUnaligned(fromByteOffset: off + 16, as: Int32.self)
                         if code == 0 { return (entries, interrupted) }
                         // A kernel without UDP (or IPv6) diag support answers ENOENT: nothing to list.
-                        if -code == ENOENT || -code == EAFNOSUPPORT { return (entries, interrupted) }
-                        throw ProbeError.from("SOCK_DIAG_BY_FAMILY", path: nil, errno: -code)
+                        let err = Errno(rawValue: -code)
+                        if err == .noSuchFileOrDirectory || err == .addressFamilyNotSupported { return (entries, interrupted) }
+                        throw ProbeError.syscall(name: "SOCK_DIAG_BY_FAMILY", path: nil, errno: err)
                     case Self.sockDiagByFamily where len >= 16 + 72:
                         entries.append(
                             Self.parse(UnsafeRawBufferPointer(rebasing: buf[(off + 16)..<(off + len)]), protocolNumber))
@@ -120,15 +121,12 @@ struct SockDiag {
         let family = m[0]
         func be16(_ at: Int) -> Int { Int(m[at]) << 8 | Int(m[at + 1]) }
         func u32(_ at: Int) -> UInt32 { m.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
+        // Printed as `ss` and the old inet_ntop call print it: IPv4-mapped
+        // and IPv4-compatible IPv6 addresses keep the dotted quad
+        // (docs/addresses.md, "Text forms").
         func address(_ at: Int) -> String {
-            let raw = Array(m[at..<(at + 16)])
-            if family != UInt8(AF_INET6) { return raw.prefix(4).map { String($0) }.joined(separator: ".") }
-            var out = [CChar](repeating: 0, count: 64)
-            let ok = raw.withUnsafeBytes { src in
-                out.withUnsafeMutableBufferPointer { inet_ntop(AF_INET6, src.baseAddress, $0.baseAddress, 64) } != nil
-            }
-            guard ok else { return "?" }
-            return String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let raw = Array(m[at..<(at + (family == UInt8(AF_INET6) ? 16 : 4))])
+            return IPAddress(bytes: raw)?.inetNtopText ?? "?"
         }
         return Entry(
             protocolNumber: proto, family: family, state: m[1], localAddress: address(8), localPort: be16(4),

@@ -93,7 +93,7 @@ public struct SysctlCollector: Sendable {
     }
 
     static func isNotFound(_ e: ProbeError) -> Bool {
-        if case .syscall(_, _, let errno, _) = e { return errno == ENOENT }
+        if case .syscall(_, _, let errno) = e { return errno == .noSuchFileOrDirectory }
         return false
     }
 
@@ -121,7 +121,7 @@ public struct SysctlCollector: Sendable {
                 conf = try io.openDirectory(family + "/conf", at: net)
             } catch {
                 // A kernel without IPv6 has no net/ipv6.
-                if error.errno != ENOENT { out.errors["net.\(family).conf"] = "\(error.call): \(error.message)" }
+                if error.errno != .noSuchFileOrDirectory { out.errors["net.\(family).conf"] = "\(error.call): \(error.message)" }
                 continue
             }
             defer { close(conf) }

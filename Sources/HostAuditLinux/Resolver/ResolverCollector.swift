@@ -43,23 +43,14 @@ public struct ResolverCollector: Sendable {
 
     /// The host name glibc's `gethostname()` gives, for the search list it
     /// derives when resolv.conf has no `search` or `domain`: the kernel's
-    /// node name (uname) for the live host; below `--root`, the first line
-    /// of the image's /etc/hostname (what the kernel is given at boot), read
-    /// through the confined reader (at most 4 KiB, no link out of the root).
+    /// node name (uname) for the live host; below `--root`, the image's
+    /// /etc/hostname (`EtcHostname`, the same reader the report's host name uses).
     public func hostName() -> String? {
         if scope.isLive {
             guard let name = KernelName.current()?.nodeName else { return nil }
             return name.isEmpty ? nil : name
         }
-        guard let c = try? files.read("/etc/hostname", limit: 4096) else { return nil }
-        // systemd reads the first line that is neither blank nor a `#` comment.
-        let lines = c.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map {
-            $0.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        }
-        let trimmed = lines.first { !$0.isEmpty && $0.first != UInt8(ascii: "#") } ?? []
-        let word = trimmed.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
-        let name = String(decoding: word.prefix(255), as: UTF8.self)
-        return name.isEmpty ? nil : name
+        return EtcHostname.read(files)
     }
 
     // MARK: - resolv.conf

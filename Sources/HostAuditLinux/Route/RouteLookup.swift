@@ -6,6 +6,7 @@ import Musl
 import CNetfilter
 import CSocket
 import HostAuditCore
+import SystemPackage
 
 /// Asks the kernel which route, source address and output interface it would
 /// use for a flow (rtnetlink `RTM_GETROUTE` over libmnl, like `ip route get`).
@@ -41,11 +42,11 @@ public struct RouteLookup: Sendable {
     /// The kernel's answer; errors that mean "no route" become `.noRoute`.
     public func lookup(_ flow: VerdictFlow, withPorts: Bool = true) -> RouteInfo {
         guard let nl = mnl_socket_open(NETLINK_ROUTE) else {
-            return RouteInfo(status: .unknown, error: "netlink route socket: \(errnoMessage(errno))")
+            return RouteInfo(status: .unknown, error: "netlink route socket: \(Errno.current)")
         }
         defer { mnl_socket_close(nl) }
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
-            return RouteInfo(status: .unknown, error: "mnl_socket_bind: \(errnoMessage(errno))")
+        if case .failure(let e) = valueOrErrno({ mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) }) {
+            return RouteInfo(status: .unknown, error: "mnl_socket_bind: \(e)")
         }
         let portid = mnl_socket_get_portid(nl)
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
@@ -74,12 +75,15 @@ public struct RouteLookup: Sendable {
             if let sport = flow.sourcePort { mnl_attr_put_u16(nlh, Self.rtaSport, sport.bigEndian) }
         }
 
-        if mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) < 0 {
-            return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(errnoMessage(errno))")
+        if case .failure(let e) = valueOrErrno({ mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) }) {
+            return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(e)")
         }
-        var n: Int
-        repeat { n = mnl_socket_recvfrom(nl, buf.baseAddress, buf.count) } while n < 0 && errno == EINTR
-        guard n > 0 else { return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(errnoMessage(errno))") }
+        let n: Int
+        switch valueOrErrno({ mnl_socket_recvfrom(nl, buf.baseAddress, buf.count) }) {
+        case .success(let got) where got > 0: n = got
+        case .success: return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(Errno.current)")
+        case .failure(let e): return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(e)")
+        }
         var len = Int32(n)
         var m = UnsafePointer(buf.baseAddress!.assumingMemoryBound(to: nlmsghdr.self))
         while mnl_nlmsg_ok(m, len) {
@@ -90,9 +94,9 @@ public struct RouteLookup: Sendable {
                 switch code {
                 case ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL, EPERM:
                     let type = [ENETUNREACH: "no-match", EHOSTUNREACH: "unreachable", EACCES: "prohibit", EINVAL: "blackhole", EPERM: "prohibit"][code]
-                    return RouteInfo(status: .noRoute, type: type, error: errnoMessage(code))
+                    return RouteInfo(status: .noRoute, type: type, error: Errno(rawValue: code).description)
                 default:
-                    return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(errnoMessage(code))")
+                    return RouteInfo(status: .unknown, error: "RTM_GETROUTE: \(Errno(rawValue: code))")
                 }
             }
             guard m.pointee.nlmsg_type == Self.rtmNewRoute else { continue }

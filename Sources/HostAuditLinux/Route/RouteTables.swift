@@ -208,7 +208,7 @@ public struct RouteTables: Sendable {
     static func dump(type: UInt16, family: UInt8) -> [Message]? {
         guard let nl = mnl_socket_open(NETLINK_ROUTE) else { return nil }
         defer { mnl_socket_close(nl) }
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else { return nil }
+        guard case .success = valueOrErrno({ mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) }) else { return nil }
         let portid = mnl_socket_get_portid(nl)
         let size = 32768
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
@@ -221,13 +221,13 @@ public struct RouteTables: Sendable {
         nlh.pointee.nlmsg_seq = seq
         let hdr = mnl_nlmsg_put_extra_header(nlh, 12)!.assumingMemoryBound(to: UInt8.self)
         hdr[0] = family
-        guard mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) >= 0 else { return nil }
+        guard case .success = valueOrErrno({ mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) }) else { return nil }
         var out: [Message] = []
         final class Box { var attrs: [UInt16: [UInt8]] = [:] }
         while true {
-            var n: Int
-            repeat { n = mnl_socket_recvfrom(nl, buf.baseAddress, size) } while n < 0 && errno == EINTR
-            guard n > 0 else { return nil }
+            guard case .success(let n) = valueOrErrno({ mnl_socket_recvfrom(nl, buf.baseAddress, size) }), n > 0 else {
+                return nil
+            }
             var len = Int32(n)
             var m = UnsafePointer(buf.baseAddress!.assumingMemoryBound(to: nlmsghdr.self))
             while mnl_nlmsg_ok(m, len) {

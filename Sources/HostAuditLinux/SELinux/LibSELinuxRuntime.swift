@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSELinux
 import HostAuditCore
+import SystemPackage
 
 /// Reads the running kernel's SELinux state through libselinux: the only
 /// place that calls it. Never runs getenforce or sestatus.
@@ -21,12 +22,12 @@ public struct LibSELinuxRuntime: SELinuxRuntimeSource {
         state.selinuxfsMount = CSELinux_selinux_mnt().map { String(cString: $0) }
         let enabled = is_selinux_enabled()
         state.libselinuxEnabled = enabled < 0 ? nil : enabled == 1
-        if enabled < 0 { state.errors.append(Self.error("is_selinux_enabled", errno)) }
+        if enabled < 0 { state.errors.append(Self.error("is_selinux_enabled", .current)) }
         var st = stat()
-        if lstat(Self.sysFsSelinux, &st) == 0 {
-            state.sysFsSelinuxPresent = true
-        } else if errno == ENOENT {
-            state.sysFsSelinuxPresent = false
+        switch valueOrErrno({ lstat(Self.sysFsSelinux, &st) }) {
+        case .success: state.sysFsSelinuxPresent = true
+        case .failure(let err) where err == .noSuchFileOrDirectory: state.sysFsSelinuxPresent = false
+        case .failure: break
         }
         guard state.selinuxfsMount != nil else { return state }
 
@@ -43,20 +44,20 @@ public struct LibSELinuxRuntime: SELinuxRuntimeSource {
 
     /// Calls a libselinux function that returns -1 with errno on failure; errno is read at once.
     private func call(_ name: String, _ errors: inout [SELinuxReadError], _ body: () -> Int32) -> Int32? {
-        let rc = body()
-        if rc < 0 {
-            errors.append(Self.error(name, errno))
+        switch valueOrErrno(body) {
+        case .success(let rc): return rc
+        case .failure(let err):
+            errors.append(Self.error(name, err))
             return nil
         }
-        return rc
     }
 
     private func flag(_ name: String, _ errors: inout [SELinuxReadError], _ body: () -> Int32) -> Bool? {
         call(name, &errors, body).map { $0 != 0 }
     }
 
-    static func error(_ name: String, _ err: Int32) -> SELinuxReadError {
-        SELinuxReadError(call: name, .library(name: name, errno: err, message: errnoMessage(err)))
+    static func error(_ name: String, _ err: Errno) -> SELinuxReadError {
+        SELinuxReadError(call: name, .library(name: name, errno: err, message: err.description))
     }
 
     private func booleans(_ errors: inout [SELinuxReadError]) -> [SELinuxBoolean]? {
@@ -66,7 +67,7 @@ public struct LibSELinuxRuntime: SELinuxRuntimeSource {
         func value(_ call: String, _ name: String, _ body: () -> Int32) -> Bool? {
             let rc = body()
             guard rc >= 0 else {
-                let e = Self.error(call, errno)
+                let e = Self.error(call, .current)
                 let first = SELinuxReadError(call: call, message: "\(name): \(e.message)", errno: e.errno)
                 failures[call, default: (0, first)].count += 1
                 return nil
@@ -106,7 +107,7 @@ private final class BooleanNames {
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         var len: Int32 = 0
         let rc = security_get_boolean_names(&names, &len)
-        let err = errno
+        let err = Errno.current
         // An empty booleans directory makes scandir return 0 and libselinux -1
         // (with a stale errno): that is a policy without booleans, not an error.
         if rc != 0 && len == 0 { return BooleanNames(names: nil, count: 0) }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import HostAuditCore
+import SystemPackage
 
 /// Limits and scope of the signature pass.
 public struct SignatureScanOptions: Sendable {
@@ -189,10 +190,7 @@ public final class SignatureScanner {
     /// Scans the executable of `pid` through /proc/PID/exe (once per distinct file).
     private func scanExecutable(pid: Int32, wantHash: Bool) -> FileResult {
         let fd = open("\(procRoot)/\(pid)/exe", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            return FileResult(hits: [], skipped: "unreadable: \(String(cString: strerror(e)))")
-        }
+        guard fd >= 0 else { return FileResult(hits: [], skipped: "unreadable: \(Errno.current)") }
         defer { close(fd) }
         return scanOpenFile(fd, wantHash: wantHash)
     }
@@ -229,7 +227,7 @@ public final class SignatureScanner {
             return FileResult(hits: [], skipped: "scan failed: \(error.description)")
         }
         guard let scanned else {
-            return FileResult(hits: [], skipped: "read failed: \(String(cString: strerror(errno)))")
+            return FileResult(hits: [], skipped: "read failed: \(Errno.current)")
         }
         if fileCache[key] == nil { filesScanned += 1 }
         result = fileCache[key] ?? FileResult(hits: scanned.hits)
@@ -242,7 +240,7 @@ public final class SignatureScanner {
     /// symlink is not followed; returns the matches or why it was skipped.
     public func scanFile(atPath path: String) -> (matches: [SignatureMatch], skipped: String?) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return ([], "unreadable: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return ([], "unreadable: \(Errno.current)") }
         defer { close(fd) }
         let r = scanOpenFile(fd, wantHash: false, mapped: false)
         return (r.hits.map { hit($0, where: "file", path: path, region: nil) }, r.skipped)
@@ -272,11 +270,8 @@ public final class SignatureScanner {
         var offset: off_t = 0
         while out.count < limit {
             let want = min(chunk.count, limit - out.count)
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
+            guard case .success(let n) = chunk.withUnsafeMutableBytes({ c in valueOrErrno { pread(fd, c.baseAddress, want, offset) } })
+            else { return nil }
             if n == 0 { break }
             out += chunk[0..<n]
             offset += off_t(n)
@@ -344,7 +339,7 @@ public final class SignatureScanner {
         }
         let mfd = open("\(procRoot)/\(pid)/maps", O_RDONLY | O_CLOEXEC)
         guard mfd >= 0 else {
-            sig.errors.append("maps: \(String(cString: strerror(errno)))")
+            sig.errors.append("maps: \(Errno.current)")
             return
         }
         let maps = Self.readAll(mfd, limit: 8 << 20)
@@ -355,7 +350,7 @@ public final class SignatureScanner {
         }
         let memfd = open("\(procRoot)/\(pid)/mem", O_RDONLY | O_CLOEXEC)
         guard memfd >= 0 else {
-            sig.errors.append("mem: \(String(cString: strerror(errno)))")
+            sig.errors.append("mem: \(Errno.current)")
             return
         }
         defer { close(memfd) }
@@ -377,9 +372,9 @@ public final class SignatureScanner {
                 let want = Int(min(UInt64(min(Self.chunkBytes, budgetLeft)), region.end - at))
                 var got = 0
                 while got < want {
-                    let n = pread(memfd, buffer.baseAddress! + got, want - got, off_t(Int64(bitPattern: at + UInt64(got))))
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { break }
+                    guard case .success(let n) = valueOrErrno({
+                        pread(memfd, buffer.baseAddress! + got, want - got, off_t(Int64(bitPattern: at + UInt64(got))))
+                    }), n > 0 else { break }
                     got += n
                 }
                 guard got > 0 else { break }  // unreadable range (guard page, I/O mapping): next region

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CYara
 import HostAuditCore
+import SystemPackage
 
 /// A compile or scan failure from libyara, with its message.
 public struct YaraError: Error, CustomStringConvertible, Sendable {
@@ -12,7 +13,9 @@ public struct YaraError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Compiled YARA rules: every `*.yar` file of a directory, compiled once per
-/// run through libyara (no `yara` binary). Not thread-safe: one scanner at a time.
+/// run through libyara (no `yara` binary).
+// @unchecked: immutable after init (the YR_RULES pointer, files, names), and libyara lets
+// several threads scan with one YR_RULES at once; each `scan` has its own callback sink.
 public final class YaraRules: @unchecked Sendable {
     private let rules: UnsafeMutablePointer<YR_RULES>
     /// The files compiled, in name order.
@@ -28,7 +31,7 @@ public final class YaraRules: @unchecked Sendable {
     /// The `*.yar` files directly in `directory`, sorted; symlinks and other file types are not followed.
     public static func ruleFiles(in directory: String) throws(YaraError) -> [String] {
         guard let dir = opendir(directory) else {
-            throw YaraError(description: "\(directory): \(String(cString: strerror(errno)))")
+            throw YaraError(description: "\(directory): \(Errno.current)")
         }
         defer { closedir(dir) }
         var out: [String] = []
@@ -105,14 +108,15 @@ public final class YaraRules: @unchecked Sendable {
     /// Reads a rule file without following a symlink, bounded.
     static func readSource(_ path: String, limit: Int) throws(YaraError) -> String {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw YaraError(description: "\(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw YaraError(description: "\(path): \(Errno.current)") }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while bytes.count <= limit {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
+            // A read error ends the file, as end-of-file does (the size check below still holds).
+            guard case .success(let n) = chunk.withUnsafeMutableBytes({ c in valueOrErrno { read(fd, c.baseAddress, 65536) } }),
+                n > 0
+            else { break }
             bytes += chunk[0..<n]
         }
         guard bytes.count <= limit else { throw YaraError(description: "\(path): larger than \(limit) bytes") }

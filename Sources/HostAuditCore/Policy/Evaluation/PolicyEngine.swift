@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Policies compiled for evaluation: parameters resolved (defaults, then the
 /// host's overrides), regexes compiled, paths split. Evaluating is then a
@@ -125,17 +126,23 @@ public struct PolicyEngine: Sendable {
                     probesSkipped: probesSkipped)
             }
         } else {
-            findings.withUnsafeMutableBufferPointer { buffer in
-                nonisolated(unsafe) let out = buffer
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    var i = w
-                    while i < selected.count {
-                        out[i] = evaluate(
+            // Worker w evaluates rules w, w + workers, …; its findings are
+            // handed in under the lock once, then put back in rule order.
+            let byWorker = Mutex([[Finding]](repeating: [], count: workers))
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var mine: [Finding] = []
+                var i = w
+                while i < selected.count {
+                    mine.append(
+                        evaluate(
                             selected[i], facts: facts, index: index, egress: egress, now: now, perMatch: perMatch, deadline: deadline,
-                            probesSkipped: probesSkipped)
-                        i += workers
-                    }
+                            probesSkipped: probesSkipped))
+                    i += workers
                 }
+                byWorker.withLock { $0[w] = mine }
+            }
+            for (w, mine) in byWorker.withLock({ $0 }).enumerated() {
+                for (j, f) in mine.enumerated() { findings[w + j * workers] = f }
             }
         }
         var result = findings.map { $0! }
