@@ -117,11 +117,11 @@ enum FileLimit {
         var rl = rlimit()
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
         // Unreadable (it should not be): assume the usual soft limit.
-        guard case .success = syscallResult({ getrlimit(resource, &rl) }) else { return 1024 }
+        guard case .success = valueOrErrno({ getrlimit(resource, &rl) }) else { return 1024 }
         if rl.rlim_cur < rl.rlim_max {
             var want = rl
             want.rlim_cur = rl.rlim_max
-            if case .success = syscallResult({ setrlimit(resource, &want) }) { rl = want }
+            if case .success = valueOrErrno({ setrlimit(resource, &want) }) { rl = want }
         }
         return rl.rlim_cur > rlim_t(Int32.max) ? Int(Int32.max) : Int(rl.rlim_cur)
     }
@@ -148,7 +148,7 @@ enum SockOpt {
     @discardableResult
     static func setInt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) -> Bool {
         var v = value
-        if case .success = syscallResult({ setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) }) { return true }
+        if case .success = valueOrErrno({ setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) }) { return true }
         return false
     }
 
@@ -156,7 +156,7 @@ enum SockOpt {
     static func soError(_ fd: Int32) -> Int32 {
         var v: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
-        switch syscallResult({ getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) }) {
+        switch valueOrErrno({ getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) }) {
         case .success: return v
         case .failure(let err): return err.rawValue
         }
@@ -187,7 +187,7 @@ extension SocketAddress {
     /// family: socket(2) through the syscall helper, errno as a value.
     func openSocket(_ type: __socket_type, protocol proto: Int32 = 0) -> Result<Int32, Errno> {
         let flags = Int32(type.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        return syscallResult { socket(family, flags, proto) }
+        return valueOrErrno { socket(family, flags, proto) }
     }
 
     /// A prober's socket: `openSocket` with ICMP errors queued on it
@@ -205,7 +205,7 @@ extension SocketAddress {
     /// after EINTR: an interrupted connect goes on in the background (POSIX),
     /// which is what EINPROGRESS says, so it is reported as that.
     func connect(_ fd: Int32) -> Result<Void, Errno> {
-        switch syscallOnce({ withSockaddr { Glibc.connect(fd, $0, $1) } }) {
+        switch valueOrErrno(retryOnInterrupt: false, { withSockaddr { Glibc.connect(fd, $0, $1) } }) {
         case .success: return .success(())
         case .failure(let err) where err.rawValue == EINTR: return .failure(Errno(rawValue: EINPROGRESS))
         case .failure(let err): return .failure(err)
@@ -218,7 +218,7 @@ extension SocketAddress {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let named = withUnsafeMutablePointer(to: &storage) { p in
-            syscallResult { p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            valueOrErrno { p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         }
         guard case .success = named else { return nil }
         switch Int32(storage.ss_family) {
@@ -243,19 +243,19 @@ extension SocketAddress {
 enum SocketIO {
     /// Sends `bytes` (an empty datagram is a valid probe), EINTR retried.
     static func send(_ fd: Int32, _ bytes: [UInt8], flags: Int32 = 0) -> Result<Int, Errno> {
-        syscallResult {
+        valueOrErrno {
             bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count, flags) }
         }
     }
 
     /// Receives into `buffer`, EINTR retried; the byte count.
     static func receive(_ fd: Int32, into buffer: inout [UInt8], flags: Int32 = 0) -> Result<Int, Errno> {
-        syscallResult { buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, flags) } }
+        valueOrErrno { buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, flags) } }
     }
 
     /// One poll(2): the number of ready descriptors, or errno (`.interrupted`
     /// included: the caller's loop recomputes its time-out and polls again).
     static func poll(_ fds: inout [pollfd], timeoutMs: Int32) -> Result<Int32, Errno> {
-        fds.withUnsafeMutableBufferPointer { buf in syscallOnce { Glibc.poll(buf.baseAddress, nfds_t(buf.count), timeoutMs) } }
+        fds.withUnsafeMutableBufferPointer { buf in valueOrErrno(retryOnInterrupt: false) { Glibc.poll(buf.baseAddress, nfds_t(buf.count), timeoutMs) } }
     }
 }
