@@ -84,20 +84,31 @@ import Testing
     @Test func churnOfShortLivedProcessesDuringScans() throws {
         let t = try TestProcesses("churn")
         defer { t.stopAll() }
-        let done = t.dir + "/done"
-        let loop = "for i in $(seq 1000); do /bin/sleep 0.0$((i % 5)) & if [ $((i % 20)) -eq 0 ]; then wait; fi; done; wait; echo x > \(done)"
+        let done = t.dir + "/done", stop = t.dir + "/stop", rounds = t.dir + "/rounds"
+        // Short-lived processes in rounds of 20 until the test says stop (so the
+        // churn lasts as long as the scans do, however loaded the machine is);
+        // each finished round is counted in a file.
+        let loop = """
+            n=0; while [ ! -e \(stop) ]; do for i in $(seq 20); do /bin/sleep 0.0$((i % 5)) & done; wait; \
+            n=$((n + 1)); echo $n > \(rounds).tmp; mv \(rounds).tmp \(rounds); done; echo x > \(done)
+            """
         let shell = try t.start("/bin/bash", ["-c", loop])
+        func roundsDone() -> Int { Int((try? String(contentsOfFile: rounds, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
+        let before = Int(try t.waitForFile(rounds).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        // At least three scans, and on until the churn has moved on (bounded).
         var scans = 0
-        repeat {
-            let f = ProcessCollector(options: .init(cpuInterval: 0.05, hiddenSweep: true)).collect()
+        while scans < 3 || (roundsDone() == before && scans < 50) {
             scans += 1
+            let f = ProcessCollector(options: .init(cpuInterval: 0.05, hiddenSweep: true)).collect()
             #expect(f.available && f.errors.isEmpty, "\(f.errors)")
             let vanishedNoted = f.list.flatMap(\.unreadable).filter { $0.contains("No such") }
             #expect(vanishedNoted.isEmpty, "\(vanishedNoted)")
             #expect(f.hiddenSweep?.hidden.isEmpty == true, "\(f.hiddenSweep?.hidden ?? [])")
-        } while !FileManager.default.fileExists(atPath: done) && scans < 200
-        #expect(FileManager.default.fileExists(atPath: done), "the churn finished (\(scans) scans)")
-        #expect(scans >= 2, "scans overlapped the churn")
+        }
+        let after = roundsDone()
+        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = try t.waitForFile(done, timeout: 60)
+        #expect(after > before, "processes came and went while the scans ran (rounds \(before) → \(after))")
         _ = shell
     }
 
