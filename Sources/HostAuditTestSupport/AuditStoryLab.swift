@@ -4,7 +4,7 @@ import Foundation
 /// audit lab test and the HTML browser test both stage it.
 extension EgressLab {
     /// The story's `audit` arguments (the caller adds `--format …`).
-    public static let auditStoryArguments = [
+    package static let auditStoryArguments = [
         "audit", "--profile", "post-compromise", "--policy", Fixtures.path("policies/audit-lab/miners.yaml"),
         "--policy", Fixtures.packageRoot + "/Policies/baseline.yaml",
         "--probe", "10.66.2.2:80", "--probe", "10.66.2.2:87", "--probe", "mirror.lab.example:80", "--timeout", "1.5",
@@ -19,7 +19,7 @@ extension EgressLab {
     /// miner-like process runs (a copy of dash named `kworkerds` whose argv
     /// names a stratum pool in the lab). All of it is undone after `body`,
     /// even when it throws; the process is a `LinkedChild`.
-    public func withAuditStory<T>(_ body: () throws -> T) throws -> T {
+    package func withAuditStory<T>(_ body: () throws -> T) throws -> T {
         try clientRules("""
             table ip labclient {
               chain output { type filter hook output priority filter; policy accept;

@@ -1,34 +1,34 @@
 import Foundation
 
 /// What a finished command printed and how it exited.
-public struct CommandResult: Sendable, CustomStringConvertible {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
-    public var stdoutBytes: [UInt8]
+package struct CommandResult: Sendable, CustomStringConvertible {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
+    package var stdoutBytes: [UInt8]
 
-    public var description: String {
+    package var description: String {
         "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)"
     }
 }
 
-public struct CommandError: Error, CustomStringConvertible {
-    public var command: [String]
-    public var result: CommandResult?
-    public var reason: String
-    public var description: String {
+package struct CommandError: Error, CustomStringConvertible {
+    package var command: [String]
+    package var result: CommandResult?
+    package var reason: String
+    package var description: String {
         "\(command.joined(separator: " ")): \(reason)" + (result.map { "\n\($0)" } ?? "")
     }
 }
 
 /// Runs programs for tests (fixtures are built with `ip`, `nft`, `iptables`;
 /// the product itself never runs outside programs).
-public enum CommandRunner {
+package enum CommandRunner {
     /// Runs `arguments[0]` (looked up in PATH) with the rest as arguments.
     /// Output goes through temporary files, so a chatty child never blocks on
     /// a full pipe. A command still running after `timeout` seconds is killed.
     @discardableResult
-    public static func run(
+    package static func run(
         _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil,
         timeout: TimeInterval = 120
     ) throws -> CommandResult {
@@ -87,7 +87,7 @@ public enum CommandRunner {
 
     /// Like `run`, but throws unless the command exits 0.
     @discardableResult
-    public static func check(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws
+    package static func check(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws
         -> CommandResult
     {
         let r = try run(arguments, stdin: stdin, timeout: timeout)

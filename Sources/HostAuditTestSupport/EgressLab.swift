@@ -16,27 +16,27 @@ import Synchronization
 /// provider: it drops 10.66.2.2:80 and UDP/TCP 53 to 10.66.2.54 silently and
 /// rejects ports 82 and 30000-30099 with ICMP admin-prohibited. Use `EgressLab.with { lab in … }`:
 /// listeners are killed and the namespaces deleted even when the body throws.
-public final class EgressLab: Sendable {
-    public let client: NetNamespace
-    public let router: NetNamespace
-    public let server: NetNamespace
+package final class EgressLab: Sendable {
+    package let client: NetNamespace
+    package let router: NetNamespace
+    package let server: NetNamespace
     private let processes = Mutex<[Process]>([])
     /// Numbers the listeners' ready files (listen-0, dns-1, …).
     private let started = Atomic(0)
     private let workDir: String
 
-    public static let clientV4 = "10.66.1.2", clientV6 = "fd66:1::2"
-    public static let routerClientV4 = "10.66.1.1", routerClientV6 = "fd66:1::1"
-    public static let routerServerV4 = "10.66.2.1", routerServerV6 = "fd66:2::1"
-    public static let serverV4 = "10.66.2.2", serverV6 = "fd66:2::2"
-    public static let dnsV4 = "10.66.2.53"
+    package static let clientV4 = "10.66.1.2", clientV6 = "fd66:1::2"
+    package static let routerClientV4 = "10.66.1.1", routerClientV6 = "fd66:1::1"
+    package static let routerServerV4 = "10.66.2.1", routerServerV6 = "fd66:2::1"
+    package static let serverV4 = "10.66.2.2", serverV6 = "fd66:2::2"
+    package static let dnsV4 = "10.66.2.53"
     /// A name server address whose queries the router drops.
-    public static let deadDNSV4 = "10.66.2.54"
+    package static let deadDNSV4 = "10.66.2.54"
     /// An address the client has no route to.
-    public static let unroutedV4 = "10.66.50.1"
+    package static let unroutedV4 = "10.66.50.1"
 
     /// The router's ruleset ("the provider").
-    public static let routerRules = """
+    package static let routerRules = """
         table inet labrouter {
           chain forward {
             type filter hook forward priority filter; policy accept;
@@ -57,13 +57,13 @@ public final class EgressLab: Sendable {
         self.workDir = workDir
     }
 
-    public static func with<T>(_ body: (EgressLab) throws -> T) throws -> T {
+    package static func with<T>(_ body: (EgressLab) throws -> T) throws -> T {
         let lab = try create()
         defer { lab.shutdown() }
         return try body(lab)
     }
 
-    public static func create() throws -> EgressLab {
+    package static func create() throws -> EgressLab {
         let c = try NetNamespace.create(tag: "egc")
         let r: NetNamespace
         let s: NetNamespace
@@ -131,12 +131,12 @@ public final class EgressLab: Sendable {
     }
 
     /// Loads an nft ruleset in the client namespace (local rules).
-    public func clientRules(_ ruleset: String) throws {
+    package func clientRules(_ ruleset: String) throws {
         try client.check(["nft", "-f", "-"], stdin: ruleset)
     }
 
     /// TCP listeners in the server namespace (accept, then close), on both addresses.
-    public func listen(_ ports: [Int], addresses: [String] = [serverV4, serverV6]) throws {
+    package func listen(_ ports: [Int], addresses: [String] = [serverV4, serverV6]) throws {
         let ready = workDir + "/listen-\(started.wrappingAdd(1, ordering: .relaxed).oldValue).ready"
         let spec = addresses.flatMap { a in ports.map { "\(a)|\($0)" } }.joined(separator: ",")
         try start(server, script: Self.listenerScript, arguments: [ready, spec], ready: ready)
@@ -144,7 +144,7 @@ public final class EgressLab: Sendable {
 
     /// A tiny UDP DNS server on 10.66.2.53: `records` maps a name to its
     /// addresses (A for dotted quads, AAAA for the rest); other names get NXDOMAIN.
-    public func startDNS(_ records: [String: [String]]) throws {
+    package func startDNS(_ records: [String: [String]]) throws {
         let ready = workDir + "/dns-\(started.wrappingAdd(1, ordering: .relaxed).oldValue).ready"
         let json = String(decoding: try JSONSerialization.data(withJSONObject: records), as: UTF8.self)
         try start(server, script: Self.dnsScript, arguments: [ready, Self.dnsV4, json], ready: ready)
@@ -152,12 +152,12 @@ public final class EgressLab: Sendable {
 
     /// Runs the built `hostaudit` in the client namespace.
     @discardableResult
-    public func hostaudit(_ arguments: [String], timeout: TimeInterval = 120) throws -> CommandResult {
+    package func hostaudit(_ arguments: [String], timeout: TimeInterval = 120) throws -> CommandResult {
         try HostAuditCLI.run(in: client, arguments, timeout: timeout)
     }
 
     /// A root directory whose /etc/resolv.conf lists `nameservers` (for `--root`).
-    public func resolverRoot(_ nameservers: [String], extra: String = "") throws -> String {
+    package func resolverRoot(_ nameservers: [String], extra: String = "") throws -> String {
         let root = workDir + "/root-\(UUID().uuidString.prefix(6))"
         try Fixtures.write(nameservers.map { "nameserver \($0)\n" }.joined() + extra, to: "/etc/resolv.conf", under: root)
         try Fixtures.write("hosts: files dns\n", to: "/etc/nsswitch.conf", under: root)
@@ -170,7 +170,7 @@ public final class EgressLab: Sendable {
         processes.withLock { $0.append(p) }
     }
 
-    public func shutdown() {
+    package func shutdown() {
         let running = processes.withLock { list in
             defer { list.removeAll() }
             return list

@@ -7,9 +7,9 @@ import Testing
 /// Without the tool a developer sees the test skipped; with
 /// `HOSTAUDIT_REQUIRE_PRIVILEGED=1` (CI, which installs them from `.ci/run`)
 /// the test runs and a missing tool fails it.
-public enum ExternalTools {
+package enum ExternalTools {
     /// The tool's path on `PATH` (or an absolute path that is executable).
-    public static func find(_ name: String) -> String? {
+    package static func find(_ name: String) -> String? {
         let fm = FileManager.default
         if name.hasPrefix("/") { return fm.isExecutableFile(atPath: name) ? name : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -22,7 +22,7 @@ public enum ExternalTools {
     }
 
     /// The tool's path, or an error naming the Debian package to install.
-    public static func require(_ name: String, package: String) throws -> String {
+    package static func require(_ name: String, package: String) throws -> String {
         guard let p = find(name) else {
             throw CommandError(command: [name], result: nil, reason: "\(name) not found: apt-get install \(package)")
         }
@@ -30,7 +30,7 @@ public enum ExternalTools {
     }
 
     /// A free TCP port on 127.0.0.1 (bound once, released; the caller binds it right away).
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CommandError(command: [], result: nil, reason: "socket: errno \(errno)") }
         defer { close(fd) }
@@ -52,7 +52,7 @@ public enum ExternalTools {
 extension Trait where Self == ConditionTrait {
     /// Runs the test when every tool is on `PATH`, or when
     /// `HOSTAUDIT_REQUIRE_PRIVILEGED=1` (then a missing tool fails the test).
-    public static func requiresTools(_ names: String...) -> Self {
+    package static func requiresTools(_ names: String...) -> Self {
         .enabled(
             if: names.allSatisfy { ExternalTools.find($0) != nil } || Privileged.required,
             "needs \(names.joined(separator: ", ")) (installed by .ci/run; set HOSTAUDIT_REQUIRE_PRIVILEGED=1 to fail instead of skip)")

@@ -3,17 +3,17 @@ import Synchronization
 
 /// An `SELinuxRuntimeSource` that returns chosen values (or throws a chosen
 /// error) and counts its reads, so tests can also prove it was never asked.
-public final class FakeSELinuxRuntime: SELinuxRuntimeSource {
+package final class FakeSELinuxRuntime: SELinuxRuntimeSource {
     private let result: Result<SELinuxRuntimeState, ProbeError>
     private let reads = Mutex(0)
 
-    public init(_ state: SELinuxRuntimeState) { result = .success(state) }
-    public init(error: ProbeError) { result = .failure(error) }
+    package init(_ state: SELinuxRuntimeState) { result = .success(state) }
+    package init(error: ProbeError) { result = .failure(error) }
 
     /// How many times `read()` was called.
-    public var readCount: Int { reads.withLock { $0 } }
+    package var readCount: Int { reads.withLock { $0 } }
 
-    public func read() throws(ProbeError) -> SELinuxRuntimeState {
+    package func read() throws(ProbeError) -> SELinuxRuntimeState {
         reads.withLock { $0 += 1 }
         return try result.get()
     }
@@ -21,11 +21,11 @@ public final class FakeSELinuxRuntime: SELinuxRuntimeSource {
 
 extension SELinuxRuntimeState {
     /// A kernel without SELinux (no selinuxfs), as on this CI machine.
-    public static let fakeDisabled = SELinuxRuntimeState(
+    package static let fakeDisabled = SELinuxRuntimeState(
         libselinuxEnabled: false, selinuxfsMount: nil, sysFsSelinuxPresent: false)
 
     /// A kernel with SELinux enabled in the given mode, with typical values.
-    public static func fakeEnabled(
+    package static func fakeEnabled(
         enforcing: Bool?, mls: Bool? = false, denyUnknown: Bool? = false, rejectUnknown: Bool? = false,
         policyVersion: Int? = 33, booleans: [SELinuxBoolean]? = [], errors: [SELinuxReadError] = []
     ) -> SELinuxRuntimeState {

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Paths into the repository for tests: fixture root trees and the package itself.
-public enum Fixtures {
+package enum Fixtures {
     /// The package root (the folder holding Package.swift).
-    public static let packageRoot: String = {
+    package static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
@@ -15,24 +15,24 @@ public enum Fixtures {
     }()
 
     /// `Tests/Fixtures/roots/<name>`: a fake filesystem root for `--root`.
-    public static func root(_ name: String) -> String {
+    package static func root(_ name: String) -> String {
         packageRoot + "/Tests/Fixtures/roots/" + name
     }
 
     /// `Tests/Fixtures/<relative>`.
-    public static func path(_ relative: String) -> String {
+    package static func path(_ relative: String) -> String {
         packageRoot + "/Tests/Fixtures/" + relative
     }
 
     /// A fresh temporary directory, removed by the returned cleanup closure.
-    public static func temporaryDirectory(_ prefix: String = "ha-test") throws -> String {
+    package static func temporaryDirectory(_ prefix: String = "ha-test") throws -> String {
         let path = NSTemporaryDirectory() + "\(prefix)-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// Writes `contents` to `root + hostPath`, creating parent folders.
-    public static func write(_ contents: String, to hostPath: String, under root: String) throws {
+    package static func write(_ contents: String, to hostPath: String, under root: String) throws {
         let full = root + hostPath
         try FileManager.default.createDirectory(
             atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

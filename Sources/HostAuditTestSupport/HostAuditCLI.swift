@@ -2,10 +2,10 @@ import Foundation
 import Synchronization
 
 /// Runs the built `hostaudit` binary, as a user would.
-public enum HostAuditCLI {
+package enum HostAuditCLI {
     /// The binary: `HOSTAUDIT_BIN` if set, else next to the test bundle, else
     /// `.build/debug/hostaudit` in the package.
-    public static let binaryPath: String = {
+    package static let binaryPath: String = {
         let fm = FileManager.default
         if let p = ProcessInfo.processInfo.environment["HOSTAUDIT_BIN"], fm.isExecutableFile(atPath: p) { return p }
         let candidates = [
@@ -20,7 +20,7 @@ public enum HostAuditCLI {
     /// Runs `hostaudit ARGS` and captures stdout, stderr and the exit status.
     /// `NO_COLOR` is set so output is plain unless the test overrides it.
     @discardableResult
-    public static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120)
+    package static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120)
         throws -> CommandResult
     {
         var env = ProcessInfo.processInfo.environment
@@ -31,7 +31,7 @@ public enum HostAuditCLI {
 
     /// Runs `hostaudit ARGS` inside a network namespace.
     @discardableResult
-    public static func run(in ns: NetNamespace, _ arguments: [String], timeout: TimeInterval = 120) throws
+    package static func run(in ns: NetNamespace, _ arguments: [String], timeout: TimeInterval = 120) throws
         -> CommandResult
     {
         try CommandRunner.run(
@@ -41,12 +41,12 @@ public enum HostAuditCLI {
 
 /// Copies of built binaries that an unprivileged user can execute, for tests
 /// that drop privileges (the build folder may sit under a 0700 home directory).
-public enum UnprivilegedCopy {
+package enum UnprivilegedCopy {
     /// Copies made so far, by original path; the lock is held while a copy is made.
     private static let copies = Mutex<[String: String]>([:])
 
     /// A world-executable copy of `path` in a world-readable temporary folder.
-    public static func of(_ path: String) throws -> String {
+    package static func of(_ path: String) throws -> String {
         try copies.withLock { copies throws -> String in
             if let c = copies[path] { return c }
             let dir = "/tmp/ha-bin-\(getpid())"

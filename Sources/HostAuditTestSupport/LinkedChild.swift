@@ -14,15 +14,15 @@ import Foundation
 ///   group.
 ///
 /// The child's standard input, output and error are /dev/null.
-public final class LinkedChild {
+package final class LinkedChild {
     /// The child (`argv[0]`), also the process group's id.
-    public let pid: pid_t
+    package let pid: pid_t
     private let watchdog: pid_t
     private var writer: Int32
     private var stopped = false
 
     /// Starts `argv[0]` (an absolute path) with `argv` as its arguments.
-    public init(_ argv: [String]) throws {
+    package init(_ argv: [String]) throws {
         precondition(!argv.isEmpty)
         pid = try Self.spawn(argv, group: 0, stdin: nil)
         var fds: [Int32] = [-1, -1]
@@ -71,14 +71,14 @@ public final class LinkedChild {
 
     /// Closes this process's end of the watchdog's socket, as the end of this
     /// process would: the watchdog then kills the group by itself.
-    public func releaseWatchdog() {
+    package func releaseWatchdog() {
         if writer >= 0 { close(writer) }
         writer = -1
     }
 
     /// Kills the process group (SIGKILL) and reaps the child and the
     /// watchdog; only the first call does anything.
-    public func stop() {
+    package func stop() {
         releaseWatchdog()
         guard !stopped else { return }
         stopped = true
@@ -90,10 +90,10 @@ public final class LinkedChild {
 
     /// Processes of the child's group that still run (zombies do not count):
     /// empty once the group has been killed.
-    public func runningGroupMembers() -> [pid_t] { Self.runningMembers(ofGroup: pid) }
+    package func runningGroupMembers() -> [pid_t] { Self.runningMembers(ofGroup: pid) }
 
     /// The pids in process group `pgid` that are not zombies, from /proc.
-    public static func runningMembers(ofGroup pgid: pid_t) -> [pid_t] {
+    package static func runningMembers(ofGroup pgid: pid_t) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { name -> pid_t? in
             guard let p = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8),

@@ -6,7 +6,7 @@ extension NetNamespace {
     /// `ready.err` and is quoted when it does not start; a server that does
     /// not start is killed before the error is thrown, so none is left behind.
     /// The caller keeps the returned process and kills it when done.
-    public func startPython(_ script: String, arguments: [String], ready: String) throws -> Process {
+    package func startPython(_ script: String, arguments: [String], ready: String) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["ip", "netns", "exec", name, "/usr/bin/python3", "-c", script] + arguments

@@ -6,15 +6,15 @@ import Synchronization
 /// Use `NetNamespace.with { ns in … }`: the namespace is deleted when the body
 /// returns or throws. Names carry the creating pid, so namespaces left behind
 /// by a killed test run are swept the next time one is created.
-public final class NetNamespace: Sendable {
-    public let name: String
+package final class NetNamespace: Sendable {
+    package let name: String
     private let deleted = Atomic(false)
     private static let counter = Counter()
     static let prefix = "ha-t"
 
     private init(name: String) { self.name = name }
 
-    public static func create(tag: String = "ns") throws -> NetNamespace {
+    package static func create(tag: String = "ns") throws -> NetNamespace {
         try Privileged.check()
         sweepStale()
         let clean = tag.filter { $0.isLetter || $0.isNumber }.prefix(12)
@@ -31,13 +31,13 @@ public final class NetNamespace: Sendable {
     }
 
     /// Runs `body` with a fresh namespace and always deletes it.
-    public static func with<T>(tag: String = "ns", _ body: (NetNamespace) async throws -> T) async throws -> T {
+    package static func with<T>(tag: String = "ns", _ body: (NetNamespace) async throws -> T) async throws -> T {
         let ns = try create(tag: tag)
         defer { ns.delete() }
         return try await body(ns)
     }
 
-    public static func with<T>(tag: String = "ns", _ body: (NetNamespace) throws -> T) throws -> T {
+    package static func with<T>(tag: String = "ns", _ body: (NetNamespace) throws -> T) throws -> T {
         let ns = try create(tag: tag)
         defer { ns.delete() }
         return try body(ns)
@@ -45,19 +45,19 @@ public final class NetNamespace: Sendable {
 
     /// Runs a command inside the namespace (`ip netns exec NAME …`).
     @discardableResult
-    public func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> CommandResult {
+    package func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> CommandResult {
         try CommandRunner.run(["ip", "netns", "exec", name] + arguments, stdin: stdin, timeout: timeout)
     }
 
     /// Like `run`, but throws unless the command exits 0.
     @discardableResult
-    public func check(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> CommandResult {
+    package func check(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> CommandResult {
         let r = try run(arguments, stdin: stdin, timeout: timeout)
         guard r.status == 0 else { throw CommandError(command: arguments, result: r, reason: "exit \(r.status) in \(name)") }
         return r
     }
 
-    public func delete() {
+    package func delete() {
         guard !deleted.exchange(true, ordering: .relaxed) else { return }
         _ = try? CommandRunner.run(["ip", "netns", "delete", name], timeout: 30)
     }
@@ -77,7 +77,7 @@ public final class NetNamespace: Sendable {
     }
 
     /// All namespaces currently present (for leak checks in tests).
-    public static func existing() -> [String] {
+    package static func existing() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
     }
 }

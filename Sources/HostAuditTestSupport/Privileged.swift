@@ -7,17 +7,17 @@ import Testing
 /// `HOSTAUDIT_REQUIRE_PRIVILEGED=1`: then the tests always run, and if the
 /// privileges are missing they fail instead of skipping, so a green CI
 /// cannot hide untested kernel code.
-public enum Privileged {
-    public static let requireVariable = "HOSTAUDIT_REQUIRE_PRIVILEGED"
+package enum Privileged {
+    package static let requireVariable = "HOSTAUDIT_REQUIRE_PRIVILEGED"
 
-    public static var required: Bool {
+    package static var required: Bool {
         ProcessInfo.processInfo.environment[requireVariable] == "1"
     }
 
-    public static let isRoot: Bool = geteuid() == 0
+    package static let isRoot: Bool = geteuid() == 0
 
     /// Root, and `ip netns add` works (tried once per process).
-    public static let available: Bool = {
+    package static let available: Bool = {
         guard isRoot else { return false }
         let name = "ha-probe-\(getpid())"
         guard let r = try? CommandRunner.run(["ip", "netns", "add", name], timeout: 20), r.status == 0 else {
@@ -28,7 +28,7 @@ public enum Privileged {
     }()
 
     /// Throws a clear error when privileged work is attempted without the privileges.
-    public static func check() throws {
+    package static func check() throws {
         guard available else {
             throw CommandError(
                 command: [], result: nil,
@@ -40,7 +40,7 @@ public enum Privileged {
 extension Trait where Self == ConditionTrait {
     /// Runs the test when root and network namespaces are available, or when
     /// `HOSTAUDIT_REQUIRE_PRIVILEGED=1` (then missing privileges fail the test).
-    public static var privileged: Self {
+    package static var privileged: Self {
         .enabled(
             if: Privileged.available || Privileged.required,
             "needs root and network namespaces (set HOSTAUDIT_REQUIRE_PRIVILEGED=1 to fail instead of skip)")

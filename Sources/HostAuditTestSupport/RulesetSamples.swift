@@ -2,12 +2,12 @@ import HostAuditCore
 
 /// The sample netfilter state the firewall-facts tests build on (the facts
 /// tests and the fact-schema golden test each vary it in a few places).
-public enum RulesetSamples {
-    public static let drop = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .drop))
-    public static let accept = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .accept))
-    public static let counter = HostAuditCore.Expression.counter(.init(packets: 3, bytes: 180))
+package enum RulesetSamples {
+    package static let drop = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .drop))
+    package static let accept = HostAuditCore.Expression.immediate(.init(dreg: Register(0), verdict: .accept))
+    package static let counter = HostAuditCore.Expression.counter(.init(packets: 3, bytes: 180))
 
-    public static func rule(
+    package static func rule(
         _ family: Family, _ table: String, _ chain: String, _ handle: UInt64, _ e: [HostAuditCore.Expression], comment: String? = nil
     ) -> Rule {
         Rule(family: family, table: table, chain: chain, handle: handle, comment: comment, expressions: e)
@@ -19,7 +19,7 @@ public enum RulesetSamples {
     /// filter` table iptables-nft writes (OUTPUT at -5: a conntrack match with
     /// a counted accept, then a counted drop), also listed as a legacy table.
     /// Every rule carries `comment`.
-    public static func snapshot(
+    package static func snapshot(
         inputDevices: [String] = [], output: [[HostAuditCore.Expression]], allowed: NFTSet, comment: String? = nil,
         legacy: [IptablesTable] = []
     ) -> RulesetSnapshot {

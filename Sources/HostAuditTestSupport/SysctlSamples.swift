@@ -3,8 +3,8 @@ import HostAuditCore
 /// A populated `kernel.sysctl` section built from model values (a
 /// configuration with explicit, glob and excluded keys; live values for two
 /// interfaces; one drift), for the fact schema and renderer tests.
-public enum SysctlSamples {
-    public static func populated() -> SysctlFacts {
+package enum SysctlSamples {
+    package static func populated() -> SysctlFacts {
         var config = SysctlConfiguration()
         var problems = config.add(
             file: "/usr/lib/sysctl.d/50-default.conf",

@@ -1,13 +1,13 @@
 import Foundation
 
 /// Findings grouped by benchmark control (framework, then id in numeric order).
-public enum AuditControls {
-    public struct Group: Sendable {
-        public var control: PolicyControl
-        public var findings: [Finding]
+enum AuditControls {
+    struct Group: Sendable {
+        var control: PolicyControl
+        var findings: [Finding]
     }
 
-    public static func groups(_ findings: [Finding]) -> [Group] {
+    static func groups(_ findings: [Finding]) -> [Group] {
         var byKey: [String: Group] = [:]
         for f in findings {
             for c in f.controls {
@@ -34,7 +34,7 @@ public enum AuditControls {
     }
 
     /// A control's status: fail if any of its rules failed, then error, then pass, else skip.
-    public static func status(_ findings: [Finding]) -> Finding.Status {
+    static func status(_ findings: [Finding]) -> Finding.Status {
         let s = Set(findings.map(\.status))
         for candidate in [Finding.Status.fail, .error, .pass] where s.contains(candidate) { return candidate }
         return .skip
@@ -68,8 +68,8 @@ extension AuditTextRenderer {
 }
 
 /// The lines `--quiet` prints: only what changed since the last run.
-public enum AuditChangesRenderer {
-    public static func lines(_ c: AuditChanges) -> String {
+package enum AuditChangesRenderer {
+    package static func lines(_ c: AuditChanges) -> String {
         var out = ""
         for i in c.new {
             out += "  NEW      \(i.severity.rawValue) \(TerminalText.escape(i.policy))/\(TerminalText.escape(i.rule))  \(TerminalText.escape(i.title))\n"

@@ -91,17 +91,17 @@ public struct AuditChanges: Sendable, Equatable {
 }
 
 /// The state kept between runs: the failing findings of the last run.
-public struct AuditState: Sendable, Equatable {
-    public static let schema = "hostaudit.state/v1"
-    public var failing: [AuditChanges.Item]
-    public var savedAt: Date
+package struct AuditState: Sendable, Equatable {
+    package static let schema = "hostaudit.state/v1"
+    package var failing: [AuditChanges.Item]
+    package var savedAt: Date
 
-    public init(failing: [AuditChanges.Item], savedAt: Date) {
+    package init(failing: [AuditChanges.Item], savedAt: Date) {
         self.failing = failing
         self.savedAt = savedAt
     }
 
-    public init(findings: [Finding], savedAt: Date) {
+    package init(findings: [Finding], savedAt: Date) {
         self.init(
             failing: findings.filter { $0.status == .fail }.map {
                 AuditChanges.Item(rule: $0.rule, policy: $0.policy, title: $0.title, severity: $0.severity)
@@ -109,12 +109,12 @@ public struct AuditState: Sendable, Equatable {
             savedAt: savedAt)
     }
 
-    public struct Corrupt: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct Corrupt: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     /// Parses a state file; throws `Corrupt` naming what is wrong.
-    public init(bytes: [UInt8]) throws(Corrupt) {
+    package init(bytes: [UInt8]) throws(Corrupt) {
         let v: JSONValue
         do { v = try JSONValue(parsing: bytes) } catch { throw Corrupt(description: "not JSON: \(error)") }
         guard v["schema"]?.stringValue == Self.schema else { throw Corrupt(description: "not a \(Self.schema) document") }
@@ -128,7 +128,7 @@ public struct AuditState: Sendable, Equatable {
         self.savedAt = v["saved_at"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 0)
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("schema", .string(Self.schema)),
@@ -138,7 +138,7 @@ public struct AuditState: Sendable, Equatable {
     }
 
     /// New and resolved failures of `current` compared with this (previous) state.
-    public func changes(to current: AuditState) -> AuditChanges {
+    package func changes(to current: AuditState) -> AuditChanges {
         let before = Set(failing.map(\.key))
         let now = Set(current.failing.map(\.key))
         return AuditChanges(

@@ -5,11 +5,11 @@
 /// Keyed on the tags a rule declares in its policy file, not on pack or rule
 /// names: a failing rule tagged `compromise` is linked to every blocked probe,
 /// one tagged `miner` also carries the mining story.
-public enum EgressStory {
+package enum EgressStory {
     /// The tag of rules whose failure is a compromise indicator.
-    public static let compromiseTag = "compromise"
+    package static let compromiseTag = "compromise"
     /// The tag of rules whose failure is a cryptocurrency-miner indicator.
-    public static let minerTag = "miner"
+    package static let minerTag = "miner"
 
     static func isCompromise(_ f: Finding) -> Bool {
         f.status == .fail && (f.tags.contains(compromiseTag) || f.tags.contains(minerTag))
@@ -21,7 +21,7 @@ public enum EgressStory {
 
     /// Sets `related_findings` on every probe that is not open, and extends
     /// the explanation of upstream blocks when miner indicators failed.
-    public static func link(_ probes: [EgressProbeResult], findings: [Finding]) -> [EgressProbeResult] {
+    package static func link(_ probes: [EgressProbeResult], findings: [Finding]) -> [EgressProbeResult] {
         let compromise = findings.filter(isCompromise).sorted { FindingKey($0) < FindingKey($1) }
         let miners = compromise.filter(isMiner)
         return probes.map { p in
@@ -50,7 +50,7 @@ public enum EgressStory {
     }
 
     /// A short, one-line account of a finding's first evidence item.
-    public static func summary(_ f: Finding) -> String {
+    package static func summary(_ f: Finding) -> String {
         guard let e = f.evidence.first else { return f.title }
         var parts: [String] = []
         if let pid = e["pid"]?.intValue { parts.append("pid \(pid)") }

@@ -12,19 +12,19 @@ import Foundation
 /// failing rule keeps failing for a different process reads as unchanged; one
 /// whose rule starts or stops failing, or whose probe ends somewhere else,
 /// reads as changed.
-public struct ReportDiff: Sendable {
-    public static let schema = "hostaudit.diff/v1"
+package struct ReportDiff: Sendable {
+    package static let schema = "hostaudit.diff/v1"
 
-    public enum Kind: String, Sendable { case host, finding, egress }
+    package enum Kind: String, Sendable { case host, finding, egress }
 
-    public struct Change: Sendable, Equatable {
-        public var kind: Kind
-        public var key: String
+    package struct Change: Sendable, Equatable {
+        package var kind: Kind
+        package var key: String
         /// `nil`: absent on that side.
-        public var old: String?
-        public var new: String?
+        package var old: String?
+        package var new: String?
 
-        public init(kind: Kind, key: String, old: String?, new: String?) {
+        package init(kind: Kind, key: String, old: String?, new: String?) {
             self.kind = kind
             self.key = key
             self.old = old
@@ -32,8 +32,8 @@ public struct ReportDiff: Sendable {
         }
     }
 
-    public var changes: [Change] = []
-    public var same: Bool { changes.isEmpty }
+    package var changes: [Change] = []
+    package var same: Bool { changes.isEmpty }
 
     /// Byte-exact map keys (Swift `String` equality would merge canonically equivalent names).
     struct Key: Hashable, Comparable {
@@ -82,7 +82,7 @@ public struct ReportDiff: Sendable {
     }
 
     /// `old == nil`: there was no earlier report (everything in NEW is a change).
-    public init(old: JSONValue?, new: JSONValue) {
+    package init(old: JSONValue?, new: JSONValue) {
         let a = Self.substance(old), b = Self.substance(new)
         for kind in [Kind.host, .finding, .egress] {
             let x = a[kind] ?? [:], y = b[kind] ?? [:]
@@ -94,7 +94,7 @@ public struct ReportDiff: Sendable {
 
     // MARK: Output
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("schema", .string(Self.schema)),
@@ -113,7 +113,7 @@ public struct ReportDiff: Sendable {
             ]))
     }
 
-    public func text() -> String {
+    package func text() -> String {
         let e = TerminalText.escape
         if same { return "hostaudit report diff: the same in substance\n" }
         var out = "hostaudit report diff: \(changes.count) change\(changes.count == 1 ? "" : "s")\n"

@@ -3,37 +3,37 @@ import Foundation
 /// `hostaudit report merge`: many hosts' `hostaudit.report/v1` documents
 /// (as the Ansible collect playbook fetches them) summed up as hosts ×
 /// failing rules.
-public struct ReportMerge: Sendable {
-    public static let schema = "hostaudit.merge/v1"
+package struct ReportMerge: Sendable {
+    package static let schema = "hostaudit.merge/v1"
 
-    public struct Host: Sendable, Equatable {
-        public var name: String
-        public var file: String
-        public var failOn: String
+    package struct Host: Sendable, Equatable {
+        package var name: String
+        package var file: String
+        package var failOn: String
         /// `policy/rule` of every failing finding.
-        public var failing: [String]
-        public var failedBySeverity: [String: Int]
-        public var blockedEgress: Int
+        package var failing: [String]
+        var failedBySeverity: [String: Int]
+        var blockedEgress: Int
         /// A failure at or above the report's own `fail_on`.
-        public var failed: Bool
+        package var failed: Bool
     }
 
-    public struct Rule: Sendable, Equatable {
-        public var key: String
-        public var title: String
-        public var severity: String
-        public var hosts: [String]
+    package struct Rule: Sendable, Equatable {
+        package var key: String
+        package var title: String
+        package var severity: String
+        package var hosts: [String]
     }
 
-    public var hosts: [Host] = []
-    public var problems: [String] = []
+    package var hosts: [Host] = []
+    package var problems: [String] = []
 
-    public init() {}
+    package init() {}
 
     static let ranks = ["info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4]
 
     /// Adds one report; a document that is not a report becomes a problem.
-    public mutating func add(file: String, bytes: [UInt8]) {
+    package mutating func add(file: String, bytes: [UInt8]) {
         let doc: JSONValue
         do { doc = try JSONValue(parsing: bytes) } catch {
             problems.append("\(file): \(error.description)")
@@ -79,7 +79,7 @@ public struct ReportMerge: Sendable {
     }
 
     /// Failing rules, most severe and most widespread first.
-    public var rules: [Rule] {
+    package var rules: [Rule] {
         var byKey: [String: [String]] = [:]
         for h in hosts { for k in h.failing { byKey[k, default: []].append(h.name) } }
         return byKey.map { k, hs in
@@ -90,12 +90,12 @@ public struct ReportMerge: Sendable {
         }
     }
 
-    public var sortedHosts: [Host] { hosts.sorted { ($0.name, $0.file) < ($1.name, $1.file) } }
-    public var anyFailed: Bool { hosts.contains(where: \.failed) }
+    var sortedHosts: [Host] { hosts.sorted { ($0.name, $0.file) < ($1.name, $1.file) } }
+    package var anyFailed: Bool { hosts.contains(where: \.failed) }
 
     // MARK: Output
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("schema", .string(Self.schema)),
@@ -128,7 +128,7 @@ public struct ReportMerge: Sendable {
             ]))
     }
 
-    public func text() -> String {
+    package func text() -> String {
         let e = TerminalText.escape
         let failedHosts = hosts.filter(\.failed).count
         var out = "hostaudit report merge: \(hosts.count) host\(hosts.count == 1 ? "" : "s"), \(failedHosts) failing\n"
@@ -153,7 +153,7 @@ public struct ReportMerge: Sendable {
     }
 
     /// A hosts × failing rules table as one self-contained HTML page.
-    public func html() -> String {
+    package func html() -> String {
         let t = HTMLText.text
         let rs = rules
         let hs = sortedHosts

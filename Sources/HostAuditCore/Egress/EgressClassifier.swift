@@ -29,8 +29,8 @@ public enum EgressCause: String, Sendable, Equatable, CaseIterable {
 /// the same ECONNREFUSED as a reset. Open needs `SO_ERROR == 0` and a
 /// completed handshake (ESTABLISHED, or CLOSE_WAIT when the server has
 /// already accepted and closed).
-public enum EgressClassifier {
-    public static func classify(_ e: TCPProbeEvidence) -> (state: PortState, reason: ProbeReason) {
+package enum EgressClassifier {
+    package static func classify(_ e: TCPProbeEvidence) -> (state: PortState, reason: ProbeReason) {
         if e.error == nil, e.tcpInfo?.isConnected == true { return (.open, .synAck) }
         if let icmp = e.icmp { return (state(ofICMP: icmp.reason), icmp.reason) }
         if let err = e.error {
@@ -67,7 +67,7 @@ public enum EgressClassifier {
 
     /// SYN retransmissions: `tcpi_retransmits` while connecting (it counts
     /// timer firings, also when the SYN waited for ARP), the total for an open socket.
-    public static func synRetransmits(_ e: TCPProbeEvidence) -> Int? {
+    package static func synRetransmits(_ e: TCPProbeEvidence) -> Int? {
         guard let ti = e.tcpInfo else { return e.phase == .connect ? 0 : nil }
         if ti.isConnected { return ti.totalRetrans }
         return max(ti.retransmits, ti.totalRetrans)

@@ -1,31 +1,31 @@
 /// Everything known about one probe when its cause is decided. Every input
 /// is typed; a layer that learns more (a reply-path verdict, a counter
 /// witness, a legacy rule) fills its field and the explainer weighs it.
-public struct EgressFacts: Sendable {
-    public var evidence: TCPProbeEvidence
-    public var state: PortState
-    public var reason: ProbeReason
-    public var icmpEcho: ICMPEchoResult
+struct EgressFacts: Sendable {
+    var evidence: TCPProbeEvidence
+    var state: PortState
+    var reason: ProbeReason
+    var icmpEcho: ICMPEchoResult
     /// The host's own evidence: verdicts for both directions, blind spots, counters.
-    public var local: LocalEvidence
+    var local: LocalEvidence
     /// The route for the destination, when routing was examined.
-    public var route: RouteEvidence?
+    var route: RouteEvidence?
     /// Other probes to the same address that got an answer (open, closed or an
     /// ICMP error): the host is up, so silence on this port is port-specific.
-    public var siblingsAnswered: Bool
+    var siblingsAnswered: Bool
     /// Other ports on the same address drew ICMP errors: this port's silence
     /// may be a reject whose ICMP the router's rate limit suppressed.
-    public var siblingsRejected: Bool
+    var siblingsRejected: Bool
     /// SELinux on the probing host: true when enforcing, false when not, nil when unknown.
-    public var selinuxEnforcing: Bool?
+    var selinuxEnforcing: Bool?
 
     /// The static (or traced) verdict for the first packet.
-    public var localVerdict: LocalVerdict? {
+    var localVerdict: LocalVerdict? {
         get { local.outbound }
         set { local.outbound = newValue }
     }
 
-    public init(
+    init(
         evidence: TCPProbeEvidence, state: PortState, reason: ProbeReason, icmpEcho: ICMPEchoResult,
         localVerdict: LocalVerdict? = nil, siblingsAnswered: Bool = false, siblingsRejected: Bool = false,
         selinuxEnforcing: Bool? = nil, local: LocalEvidence? = nil, route: RouteEvidence? = nil
@@ -48,12 +48,12 @@ public struct EgressFacts: Sendable {
 /// `explanation`. A cause is stated only when the evidence rules out the
 /// others (`proven`), or favours it with the open question named (`likely`);
 /// otherwise the cause is `unknown`/`ambiguous` with the candidates in order.
-public enum EgressExplainer {
+enum EgressExplainer {
     /// A neighbour (ARP/ND) resolution gives up after about 3 s; an ICMP
     /// unreachable that arrives well before that was not caused by a failed one.
-    public static let fastUnreachableMs: Double = 1000
+    static let fastUnreachableMs: Double = 1000
 
-    public static func explain(_ f: EgressFacts) -> (cause: EgressCause, explanation: String) {
+    static func explain(_ f: EgressFacts) -> (cause: EgressCause, explanation: String) {
         let d = diagnose(f)
         return (d.cause, d.explanation)
     }
@@ -237,7 +237,7 @@ public enum EgressExplainer {
         return (.proven, w)
     }
 
-    public static func diagnose(_ f: EgressFacts) -> Diagnosis {
+    static func diagnose(_ f: EgressFacts) -> Diagnosis {
         var d = decide(f)
         d.evidence = probeItems(f) + localItems(f) + d.evidence
         return d
@@ -605,7 +605,7 @@ public enum EgressExplainer {
     }
 
     /// The explanation for a name that no server resolved.
-    public static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> String {
+    static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> String {
         let allNX = !resolution.servers.isEmpty && resolution.servers.allSatisfy { $0.status == .nxdomain || ($0.status == .answered && $0.addresses.isEmpty) }
         let advice =
             allNX

@@ -55,8 +55,8 @@ public struct CauseCandidate: Sendable, Equatable {
 /// Something the local verdict could not see, so its `accept` is no proof:
 /// legacy x_tables the evaluator or the trace does not read, chains before
 /// the trace table's priority, a trace without a terminal verdict.
-public struct LocalBlindSpot: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable {
+package struct LocalBlindSpot: Sendable, Equatable {
+    package enum Kind: String, Sendable, Equatable {
         /// iptables-legacy (x_tables) rules at a hook the flow passes.
         case legacyTables = "legacy-tables"
         /// The trace showed no terminal verdict for the packet.
@@ -65,23 +65,23 @@ public struct LocalBlindSpot: Sendable, Equatable {
         case other
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// What is unseen, e.g. `legacy table ip filter: OUTPUT has -A OUTPUT -p tcp -m tcp --dport 80 -j DROP`.
-    public var detail: String
+    package var detail: String
     /// The unseen part holds a rule that would drop or reject (a DROP/REJECT
     /// rule or a DROP policy), so a local block is a strong candidate.
-    public var mayBlock: Bool
+    package var mayBlock: Bool
     /// What would decide it.
-    public var tellApart: String
+    package var tellApart: String
 
-    public init(kind: Kind, detail: String, mayBlock: Bool, tellApart: String) {
+    package init(kind: Kind, detail: String, mayBlock: Bool, tellApart: String) {
         self.kind = kind
         self.detail = detail
         self.mayBlock = mayBlock
         self.tellApart = tellApart
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("kind", .string(kind.rawValue)), ("detail", .string(detail)), ("may_block", .bool(mayBlock)),
@@ -92,7 +92,7 @@ public struct LocalBlindSpot: Sendable, Equatable {
 
 /// What is known about the answer's way back into this host (SYN-ACK, RST
 /// or ICMP error through prerouting and input, conntrack `established`/`related`).
-public enum ReplyPathEvidence: Sendable, Equatable {
+package enum ReplyPathEvidence: Sendable, Equatable {
     /// No base chain at prerouting/input/ingress and no legacy rule at
     /// PREROUTING/INPUT: nothing on this host can drop the answer.
     case noRules
@@ -103,18 +103,18 @@ public enum ReplyPathEvidence: Sendable, Equatable {
 /// Everything the host itself says about a probe's flow. Each field is
 /// filled by the layer that knows it; absent evidence stays nil/empty and
 /// the explainer says what is left open.
-public struct LocalEvidence: Sendable, Equatable {
+package struct LocalEvidence: Sendable, Equatable {
     /// The verdict for the first packet (output, postrouting).
-    public var outbound: LocalVerdict?
+    package var outbound: LocalVerdict?
     /// The verdict for the SYN-ACK on its way back in (prerouting, input);
     /// nil when not evaluated (the outbound path already blocks, or no verdict layer).
-    public var reply: ReplyPathEvidence?
+    package var reply: ReplyPathEvidence?
     /// What the verdicts could not see (with `--trace`: the legacy tables).
-    public var blindSpots: [LocalBlindSpot]
+    package var blindSpots: [LocalBlindSpot]
     /// The deciding rules' counters, both directions (`CounterWitness.direction`).
-    public var witnesses: [CounterWitness]
+    package var witnesses: [CounterWitness]
 
-    public init(
+    package init(
         outbound: LocalVerdict? = nil, reply: ReplyPathEvidence? = nil, blindSpots: [LocalBlindSpot] = [],
         witnesses: [CounterWitness] = []
     ) {
@@ -127,7 +127,7 @@ public struct LocalEvidence: Sendable, Equatable {
     /// The evidence a `LocalVerdict` carries by itself: the outbound verdict,
     /// the SYN-ACK's verdict when the answers were evaluated, and the counter
     /// witnesses. (`SnapshotVerdicts` adds `.noRules` and the blind spots.)
-    public init(verdict v: LocalVerdict, blindSpots: [LocalBlindSpot] = []) {
+    package init(verdict v: LocalVerdict, blindSpots: [LocalBlindSpot] = []) {
         self.outbound = v
         self.reply = v.replies.first { $0.kind == .synAck }.map { .verdict($0.verdict) }
         self.blindSpots = blindSpots
@@ -135,7 +135,7 @@ public struct LocalEvidence: Sendable, Equatable {
     }
 
     /// The counter witness for `v`'s deciding rule in `direction`.
-    public func witness(for v: LocalVerdict, direction: CounterWitness.Direction) -> CounterWitness? {
+    package func witness(for v: LocalVerdict, direction: CounterWitness.Direction) -> CounterWitness? {
         witnesses.first {
             $0.direction == direction && $0.table == (v.table ?? "") && $0.chain == (v.chain ?? "")
                 && $0.handle == (v.handle ?? -1) && $0.legacy == v.legacy
@@ -145,8 +145,8 @@ public struct LocalEvidence: Sendable, Equatable {
 
 /// The route the kernel would use for a destination, named as `ip route` /
 /// `ip rule` print it, when routing (not a filter) decides the flow.
-public struct RouteEvidence: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable {
+package struct RouteEvidence: Sendable, Equatable {
+    package enum Kind: String, Sendable, Equatable {
         case unicast, local, prohibit, unreachable, blackhole
         case `throw`
         /// No route matched (no default route), or every match was a `throw`.
@@ -154,19 +154,19 @@ public struct RouteEvidence: Sendable, Equatable {
         case other
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The deciding route, e.g. `prohibit 10.66.50.0/24 table main`; for a
     /// policy rule with a prohibit/unreachable/blackhole action, nil.
-    public var route: String?
+    package var route: String?
     /// The policy rule that led there, e.g. `100: from all to 10.66.60.0/24 lookup 100`.
-    public var rule: String?
+    package var rule: String?
     /// The kernel's own refusal for RTM_GETROUTE (`EACCES`, `EHOSTUNREACH`, …), nil when it gave a route.
-    public var kernelError: String?
+    package var kernelError: String?
     /// False when a policy rule on the way has a selector hostaudit did not
     /// evaluate, so the named route may not be the one the kernel used.
-    public var exact: Bool
+    package var exact: Bool
 
-    public init(kind: Kind, route: String? = nil, rule: String? = nil, kernelError: String? = nil, exact: Bool = true) {
+    package init(kind: Kind, route: String? = nil, rule: String? = nil, kernelError: String? = nil, exact: Bool = true) {
         self.kind = kind
         self.route = route
         self.rule = rule
@@ -175,10 +175,10 @@ public struct RouteEvidence: Sendable, Equatable {
     }
 
     /// The route is one that refuses traffic (or nothing routes).
-    public var refuses: Bool { [.prohibit, .unreachable, .blackhole, .throw, .noMatch].contains(kind) }
+    package var refuses: Bool { [.prohibit, .unreachable, .blackhole, .throw, .noMatch].contains(kind) }
 
     /// `the route 'prohibit 10.66.50.0/24 table main' (reached by rule '…')`.
-    public var label: String {
+    package var label: String {
         var s: String
         if let route {
             s = "the route '\(TerminalText.escape(route))'"
@@ -194,7 +194,7 @@ public struct RouteEvidence: Sendable, Equatable {
         return s
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("type", .string(kind.rawValue)), ("route", route.map(JSONValue.string) ?? .null),
@@ -205,14 +205,14 @@ public struct RouteEvidence: Sendable, Equatable {
 }
 
 /// The classifier's answer for one probe.
-public struct Diagnosis: Sendable, Equatable {
-    public var cause: EgressCause
-    public var confidence: Confidence
-    public var explanation: String
-    public var evidence: [EvidenceItem]
-    public var candidates: [CauseCandidate]
+package struct Diagnosis: Sendable, Equatable {
+    package var cause: EgressCause
+    package var confidence: Confidence
+    package var explanation: String
+    package var evidence: [EvidenceItem]
+    package var candidates: [CauseCandidate]
 
-    public init(
+    package init(
         cause: EgressCause, confidence: Confidence, explanation: String, evidence: [EvidenceItem] = [],
         candidates: [CauseCandidate] = []
     ) {

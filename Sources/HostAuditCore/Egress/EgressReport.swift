@@ -6,9 +6,9 @@ public struct EgressProbeResult: Sendable, Equatable {
     public var state: PortState
     public var reason: ProbeReason
     public var elapsedMs: Double?
-    public var synRetransmits: Int?
-    public var icmpEcho: ICMPEchoResult
-    public var localVerdict: LocalVerdict?
+    package var synRetransmits: Int?
+    package var icmpEcho: ICMPEchoResult
+    package var localVerdict: LocalVerdict?
     public var cause: EgressCause
     /// How sure `cause` is; `evidence` and `candidates` say why.
     public var confidence: Confidence
@@ -16,17 +16,17 @@ public struct EgressProbeResult: Sendable, Equatable {
     public var evidenceItems: [EvidenceItem]
     public var candidates: [CauseCandidate]
     /// The route examined for this probe, when routing was looked at.
-    public var route: RouteEvidence?
+    package var route: RouteEvidence?
     public var explanation: String
     public var relatedFindings: [String]
     /// The socket evidence (null for a DNS failure).
-    public var evidence: TCPProbeEvidence?
+    package var evidence: TCPProbeEvidence?
     /// Where on the path the flow stops (`hops`, `blocked_at`), when it was located.
-    public var location: PathLocation?
+    package var location: PathLocation?
     /// The socket evidence of a UDP probe (null for TCP).
-    public var udp: UDPProbeEvidence?
+    package var udp: UDPProbeEvidence?
 
-    public init(
+    package init(
         target: EgressTarget, address: String?, state: PortState, reason: ProbeReason, elapsedMs: Double?,
         synRetransmits: Int?, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict?, cause: EgressCause,
         explanation: String, relatedFindings: [String] = [], evidence: TCPProbeEvidence?,
@@ -52,7 +52,7 @@ public struct EgressProbeResult: Sendable, Equatable {
     }
 
     /// Classifies socket evidence and explains it.
-    public static func from(
+    package static func from(
         target: EgressTarget, evidence: TCPProbeEvidence, icmpEcho: ICMPEchoResult, localVerdict: LocalVerdict? = nil,
         siblingsAnswered: Bool = false, siblingsRejected: Bool = false, selinuxEnforcing: Bool? = nil,
         local: LocalEvidence? = nil, route: RouteEvidence? = nil
@@ -71,7 +71,7 @@ public struct EgressProbeResult: Sendable, Equatable {
     }
 
     /// Classifies a UDP probe and explains it, with its path location when it was located.
-    public static func fromUDP(
+    package static func fromUDP(
         target: EgressTarget, evidence: UDPProbeEvidence, icmpEcho: ICMPEchoResult, local: LocalEvidence? = nil,
         siblingsAnswered: Bool = false, route: RouteEvidence? = nil, location: PathLocation? = nil
     ) -> EgressProbeResult {
@@ -91,7 +91,7 @@ public struct EgressProbeResult: Sendable, Equatable {
     }
 
     /// The row for a name that resolved to no address.
-    public static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> EgressProbeResult {
+    package static func dnsFailure(target: EgressTarget, resolution: NameResolution) -> EgressProbeResult {
         // Resolution failed the way every program on the host would see it
         // (the servers glibc asks, in its order): DNS is the cause.
         let items = resolution.servers.map { s in
@@ -107,11 +107,11 @@ public struct EgressProbeResult: Sendable, Equatable {
             confidence: .proven, evidenceItems: items)
     }
 
-    public var isOpen: Bool { state == .open }
+    var isOpen: Bool { state == .open }
 
     /// The contract's fields in order, then additions (`errno`, `icmp_error`,
     /// `tcp_info`, `icmp_echo`, `reprobed`, `sources`).
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         var o = JSONObject()
         o["target"] = .string(target.text)
         o["host"] = .string(target.host)

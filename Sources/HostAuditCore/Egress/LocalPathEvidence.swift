@@ -1,17 +1,17 @@
 /// The local verdict for the answer to a probe (SYN-ACK, reset or ICMP error)
 /// on its way back in through prerouting and input.
-public struct ReplyVerdict: Sendable, Equatable {
+package struct ReplyVerdict: Sendable, Equatable {
     /// The answer: `syn-ack`, `reset` or `icmp-error`.
-    public var kind: ReplyKind
+    package var kind: ReplyKind
     /// The verdict and the deciding rule, as for the outbound flow.
-    public var verdict: LocalVerdict
+    package var verdict: LocalVerdict
 
-    public init(kind: ReplyKind, verdict: LocalVerdict) {
+    package init(kind: ReplyKind, verdict: LocalVerdict) {
         self.kind = kind
         self.verdict = verdict
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         guard case .object(var o) = verdict.json() else { return .null }
         o["kind"] = .string(kind.rawValue)
         return .object(o)
@@ -24,9 +24,9 @@ public struct ReplyVerdict: Sendable, Equatable {
 /// the confidence model (`confidence`): exact is proof the rule saw the
 /// probe, consistent makes it likely, noisy and absent prove nothing (absent
 /// contradicts a static verdict that the rule decides).
-public struct CounterWitness: Sendable, Equatable {
+package struct CounterWitness: Sendable, Equatable {
     /// How much the rise says about this probe.
-    public enum Strength: String, Sendable, Equatable {
+    package enum Strength: String, Sendable, Equatable {
         /// The counter rose by exactly the packets this probe sent, and no
         /// other probe of the batch goes through the rule: the rule saw them.
         case exact
@@ -41,33 +41,33 @@ public struct CounterWitness: Sendable, Equatable {
     }
 
     /// Which packets a rule's counter counted.
-    public enum Direction: String, Sendable, Hashable {
+    package enum Direction: String, Sendable, Hashable {
         /// The probe's own packets.
         case out
         /// The answers.
         case reply
     }
 
-    public var direction: Direction
+    package var direction: Direction
     /// `ip filter`, `inet filter`, …
-    public var table: String
-    public var chain: String
-    public var handle: Int
+    package var table: String
+    package var chain: String
+    package var handle: Int
     /// True for a legacy x_tables rule.
-    public var legacy: Bool
-    public var deltaPackets: UInt64
+    package var legacy: Bool
+    package var deltaPackets: UInt64
     /// Packets this probe sent through the rule (SYN plus retransmissions);
     /// nil for answers, whose number the remote side decides.
-    public var probePackets: UInt64?
+    package var probePackets: UInt64?
     /// Packets all probes of the batch that this rule decides sent (nil as above).
-    public var batchPackets: UInt64?
-    public var strength: Strength
+    package var batchPackets: UInt64?
+    package var strength: Strength
     /// What the counted rule does, when known.
-    public var verdict: VerdictKind?
+    package var verdict: VerdictKind?
     /// The rule as printed (nft or iptables-save syntax), when known.
-    public var rule: String?
+    package var rule: String?
 
-    public init(
+    package init(
         direction: Direction, table: String, chain: String, handle: Int, legacy: Bool, deltaPackets: UInt64,
         probePackets: UInt64?, batchPackets: UInt64?, strength: Strength, verdict: VerdictKind? = nil, rule: String? = nil
     ) {
@@ -87,7 +87,7 @@ public struct CounterWitness: Sendable, Equatable {
     /// The strength of a rise of `delta` when this probe sent `mine` packets
     /// through the rule and all probes deciding at it sent `batch` (nil: not
     /// known, as for answers, where any rise is only consistent).
-    public static func strength(delta: UInt64, mine: UInt64?, batch: UInt64?) -> Strength {
+    package static func strength(delta: UInt64, mine: UInt64?, batch: UInt64?) -> Strength {
         if delta == 0 { return .absent }
         guard let mine, let batch else { return .consistent }
         if delta > batch { return .noisy }
@@ -96,7 +96,7 @@ public struct CounterWitness: Sendable, Equatable {
     }
 
     /// The strength on the confidence model's scale.
-    public var confidence: Confidence {
+    package var confidence: Confidence {
         switch strength {
         case .exact: return .proven
         case .consistent: return .likely
@@ -105,13 +105,13 @@ public struct CounterWitness: Sendable, Equatable {
     }
 
     /// The rule drops or rejects what it counted.
-    public var blocks: Bool { verdict == .drop || verdict == .reject }
+    package var blocks: Bool { verdict == .drop || verdict == .reject }
 
     /// `legacy ip filter OUTPUT, handle 2` / `inet filter output, handle 7`.
-    public var location: String { "\(legacy ? "legacy " : "")\(table) \(chain), handle \(handle)" }
+    package var location: String { "\(legacy ? "legacy " : "")\(table) \(chain), handle \(handle)" }
 
     /// `rose by 3 packets (this probe sent 3, the batch 3): exact`.
-    public var summary: String {
+    package var summary: String {
         var s = deltaPackets == 0 ? "did not rise" : "rose by \(deltaPackets) packet\(deltaPackets == 1 ? "" : "s")"
         if let probePackets {
             s += " (this probe sent \(probePackets)\(batchPackets.map { ", the probes decided there \($0)" } ?? ""))"
@@ -119,7 +119,7 @@ public struct CounterWitness: Sendable, Equatable {
         return s + ": \(strength.rawValue)"
     }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("kind", .string("counter")), ("verdict", verdict.map { .string($0.rawValue) } ?? .null), ("direction", .string(direction.rawValue)), ("table", .string(table)),
@@ -135,16 +135,16 @@ public struct CounterWitness: Sendable, Equatable {
 /// One probe's flow as the kernel saw it, for the verdict layer: the
 /// destination, and the local end `getsockname()` gave after `connect()`
 /// (nil when connect failed before binding one).
-public struct ProbeFlow: Sendable, Hashable {
-    public var address: String
-    public var port: Int
-    public var proto: EgressProtocol
-    public var localAddress: String?
-    public var localPort: Int?
+package struct ProbeFlow: Sendable, Hashable {
+    package var address: String
+    package var port: Int
+    package var proto: EgressProtocol
+    package var localAddress: String?
+    package var localPort: Int?
     /// Packets the probe sent (its SYN plus retransmissions), when known.
-    public var packetsSent: UInt64?
+    package var packetsSent: UInt64?
 
-    public init(address: String, port: Int, proto: EgressProtocol = .tcp, localAddress: String? = nil, localPort: Int? = nil, packetsSent: UInt64? = nil) {
+    package init(address: String, port: Int, proto: EgressProtocol = .tcp, localAddress: String? = nil, localPort: Int? = nil, packetsSent: UInt64? = nil) {
         self.address = address
         self.port = port
         self.proto = proto
@@ -153,7 +153,7 @@ public struct ProbeFlow: Sendable, Hashable {
         self.packetsSent = packetsSent
     }
 
-    public init(_ e: TCPProbeEvidence) {
+    package init(_ e: TCPProbeEvidence) {
         let retrans = EgressClassifier.synRetransmits(e)
         self.init(
             address: e.address, port: e.port, proto: .tcp, localAddress: e.localAddress, localPort: e.localPort,

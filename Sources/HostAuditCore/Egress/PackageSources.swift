@@ -1,16 +1,16 @@
 /// A repository URL read from the host's package manager configuration.
-public struct PackageSource: Sendable, Equatable {
+package struct PackageSource: Sendable, Equatable {
     /// `baseurl`, `mirrorlist`, `metalink` (yum/dnf) or `deb`, `deb-src` (apt).
-    public var kind: String
-    public var url: String
-    public var path: String
-    public var line: Int
+    package var kind: String
+    package var url: String
+    package var path: String
+    package var line: Int
     /// The yum repository id (`[id]`), else null.
-    public var repo: String?
+    package var repo: String?
     /// False for `enabled=0` (yum) or `Enabled: no` (deb822); these are not probed.
-    public var enabled: Bool
+    package var enabled: Bool
 
-    public init(kind: String, url: String, path: String, line: Int, repo: String? = nil, enabled: Bool = true) {
+    package init(kind: String, url: String, path: String, line: Int, repo: String? = nil, enabled: Bool = true) {
         self.kind = kind
         self.url = url
         self.path = path
@@ -21,19 +21,19 @@ public struct PackageSource: Sendable, Equatable {
 }
 
 /// What the package-source parsers found in one or more files.
-public struct PackageSourceList: Sendable, Equatable {
-    public var sources: [PackageSource]
-    public var problems: [FileProblem]
+package struct PackageSourceList: Sendable, Equatable {
+    package var sources: [PackageSource]
+    package var problems: [FileProblem]
     /// Files read, in order.
-    public var files: [String]
+    package var files: [String]
 
-    public init(sources: [PackageSource] = [], problems: [FileProblem] = [], files: [String] = []) {
+    package init(sources: [PackageSource] = [], problems: [FileProblem] = [], files: [String] = []) {
         self.sources = sources
         self.problems = problems
         self.files = files
     }
 
-    public mutating func append(_ other: PackageSourceList) {
+    package mutating func append(_ other: PackageSourceList) {
         sources += other.sources
         problems += other.problems
         files += other.files
@@ -43,7 +43,7 @@ public struct PackageSourceList: Sendable, Equatable {
     /// first URL naming it is the target text; every file:line is an origin).
     /// URLs that are not network sources (file:, cdrom:) or that cannot be
     /// probed (a variable in the host) become problems.
-    public func targets() -> (targets: [EgressTarget], problems: [FileProblem]) {
+    package func targets() -> (targets: [EgressTarget], problems: [FileProblem]) {
         var out: [EgressTarget] = []
         var index: [String: Int] = [:]
         var problems: [FileProblem] = []
@@ -73,14 +73,14 @@ public struct PackageSourceList: Sendable, Equatable {
 }
 
 /// Pure parsers for yum/dnf `.repo` files and apt's one-line and deb822 lists.
-public enum PackageSourceParser {
+package enum PackageSourceParser {
     // MARK: - yum / dnf
 
     /// A `.repo` file: INI sections; `baseurl` may hold several URLs separated
     /// by white space or commas, also on indented continuation lines;
     /// `mirrorlist` and `metalink` name one URL each. `$releasever` and
     /// `$basearch` stay as written (they matter only when they are in a host).
-    public static func parseYumRepo(_ text: String, path: String) -> PackageSourceList {
+    package static func parseYumRepo(_ text: String, path: String) -> PackageSourceList {
         var list = PackageSourceList(files: [path])
         var section: String? = nil
         var pending: [(kind: String, url: String, line: Int, repo: String?)] = []
@@ -143,7 +143,7 @@ public enum PackageSourceParser {
     // MARK: - apt one-line format
 
     /// `deb [ option=value ... ] URI suite [component...]` (sources.list(5)).
-    public static func parseAptList(_ text: String, path: String) -> PackageSourceList {
+    package static func parseAptList(_ text: String, path: String) -> PackageSourceList {
         var list = PackageSourceList(files: [path])
         for (n, raw) in lines(text) {
             var line = Substring(raw)
@@ -178,7 +178,7 @@ public enum PackageSourceParser {
 
     /// `*.sources` (deb822): stanzas separated by blank lines; `URIs:` holds one
     /// or more URIs (also on continuation lines); `Enabled: no` turns a stanza off.
-    public static func parseDeb822(_ text: String, path: String) -> PackageSourceList {
+    package static func parseDeb822(_ text: String, path: String) -> PackageSourceList {
         var list = PackageSourceList(files: [path])
         struct Stanza {
             var types: [String] = []

@@ -4,8 +4,8 @@
 /// (`PathLocator`) and hands the answers here. See docs/path-location.md.
 
 /// What one TTL-limited probe drew.
-public struct HopAnswer: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable {
+package struct HopAnswer: Sendable, Equatable {
+    package enum Kind: String, Sendable, Equatable {
         /// ICMP time-exceeded: the probe reached the router at this TTL.
         case timeExceeded = "time-exceeded"
         /// A SYN-ACK or reset: the probe reached the destination.
@@ -18,52 +18,52 @@ public struct HopAnswer: Sendable, Equatable {
         case error
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The sender of the answer (router, rejecter or destination).
-    public var address: String?
-    public var rttMs: Double?
+    package var address: String?
+    package var rttMs: Double?
     /// nmap's reason word for an unreachable.
-    public var reason: String?
+    package var reason: String?
 
-    public init(_ kind: Kind, address: String? = nil, rttMs: Double? = nil, reason: String? = nil) {
+    package init(_ kind: Kind, address: String? = nil, rttMs: Double? = nil, reason: String? = nil) {
         self.kind = kind
         self.address = address
         self.rttMs = rttMs
         self.reason = reason
     }
 
-    public static let silent = HopAnswer(.silent)
+    package static let silent = HopAnswer(.silent)
 
     /// Evidence that something at this TTL answered for the probe's path.
     var answered: Bool { kind == .timeExceeded || kind == .destination }
 }
 
 /// Everything gathered for one blocked flow.
-public struct PathProbeSet: Sendable, Equatable {
-    public var destination: String
-    public var port: Int
+package struct PathProbeSet: Sendable, Equatable {
+    package var destination: String
+    package var port: Int
     /// TTL → answer of the blocked flow (round one, merged with the re-check).
-    public var flow: [Int: HopAnswer]
-    public var contrastPort: Int?
+    package var flow: [Int: HopAnswer]
+    package var contrastPort: Int?
     /// TTL → answer of the contrast flow.
-    public var contrast: [Int: HopAnswer]
+    package var contrast: [Int: HopAnswer]
     /// The ICMP unreachable's sender when the full-TTL probe was rejected; nil for silence.
-    public var offender: String?
+    package var offender: String?
     /// The second look at the boundary: contrast, blocked flow, contrast again, sent back to back.
-    public var recheck: Recheck?
-    public var maxTTL: Int
+    package var recheck: Recheck?
+    package var maxTTL: Int
     /// `tcp` or `udp`. A UDP flow's silence at the destination is no proof
     /// of a drop (a service may ignore the probe), so it never locates a drop
     /// between the last router and the destination.
-    public var proto: String = "tcp"
+    package var proto: String = "tcp"
 
-    public struct Recheck: Sendable, Equatable {
-        public var ttl: Int
-        public var flow: HopAnswer
+    package struct Recheck: Sendable, Equatable {
+        package var ttl: Int
+        package var flow: HopAnswer
         /// The contrast sent just before the blocked flow, and just after it.
-        public var contrast: HopAnswer?
-        public var contrastAfter: HopAnswer?
-        public init(ttl: Int, flow: HopAnswer, contrast: HopAnswer?, contrastAfter: HopAnswer? = nil) {
+        package var contrast: HopAnswer?
+        package var contrastAfter: HopAnswer?
+        package init(ttl: Int, flow: HopAnswer, contrast: HopAnswer?, contrastAfter: HopAnswer? = nil) {
             self.ttl = ttl
             self.flow = flow
             self.contrast = contrast
@@ -71,7 +71,7 @@ public struct PathProbeSet: Sendable, Equatable {
         }
     }
 
-    public init(
+    package init(
         destination: String, port: Int, flow: [Int: HopAnswer], contrastPort: Int?, contrast: [Int: HopAnswer],
         offender: String? = nil, recheck: Recheck? = nil, maxTTL: Int
     ) {
@@ -87,19 +87,19 @@ public struct PathProbeSet: Sendable, Equatable {
 }
 
 /// One entry of the contract's `hops`.
-public struct PathHop: Sendable, Equatable {
-    public var ttl: Int
+package struct PathHop: Sendable, Equatable {
+    package var ttl: Int
     /// Null for a hop that answered no probe (`*`).
-    public var address: String?
-    public var rttMs: Double?
+    package var address: String?
+    package var rttMs: Double?
     /// True when the blocked flow went beyond this hop, false when it did not,
     /// null when the probes cannot tell.
-    public var passed: Bool?
+    package var passed: Bool?
     /// True when the blocked flow's own probe answered at this hop.
-    public var reached: Bool
-    public var isDestination: Bool
+    package var reached: Bool
+    package var isDestination: Bool
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("ttl", .int(Int64(ttl))), ("address", address.map(JSONValue.string) ?? .null),
@@ -111,23 +111,23 @@ public struct PathHop: Sendable, Equatable {
 }
 
 /// The contract's `blocked_at`, plus the hop after the block (`before_hop`).
-public struct BlockedAt: Sendable, Equatable {
-    public enum Place: String, Sendable, Equatable {
+package struct BlockedAt: Sendable, Equatable {
+    package enum Place: String, Sendable, Equatable {
         case gateway, network, destination
     }
 
     /// The last hop the blocked flow is known to reach (the rejecter, for a reject).
-    public var hop: Int
-    public var address: String?
+    package var hop: Int
+    package var address: String?
     /// Null when the hops the block may sit at span more than one place.
-    public var place: Place?
+    package var place: Place?
     /// `proven`, `likely`, or `unknown` when the block is after `hop` but silent hops or rate limits hide how far.
-    public var confidence: Confidence
+    package var confidence: Confidence
     /// The next hop on the path that is known not to see the flow.
-    public var beforeHop: Int?
-    public var beforeAddress: String?
+    package var beforeHop: Int?
+    var beforeAddress: String?
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("hop", .int(Int64(hop))), ("address", address.map(JSONValue.string) ?? .null),
@@ -139,14 +139,14 @@ public struct BlockedAt: Sendable, Equatable {
 }
 
 /// The answer for one blocked flow: the hops, where it stops, in words.
-public struct PathLocation: Sendable, Equatable {
-    public var hops: [PathHop]
-    public var blockedAt: BlockedAt?
+package struct PathLocation: Sendable, Equatable {
+    package var hops: [PathHop]
+    package var blockedAt: BlockedAt?
     /// One sentence: where the flow stops, or what the probes leave unknown.
-    public var summary: String
-    public var contrastPort: Int?
+    package var summary: String
+    package var contrastPort: Int?
 
-    public init(hops: [PathHop], blockedAt: BlockedAt?, summary: String, contrastPort: Int?) {
+    package init(hops: [PathHop], blockedAt: BlockedAt?, summary: String, contrastPort: Int?) {
         self.hops = hops
         self.blockedAt = blockedAt
         self.summary = summary
@@ -154,7 +154,7 @@ public struct PathLocation: Sendable, Equatable {
     }
 
     /// The summary as a sentence to append to an explanation.
-    public var sentence: String {
+    package var sentence: String {
         guard let f = summary.first else { return "" }
         return "On the path: " + String(f) + summary.dropFirst() + "."
     }
@@ -162,7 +162,7 @@ public struct PathLocation: Sendable, Equatable {
     /// Where the block sits, in the words people use, when `blocked_at` is
     /// known (proven or likely): the gateway, a router in the network, the
     /// provider's router after the gateway, or the destination. Nil otherwise.
-    public var whereWords: String? {
+    package var whereWords: String? {
         guard let b = blockedAt, b.confidence != .unknown else { return nil }
         let at = "hop \(b.hop), \(b.address ?? "*")"
         let isDestination = { (t: Int?) in t.map { t in self.hops.contains { $0.ttl == t && $0.isDestination } } ?? false }
@@ -189,7 +189,7 @@ public struct PathLocation: Sendable, Equatable {
     }
 
     /// `1 10.66.1.1 0.3 ms, 2 *, 3 10.66.3.1 …`
-    public var hopsLine: String {
+    var hopsLine: String {
         hops.map { h in
             var s = "\(h.ttl) \(h.address ?? "*")"
             if let r = h.rttMs { s += " \(EgressExplainer.formatMs(r))" }
@@ -202,10 +202,10 @@ public struct PathLocation: Sendable, Equatable {
 /// Decides where a blocked flow stops. A hop is named only from an answer
 /// (time-exceeded, or the reject's sender found among the hops); silent
 /// hops and rate limits lower the confidence to `unknown` and are named.
-public enum PathAnalysis {
+package enum PathAnalysis {
     /// The highest TTL at which the blocked flow drew time-exceeded (0: none),
     /// and the first TTL above it at which the contrast flow shows the path goes on.
-    public static func boundary(_ s: PathProbeSet) -> (reached: Int, next: Int?) {
+    package static func boundary(_ s: PathProbeSet) -> (reached: Int, next: Int?) {
         let h = s.flow.filter { $0.value.kind == .timeExceeded }.keys.max() ?? 0
         let k = s.contrast.filter { $0.key > h && $0.value.answered }.keys.min()
         return (h, k)
@@ -229,7 +229,7 @@ public enum PathAnalysis {
         "hop \(ttl) (\(address ?? "*"))"
     }
 
-    public static func locate(_ s: PathProbeSet) -> PathLocation {
+    package static func locate(_ s: PathProbeSet) -> PathLocation {
         var flow = s.flow
         var contrast = s.contrast
         if let r = s.recheck {

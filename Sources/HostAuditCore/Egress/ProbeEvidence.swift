@@ -1,35 +1,35 @@
 /// What the socket said about one TCP connection attempt, copied out of the
 /// kernel by the Linux prober (`SO_ERROR`, `TCP_INFO`, the `IP_RECVERR` queue).
 /// Pure data: classification and explanation work on it without a kernel.
-public struct TCPProbeEvidence: Sendable, Equatable {
+package struct TCPProbeEvidence: Sendable, Equatable {
     /// Where the attempt ended: `connect` (connect(2) failed at once), `poll`
     /// (an event arrived) or `deadline` (the time-out passed without an answer).
-    public enum Phase: String, Sendable, Equatable {
+    package enum Phase: String, Sendable, Equatable {
         case connect, poll, deadline
     }
 
-    public var address: String
-    public var port: Int
+    package var address: String
+    package var port: Int
     /// `ipv4` or `ipv6`.
-    public var family: String
-    public var phase: Phase
+    package var family: String
+    package var phase: Phase
     /// The error of connect(2) or `SO_ERROR`; null when there was none.
-    public var error: SocketError?
+    package var error: SocketError?
     /// The ICMP error queued on the socket, with its sender.
-    public var icmp: ICMPError?
+    package var icmp: ICMPError?
     /// `TCP_INFO` when the attempt ended.
-    public var tcpInfo: TCPInfoSnapshot?
-    public var elapsedMs: Double
+    package var tcpInfo: TCPInfoSnapshot?
+    package var elapsedMs: Double
     /// True when this is the result of probing the port again, alone, because
     /// sibling ports on the same address got ICMP answers (ICMP rate limits).
-    public var reprobed: Bool
+    package var reprobed: Bool
     /// The local end of the connection, from `getsockname()` after
     /// `connect()`: the source address and port the kernel chose (nil when
     /// connect failed before one was bound).
-    public var localAddress: String? = nil
-    public var localPort: Int? = nil
+    package var localAddress: String? = nil
+    package var localPort: Int? = nil
 
-    public init(
+    package init(
         address: String, port: Int, family: String, phase: Phase, error: SocketError? = nil, icmp: ICMPError? = nil,
         tcpInfo: TCPInfoSnapshot? = nil, elapsedMs: Double, reprobed: Bool = false
     ) {
@@ -46,21 +46,21 @@ public struct TCPProbeEvidence: Sendable, Equatable {
 }
 
 /// An errno value with its symbolic name (`ECONNREFUSED`) and message.
-public struct SocketError: Sendable, Equatable, CustomStringConvertible {
-    public var number: Int32
-    public var name: String
-    public var message: String
-    public init(number: Int32, name: String, message: String) {
+package struct SocketError: Sendable, Equatable, CustomStringConvertible {
+    package var number: Int32
+    package var name: String
+    package var message: String
+    package init(number: Int32, name: String, message: String) {
         self.number = number
         self.name = name
         self.message = message
     }
-    public var description: String { "\(name) (\(message))" }
+    package var description: String { "\(name) (\(message))" }
 }
 
 /// A TCP socket's state (`tcpi_state`), by the kernel's numbers
 /// (include/net/tcp_states.h); `name` is the kernel's name for it.
-public enum TCPState: Sendable, Hashable, CustomStringConvertible {
+package enum TCPState: Sendable, Hashable, CustomStringConvertible {
     case established, synSent, synRecv, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
     case newSynRecv
     /// A number this list does not know (`STATE_<n>`).
@@ -72,12 +72,12 @@ public enum TCPState: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// The state numbered `n` (1 is ESTABLISHED).
-    public init(number n: Int) {
+    package init(number n: Int) {
         self = Self.known.indices.contains(n - 1) ? Self.known[n - 1] : .other(n)
     }
 
     /// `ESTABLISHED`, `SYN_SENT`, …, as the report names it.
-    public var name: String {
+    package var name: String {
         switch self {
         case .established: return "ESTABLISHED"
         case .synSent: return "SYN_SENT"
@@ -95,19 +95,19 @@ public enum TCPState: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { name }
+    package var description: String { name }
 }
 
 /// The part of `struct tcp_info` a prober needs.
-public struct TCPInfoSnapshot: Sendable, Equatable {
-    public var state: TCPState
+package struct TCPInfoSnapshot: Sendable, Equatable {
+    package var state: TCPState
     /// `tcpi_retransmits`: consecutive retransmission timeouts (SYNs re-sent while connecting).
-    public var retransmits: Int
+    package var retransmits: Int
     /// `tcpi_total_retrans`: segments actually retransmitted (0 while a SYN waits for ARP).
-    public var totalRetrans: Int
-    public var rtoMs: Int
+    package var totalRetrans: Int
+    package var rtoMs: Int
 
-    public init(state: TCPState, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
+    package init(state: TCPState, retransmits: Int, totalRetrans: Int, rtoMs: Int) {
         self.state = state
         self.retransmits = retransmits
         self.totalRetrans = totalRetrans
@@ -116,7 +116,7 @@ public struct TCPInfoSnapshot: Sendable, Equatable {
 
     /// The handshake completed: ESTABLISHED, or CLOSE_WAIT when the server
     /// accepted and already closed (a SYN-ACK came back either way).
-    public var isConnected: Bool { state == .established || state == .closeWait }
+    package var isConnected: Bool { state == .established || state == .closeWait }
 }
 
 /// An ICMP or ICMPv6 error read from the socket's error queue (`sock_extended_err`).
@@ -191,22 +191,22 @@ public struct ICMPError: Sendable, Equatable {
 
 /// The result of ICMP echo to one address. `reachable` is null when it could
 /// not be tested (no ping socket allowed and no CAP_NET_RAW): never "failed".
-public struct ICMPEchoResult: Sendable, Equatable {
-    public var reachable: Bool?
+package struct ICMPEchoResult: Sendable, Equatable {
+    package var reachable: Bool?
     /// `datagram` (an unprivileged ping socket), `raw`, or null when not tested.
-    public var method: String?
-    public var rttMs: Double?
+    package var method: String?
+    package var rttMs: Double?
     /// Why it was not tested, or what error came back instead of a reply.
-    public var detail: String?
+    package var detail: String?
 
-    public init(reachable: Bool?, method: String?, rttMs: Double? = nil, detail: String? = nil) {
+    package init(reachable: Bool?, method: String?, rttMs: Double? = nil, detail: String? = nil) {
         self.reachable = reachable
         self.method = method
         self.rttMs = rttMs
         self.detail = detail
     }
 
-    public static func notTested(_ why: String) -> ICMPEchoResult {
+    package static func notTested(_ why: String) -> ICMPEchoResult {
         ICMPEchoResult(reachable: nil, method: nil, detail: why)
     }
 }
@@ -216,21 +216,21 @@ public struct ICMPEchoResult: Sendable, Equatable {
 /// `local_verdict` object, plus `notes` (why it is unknown, when it is) and
 /// `counter_delta_packets` (how many packets the deciding rule's counter
 /// gained while the probe ran).
-public struct LocalVerdict: Sendable, Equatable {
-    public var verdict: VerdictKind
-    public var hook: String?
+package struct LocalVerdict: Sendable, Equatable {
+    package var verdict: VerdictKind
+    package var hook: String?
     /// The deciding rule, or the chain whose policy decided (`handle` nil);
     /// nil when nothing decided. The evaluator's own type, not a copy in strings.
-    public var decidedBy: RuleLocation?
-    public var traced: Bool
-    public var notes: [String]
-    public var counterDeltaPackets: UInt64?
+    package var decidedBy: RuleLocation?
+    package var traced: Bool
+    package var notes: [String]
+    package var counterDeltaPackets: UInt64?
     /// The answers' verdicts on the way back in (prerouting, input).
-    public var replies: [ReplyVerdict] = []
+    package var replies: [ReplyVerdict] = []
     /// Counters of the deciding rules, read before and after the probe batch.
-    public var witnesses: [CounterWitness] = []
+    package var witnesses: [CounterWitness] = []
 
-    public init(
+    package init(
         verdict: VerdictKind, hook: String? = nil, decidedBy: RuleLocation? = nil, traced: Bool = false,
         notes: [String] = [], counterDeltaPackets: UInt64? = nil
     ) {
@@ -243,17 +243,17 @@ public struct LocalVerdict: Sendable, Equatable {
     }
 
     /// `inet filter`: the deciding table as nft names it.
-    public var table: String? { decidedBy?.tableName }
-    public var chain: String? { decidedBy?.chain }
+    package var table: String? { decidedBy?.tableName }
+    package var chain: String? { decidedBy?.chain }
     /// The rule's handle (a legacy rule's 1-based position); nil for a chain policy.
-    public var handle: Int? { decidedBy?.handle.map { Int(clamping: $0) } }
-    public var rule: String? { decidedBy?.rule }
+    package var handle: Int? { decidedBy?.handle.map { Int(clamping: $0) } }
+    package var rule: String? { decidedBy?.rule }
     /// The deciding rule is in a legacy x_tables table.
-    public var legacy: Bool { decidedBy?.isLegacy ?? false }
+    package var legacy: Bool { decidedBy?.isLegacy ?? false }
     /// `drop` or `reject`.
-    public var blocks: Bool { verdict == .drop || verdict == .reject }
+    package var blocks: Bool { verdict == .drop || verdict == .reject }
 
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         .object(
             JSONObject([
                 ("verdict", .string(verdict.rawValue)), ("hook", hook.map(JSONValue.string) ?? .null),
@@ -275,7 +275,7 @@ public struct LocalVerdict: Sendable, Equatable {
 
     /// `rule 'tcp dport 80 drop' (inet filter output, handle 7)`; a legacy
     /// rule reads `(legacy ip filter OUTPUT, handle 2)` (its position).
-    public var label: String {
+    package var label: String {
         var where_ = [table, chain].compactMap { $0 }.joined(separator: " ")
         if legacy { where_ = "legacy " + where_ }
         if let handle { where_ += where_.isEmpty ? "handle \(handle)" : ", handle \(handle)" }
@@ -291,7 +291,7 @@ public struct LocalVerdict: Sendable, Equatable {
 /// One batch entry point, asked once after probing with the flows as the
 /// kernel saw them (source address and port from `getsockname()`), so the
 /// rule counters are read once before and once after the whole batch.
-public protocol LocalVerdictSource: Sendable {
+package protocol LocalVerdictSource: Sendable {
     /// The local evidence per flow, in the order given: the outbound verdict,
     /// the SYN-ACK's verdict on its way back in, counter witnesses, and what
     /// the verdicts could not see.

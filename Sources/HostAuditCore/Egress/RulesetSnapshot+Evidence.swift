@@ -7,7 +7,7 @@ extension RulesetSnapshot {
     /// PREROUTING/INPUT chain holds a rule or a non-ACCEPT policy: then
     /// nothing on this host can drop the answer. nil otherwise (the answer's
     /// path needs evaluating).
-    public func replyPathWithoutRules(ipv6: Bool) -> ReplyPathEvidence? {
+    package func replyPathWithoutRules(ipv6: Bool) -> ReplyPathEvidence? {
         let families: Set<Family> = ipv6 ? [.ip6, .inet, .netdev] : [.ip, .inet, .netdev]
         for t in tables where families.contains(t.family) {
             for c in t.chains {
@@ -28,7 +28,7 @@ extension RulesetSnapshot {
     /// non-ACCEPT policy: a verdict that does not evaluate legacy tables
     /// cannot see them. Since the static evaluator reads legacy tables, only
     /// `--trace` (which sees nf_tables alone) reports them, for `chains`.
-    public func legacyBlindSpots(
+    package func legacyBlindSpots(
         ipv6: Bool, chains: Set<String> = ["OUTPUT", "POSTROUTING", "INPUT", "PREROUTING"]
     ) -> [LocalBlindSpot] {
         let family: Family = ipv6 ? .ip6 : .ip

@@ -2,7 +2,7 @@ extension SocketError {
     /// The errno values the classifiers and explainers tell apart, by their
     /// symbolic names (Core has no errno numbers: the name is what the Linux
     /// layer hands over); every other value is `other`.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         case connectionRefused = "ECONNREFUSED"
         case timedOut = "ETIMEDOUT"
         case noRouteToHost = "EHOSTUNREACH"
@@ -15,7 +15,7 @@ extension SocketError {
         case other
     }
 
-    public var code: Code {
+    package var code: Code {
         guard let c = Code(rawValue: name), c != .other else { return .other }
         return c
     }

@@ -8,8 +8,8 @@
 /// same. See docs/path-location.md ("UDP").
 
 /// The application payload a UDP probe carries.
-public enum UDPPayload {
-    public enum Kind: String, Sendable, Equatable {
+package enum UDPPayload {
+    package enum Kind: String, Sendable, Equatable {
         /// A DNS query (port 53).
         case dns = "dns-query"
         /// An NTP client request, mode 3 (port 123).
@@ -21,7 +21,7 @@ public enum UDPPayload {
         case empty
     }
 
-    public static func kind(forPort port: Int) -> Kind {
+    package static func kind(forPort port: Int) -> Kind {
         switch port {
         case 53: return .dns
         case 123: return .ntp
@@ -32,7 +32,7 @@ public enum UDPPayload {
 
     /// The datagram for `kind`. `id` is the DNS query id or the NTP
     /// transmit timestamp's low bits (a nonce; the reply is not matched on it).
-    public static func bytes(_ kind: Kind, id: UInt16) -> [UInt8] {
+    package static func bytes(_ kind: Kind, id: UInt16) -> [UInt8] {
         switch kind {
         case .dns: return dnsQuery(id: id)
         case .ntp: return ntpRequest(nonce: id)
@@ -44,7 +44,7 @@ public enum UDPPayload {
     /// A minimal DNS query: the root zone's NS records, class IN, recursion
     /// desired. Any server answers it with something (an answer, a referral,
     /// REFUSED), which is all an egress probe needs.
-    public static func dnsQuery(id: UInt16) -> [UInt8] {
+    package static func dnsQuery(id: UInt16) -> [UInt8] {
         [
             UInt8(id >> 8), UInt8(id & 0xFF),  // id
             0x01, 0x00,  // flags: RD
@@ -59,7 +59,7 @@ public enum UDPPayload {
     /// A QUIC long-header packet (RFC 9000 §17.2) with the reserved version
     /// 0x1a2a3a4a, 8-byte connection ids and padding to 1200 bytes, the size
     /// a server needs before it answers with Version Negotiation.
-    public static func quicVersionProbe(nonce: UInt16) -> [UInt8] {
+    package static func quicVersionProbe(nonce: UInt16) -> [UInt8] {
         var b: [UInt8] = [0xC0, 0x1A, 0x2A, 0x3A, 0x4A, 8]
         b += [0x68, 0x61, 0x75, 0x64, 0x69, 0x74, UInt8(nonce >> 8), UInt8(nonce & 0xFF)]  // DCID "haudit" + nonce
         b += [8, 0x71, 0x75, 0x69, 0x63, 0x70, 0x72, 0x62, 0x65]  // SCID
@@ -69,7 +69,7 @@ public enum UDPPayload {
 
     /// An NTP client request (RFC 5905): 48 bytes, LI 0, version 4, mode 3,
     /// with a non-zero transmit timestamp (servers ignore a zero one).
-    public static func ntpRequest(nonce: UInt16) -> [UInt8] {
+    package static func ntpRequest(nonce: UInt16) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 48)
         b[0] = 0x23  // LI 0, VN 4, mode 3 (client)
         b[46] = UInt8(nonce >> 8) | 0x01
@@ -80,31 +80,31 @@ public enum UDPPayload {
 
 /// What the socket said about one UDP probe (a connected UDP socket with
 /// `IP_RECVERR`/`IPV6_RECVERR`). Pure data.
-public struct UDPProbeEvidence: Sendable, Equatable {
+package struct UDPProbeEvidence: Sendable, Equatable {
     /// Where the probe ended: `send` (sending failed on this host), `reply`
     /// (a datagram came back), `icmp` (an ICMP error was queued) or
     /// `deadline` (nothing within the window).
-    public enum Phase: String, Sendable, Equatable {
+    package enum Phase: String, Sendable, Equatable {
         case send, reply, icmp, deadline
     }
 
-    public var address: String
-    public var port: Int
-    public var family: String
-    public var phase: Phase
+    package var address: String
+    package var port: Int
+    package var family: String
+    package var phase: Phase
     /// The error of connect(2)/send(2) or `SO_ERROR`.
-    public var error: SocketError?
-    public var icmp: ICMPError?
+    package var error: SocketError?
+    package var icmp: ICMPError?
     /// The size of the first datagram that came back.
-    public var replyBytes: Int?
-    public var payload: UDPPayload.Kind
+    package var replyBytes: Int?
+    package var payload: UDPPayload.Kind
     /// Datagrams sent: 1, or 2 when the first drew nothing within half the window.
-    public var datagramsSent: Int
-    public var elapsedMs: Double
-    public var localAddress: String?
-    public var localPort: Int?
+    package var datagramsSent: Int
+    package var elapsedMs: Double
+    package var localAddress: String?
+    package var localPort: Int?
 
-    public init(
+    package init(
         address: String, port: Int, family: String, phase: Phase, error: SocketError? = nil, icmp: ICMPError? = nil,
         replyBytes: Int? = nil, payload: UDPPayload.Kind, datagramsSent: Int, elapsedMs: Double,
         localAddress: String? = nil, localPort: Int? = nil
@@ -124,11 +124,11 @@ public struct UDPProbeEvidence: Sendable, Equatable {
     }
 }
 
-public enum UDPClassifier {
+package enum UDPClassifier {
     /// nmap's UDP states, with one refinement: a port-unreachable that does
     /// not come from the destination (a router's or this host's reject rule)
     /// is `filtered`, not `closed`.
-    public static func classify(_ e: UDPProbeEvidence) -> (state: PortState, reason: ProbeReason) {
+    package static func classify(_ e: UDPProbeEvidence) -> (state: PortState, reason: ProbeReason) {
         if e.replyBytes != nil { return (.open, .udpResponse) }
         if let icmp = e.icmp {
             let reason = icmp.reason
@@ -151,17 +151,17 @@ public enum UDPClassifier {
 }
 
 /// Everything known about one UDP probe when its cause is decided.
-public struct UDPFacts: Sendable {
-    public var evidence: UDPProbeEvidence
-    public var icmpEcho: ICMPEchoResult
-    public var local: LocalEvidence
-    public var route: RouteEvidence?
+package struct UDPFacts: Sendable {
+    package var evidence: UDPProbeEvidence
+    package var icmpEcho: ICMPEchoResult
+    package var local: LocalEvidence
+    package var route: RouteEvidence?
     /// Other probes of the same address drew an answer from the destination itself.
-    public var siblingsAnswered: Bool
+    package var siblingsAnswered: Bool
     /// Where the flow stops on the path, when it was located.
-    public var location: PathLocation?
+    package var location: PathLocation?
 
-    public init(
+    package init(
         evidence: UDPProbeEvidence, icmpEcho: ICMPEchoResult, local: LocalEvidence? = nil, route: RouteEvidence? = nil,
         siblingsAnswered: Bool = false, location: PathLocation? = nil
     ) {
@@ -177,8 +177,8 @@ public struct UDPFacts: Sendable {
 /// Decides the cause of a UDP probe's result. Silence alone never proves an
 /// upstream filter: it stays `open|filtered` with candidates unless the
 /// host's own verdict or the path location decides.
-public enum UDPExplainer {
-    public static func diagnose(_ f: UDPFacts) -> (state: PortState, reason: ProbeReason, diagnosis: Diagnosis) {
+package enum UDPExplainer {
+    package static func diagnose(_ f: UDPFacts) -> (state: PortState, reason: ProbeReason, diagnosis: Diagnosis) {
         let (state, reason) = UDPClassifier.classify(f.evidence)
         var (s, d) = decide(f, state: state, reason: reason)
         d.evidence = probeItems(f, reason: reason) + EgressExplainer.localItems(f.local) + d.evidence

@@ -44,11 +44,11 @@ public struct AuthorizedKey: Encodable, Sendable, Equatable {
     }
 }
 
-public struct AuthorizedKeys: Encodable, Sendable, Equatable {
-    public var keys: [AuthorizedKey]
-    public var problems: [FileProblem]
+package struct AuthorizedKeys: Encodable, Sendable, Equatable {
+    package var keys: [AuthorizedKey]
+    package var problems: [FileProblem]
 
-    public init(keys: [AuthorizedKey] = [], problems: [FileProblem] = []) {
+    package init(keys: [AuthorizedKey] = [], problems: [FileProblem] = []) {
         self.keys = keys
         self.problems = problems
     }
@@ -58,8 +58,8 @@ public struct AuthorizedKeys: Encodable, Sendable, Equatable {
 /// blank lines and `#` comments are skipped; a line is `[options] type base64 [comment]`;
 /// options are comma-separated, values in double quotes may hold commas and
 /// spaces, and `\"` inside quotes is a literal quote.
-public enum AuthorizedKeysParser {
-    public static let keyTypes: Set<String> = [
+package enum AuthorizedKeysParser {
+    static let keyTypes: Set<String> = [
         "ssh-rsa", "ssh-dss", "ssh-ed25519", "ssh-ed448", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
         "ecdsa-sha2-nistp521", "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ssh-ed25519@openssh.com", "ssh-xmss@openssh.com",
         "ssh-rsa-cert-v01@openssh.com", "ssh-dss-cert-v01@openssh.com", "ssh-ed25519-cert-v01@openssh.com",
@@ -68,9 +68,9 @@ public enum AuthorizedKeysParser {
         "sk-ssh-ed25519-cert-v01@openssh.com",
     ]
 
-    public static func parse(_ text: String, path: String) -> AuthorizedKeys { parse(Array(text.utf8), path: path) }
+    package static func parse(_ text: String, path: String) -> AuthorizedKeys { parse(Array(text.utf8), path: path) }
 
-    public static func parse(_ bytes: [UInt8], path: String) -> AuthorizedKeys {
+    package static func parse(_ bytes: [UInt8], path: String) -> AuthorizedKeys {
         var out = AuthorizedKeys()
         var problems = ProblemList(path: path)
         let split = ConfigLines.split(bytes)
@@ -130,7 +130,7 @@ public enum AuthorizedKeysParser {
     }
 
     /// `SHA256:<base64 without padding>` of the raw key blob.
-    public static func fingerprint(_ blob: [UInt8]) -> String {
+    package static func fingerprint(_ blob: [UInt8]) -> String {
         "SHA256:" + Base64.encode(SHA256.hash(blob), padding: false)
     }
 

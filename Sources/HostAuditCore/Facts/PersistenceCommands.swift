@@ -31,15 +31,15 @@ public struct CommandIndicator: Encodable, Sendable, Equatable, Hashable {
 }
 
 /// Where a path lives, for the "staged in a temporary place" indicators.
-public enum SuspiciousPath {
-    public static let tempPrefixes = ["/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/"]
+package enum SuspiciousPath {
+    static let tempPrefixes = ["/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/"]
 
     /// `temp` for a path in a world-writable temporary directory, `dot-dir` for
     /// one with a directory component starting with a dot (`/root/.cache/x`,
     /// `~/.x/y`), else nil. Only absolute or home-relative paths count.
     /// Compared as UTF-8 bytes, never as grapheme clusters: "/dev/shm/" followed
     /// by a combining mark, or a "." with one, must still count.
-    public static func classify(_ path: String) -> String? {
+    package static func classify(_ path: String) -> String? {
         guard ByteText.hasPrefix(path, "/") || ByteText.hasPrefix(path, "~/") || ByteText.hasPrefix(path, "$HOME/")
             || ByteText.hasPrefix(path, "${HOME}/")
         else { return nil }
@@ -74,16 +74,16 @@ public enum SuspiciousPath {
 /// A small POSIX-shell tokenizer, enough to see pipelines, sequences,
 /// redirections and which program each simple command runs. It never fails:
 /// unbalanced quotes end at the end of the line.
-public enum ShellCommand {
-    public struct Simple: Sendable, Equatable {
+package enum ShellCommand {
+    package struct Simple: Sendable, Equatable {
         /// Words without redirections, quotes removed.
-        public var words: [String]
+        package var words: [String]
         /// Redirection operator and target (`>`, `>>`, `<`, `&>`…).
-        public var redirects: [(op: String, target: String)]
+        package var redirects: [(op: String, target: String)]
         /// True when this command reads the previous one's output (`|`).
-        public var pipedFrom: Bool
+        package var pipedFrom: Bool
 
-        public static func == (a: Simple, b: Simple) -> Bool {
+        package static func == (a: Simple, b: Simple) -> Bool {
             a.words == b.words && a.pipedFrom == b.pipedFrom && a.redirects.map(\.op) == b.redirects.map(\.op)
                 && a.redirects.map(\.target) == b.redirects.map(\.target)
         }
@@ -197,7 +197,7 @@ public enum ShellCommand {
 
     /// Splits a line into simple commands, in order. `;`, `&&`, `||`, `&` and
     /// newlines separate; `|` pipes; `(`, `)` are dropped.
-    public static func parse(_ line: String) -> [Simple] {
+    package static func parse(_ line: String) -> [Simple] {
         var out: [Simple] = []
         var current = Simple(words: [], redirects: [], pipedFrom: false)
         var pendingRedirect: String? = nil
@@ -235,7 +235,7 @@ public enum ShellCommand {
 
     /// The program a simple command runs, past env assignments and wrappers
     /// (`sudo -u x nohup env A=1 /tmp/x`), with the index of its word.
-    public static func program(_ words: [String]) -> (name: String, index: Int)? {
+    package static func program(_ words: [String]) -> (name: String, index: Int)? {
         var i = 0
         var wrapper: String? = nil
         while i < words.count {
@@ -273,14 +273,14 @@ public enum ShellCommand {
         return nil
     }
 
-    public static func basename(_ path: String) -> String {
+    static func basename(_ path: String) -> String {
         if let slash = path.lastIndex(of: "/") { return String(path[path.index(after: slash)...]) }
         return path
     }
 }
 
 /// Scans command lines for the indicators of `CommandIndicator`.
-public enum CommandIndicators {
+package enum CommandIndicators {
     static let downloaders: Set<String> = ["curl", "wget", "fetch", "lynx", "wge", "cur", "cdt", "wdt", "tftp", "aria2c"]
     static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "csh", "tcsh", "fish"]
     static let interpreters: Set<String> = ["perl", "ruby", "php", "node", "lua"]
@@ -335,7 +335,7 @@ public enum CommandIndicators {
         return cmd.redirects.first { $0.op == ">" || $0.op == ">>" || $0.op == ">|" }?.target
     }
 
-    public static func scan(_ line: String) -> [CommandIndicator] { scan(line, depth: 0) }
+    package static func scan(_ line: String) -> [CommandIndicator] { scan(line, depth: 0) }
 
     static func scan(_ line: String, depth: Int) -> [CommandIndicator] {
         var found: [CommandIndicator] = []

@@ -1,17 +1,17 @@
 /// A `key = value` of a sysctl.d file.
-public struct SysctlAssignment: Sendable, Equatable {
+package struct SysctlAssignment: Sendable, Equatable {
     /// Dotted form (`vm.nr_hugepages`), also when the file wrote `vm/nr_hugepages`.
-    public var key: String
-    public var value: String
-    public var line: Int
+    package var key: String
+    package var value: String
+    package var line: Int
     /// A leading `-`: systemd-sysctl ignores a failure to apply it.
-    public var ignoreFailure: Bool
+    package var ignoreFailure: Bool
 }
 
 /// sysctl.d(5): `#` and `;` comments, `key = value`, an optional leading `-`;
 /// a key whose first separator is `/` uses `/` for `.` and vice versa.
-public enum SysctlConfParser {
-    public static func parse(_ bytes: [UInt8], path: String) -> (assignments: [SysctlAssignment], problems: [FileProblem]) {
+package enum SysctlConfParser {
+    package static func parse(_ bytes: [UInt8], path: String) -> (assignments: [SysctlAssignment], problems: [FileProblem]) {
         let r = parseEntries(bytes, path: path)
         return (r.entries.compactMap { e in e.value.map { SysctlAssignment(key: e.key, value: $0, line: e.line, ignoreFailure: e.ignoreFailure) } }, r.problems)
     }
@@ -19,14 +19,14 @@ public enum SysctlConfParser {
     /// One line of a sysctl.d file: an assignment, or (value nil) a `-key`
     /// line without `=`, which systemd-sysctl reads as "exclude this key from
     /// the globs" (a negative match).
-    public struct Entry: Sendable, Equatable {
-        public var key: String
-        public var value: String?
-        public var line: Int
-        public var ignoreFailure: Bool
+    package struct Entry: Sendable, Equatable {
+        package var key: String
+        package var value: String?
+        package var line: Int
+        package var ignoreFailure: Bool
     }
 
-    public static func parseEntries(_ bytes: [UInt8], path: String) -> (entries: [Entry], problems: [FileProblem]) {
+    static func parseEntries(_ bytes: [UInt8], path: String) -> (entries: [Entry], problems: [FileProblem]) {
         var out: [Entry] = []
         var problems = ProblemList(path: path)
         for (number, raw) in ConfigLines.split(bytes).lines {
@@ -54,25 +54,25 @@ public enum SysctlConfParser {
         return (out, problems.finish())
     }
 
-    public static func normalizeKey(_ key: String) -> String {
+    static func normalizeKey(_ key: String) -> String {
         guard let sep = key.firstIndex(where: { $0 == "." || $0 == "/" }), key[sep] == "/" else { return key }
         return String(key.map { $0 == "/" ? "." : ($0 == "." ? "/" : $0) })
     }
 }
 
 /// A directive of a modprobe.d file (`options`, `install`, `blacklist`, …).
-public struct ModprobeDirective: Sendable, Equatable {
-    public var line: Int
-    public var directive: String
+package struct ModprobeDirective: Sendable, Equatable {
+    package var line: Int
+    package var directive: String
     /// The module name with `-` written as `_` (modprobe treats them alike).
-    public var module: String
+    package var module: String
     /// The rest of the line after the module name.
-    public var arguments: String
+    package var arguments: String
 }
 
 /// modprobe.d(5): `#` comments, `\` continues a line, directives separated by blanks.
-public enum ModprobeConfParser {
-    public static func parse(_ bytes: [UInt8], path: String) -> (directives: [ModprobeDirective], problems: [FileProblem]) {
+package enum ModprobeConfParser {
+    package static func parse(_ bytes: [UInt8], path: String) -> (directives: [ModprobeDirective], problems: [FileProblem]) {
         var out: [ModprobeDirective] = []
         var problems = ProblemList(path: path)
         var pending = ""
@@ -109,7 +109,7 @@ public enum ModprobeConfParser {
     }
 
     /// `name=value` parameters of an `options` line (quoted values kept whole).
-    public static func parameters(_ arguments: String) -> [(name: String, value: String?)] {
+    package static func parameters(_ arguments: String) -> [(name: String, value: String?)] {
         ShellCommand.parse(arguments).first?.words.map { word in
             if let eq = word.firstIndex(of: "=") {
                 return (String(word[word.startIndex..<eq]), String(word[word.index(after: eq)...]))
@@ -120,8 +120,8 @@ public enum ModprobeConfParser {
 }
 
 /// modules-load.d(5) and Debian's /etc/modules: one module per line, `#`/`;` comments.
-public enum ModulesLoadParser {
-    public static func parse(_ bytes: [UInt8]) -> [(line: Int, module: String)] {
+package enum ModulesLoadParser {
+    package static func parse(_ bytes: [UInt8]) -> [(line: Int, module: String)] {
         ConfigLines.split(bytes).lines.compactMap { number, raw in
             let t = ConfigLines.text(ConfigLines.cString(raw)).persistTrimmed.persistTrimmingCR
             if t.isEmpty || t.hasPrefix("#") || t.hasPrefix(";") { return nil }
@@ -133,8 +133,8 @@ public enum ModulesLoadParser {
 
 /// `/etc/ld.so.preload` as glibc's rtld reads it: `#` starts a comment to the
 /// end of the line; names are separated by blanks, newlines or `:`.
-public enum LdSoPreloadParser {
-    public static func parse(_ bytes: [UInt8]) -> [(line: Int, library: String)] {
+package enum LdSoPreloadParser {
+    package static func parse(_ bytes: [UInt8]) -> [(line: Int, library: String)] {
         var out: [(Int, String)] = []
         for (number, raw) in ConfigLines.split(bytes).lines {
             let line = ConfigLines.cString(raw)
@@ -148,14 +148,14 @@ public enum LdSoPreloadParser {
 }
 
 /// One account of /etc/passwd.
-public struct PasswdAccount: Sendable, Equatable {
-    public var name: String
-    public var uid: Int?
-    public var home: String
-    public var shell: String
-    public var line: Int
+package struct PasswdAccount: Sendable, Equatable {
+    package var name: String
+    package var uid: Int?
+    package var home: String
+    package var shell: String
+    package var line: Int
 
-    public init(name: String, uid: Int?, home: String, shell: String, line: Int) {
+    package init(name: String, uid: Int?, home: String, shell: String, line: Int) {
         self.name = name
         self.uid = uid
         self.home = home
@@ -165,8 +165,8 @@ public struct PasswdAccount: Sendable, Equatable {
 }
 
 /// /etc/passwd: seven `:`-separated fields; NIS `+`/`-` lines are skipped.
-public enum PasswdParser {
-    public static func parse(_ bytes: [UInt8]) -> [PasswdAccount] {
+package enum PasswdParser {
+    package static func parse(_ bytes: [UInt8]) -> [PasswdAccount] {
         ConfigLines.split(bytes).lines.compactMap { number, raw in
             let t = ConfigLines.text(ConfigLines.cString(raw)).persistTrimmingCR
             guard !t.isEmpty, !t.hasPrefix("#"), !t.hasPrefix("+"), !t.hasPrefix("-") else { return nil }

@@ -57,14 +57,14 @@ public struct ScriptLine: Encodable, Sendable, Equatable {
 }
 
 /// A parsed crontab, anacrontab or cron script.
-public struct CronTable: Encodable, Sendable, Equatable {
-    public var entries: [CronEntry]
-    public var environment: [CronVariable]
+package struct CronTable: Encodable, Sendable, Equatable {
+    package var entries: [CronEntry]
+    package var environment: [CronVariable]
     /// For scripts (`/etc/cron.{hourly,daily,weekly,monthly}/*`): the lines that matched.
-    public var scriptLines: [ScriptLine]
-    public var problems: [FileProblem]
+    package var scriptLines: [ScriptLine]
+    package var problems: [FileProblem]
 
-    public init(
+    package init(
         entries: [CronEntry] = [], environment: [CronVariable] = [], scriptLines: [ScriptLine] = [],
         problems: [FileProblem] = []
     ) {
@@ -80,8 +80,8 @@ public struct CronTable: Encodable, Sendable, Equatable {
 /// environment line is `name = value` (optionally quoted); a job is five time
 /// fields or an `@` keyword, then — in `/etc/crontab` and `/etc/cron.d` only —
 /// a user name, then the command to the end of the line.
-public enum CronParser {
-    public enum Format: String, Sendable {
+package enum CronParser {
+    package enum Format: String, Sendable {
         /// `/etc/crontab`, `/etc/cron.d/*`: with a user field.
         case system
         /// `/var/spool/cron/crontabs/<user>`, `/var/spool/cron/<user>`: no user field.
@@ -90,16 +90,16 @@ public enum CronParser {
         case anacron
     }
 
-    public static let specials: Set<String> = [
+    static let specials: Set<String> = [
         "@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly",
     ]
 
-    public static func parse(_ text: String, path: String, format: Format, owner: String? = nil) -> CronTable {
+    package static func parse(_ text: String, path: String, format: Format, owner: String? = nil) -> CronTable {
         parse(Array(text.utf8), path: path, format: format, owner: owner)
     }
 
     /// `owner`: for a user crontab, the user it belongs to (its file name).
-    public static func parse(_ bytes: [UInt8], path: String, format: Format, owner: String? = nil) -> CronTable {
+    package static func parse(_ bytes: [UInt8], path: String, format: Format, owner: String? = nil) -> CronTable {
         var table = CronTable()
         var problems = ProblemList(path: path)
         let split = ConfigLines.split(bytes)
@@ -215,7 +215,7 @@ public enum CronParser {
 
     /// The part of a cron command the shell runs: up to the first unescaped `%`
     /// (the rest is the job's standard input), with `\%` turned into `%`.
-    public static func executableText(_ command: String) -> String {
+    package static func executableText(_ command: String) -> String {
         var out = ""
         var escaped = false
         for c in command {
@@ -257,7 +257,7 @@ public enum CronParser {
 
     /// A shell script (`/etc/cron.daily/*`): scans each command line, joining
     /// backslash continuations, and keeps the lines with indicators.
-    public static func parseScript(_ bytes: [UInt8], path: String) -> CronTable {
+    package static func parseScript(_ bytes: [UInt8], path: String) -> CronTable {
         var table = CronTable()
         var problems = ProblemList(path: path)
         let split = ConfigLines.split(bytes)

@@ -124,8 +124,8 @@ public struct CloudAgentDefinition: Sendable, Equatable {
 }
 
 /// Files whose immutable or append-only flag is an indicator (docs/miners.md B17).
-public enum SensitiveFiles {
-    public static let fixed = [
+package enum SensitiveFiles {
+    package static let fixed = [
         "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers", "/etc/ld.so.preload",
         "/etc/resolv.conf", "/etc/hosts", "/etc/crontab", "/etc/anacrontab", "/etc/rc.local", "/etc/profile",
         "/etc/bash.bashrc", "/etc/ssh/sshd_config", "/root/.bashrc", "/root/.bash_profile", "/root/.profile",

@@ -252,7 +252,7 @@ public struct CronFile: Encodable, Sendable, Equatable {
     public var scriptLines: [ScriptLine]
     public var problems: [FileProblem]
 
-    public init(kind: String, user: String?, table: CronTable) {
+    package init(kind: String, user: String?, table: CronTable) {
         self.kind = kind
         self.user = user
         self.entries = table.entries

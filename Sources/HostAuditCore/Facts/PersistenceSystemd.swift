@@ -1,12 +1,12 @@
 /// One `Key=Value` of a unit file, after joining continuation lines.
-public struct UnitSetting: Sendable, Equatable {
-    public var section: String
-    public var key: String
-    public var value: String
+package struct UnitSetting: Sendable, Equatable {
+    package var section: String
+    package var key: String
+    package var value: String
     /// The line the setting starts on.
-    public var line: Int
+    package var line: Int
 
-    public init(section: String, key: String, value: String, line: Int) {
+    package init(section: String, key: String, value: String, line: Int) {
         self.section = section
         self.key = key
         self.value = value
@@ -43,28 +43,28 @@ public struct UnitExec: Encodable, Sendable, Equatable {
     }
 }
 
-public struct ParsedUnit: Sendable, Equatable {
-    public var settings: [UnitSetting]
-    public var problems: [FileProblem]
+package struct ParsedUnit: Sendable, Equatable {
+    package var settings: [UnitSetting]
+    package var problems: [FileProblem]
 
-    public init(settings: [UnitSetting] = [], problems: [FileProblem] = []) {
+    package init(settings: [UnitSetting] = [], problems: [FileProblem] = []) {
         self.settings = settings
         self.problems = problems
     }
 
     /// The last value of `key` in `section`.
-    public func value(_ section: String, _ key: String) -> String? {
+    package func value(_ section: String, _ key: String) -> String? {
         settings.last { $0.section == section && $0.key == key }?.value
     }
 
     /// The command keys hostaudit inspects.
-    public static let execKeys: Set<String> = [
+    static let execKeys: Set<String> = [
         "ExecStart", "ExecStartPre", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost", "ExecCondition",
     ]
 
     /// Every command of the `Exec*` keys, in file order. An empty assignment
     /// resets the list (as in a drop-in); `;` as its own word separates commands.
-    public var execs: [UnitExec] {
+    package var execs: [UnitExec] {
         var out: [UnitExec] = []
         for s in settings where Self.execKeys.contains(s.key) {
             if s.value.persistTrimmed.isEmpty {
@@ -149,10 +149,10 @@ public struct ParsedUnit: Sendable, Equatable {
 /// headers; `#` and `;` comments; `Key=Value` with white space around both trimmed;
 /// a line ending in `\` continues on the next (the backslash becomes a space,
 /// comment lines inside a continuation are skipped).
-public enum UnitFileParser {
-    public static func parse(_ text: String, path: String) -> ParsedUnit { parse(Array(text.utf8), path: path) }
+package enum UnitFileParser {
+    package static func parse(_ text: String, path: String) -> ParsedUnit { parse(Array(text.utf8), path: path) }
 
-    public static func parse(_ bytes: [UInt8], path: String) -> ParsedUnit {
+    package static func parse(_ bytes: [UInt8], path: String) -> ParsedUnit {
         var unit = ParsedUnit()
         var problems = ProblemList(path: path)
         let split = ConfigLines.split(bytes)
@@ -211,7 +211,7 @@ public enum UnitFileParser {
     }
 
     /// Unit names miners have used (docs/miners.md §5, systemd row).
-    public static let knownMinerUnitNames: Set<String> = [
+    package static let knownMinerUnitNames: Set<String> = [
         "moneroocean_miner.service", "c3pool_miner.service", "pnsd.service", "apache4.service", "pastebin.service",
         "xvf.service", "cmake.service", "bot.service",
     ]

@@ -506,9 +506,9 @@ public struct HiddenSweep: Encodable, Sendable, Equatable {
 }
 
 /// The fake-kernel-thread rule (B4), pure so the policy tests can reuse it.
-public enum KernelThreadCheck {
+package enum KernelThreadCheck {
     /// Name prefixes of real kernel threads (comm), as a miner would borrow them.
-    public static let namePrefixes = [
+    static let namePrefixes = [
         "kworker", "kthreadd", "ksoftirqd", "kswapd", "bioset", "kauditd", "khugepaged", "kcompactd", "kdevtmpfs",
         "migration/", "rcu_", "rcuop", "rcuos", "watchdog/", "cpuhp/", "idle_inject/", "irq/", "jbd2/",
         "ksmd", "kblockd", "kintegrityd", "kthrotld", "kstrp", "writeback", "oom_reaper", "khungtaskd", "kpsmoused",
@@ -520,7 +520,7 @@ public enum KernelThreadCheck {
     /// Names matched exactly (the prefix list would catch too much).
     static let exactNames: Set<String> = ["md", "kvm", "netns"]
 
-    public static func nameLooksLikeKernelThread(comm: String, argv0: String?) -> Bool {
+    static func nameLooksLikeKernelThread(comm: String, argv0: String?) -> Bool {
         if let a = argv0, a.count >= 3, a.hasPrefix("["), a.hasSuffix("]") { return true }
         if comm.count >= 3 && comm.hasPrefix("[") && comm.hasSuffix("]") { return true }
         for p in namePrefixes where comm.hasPrefix(p) {
@@ -531,7 +531,7 @@ public enum KernelThreadCheck {
     }
 
     /// Whether a process with a kernel-thread-like name is not a kernel thread, and why.
-    public static func evaluate(
+    package static func evaluate(
         pid: Int32, ppid: Int32, comm: String, argv0: String?, cmdlineLength: Int, hasExe: Bool, kthreadFlag: Bool
     ) -> (nameLike: Bool, reasons: [String]) {
         let nameLike = nameLooksLikeKernelThread(comm: comm, argv0: argv0)

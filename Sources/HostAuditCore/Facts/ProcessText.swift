@@ -7,9 +7,9 @@
 /// already exact. Control characters and escape sequences are valid UTF-8 and
 /// stay in the text as they are (JSON escapes them; the text renderer escapes
 /// them for terminals).
-public enum HostBytes {
+package enum HostBytes {
     /// The text and, when the bytes are not valid UTF-8, their base64.
-    public static func text(_ bytes: some Collection<UInt8>) -> (text: String, base64: String?) {
+    package static func text(_ bytes: some Collection<UInt8>) -> (text: String, base64: String?) {
         if let s = String(validating: bytes, as: UTF8.self) { return (s, nil) }
         return (String(decoding: bytes, as: UTF8.self), base64(Array(bytes)))
     }
@@ -17,7 +17,7 @@ public enum HostBytes {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Standard base64 (RFC 4648, with padding).
-    public static func base64(_ bytes: [UInt8]) -> String {
+    package static func base64(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -38,7 +38,7 @@ public enum HostBytes {
     }
 
     /// Decodes standard base64; nil when malformed.
-    public static func decodeBase64(_ s: String) -> [UInt8]? {
+    package static func decodeBase64(_ s: String) -> [UInt8]? {
         var table = [Int](repeating: -1, count: 256)
         for (n, c) in alphabet.enumerated() { table[Int(c)] = n }
         var out: [UInt8] = []

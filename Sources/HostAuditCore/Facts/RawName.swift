@@ -14,17 +14,17 @@
 /// whatever code builds a path from it. Terminal and HTML output show such a
 /// byte as `\xNN` (backslashes themselves doubled, so unambiguous); JSON keeps
 /// the exact scalar, written as a `\uXXXX` surrogate pair.
-public enum RawName {
+package enum RawName {
     static let base: UInt32 = 0x10FF00
-    public static let range: ClosedRange<UInt32> = 0x10FF80...0x10FFFF
+    package static let range: ClosedRange<UInt32> = 0x10FF80...0x10FFFF
 
     /// The byte a scalar stands for, if it is one of the escapes.
-    public static func byte(_ scalar: Unicode.Scalar) -> UInt8? {
+    package static func byte(_ scalar: Unicode.Scalar) -> UInt8? {
         range.contains(scalar.value) ? UInt8(scalar.value - base) : nil
     }
 
     /// A name's bytes as text, exact (see above).
-    public static func text(_ raw: some Collection<UInt8>) -> String {
+    package static func text(_ raw: some Collection<UInt8>) -> String {
         let b = Array(raw)
         guard b.contains(where: { $0 >= 0x80 }) else { return String(decoding: b, as: UTF8.self) }
         var out = String.UnicodeScalarView()
@@ -47,7 +47,7 @@ public enum RawName {
     }
 
     /// The exact bytes a name from `text` stands for.
-    public static func bytes(_ s: String) -> [UInt8] {
+    package static func bytes(_ s: String) -> [UInt8] {
         guard s.unicodeScalars.contains(where: { range.contains($0.value) }) else { return Array(s.utf8) }
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
@@ -58,7 +58,7 @@ public enum RawName {
     }
 
     /// The name for display: each escaped byte as `\xNN`, nothing else changed.
-    public static func display(_ s: String) -> String {
+    package static func display(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: { range.contains($0.value) }) else { return s }
         var out = ""
         for scalar in s.unicodeScalars {

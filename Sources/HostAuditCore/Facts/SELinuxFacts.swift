@@ -219,7 +219,7 @@ public struct SELinuxFacts: Encodable, Sendable, Equatable {
 
     /// Builds the facts from what was read. `runtime` is nil when the kernel
     /// was not read; `runtimeUnavailableReason` then says why.
-    public static func make(
+    package static func make(
         runtime: SELinuxRuntimeState?, runtimeUnavailableReason: String?, config: SELinuxConfig
     ) -> SELinuxFacts {
         let kernel = runtime.map(Self.kernel) ?? .unavailable

@@ -5,43 +5,43 @@ import Crypto
 /// (`SHA256:` + unpadded base64), YARA match targets and evidence manifests
 /// (lower-case hex). Feed large files in chunks with `update`; nothing is
 /// copied. Not for secrets (no constant-time comparison is offered here).
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private var state = Crypto.SHA256()
 
-    public init() {}
+    package init() {}
 
-    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    package static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var s = SHA256()
         s.update(bytes)
         return s.finalize()
     }
 
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         let done: Void? = bytes.withContiguousStorageIfAvailable { state.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         if done == nil { state.update(data: Array(bytes)) }
     }
 
     /// Adds `buffer`'s bytes (a chunk read from a file, say) without copying them.
-    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+    package mutating func update(_ buffer: UnsafeRawBufferPointer) {
         state.update(bufferPointer: buffer)
     }
 
     /// The digest of everything added (32 bytes).
-    public func finalize() -> [UInt8] {
+    package func finalize() -> [UInt8] {
         Array(state.finalize())
     }
 
-    public static func hex(_ digest: [UInt8]) -> String {
+    package static func hex(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         return String(digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }
 }
 
 /// RFC 4648 base64 (standard alphabet), as OpenSSH writes key blobs.
-public enum Base64 {
+package enum Base64 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    public static func encode(_ bytes: [UInt8], padding: Bool = true) -> String {
+    package static func encode(_ bytes: [UInt8], padding: Bool = true) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -65,7 +65,7 @@ public enum Base64 {
 
     /// Strict decoding: only the standard alphabet, `=` padding only at the end,
     /// no white space. Nil for anything else (an authorized_keys blob must be exact).
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var values: [UInt8] = []
         values.reserveCapacity(text.utf8.count)
         var padding = 0

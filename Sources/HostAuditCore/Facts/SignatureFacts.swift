@@ -124,10 +124,10 @@ public struct SignatureScanSummary: Encodable, Sendable, Equatable {
 }
 
 /// The cheap checks that make a process's memory worth a signature scan.
-public enum SignatureCandidate {
+package enum SignatureCandidate {
     /// The ports of the policies' `pool-ports` lists (the miners pack names
     /// mining-pool ports there): connections to them make candidates.
-    public static func poolPorts(_ policies: [Policy]) -> Set<Int> {
+    package static func poolPorts(_ policies: [Policy]) -> Set<Int> {
         var ports = Set<Int>()
         for policy in policies {
             for v in policy.lists["pool-ports"]?.values ?? [] {
@@ -138,11 +138,11 @@ public enum SignatureCandidate {
     }
 
     /// Per-process CPU (percent of one CPU over the sample) counted as sustained.
-    public static let cpuThreshold = 80.0
+    static let cpuThreshold = 80.0
 
     /// `poolConnection`: the process has a socket connected to a pool port
     /// (`SignatureScanOptions.poolPorts`).
-    public static func reasons(_ p: ProcessFact, poolConnection: Bool = false) -> [String] {
+    package static func reasons(_ p: ProcessFact, poolConnection: Bool = false) -> [String] {
         var r: [String] = []
         if let exe = p.exe {
             if exe.deleted { r.append("deleted-exe") }

@@ -110,26 +110,26 @@ public struct SysctlFacts: Encodable, Sendable, Equatable {
 // MARK: - Which parameters
 
 /// The network parameters hostaudit tracks.
-public enum SysctlCatalog {
+package enum SysctlCatalog {
     /// Parameters of the whole network namespace: (key, family, name).
-    public static let global: [(key: String, family: String, name: String)] = [
+    package static let global: [(key: String, family: String, name: String)] = [
         ("net.ipv4.ip_forward", "ipv4", "ip_forward"),
         ("net.ipv4.tcp_syncookies", "ipv4", "tcp_syncookies"),
         ("net.ipv4.icmp_echo_ignore_broadcasts", "ipv4", "icmp_echo_ignore_broadcasts"),
         ("net.ipv4.icmp_ignore_bogus_error_responses", "ipv4", "icmp_ignore_bogus_error_responses"),
     ]
     /// Parameters under `net.ipv4.conf.{all,default,IFACE}`.
-    public static let ipv4Conf = [
+    static let ipv4Conf = [
         "forwarding", "accept_redirects", "send_redirects", "secure_redirects", "accept_source_route", "rp_filter",
         "log_martians",
     ]
     /// Parameters under `net.ipv6.conf.{all,default,IFACE}`.
-    public static let ipv6Conf = ["forwarding", "accept_redirects", "accept_source_route", "accept_ra", "disable_ipv6"]
+    static let ipv6Conf = ["forwarding", "accept_redirects", "accept_source_route", "accept_ra", "disable_ipv6"]
 
-    public static func conf(_ family: String) -> [String] { family == "ipv4" ? ipv4Conf : ipv6Conf }
+    package static func conf(_ family: String) -> [String] { family == "ipv4" ? ipv4Conf : ipv6Conf }
 
     /// The dotted key of a per-interface parameter; dots in the interface name become `/`.
-    public static func confKey(_ family: String, _ interface: String, _ name: String) -> String {
+    package static func confKey(_ family: String, _ interface: String, _ name: String) -> String {
         "net.\(family).conf.\(SysctlKey.dottedComponent(interface)).\(name)"
     }
 }
@@ -139,24 +139,24 @@ public enum SysctlCatalog {
 /// sysctl names: the dotted form (`net.ipv4.conf.all.rp_filter`) and its
 /// path components (`net`, `ipv4`, `conf`, `all`, `rp_filter`). In the dotted
 /// form a `/` stands for a `.` inside a component (an interface `eth0.100`).
-public enum SysctlKey {
+package enum SysctlKey {
     /// Longest configured key considered; longer lines are reported and ignored.
-    public static let maxLength = 512
+    package static let maxLength = 512
 
-    public static func components(_ dotted: String) -> [String] {
+    package static func components(_ dotted: String) -> [String] {
         dotted.split(separator: ".", omittingEmptySubsequences: false).map { String($0.map { $0 == "/" ? "." : $0 }) }
     }
 
-    public static func dottedComponent(_ c: String) -> String { String(c.map { $0 == "." ? "/" : $0 }) }
+    static func dottedComponent(_ c: String) -> String { String(c.map { $0 == "." ? "/" : $0 }) }
 
-    public static func dotted(_ components: [String]) -> String { components.map(dottedComponent).joined(separator: ".") }
+    package static func dotted(_ components: [String]) -> String { components.map(dottedComponent).joined(separator: ".") }
 
-    public static func isGlob(_ key: String) -> Bool { key.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+    static func isGlob(_ key: String) -> Bool { key.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
 
     /// Whether a glob pattern (dotted) matches a key (dotted), component by
     /// component as glob(3) matches paths below /proc/sys: `*` and `?` never
     /// cross a separator.
-    public static func matches(pattern: String, key: String) -> Bool {
+    package static func matches(pattern: String, key: String) -> Bool {
         let p = components(pattern)
         let k = components(key)
         guard p.count == k.count else { return false }
@@ -255,17 +255,17 @@ public enum SysctlKey {
 /// line replacing an earlier assignment of the same key; a key named
 /// explicitly is never touched by a glob; `-key` alone only keeps globs off
 /// `key`. See docs/network-sysctls.md.
-public struct SysctlConfiguration: Sendable, Equatable {
-    public struct Line: Sendable, Equatable {
-        public var key: String
-        public var value: String?
-        public var path: String
-        public var line: Int
-        public var ignoreFailure: Bool
+package struct SysctlConfiguration: Sendable, Equatable {
+    package struct Line: Sendable, Equatable {
+        package var key: String
+        package var value: String?
+        package var path: String
+        package var line: Int
+        package var ignoreFailure: Bool
     }
 
     /// Every line read, in reading order.
-    public private(set) var lines: [Line] = []
+    package private(set) var lines: [Line] = []
     /// systemd-sysctl's ordered map: key (or pattern) → the deciding line and
     /// its place in application order (a changed value moves a key to the end).
     private var current: [String: (line: Int, order: Int)] = [:]
@@ -275,15 +275,15 @@ public struct SysctlConfiguration: Sendable, Equatable {
     /// Distinct glob patterns, in first-seen order.
     private var patterns: [String] = []
     /// Distinct glob patterns considered; more are reported and ignored (each costs a match per key).
-    public static let maxPatterns = 256
+    package static let maxPatterns = 256
 
-    public init() {}
+    package init() {}
 
-    public static func == (a: SysctlConfiguration, b: SysctlConfiguration) -> Bool { a.lines == b.lines }
+    package static func == (a: SysctlConfiguration, b: SysctlConfiguration) -> Bool { a.lines == b.lines }
 
     /// Adds one line; false when it was ignored (too many patterns).
     @discardableResult
-    public mutating func add(_ line: Line) -> Bool {
+    package mutating func add(_ line: Line) -> Bool {
         let glob = SysctlKey.isGlob(line.key)
         if glob && current[line.key] == nil && byKey[line.key] == nil {
             guard patterns.count < Self.maxPatterns else { return false }
@@ -303,7 +303,7 @@ public struct SysctlConfiguration: Sendable, Equatable {
     }
 
     /// Parses and adds one file's bytes; returns its problems.
-    public mutating func add(file path: String, bytes: [UInt8]) -> [FileProblem] {
+    package mutating func add(file path: String, bytes: [UInt8]) -> [FileProblem] {
         let r = SysctlConfParser.parseEntries(bytes, path: path)
         var problems = r.problems
         for e in r.entries {
@@ -318,16 +318,16 @@ public struct SysctlConfiguration: Sendable, Equatable {
         return problems
     }
 
-    public struct Resolution: Sendable, Equatable {
-        public var value: String?
-        public var source: String?
-        public var decidedBy: SysctlFacts.Assignment?
-        public var ignoreFailure: Bool?
-        public var overridden: [SysctlFacts.Assignment]
+    package struct Resolution: Sendable, Equatable {
+        package var value: String?
+        package var source: String?
+        package var decidedBy: SysctlFacts.Assignment?
+        package var ignoreFailure: Bool?
+        package var overridden: [SysctlFacts.Assignment]
     }
 
     /// What the configuration sets `key` (dotted) to.
-    public func resolve(_ key: String) -> Resolution {
+    package func resolve(_ key: String) -> Resolution {
         func assignment(_ l: Line) -> SysctlFacts.Assignment {
             SysctlFacts.Assignment(value: l.value, path: l.path, line: l.line, pattern: SysctlKey.isGlob(l.key) ? l.key : nil)
         }
@@ -362,14 +362,14 @@ public struct SysctlConfiguration: Sendable, Equatable {
     }
 
     /// Explicit (non-glob) keys the configuration names, in application order.
-    public var explicitKeys: [String] {
+    var explicitKeys: [String] {
         current.filter { !SysctlKey.isGlob($0.key) }.sorted { $0.value.order < $1.value.order }.map(\.key)
     }
 }
 
-public enum SysctlValue {
+package enum SysctlValue {
     /// Whitespace collapsed to single spaces, trimmed (`sysctl` prints tabs where files use spaces).
-    public static func normalize(_ s: String) -> String {
+    package static func normalize(_ s: String) -> String {
         s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
     }
 }
@@ -392,7 +392,7 @@ extension SysctlFacts {
     }
 
     /// Builds the section from the configuration and, when read, the live values.
-    public static func make(
+    package static func make(
         configuration: SysctlConfiguration, files: [String], problems: [FileProblem], live: LiveValues?,
         liveUnavailableReason: String?, errors: [String] = []
     ) -> SysctlFacts {

@@ -10,7 +10,7 @@ extension IptablesTable {
     /// With `inPlace`, a rule iptables cannot express does not make the table
     /// nil: it becomes a rule carrying `inPlace`'s text in `nftText` (for
     /// printing only; such a table is never evaluated).
-    public init?(nft table: Table, inPlace: ((Rule) -> String)? = nil) {
+    package init?(nft table: Table, inPlace: ((Rule) -> String)? = nil) {
         guard table.family == .ip || table.family == .ip6, let builtins = Self.builtins[table.name] else { return nil }
         var base: [IptablesChain] = []
         var user: [IptablesChain] = []

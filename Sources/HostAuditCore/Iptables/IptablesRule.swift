@@ -90,7 +90,7 @@ public struct IptablesTable: Sendable, Equatable {
     public var name: String
     public var chains: [IptablesChain]
 
-    public init(family: Family, name: String, chains: [IptablesChain] = []) {
+    package init(family: Family, name: String, chains: [IptablesChain] = []) {
         self.family = family
         self.name = name
         self.chains = chains

@@ -2,11 +2,11 @@ import Foundation
 
 /// iptables-save's text for tables, rules, matches and targets (iptables 1.8.9:
 /// `xtables-save`, `iptables-save` and each extension's `save` function).
-public enum IptablesSaveFormat {
+package enum IptablesSaveFormat {
     /// `*table` … `COMMIT`. In `strict` mode a rule with an undecoded match or
     /// target makes the whole table nil (the caller prints it another way);
     /// otherwise the undecoded part is marked in place.
-    public static func table(_ table: IptablesTable, strict: Bool) -> String? {
+    package static func table(_ table: IptablesTable, strict: Bool) -> String? {
         var out = "*\(table.name)\n"
         for c in table.chains {
             out += ":\(c.name) \(c.policy ?? "-") [\(c.packets):\(c.bytes)]\n"
@@ -21,7 +21,7 @@ public enum IptablesSaveFormat {
     }
 
     /// One `-A CHAIN …` line without newline.
-    public static func rule(_ r: IptablesRule, chain: String, family: Family, strict: Bool = true) -> String? {
+    package static func rule(_ r: IptablesRule, chain: String, family: Family, strict: Bool = true) -> String? {
         if let text = r.nftText {
             // A native nft rule iptables cannot express: in place, as a comment
             // (iptables-restore skips it), in nft syntax.
@@ -81,12 +81,12 @@ public enum IptablesSaveFormat {
         return " \(flag) \(raw.name) \(undecodedMark(revision: raw.revision, size: raw.info.count))"
     }
 
-    public static func undecodedMark(revision: UInt32, size: Int) -> String {
+    static func undecodedMark(revision: UInt32, size: Int) -> String {
         "[undecoded: revision \(revision), \(size) bytes]"
     }
 
     /// Whether the rule prints completely (every extension's options known).
-    public static func undecodedExtensions(_ r: IptablesRule, family: Family) -> [String] {
+    package static func undecodedExtensions(_ r: IptablesRule, family: Family) -> [String] {
         var out: [String] = []
         for m in r.matches where match(m, family: family) == nil {
             if case .opaque(let name, let rev, let info) = m,
@@ -120,14 +120,14 @@ public enum IptablesSaveFormat {
     // MARK: - Addresses
 
     /// `inet_ntop` for 4 or 16 bytes.
-    public static func addressText(_ bytes: [UInt8]) -> String {
+    package static func addressText(_ bytes: [UInt8]) -> String {
         if bytes.count == 16 { return ipv6Text(bytes) }
         return bytes.prefix(4).map(String.init).joined(separator: ".")
     }
 
     /// `xtables_ipmask_to_numeric` / `xtables_ip6mask_to_numeric`: `/N` for a
     /// prefix, else the mask written as an address.
-    public static func maskText(_ mask: [UInt8]) -> String {
+    package static func maskText(_ mask: [UInt8]) -> String {
         if let bits = prefixLength(mask) { return "/\(bits)" }
         return "/" + addressText(mask)
     }
@@ -166,12 +166,12 @@ public enum IptablesSaveFormat {
         137: "mpls-in-ip", 138: "manet", 139: "hip", 140: "shim6", 141: "wesp", 142: "rohc", 143: "ethernet",
     ]
 
-    public static func protocolName(_ p: UInt16) -> String { protocolNames[p] ?? String(p) }
+    package static func protocolName(_ p: UInt16) -> String { protocolNames[p] ?? String(p) }
 
     // MARK: - Matches
 
     /// The text after `-m NAME` (starting with a space), or nil when undecoded.
-    public static func match(_ m: XTMatch, family: Family) -> String? {
+    package static func match(_ m: XTMatch, family: Family) -> String? {
         switch m {
         case .opaque: return nil
         case .conntrack(let c): return conntrack(c)
@@ -329,7 +329,7 @@ public enum IptablesSaveFormat {
 
     /// `xtables_save_string`: bare when only `[A-Za-z0-9_-]`, else double-quoted
     /// with `"`, `\` and `'` backslash-escaped.
-    public static func quoted(_ value: String) -> String {
+    package static func quoted(_ value: String) -> String {
         let plain = !value.isEmpty && value.unicodeScalars.allSatisfy {
             ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_" || $0 == "-"
         }
@@ -355,7 +355,7 @@ public enum IptablesSaveFormat {
     ]
 
     /// The text after `-j NAME`, or nil when undecoded.
-    public static func target(_ t: XTTarget, family: Family) -> String? {
+    package static func target(_ t: XTTarget, family: Family) -> String? {
         switch t {
         case .opaque, .standard: return nil
         case .reject(let r):

@@ -1,15 +1,15 @@
 /// What `IPT_SO_GET_INFO` / `IP6T_SO_GET_INFO` report about a legacy table.
-public struct LegacyTableInfo: Sendable, Equatable {
+package struct LegacyTableInfo: Sendable, Equatable {
     /// Bit `1 << hook` per built-in chain.
-    public var validHooks: UInt32
+    package var validHooks: UInt32
     /// Offset of each hook's first entry (5 values, `NF_INET_NUMHOOKS`).
-    public var hookEntry: [UInt32]
+    package var hookEntry: [UInt32]
     /// Offset of each hook's policy entry.
-    public var underflow: [UInt32]
-    public var numEntries: UInt32
-    public var size: UInt32
+    package var underflow: [UInt32]
+    package var numEntries: UInt32
+    package var size: UInt32
 
-    public init(validHooks: UInt32, hookEntry: [UInt32], underflow: [UInt32], numEntries: UInt32, size: UInt32) {
+    package init(validHooks: UInt32, hookEntry: [UInt32], underflow: [UInt32], numEntries: UInt32, size: UInt32) {
         self.validHooks = validHooks
         self.hookEntry = hookEntry
         self.underflow = underflow
@@ -26,7 +26,7 @@ extension IptablesTable {
     /// `xt_entry_target`), the way libiptc rebuilds chains from it: built-in
     /// chains from `hook_entry`/`underflow`, user chains from `ERROR` heads,
     /// jumps from entry offsets, a jump to the next entry = no target.
-    public init(legacy family: Family, name: String, info: LegacyTableInfo, entries blob: [UInt8]) throws(ProbeError) {
+    package init(legacy family: Family, name: String, info: LegacyTableInfo, entries blob: [UInt8]) throws(ProbeError) {
         let v6 = family == .ip6
         let entrySize = v6 ? 168 : 112
         let targetOffsetAt = v6 ? 140 : 88

@@ -6,14 +6,14 @@ import Foundation
 /// kernel's `xt_*` info struct for one (name, revision) and prints what that
 /// extension's `save` function in iptables 1.8.9 prints. Nil when the name,
 /// revision or struct size is not one known here.
-public enum XTSaveText {
+enum XTSaveText {
     /// `name` is what iptables prints after `-m` (an alias when the extension has one).
-    public struct Text: Sendable, Equatable {
-        public var name: String
-        public var options: String
+    struct Text: Sendable, Equatable {
+        var name: String
+        var options: String
     }
 
-    public static func match(name: String, revision: UInt32, info: [UInt8], family: Family, proto: UInt16?) -> Text? {
+    static func match(name: String, revision: UInt32, info: [UInt8], family: Family, proto: UInt16?) -> Text? {
         let b = XTBytes(info)
         let options: String?
         switch (name, revision) {
@@ -517,7 +517,7 @@ public enum XTSaveText {
         return s
     }
 
-    public static func target(name: String, revision: UInt32, info: [UInt8], family: Family, proto: UInt16?) -> Text? {
+    static func target(name: String, revision: UInt32, info: [UInt8], family: Family, proto: UInt16?) -> Text? {
         let b = XTBytes(info)
         let options: String?
         switch (name, revision) {

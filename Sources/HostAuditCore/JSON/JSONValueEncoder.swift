@@ -4,18 +4,18 @@
 /// `schema` field declared first is printed first), writes `null` for a
 /// `nil` optional instead of dropping the key (absent knowledge is `null`,
 /// never a missing field), and converts camelCase keys to snake_case.
-public struct JSONValueEncoder: Sendable {
-    public var convertKeysToSnakeCase: Bool
+package struct JSONValueEncoder: Sendable {
+    var convertKeysToSnakeCase: Bool
     /// Use a type's `JSONValueConvertible` tree instead of its `Encodable`
     /// conformance (same result, much faster). False only in the tests that
     /// compare the two.
-    public var usesDirectTrees: Bool = true
+    package var usesDirectTrees: Bool = true
 
-    public init(convertKeysToSnakeCase: Bool = true) {
+    package init(convertKeysToSnakeCase: Bool = true) {
         self.convertKeysToSnakeCase = convertKeysToSnakeCase
     }
 
-    public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
+    package func encode<T: Encodable>(_ value: T) throws -> JSONValue {
         if convertKeysToSnakeCase && usesDirectTrees, let direct = value as? any JSONValueConvertible {
             return direct.jsonValue
         }
@@ -27,11 +27,11 @@ public struct JSONValueEncoder: Sendable {
 
     /// `encode` for values whose encoding cannot fail (plain structs of
     /// strings, numbers and optionals). A failure here is a programming error.
-    public func encodeValue<T: Encodable>(_ value: T) -> JSONValue {
+    package func encodeValue<T: Encodable>(_ value: T) -> JSONValue {
         do { return try encode(value) } catch { return .object(JSONObject([("encoding_error", .string("\(error)"))])) }
     }
 
-    public static func snakeCase(_ key: String) -> String {
+    package static func snakeCase(_ key: String) -> String {
         guard key.contains(where: { $0.isUppercase }) else { return key }
         var out = ""
         let chars = Array(key)
@@ -53,7 +53,7 @@ public struct JSONValueEncoder: Sendable {
 /// A type that builds its own `JSONValue`: exactly the tree its `Encodable`
 /// conformance gives through `JSONValueEncoder` with snake_case keys, built
 /// without the encoder's per-field overhead (large fact lists).
-public protocol JSONValueConvertible {
+protocol JSONValueConvertible {
     var jsonValue: JSONValue { get }
 }
 

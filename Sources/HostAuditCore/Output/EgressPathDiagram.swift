@@ -10,26 +10,26 @@ import Foundation
 /// route → gateway → upstream → target). A stage is marked failing only when
 /// the probe's `cause` places the block there; with cause `unknown` the
 /// stages of each candidate cause are marked `suspect`, never `failed`.
-public struct EgressPathDiagram: Sendable {
-    public enum Status: String, Sendable {
+package struct EgressPathDiagram: Sendable {
+    package enum Status: String, Sendable {
         case passed, failed, suspect, notReached = "not-reached", unknown
     }
 
-    public struct Stage: Sendable {
-        public var key: String
-        public var title: String
-        public var lines: [String]
-        public var status: Status
+    package struct Stage: Sendable {
+        package var key: String
+        package var title: String
+        package var lines: [String]
+        package var status: Status
         /// For the failing stage: what failed there, in words.
-        public var failure: String?
+        package var failure: String?
         /// False when the block is at this stage or somewhere after it
         /// (`blocked_at` with confidence `unknown`: the flow reaches this hop,
         /// silent hops or rate limits hide how far beyond).
-        public var located: Bool = true
+        package var located: Bool = true
     }
 
-    public var stages: [Stage]
-    public var probe: JSONValue
+    package var stages: [Stage]
+    package var probe: JSONValue
 
     /// Which cause-level stage a cause blocks at.
     static func stageKey(for cause: String) -> String? {
@@ -44,7 +44,7 @@ public struct EgressPathDiagram: Sendable {
         }
     }
 
-    public init(probe p: JSONValue, hostname: String?) {
+    package init(probe p: JSONValue, hostname: String?) {
         self.probe = p
         let cause = p["cause"]?.stringValue ?? "unknown"
         let confidence = p["confidence"]?.stringValue
@@ -185,7 +185,7 @@ public struct EgressPathDiagram: Sendable {
         return String(parts[i + 1])
     }
 
-    public var failingStage: Stage? { stages.first { $0.status == .failed } }
+    package var failingStage: Stage? { stages.first { $0.status == .failed } }
 
     static func mark(_ s: Status) -> String {
         switch s {
@@ -199,7 +199,7 @@ public struct EgressPathDiagram: Sendable {
 
     /// The SVG: one box per stage, arrows between them, the failing box red
     /// with a cross and its cause under it.
-    public func svg(id: String) -> String {
+    package func svg(id: String) -> String {
         let boxW = 168, boxH = 104, gap = 30, pad = 8
         let width = pad * 2 + stages.count * boxW + max(0, stages.count - 1) * gap
         let height = boxH + 2 * pad + 56
@@ -241,7 +241,7 @@ public struct EgressPathDiagram: Sendable {
     }
 
     /// The same path as a list, for readers (and printers) without colour or pictures.
-    public func list() -> String {
+    package func list() -> String {
         var out = "<ol class=\"path-text\">"
         for st in stages {
             out += "<li class=\"hop-\(st.status.rawValue)\"><span class=\"mark\">\(Self.mark(st.status)) \(st.status.rawValue)</span> "

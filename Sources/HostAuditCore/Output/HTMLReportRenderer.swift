@@ -9,8 +9,8 @@ import Foundation
 /// Content-Security-Policy meta tag forbids every fetch except inline styles
 /// and `data:` images, and nothing needs JavaScript. Every string from the
 /// host goes through `HTMLText.text`.
-public enum HTMLReportRenderer {
-    public static let csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+package enum HTMLReportRenderer {
+    static let csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
     static let severities = ["critical", "high", "medium", "low", "info"]
 
@@ -34,7 +34,7 @@ public enum HTMLReportRenderer {
     // MARK: Documents
 
     /// An audit report. `facts` is the facts document (optional) for the collapsed summary.
-    public static func render(report r: JSONValue, facts: JSONValue? = nil) -> String {
+    package static func render(report r: JSONValue, facts: JSONValue? = nil) -> String {
         let host = r["host"]
         let hostname = host?["hostname"]?.stringValue
         let findings = r["findings"]?.arrayValue ?? []
@@ -118,7 +118,7 @@ public enum HTMLReportRenderer {
     }
 
     /// An egress document (`hostaudit egress --format html`).
-    public static func render(egress doc: JSONValue, hostname: String? = nil) -> String {
+    package static func render(egress doc: JSONValue, hostname: String? = nil) -> String {
         let probes = doc["probes"]?.arrayValue ?? []
         let blocked = probes.filter { $0["state"]?.stringValue != "open" }
         var b = "<header><h1>hostaudit egress\(hostname.map { ": " + HTMLText.text($0) } ?? "")</h1>"
@@ -144,7 +144,7 @@ public enum HTMLReportRenderer {
     static func key(_ f: JSONValue) -> String { "\(f["policy"]?.stringValue ?? "?")/\(f["rule"]?.stringValue ?? "?")" }
 
     /// The element id of a finding: `finding-POLICY-RULE` as an id token.
-    public static func findingID(_ f: JSONValue) -> String {
+    package static func findingID(_ f: JSONValue) -> String {
         "finding-" + HTMLText.token(f["policy"]?.stringValue ?? "") + "--" + HTMLText.token(f["rule"]?.stringValue ?? "")
     }
 

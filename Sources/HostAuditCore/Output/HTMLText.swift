@@ -8,11 +8,11 @@
 /// is safe as element content and inside a double- or single-quoted
 /// attribute, in HTML and in SVG alike. Overlong strings are cut (a hostile
 /// host can make a string as long as it likes) and say how much was cut.
-public enum HTMLText {
+package enum HTMLText {
     /// Longest host string shown in full (in Unicode scalars).
-    public static let maxScalars = 4096
+    static let maxScalars = 4096
 
-    public static func text(_ s: String, limit: Int = maxScalars) -> String {
+    package static func text(_ s: String, limit: Int = maxScalars) -> String {
         var scalars = s.unicodeScalars
         var cut = 0
         if scalars.count > limit {
@@ -25,12 +25,12 @@ public enum HTMLText {
     }
 
     /// Entities for `& < > " '` only (for text that is already known to be clean).
-    public static func entities(_ s: String) -> String {
+    static func entities(_ s: String) -> String {
         ScalarEscaping.replacing(s) { ScalarEscaping.markupEntity($0, apostrophe: "&#39;") }
     }
 
     /// An `id`/`class` token made from host or policy text: `[a-z0-9-]` only, bounded.
-    public static func token(_ s: String) -> String {
+    static func token(_ s: String) -> String {
         var out = ""
         for u in s.lowercased().unicodeScalars.prefix(120) {
             if ("a"..."z").contains(u) || ("0"..."9").contains(u) || u == "-" || u == "_" {
@@ -44,7 +44,7 @@ public enum HTMLText {
 
     /// A short form for a narrow box (SVG text does not wrap): cut to `n`
     /// scalars with an ellipsis, then escaped.
-    public static func short(_ s: String, _ n: Int) -> String {
+    package static func short(_ s: String, _ n: Int) -> String {
         let e = TerminalText.escape(s)
         if e.unicodeScalars.count <= n { return entities(e) }
         return entities(String(String.UnicodeScalarView(e.unicodeScalars.prefix(max(1, n - 1))))) + "…"

@@ -4,7 +4,7 @@
 /// hostile: an escape sequence in a process name could rewrite the screen or
 /// hide a line. Everything that is not printable is shown as an escape, and
 /// backslash itself is doubled so the result is unambiguous.
-public enum TerminalText {
+package enum TerminalText {
     ///
     /// `keepingLayout`: for a whole rendered block at the output boundary (the
     /// renderers escape each host string, this catches any they missed):
@@ -13,10 +13,10 @@ public enum TerminalText {
     /// output), and with `allowingColour` the renderer's own SGR colour
     /// sequences (`ESC [ digits m`) stay too. Everything else `needsEscape`
     /// names is escaped exactly as in the default mode.
-    public static func escape(_ s: String) -> String { escaping(s, keepingLayout: false, allowingColour: false) }
+    package static func escape(_ s: String) -> String { escaping(s, keepingLayout: false, allowingColour: false) }
 
     /// `escape` for a whole rendered block (see `keepingLayout` above).
-    public static func escapeBlock(_ s: String, allowingColour: Bool = false) -> String {
+    package static func escapeBlock(_ s: String, allowingColour: Bool = false) -> String {
         escaping(s, keepingLayout: true, allowingColour: allowingColour)
     }
 
@@ -73,7 +73,7 @@ public enum TerminalText {
     /// overrides and isolates (which reorder what a reader sees), zero-width
     /// characters, line/paragraph separators, backslash (the escape itself),
     /// and the bytes of a file name that is not UTF-8 (`RawName`, shown `\xNN`).
-    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    package static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         switch v {
         case 0x00...0x1F, 0x7F...0x9F: return true
@@ -86,7 +86,7 @@ public enum TerminalText {
 
     /// Decodes bytes read from the host as UTF-8, replacing invalid sequences
     /// with U+FFFD (which `escape` then shows as `\u{fffd}`).
-    public static func decode(_ bytes: some Collection<UInt8>) -> String {
+    package static func decode(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -5,22 +5,22 @@
 /// mark joins the slash into a different character. An intruder can use that
 /// to slip a path or a command line past a check. Host strings are therefore
 /// compared as UTF-8 bytes (the same as comparing Unicode scalars).
-public enum ByteText {
+package enum ByteText {
     @inline(__always)
-    public static func hasPrefix(_ s: String, _ prefix: String) -> Bool {
+    package static func hasPrefix(_ s: String, _ prefix: String) -> Bool {
         s.utf8.starts(with: prefix.utf8)
     }
 
-    public static func hasSuffix(_ s: String, _ suffix: String) -> Bool {
+    package static func hasSuffix(_ s: String, _ suffix: String) -> Bool {
         let a = s.utf8, b = suffix.utf8
         guard a.count >= b.count else { return false }
         return a.suffix(b.count).elementsEqual(b)
     }
 
-    public static func equals(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+    package static func equals(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 
     /// Whether `needle` occurs in `s` as a byte sequence.
-    public static func contains(_ s: String, _ needle: String) -> Bool {
+    package static func contains(_ s: String, _ needle: String) -> Bool {
         if needle.isEmpty { return true }
         var hay = s
         var pin = needle

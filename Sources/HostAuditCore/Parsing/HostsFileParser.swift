@@ -2,12 +2,12 @@
 /// everything after `#` is a comment; fields are separated by white space; the
 /// first field is an IPv4 dotted quad or an IPv6 address (`inet_pton`), the second
 /// the canonical name, the rest aliases. Lines with a bad address are skipped.
-public enum HostsFileParser {
-    public static func parse(_ text: String, path: String = "/etc/hosts") -> HostsFile {
+package enum HostsFileParser {
+    package static func parse(_ text: String, path: String = "/etc/hosts") -> HostsFile {
         parse(Array(text.utf8), path: path)
     }
 
-    public static func parse(_ bytes: [UInt8], path: String = "/etc/hosts") -> HostsFile {
+    package static func parse(_ bytes: [UInt8], path: String = "/etc/hosts") -> HostsFile {
         var problems = ProblemList(path: path)
         var entries: [HostsFile.Entry] = []
         let split = ConfigLines.split(bytes)

@@ -10,9 +10,9 @@
 ///   TRYAGAIN and actions return, continue, merge, all case-insensitive. A
 ///   syntax error makes glibc reject the *whole file* (lookups then fail);
 /// - a repeated database line replaces the earlier one (the last wins).
-public enum NSSwitchParser {
+package enum NSSwitchParser {
     /// glibc's built-in `hosts` line when nsswitch.conf or its hosts line is missing.
-    public static let defaultHosts = NSSwitchConf.Database(
+    package static let defaultHosts = NSSwitchConf.Database(
         name: "hosts", line: nil,
         sources: [.init(name: "files", criteria: []), .init(name: "dns", criteria: [])])
 
@@ -25,11 +25,11 @@ public enum NSSwitchParser {
     static let statuses = ["SUCCESS", "NOTFOUND", "UNAVAIL", "TRYAGAIN"]
     static let actions = ["return", "continue", "merge"]
 
-    public static func parse(_ text: String, path: String = "/etc/nsswitch.conf") -> NSSwitchConf {
+    package static func parse(_ text: String, path: String = "/etc/nsswitch.conf") -> NSSwitchConf {
         parse(Array(text.utf8), path: path)
     }
 
-    public static func parse(_ bytes: [UInt8], path: String = "/etc/nsswitch.conf") -> NSSwitchConf {
+    package static func parse(_ bytes: [UInt8], path: String = "/etc/nsswitch.conf") -> NSSwitchConf {
         var problems = ProblemList(path: path)
         let split = ConfigLines.split(bytes)
         if split.hasNUL {

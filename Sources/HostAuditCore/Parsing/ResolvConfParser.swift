@@ -14,12 +14,12 @@
 /// - `sortlist`: `addr[/mask]` or `addr[&mask]` with dotted masks (a `/24` is
 ///   read by inet_aton as the address 0.0.0.24); up to `;`.
 /// - Lines end at `\n` only; a `\r` stays part of the last word. Lines stop at NUL.
-public enum ResolvConfParser {
-    public static func parse(_ text: String, path: String = "/etc/resolv.conf") -> ResolvConf {
+package enum ResolvConfParser {
+    package static func parse(_ text: String, path: String = "/etc/resolv.conf") -> ResolvConf {
         parse(Array(text.utf8), path: path)
     }
 
-    public static func parse(_ bytes: [UInt8], path: String = "/etc/resolv.conf") -> ResolvConf {
+    package static func parse(_ bytes: [UInt8], path: String = "/etc/resolv.conf") -> ResolvConf {
         var out = ResolvConf()
         var problems = ProblemList(path: path)
         let split = ConfigLines.split(bytes)

@@ -18,30 +18,30 @@ public enum SELinuxMode: String, Sendable, Equatable, Codable, CaseIterable {
 ///
 /// Everything this parser tolerates or ignores becomes a `FileProblem` with
 /// its line number; it never fails.
-public struct SELinuxConfig: Sendable, Equatable {
-    public static let defaultPath = "/etc/selinux/config"
+package struct SELinuxConfig: Sendable, Equatable {
+    package static let defaultPath = "/etc/selinux/config"
     /// Bytes read at most; a larger file is reported and only its start parsed.
-    public static let sizeLimit = 1 << 20
+    package static let sizeLimit = 1 << 20
     /// Longest line text copied into a problem.
     static let maxProblemText = 200
 
     /// The host path of the file.
-    public var path: String
+    package var path: String
     /// Whether the file exists; nil when that could not be determined.
-    public var present: Bool?
+    package var present: Bool?
     /// Why the file could not be read (it exists, or its presence is unknown).
-    public var readError: String?
+    var readError: String?
     /// The configured mode, as libselinux would read it; nil when no line gives one.
-    public var mode: SELinuxMode?
+    package var mode: SELinuxMode?
     /// The line `mode` came from.
-    public var modeLine: Int?
+    package var modeLine: Int?
     /// The configured policy type (the folder below /etc/selinux), as libselinux would read it.
-    public var policyType: String?
+    package var policyType: String?
     /// The line `policyType` came from.
-    public var policyTypeLine: Int?
-    public var problems: [FileProblem]
+    package var policyTypeLine: Int?
+    package var problems: [FileProblem]
 
-    public init(
+    package init(
         path: String = SELinuxConfig.defaultPath, present: Bool?, readError: String? = nil,
         mode: SELinuxMode? = nil, modeLine: Int? = nil, policyType: String? = nil, policyTypeLine: Int? = nil,
         problems: [FileProblem] = []
@@ -57,17 +57,17 @@ public struct SELinuxConfig: Sendable, Equatable {
     }
 
     /// The file does not exist (a host without SELinux userland).
-    public static func missing(path: String = defaultPath) -> SELinuxConfig {
+    package static func missing(path: String = defaultPath) -> SELinuxConfig {
         SELinuxConfig(path: path, present: false)
     }
 
     /// The file exists (or may exist) but could not be read.
-    public static func unreadable(path: String = defaultPath, present: Bool?, error: String) -> SELinuxConfig {
+    package static func unreadable(path: String = defaultPath, present: Bool?, error: String) -> SELinuxConfig {
         SELinuxConfig(path: path, present: present, readError: error)
     }
 
     /// Parses the file's bytes. `truncated` says the file held more than was read.
-    public static func parse(_ bytes: [UInt8], path: String = defaultPath, truncated: Bool = false) -> SELinuxConfig {
+    package static func parse(_ bytes: [UInt8], path: String = defaultPath, truncated: Bool = false) -> SELinuxConfig {
         var parser = Parser(path: path)
         parser.run(bytes, truncated: truncated)
         return parser.result

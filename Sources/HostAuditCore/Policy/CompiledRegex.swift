@@ -11,10 +11,10 @@ import Synchronization
 /// stopped when the match's time runs out or the evaluation's deadline passes.
 /// A stopped match is neither a match nor a non-match: `match` returns nil and
 /// the budget records it, so the rule becomes an `error` naming the input.
-public final class CompiledRegex: Sendable {
+package final class CompiledRegex: Sendable {
     // NSRegularExpression is immutable and documented thread-safe for matching (Foundation declares it Sendable).
     private let regex: NSRegularExpression
-    public let pattern: String
+    package let pattern: String
 
     /// The literal text an anchored pattern (`^literal…`) must start with: a
     /// cheap test that rules most values out before ICU runs. Compared as
@@ -22,7 +22,7 @@ public final class CompiledRegex: Sendable {
     /// the prefix would change).
     private let requiredPrefix: [UInt8]
 
-    public init(_ pattern: String) throws {
+    package init(_ pattern: String) throws {
         self.pattern = pattern
         regex = try NSRegularExpression(pattern: pattern, options: [])
         requiredPrefix = Array(Self.literalPrefix(pattern).utf8)
@@ -49,7 +49,7 @@ public final class CompiledRegex: Sendable {
 
     /// Whether the pattern matches somewhere in `s`; nil when the match ran
     /// out of its budget (recorded in the current `MatchBudget`).
-    public func match(_ s: String) -> Bool? {
+    package func match(_ s: String) -> Bool? {
         if !requiredPrefix.isEmpty && !s.utf8.starts(with: requiredPrefix) { return false }
         let budget = MatchBudget.current ?? MatchBudget.standalone
         let clock = ContinuousClock()
@@ -83,7 +83,7 @@ public final class CompiledRegex: Sendable {
 
     /// `match` with an exhausted budget read as no match (for callers that
     /// cannot report an error; policy evaluation uses `match`).
-    public func matches(_ s: String) -> Bool { match(s) ?? false }
+    package func matches(_ s: String) -> Bool { match(s) ?? false }
 
     /// Why `pattern` does not compile, or nil.
     static func problem(_ pattern: String) -> String? {
@@ -103,7 +103,7 @@ public final class CompiledRegex: Sendable {
     /// exponentially or polynomially on hostile input. Nil when none is found.
     /// The scan is syntactic (classes, escapes and groups are tracked), so it
     /// also flags some harmless patterns whose repetitions cannot overlap.
-    public static func nestedQuantifier(_ pattern: String) -> String? {
+    package static func nestedQuantifier(_ pattern: String) -> String? {
         let s = Array(pattern.unicodeScalars)
         // For every open group: whether it holds a repetition so far, and where it opened.
         var stack: [(repeats: Bool, start: Int, atomic: Bool)] = []
@@ -191,7 +191,7 @@ public final class CompiledRegex: Sendable {
 /// The budget regex matches run under while one rule is evaluated, and what
 /// ran out. Bound with `MatchBudget.$current` around an evaluation.
 public final class MatchBudget: Sendable {
-    @TaskLocal public static var current: MatchBudget?
+    @TaskLocal package static var current: MatchBudget?
 
     /// The budget of one match when none is bound: the per-match default, no deadline.
     static let standalone = MatchBudget()
@@ -201,13 +201,13 @@ public final class MatchBudget: Sendable {
     /// on a busy host; a backtracking one needs minutes to hours.
     public static let defaultPerMatch: Duration = .seconds(1)
 
-    public let perMatch: Duration
+    package let perMatch: Duration
     /// When the whole evaluation must end: every later match runs out at once.
-    public let deadline: ContinuousClock.Instant?
+    package let deadline: ContinuousClock.Instant?
 
-    public struct Exhausted: Sendable {
-        public var pattern: String
-        public var input: String
+    package struct Exhausted: Sendable {
+        package var pattern: String
+        package var input: String
     }
 
     /// What ran out, behind one lock: evaluations run rules concurrently.
@@ -218,7 +218,7 @@ public final class MatchBudget: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil) {
+    package init(perMatch: Duration = MatchBudget.defaultPerMatch, deadline: ContinuousClock.Instant? = nil) {
         self.perMatch = perMatch
         self.deadline = deadline
     }
@@ -236,7 +236,7 @@ public final class MatchBudget: Sendable {
         state.withLock { !$0.inputs.isEmpty && $0.inputs.contains(s) }
     }
 
-    public var exhausted: [Exhausted] { state.withLock { $0.exhausted } }
+    package var exhausted: [Exhausted] { state.withLock { $0.exhausted } }
     var exhaustedCount: Int { state.withLock { $0.exhausted.count } }
 
     /// Whether `item` holds (anywhere inside) an input whose match ran out.

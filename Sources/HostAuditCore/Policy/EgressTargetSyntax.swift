@@ -3,19 +3,19 @@
 /// `EgressTargetParser`, plus the policy-only word `package-sources`. A target
 /// the loader accepts is therefore always one the prober can run; before there
 /// was one grammar, a target only the loader accepted was dropped at probe time.
-public enum EgressTargetSyntax {
-    public static func parse(_ s: String) -> PolicyEgressTarget? {
+enum EgressTargetSyntax {
+    static func parse(_ s: String) -> PolicyEgressTarget? {
         try? check(s)
     }
 
     /// The target, or the parser's reason it is not one.
-    public static func check(_ s: String) throws(TargetError) -> PolicyEgressTarget {
+    static func check(_ s: String) throws(TargetError) -> PolicyEgressTarget {
         if s == "package-sources" { return .packageSources }
         _ = try EgressTargetParser.parse(s)
         return .endpoint(s)
     }
 
-    public static func isAddress(_ s: String) -> Bool {
+    static func isAddress(_ s: String) -> Bool {
         IPAddress(s) != nil
     }
 }

@@ -5,26 +5,26 @@ import Foundation
 /// `resolver.resolv_conf.nameservers` names a value; a numeric component
 /// indexes an array (`…nameservers.0.address`); `*` stands for every value of
 /// a map (`firewall.hooks.*`) and may appear only in a quantifier's path.
-public struct FactPath: Sendable, Hashable, CustomStringConvertible {
-    public enum Component: Sendable, Hashable {
+package struct FactPath: Sendable, Hashable, CustomStringConvertible {
+    package enum Component: Sendable, Hashable {
         case key(String)
         case index(Int)
         case wildcard
     }
 
-    public let components: [Component]
-    public let text: String
+    package let components: [Component]
+    package let text: String
 
-    public var description: String { text }
-    public var hasWildcard: Bool { components.contains(.wildcard) }
+    package var description: String { text }
+    var hasWildcard: Bool { components.contains(.wildcard) }
 
-    public init(components: [Component], text: String) {
+    package init(components: [Component], text: String) {
         self.components = components
         self.text = text
     }
 
     /// Parses `text`; returns why it is not a path otherwise.
-    public static func parse(_ text: String) -> Result<FactPath, PathSyntaxError> {
+    package static func parse(_ text: String) -> Result<FactPath, PathSyntaxError> {
         if text.isEmpty { return .failure(PathSyntaxError(message: "empty path", offset: 0)) }
         var components: [Component] = []
         var offset = 0
@@ -58,7 +58,7 @@ public struct FactPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The first component (the fact category for absolute paths).
-    public var category: String? {
+    package var category: String? {
         if case .key(let k)? = components.first { return k }
         return nil
     }
@@ -66,7 +66,7 @@ public struct FactPath: Sendable, Hashable, CustomStringConvertible {
     /// Follows the path from `root`; nil when a component is absent or the
     /// value on the way is not a container. Wildcards are not followed here.
     @inline(__always)
-    public func resolve(in root: JSONValue) -> JSONValue? {
+    package func resolve(in root: JSONValue) -> JSONValue? {
         var current = root
         for c in components {
             switch c {
@@ -84,7 +84,7 @@ public struct FactPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Follows the path with wildcards expanded: every value reached, with its concrete path.
-    public func resolveAll(in root: JSONValue, prefix: String = "") -> [(path: String, value: JSONValue?)] {
+    func resolveAll(in root: JSONValue, prefix: String = "") -> [(path: String, value: JSONValue?)] {
         var frontier: [(String, JSONValue?)] = [(prefix, root)]
         for c in components {
             var next: [(String, JSONValue?)] = []
@@ -115,10 +115,10 @@ public struct FactPath: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct PathSyntaxError: Error, Sendable, Equatable {
-    public var message: String
+package struct PathSyntaxError: Error, Sendable, Equatable {
+    package var message: String
     /// Offset in Unicode scalars from the start of the path.
-    public var offset: Int
+    package var offset: Int
 }
 
 extension Character {

@@ -10,14 +10,14 @@
 public struct FactSchema: Sendable {
     /// Pattern → JSON types seen there (`object`, `map`, `array`, `string`,
     /// `int`, `double`, `bool`, `null`). The root is the empty pattern.
-    public let entries: [String: Set<String>]
+    package let entries: [String: Set<String>]
     private let children: [String: [String]]
 
     /// Categories a later collector will add: a path under one of them is
     /// reported as "not collected yet" rather than as a typo.
-    public static let reservedCategories = ["packages", "egress"]
+    static let reservedCategories = ["packages", "egress"]
 
-    public init(entries: [String: Set<String>]) {
+    package init(entries: [String: Set<String>]) {
         var e = entries
         e[""] = ["object"]
         self.entries = e
@@ -31,7 +31,7 @@ public struct FactSchema: Sendable {
     }
 
     /// Parses the generated text form: one `pattern<TAB>type|type` per line.
-    public init(text: String) {
+    package init(text: String) {
         var entries: [String: Set<String>] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "\t")
@@ -45,7 +45,7 @@ public struct FactSchema: Sendable {
     public static let current = FactSchema(text: generatedText)
 
     /// The text form, sorted: what the golden file holds.
-    public var text: String {
+    package var text: String {
         entries.keys.filter { !$0.isEmpty }.sorted().map { "\($0)\t\(entries[$0]!.sorted().joined(separator: "|"))" }
             .joined(separator: "\n") + "\n"
     }
@@ -63,23 +63,23 @@ public struct FactSchema: Sendable {
         return parent.isEmpty ? key : parent + "." + key
     }
 
-    public func types(_ pattern: String) -> Set<String> { entries[pattern] ?? [] }
+    package func types(_ pattern: String) -> Set<String> { entries[pattern] ?? [] }
 
     /// The named keys below `pattern` (for did-you-mean).
-    public func keys(below pattern: String) -> [String] {
+    package func keys(below pattern: String) -> [String] {
         (children[pattern] ?? []).filter { $0 != "[]" && $0 != "*" }
     }
 
     /// The pattern of one item of the collection at `pattern`: an array's
     /// element or a map's value; nil when it is neither.
-    public func itemPattern(of pattern: String) -> String? {
+    func itemPattern(of pattern: String) -> String? {
         let t = types(pattern)
         if t.contains("array") { return pattern + "[]" }
         if t.contains("map") { return Self.join(pattern, "*") }
         return nil
     }
 
-    public enum Lookup: Sendable, Equatable {
+    package enum Lookup: Sendable, Equatable {
         case found(String)
         /// Component `index` does not exist below `parent`.
         case unknown(index: Int, parent: String)
@@ -91,7 +91,7 @@ public struct FactSchema: Sendable {
 
     /// Looks `path` up below `base` (the empty pattern for absolute paths, an
     /// item pattern for paths inside `where`).
-    public func lookup(_ path: FactPath, from base: String = "") -> Lookup {
+    package func lookup(_ path: FactPath, from base: String = "") -> Lookup {
         var current = base
         for (i, c) in path.components.enumerated() {
             switch c {
@@ -124,7 +124,7 @@ public struct FactSchema: Sendable {
 
     /// Builds the schema from documents the real collectors emitted. `maps`
     /// names the patterns whose keys are data (boolean names, hook names).
-    public static func derive(from documents: [JSONValue], maps: Set<String>) -> FactSchema {
+    package static func derive(from documents: [JSONValue], maps: Set<String>) -> FactSchema {
         var entries: [String: Set<String>] = [:]
         func visit(_ v: JSONValue, _ pattern: String) {
             switch v {

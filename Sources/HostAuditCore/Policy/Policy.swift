@@ -87,8 +87,8 @@ public struct PolicyRule: Sendable {
     /// Benchmark controls the rule corresponds to (`{framework: cis-debian-12, id: "3.3.1"}`).
     public var controls: [PolicyControl] = []
     /// Applicability: when it does not hold, the finding is `skip`.
-    public var when: PolicyCheck?
-    public var check: RuleCheck
+    package var when: PolicyCheck?
+    package var check: RuleCheck
     public var location: SourceLocation
     /// Labels other layers key on (`compromise`, `miner`: the audit's egress
     /// story); the finding carries them, its JSON does not.
@@ -121,7 +121,7 @@ public struct PolicyControl: Sendable, Equatable, Hashable {
 }
 
 /// What a rule tests: facts, or egress expectations answered by an `EgressOracle`.
-public enum RuleCheck: Sendable {
+package enum RuleCheck: Sendable {
     case facts(PolicyCheck)
     /// Every target must be reachable (at least one of its addresses open).
     case reachable([PolicyEgressTarget], SourceLocation)
@@ -131,7 +131,7 @@ public enum RuleCheck: Sendable {
 
 /// A check over facts. Paths are absolute at the top of a rule and relative
 /// to the item inside a quantifier's `where`.
-public indirect enum PolicyCheck: Sendable {
+package indirect enum PolicyCheck: Sendable {
     case match(Subject, Matcher, SourceLocation)
     case all([PolicyCheck], SourceLocation)
     case any([PolicyCheck], SourceLocation)
@@ -140,20 +140,20 @@ public indirect enum PolicyCheck: Sendable {
 }
 
 /// What a matcher tests: a fact (by path) or a parameter's value.
-public enum Subject: Sendable, Equatable {
+package enum Subject: Sendable, Equatable {
     /// A fact path; `nil` inside `where` means the item itself.
     case fact(FactPath?)
     case parameter(String)
 }
 
 /// A matcher's expected value: written out, or a reference resolved when the policy is compiled.
-public enum Operand: Sendable, Equatable {
+package enum Operand: Sendable, Equatable {
     case literal(JSONValue)
     case parameter(String)
     case list(String)
 }
 
-public enum MatcherKind: String, Sendable, CaseIterable {
+package enum MatcherKind: String, Sendable, CaseIterable {
     case equals
     case notEquals = "not-equals"
     case `in`
@@ -166,24 +166,24 @@ public enum MatcherKind: String, Sendable, CaseIterable {
     case exists
 }
 
-public struct Matcher: Sendable {
-    public var kind: MatcherKind
-    public var operand: Operand
-    public var location: SourceLocation
+package struct Matcher: Sendable {
+    package var kind: MatcherKind
+    package var operand: Operand
+    package var location: SourceLocation
 }
 
-public enum QuantifierKind: String, Sendable, CaseIterable {
+package enum QuantifierKind: String, Sendable, CaseIterable {
     case any, all, none, count
 }
 
 /// `any`/`all`/`none`/`count` over the items at `path` (an array's elements,
 /// or a map's values; `*` in the path flattens several collections).
-public struct Quantifier: Sendable {
-    public var kind: QuantifierKind
-    public var path: FactPath
-    public var condition: PolicyCheck?
+package struct Quantifier: Sendable {
+    package var kind: QuantifierKind
+    package var path: FactPath
+    package var condition: PolicyCheck?
     /// For `count`: how the number of matching items must compare.
-    public var comparison: Matcher?
+    package var comparison: Matcher?
 }
 
 /// An endpoint that must be reachable: `HOST:PORT`, `[IPv6]:PORT`, a URL, or

@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 /// What a YAML file holds, decided by its top-level keys.
-public enum PolicyFileKind: Sendable, Equatable {
+package enum PolicyFileKind: Sendable, Equatable {
     /// Rules (`name`, `rules`, …).
     case policy
     /// `waivers:`.
@@ -57,7 +57,7 @@ public struct PolicyLoader: Sendable {
     }
 
     /// Classifies a file by its top-level keys; nil when it does not compose.
-    public func kind(ofBytes bytes: [UInt8], file: String) -> PolicyFileKind? {
+    package func kind(ofBytes bytes: [UInt8], file: String) -> PolicyFileKind? {
         var reader = YAMLReader(file: file)
         guard case .mapping(let m)? = reader.compose(bytes: bytes) else { return nil }
         let keys = Set(m.keys.compactMap(\.string))
@@ -170,7 +170,7 @@ public struct ParameterOverrides: Sendable {
 public struct Waiver: Sendable {
     public var rule: String
     /// Which evidence items it covers (a check relative to each item); nil: the whole finding.
-    public var scope: PolicyCheck?
+    package var scope: PolicyCheck?
     public var reason: String
     /// The last day (UTC) the waiver applies, as written (YYYY-MM-DD).
     public var expires: String

@@ -1,15 +1,15 @@
 /// The YARA rule names a policy refers to: matchers on `rule` inside a
 /// quantifier over `…signatures.matches`. `policy lint` checks each against
 /// the rules of the loaded signature files, so a typo cannot silently never match.
-public enum SignatureReferences {
-    public struct Reference: Sendable, Equatable {
-        public var name: String
-        public var policy: String
-        public var rule: String
-        public var location: SourceLocation
+package enum SignatureReferences {
+    package struct Reference: Sendable, Equatable {
+        package var name: String
+        package var policy: String
+        package var rule: String
+        package var location: SourceLocation
     }
 
-    public static func names(in policy: Policy) -> [Reference] {
+    package static func names(in policy: Policy) -> [Reference] {
         var out: [Reference] = []
         for rule in policy.rules {
             var checks: [PolicyCheck] = []

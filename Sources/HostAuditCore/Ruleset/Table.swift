@@ -160,12 +160,12 @@ public struct Rule: Sendable, Equatable, Encodable {
 }
 
 /// Parses the TLV userdata nft attaches to rules (type u8, length u8, value).
-public enum RuleUserData {
+package enum RuleUserData {
     /// `NFTNL_UDATA_RULE_COMMENT`.
-    public static let commentType: UInt8 = 0
+    static let commentType: UInt8 = 0
 
     /// The comment, if the userdata carries one; malformed data gives `nil`.
-    public static func comment(in bytes: [UInt8]) -> String? {
+    package static func comment(in bytes: [UInt8]) -> String? {
         var i = 0
         while i + 2 <= bytes.count {
             let type = bytes[i]

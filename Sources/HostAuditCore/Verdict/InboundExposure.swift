@@ -10,14 +10,14 @@
 /// tests the source address against, and inside every local network. Each
 /// source reported as allowed was accepted by the evaluator, never inferred.
 /// See docs/exposure.md.
-public struct ExposureAnalyzer: Sendable {
+package struct ExposureAnalyzer: Sendable {
     /// A host interface with its addresses and prefix lengths.
-    public struct HostInterface: Sendable, Hashable {
-        public var name: String
-        public var index: UInt32
-        public var isLoopback: Bool
-        public var addresses: [Prefix]
-        public init(name: String, index: UInt32, isLoopback: Bool, addresses: [Prefix]) {
+    package struct HostInterface: Sendable, Hashable {
+        package var name: String
+        package var index: UInt32
+        package var isLoopback: Bool
+        package var addresses: [Prefix]
+        package init(name: String, index: UInt32, isLoopback: Bool, addresses: [Prefix]) {
             self.name = name
             self.index = index
             self.isLoopback = isLoopback
@@ -26,15 +26,15 @@ public struct ExposureAnalyzer: Sendable {
     }
 
     /// An address with a prefix length (`10.0.0.1/24`).
-    public struct Prefix: Sendable, Hashable, CustomStringConvertible {
-        public var address: IPAddress
-        public var length: Int
-        public init(_ address: IPAddress, _ length: Int) {
+    package struct Prefix: Sendable, Hashable, CustomStringConvertible {
+        package var address: IPAddress
+        package var length: Int
+        package init(_ address: IPAddress, _ length: Int) {
             self.address = address
             self.length = max(0, min(length, address.bytes.count * 8))
         }
         /// The network address (host bits cleared).
-        public var network: IPAddress {
+        package var network: IPAddress {
             var b = address.bytes
             var bits = length
             for i in 0..<b.count {
@@ -44,7 +44,7 @@ public struct ExposureAnalyzer: Sendable {
             }
             return IPAddress(bytes: b)!
         }
-        public var description: String { "\(network)/\(length)" }
+        package var description: String { "\(network)/\(length)" }
     }
 
     /// A source the ruleset tests, with the address evaluated for it.
@@ -57,24 +57,24 @@ public struct ExposureAnalyzer: Sendable {
         var high: IPAddress
     }
 
-    public let evaluator: VerdictEvaluator
-    public let interfaces: [HostInterface]
-    public let local: LocalKnowledge
+    package let evaluator: VerdictEvaluator
+    package let interfaces: [HostInterface]
+    package let local: LocalKnowledge
     let candidates: [Candidate]
     /// Source tests the candidates could not enumerate (ipset matches, concatenated sets…).
     let unenumerated: [String]
-    public let outsideIPv4: IPAddress
-    public let outsideIPv6: IPAddress
+    package let outsideIPv4: IPAddress
+    package let outsideIPv6: IPAddress
 
     /// At most this many members per set are tried as sources.
-    public static let maxSetMembers = 64
+    static let maxSetMembers = 64
     /// At most this many sources are tried per socket and family.
-    public static let maxCandidates = 256
+    static let maxCandidates = 256
 
     static let outsidePoolV4 = ["203.0.113.10", "198.51.100.10", "192.0.2.10", "11.22.33.44"].compactMap(IPAddress.init)
     static let outsidePoolV6 = ["2001:db8::10", "3fff::10", "2a0a:ffff::10"].compactMap(IPAddress.init)
 
-    public init(evaluator: VerdictEvaluator, interfaces: [HostInterface], local: LocalKnowledge) {
+    package init(evaluator: VerdictEvaluator, interfaces: [HostInterface], local: LocalKnowledge) {
         self.evaluator = evaluator
         self.interfaces = interfaces
         self.local = local
@@ -101,7 +101,7 @@ public struct ExposureAnalyzer: Sendable {
     }
 
     /// The classification of one listening socket.
-    public func classify(proto: FlowProtocol, address: IPAddress, port: UInt16) -> ExposureFact.Verdict {
+    package func classify(proto: FlowProtocol, address: IPAddress, port: UInt16) -> ExposureFact.Verdict {
         if address.isLoopback || (Self.v4Mapped(address)?.isLoopback ?? false) {
             return .init(exposure: .loopbackOnly, reason: "bound to the loopback address \(address)")
         }

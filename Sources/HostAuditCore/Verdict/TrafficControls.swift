@@ -71,9 +71,9 @@ extension ExposureAnalyzer {
     /// The destination port of every evaluated case: one no common service
     /// uses, so a rule for a service's port does not stand in for the general
     /// rule the benchmarks ask about.
-    public static let trafficPort: UInt16 = 50000
+    static let trafficPort: UInt16 = 50000
     /// The outside port of the outbound case (HTTPS: what a host fetches updates over).
-    public static let outboundPort: UInt16 = 443
+    static let outboundPort: UInt16 = 443
 
     /// Evaluates the four traffic controls. `complete` fills in the route of
     /// an outbound flow (source address, output interface) the way the kernel
@@ -81,7 +81,7 @@ extension ExposureAnalyzer {
     /// is the outbound connection's source port (one the kernel would pick
     /// from `ip_local_port_range`); nil leaves it unknown, and a rule on the
     /// port then makes the verdict unknown.
-    public func trafficControls(ephemeralPort: UInt16? = nil, complete: (inout VerdictFlow) -> Void = { _ in }) -> TrafficControlFacts {
+    package func trafficControls(ephemeralPort: UInt16? = nil, complete: (inout VerdictFlow) -> Void = { _ in }) -> TrafficControlFacts {
         let lo4 = IPAddress("127.0.0.1")!
         let lo6 = IPAddress("::1")!
         let port = Self.trafficPort

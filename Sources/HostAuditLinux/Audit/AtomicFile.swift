@@ -6,20 +6,20 @@ import Foundation
 import SystemPackage
 
 /// A file-system failure with the path and errno text.
-public struct AtomicFileError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-    public var description: String { "\(path): \(message)" }
+package struct AtomicFileError: Error, Sendable, CustomStringConvertible {
+    package var path: String
+    package var message: String
+    package var description: String { "\(path): \(message)" }
 }
 
 /// Writes files so that a reader (node_exporter, the next run) sees either
 /// the old or the new content, never a mix: a temporary file in the same
 /// folder, fsync, rename over the target, fsync the folder.
-public enum AtomicFile {
+package enum AtomicFile {
     /// errno's text now (read right after the failing call).
     static func errnoText() -> String { Errno.current.description }
 
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(AtomicFileError) {
+    package static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(AtomicFileError) {
         let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
         var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
@@ -63,7 +63,7 @@ public enum AtomicFile {
     /// Removes temporary files of our own naming (`.BASE.tmp-XXXXXX`) that a
     /// killed run left next to `path`: ours (same owner), regular, and older
     /// than `olderThan` seconds (a concurrent writer's file is younger).
-    public static func sweepStale(for path: String, olderThan: Double = 600) {
+    package static func sweepStale(for path: String, olderThan: Double = 600) {
         let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let prefix = Array(".\((path as NSString).lastPathComponent).tmp-".utf8)
         guard let d = opendir(dir) else { return }
@@ -85,7 +85,7 @@ public enum AtomicFile {
     /// written: a folder owned by someone else (not root) or writable by
     /// group/others without the sticky bit; a state file that is a symbolic
     /// link, not a regular file, owned by someone else or writable by others.
-    public static func checkPrivate(_ path: String) throws(AtomicFileError) {
+    static func checkPrivate(_ path: String) throws(AtomicFileError) {
         let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let me = geteuid()
         var st = stat()
@@ -119,7 +119,7 @@ public enum AtomicFile {
     }
 
     /// Reads our own state file: not through a link, at most `limit` bytes; nil when absent.
-    public static func readPrivate(_ path: String, limit: Int = 64 << 20) throws(AtomicFileError) -> [UInt8]? {
+    static func readPrivate(_ path: String, limit: Int = 64 << 20) throws(AtomicFileError) -> [UInt8]? {
         let fd: Int32
         switch valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }) {
         case .success(let opened): fd = opened
@@ -145,7 +145,7 @@ public enum AtomicFile {
     }
 
     /// Whether a file could be created in `path`'s folder (checked before a long run).
-    public static func checkWritable(_ path: String) throws(AtomicFileError) {
+    package static func checkWritable(_ path: String) throws(AtomicFileError) {
         let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
@@ -161,12 +161,12 @@ public enum AtomicFile {
 }
 
 /// An exclusive `flock` on `STATE.lock`, held for a whole run.
-public final class StateLock: Sendable {
+package final class StateLock: Sendable {
     let fd: Int32
-    public let path: String
+    package let path: String
 
     /// Waits up to `timeout` seconds for the lock; nil when another run still holds it.
-    public static func acquire(statePath: String, timeout: Double) throws(AtomicFileError) -> StateLock? {
+    package static func acquire(statePath: String, timeout: Double) throws(AtomicFileError) -> StateLock? {
         let path = statePath + ".lock"
         // Never through a link another user planted, and only our own file.
         let fd: Int32

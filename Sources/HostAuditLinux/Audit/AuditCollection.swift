@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// Why a collector's section holds no facts.
-public enum CollectorFailure: Sendable, Equatable {
+enum CollectorFailure: Sendable, Equatable {
     /// The collector reported an error in its section (`error`).
     case failed(String)
     /// The collector did not finish within its budget (its thread is abandoned).
@@ -13,7 +13,7 @@ public enum CollectorFailure: Sendable, Equatable {
     /// A live-kernel collector in an audit below `--root`: unavailable by design, not a failure.
     case notApplicableBelowRoot(String)
 
-    public var message: String {
+    var message: String {
         switch self {
         case .failed(let m), .notApplicableBelowRoot(let m): return m
         case .overran(let budget): return "did not finish within its \(AuditCollection.format(budget)) s budget"
@@ -25,7 +25,7 @@ extension FactCategory {
     /// Categories whose collectors read only the running kernel (netfilter,
     /// sockets, processes, taint and modules, exposure): below `--root` they
     /// read nothing and say so.
-    public var readsOnlyTheRunningKernel: Bool {
+    var readsOnlyTheRunningKernel: Bool {
         switch self {
         case .firewall, .sockets, .processes, .kernel, .exposure: return true
         case .selinux, .resolver, .persistence: return false
@@ -35,12 +35,12 @@ extension FactCategory {
 
 /// Runs the collectors concurrently, each within a time budget. A collector
 /// that fails or overruns becomes an `error` finding; the rest still arrives.
-public struct AuditCollection: Sendable {
-    public var scope: CollectionScope
-    public var processOptions: ProcessCollectionOptions
-    public var budget: Double
+package struct AuditCollection: Sendable {
+    package var scope: CollectionScope
+    package var processOptions: ProcessCollectionOptions
+    package var budget: Double
 
-    public init(scope: CollectionScope, processOptions: ProcessCollectionOptions, budget: Double) {
+    package init(scope: CollectionScope, processOptions: ProcessCollectionOptions, budget: Double) {
         self.scope = scope
         self.processOptions = processOptions
         self.budget = budget
@@ -88,7 +88,7 @@ public struct AuditCollection: Sendable {
     }
 
     /// The facts document and one `error` finding per collector that failed or overran.
-    public func run(_ categories: [FactCategory] = FactCategory.allCases) async -> (facts: FactsDocument, errors: [Finding]) {
+    package func run(_ categories: [FactCategory] = FactCategory.allCases) async -> (facts: FactsDocument, errors: [Finding]) {
         var values: [FactCategory: JSONValue?] = [:]
         await withTaskGroup(of: (FactCategory, JSONValue?).self) { group in
             for c in categories { group.addTask { (c, await collect(c)) } }
@@ -126,5 +126,5 @@ public struct AuditCollection: Sendable {
         return (FactsDocument(root: scope.isLive ? nil : scope.root, sections: sections), errors)
     }
 
-    public static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+    package static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// (local verdicts from a ruleset snapshot), `blocked` flows are answered by
 /// `VerdictEvaluator` without sending traffic. Every probe result is kept for
 /// the report's `egress` list.
-public final class LiveEgressOracle: EgressOracle, Sendable {
+package final class LiveEgressOracle: EgressOracle, Sendable {
     let runner: EgressRunner
     let scope: CollectionScope
     let snapshot: RulesetSnapshot?
@@ -17,7 +17,7 @@ public final class LiveEgressOracle: EgressOracle, Sendable {
     }
     let state: Mutex<State>
 
-    public init(scope: CollectionScope, timeout: Double, progress: (@Sendable (String) -> Void)? = nil) {
+    package init(scope: CollectionScope, timeout: Double, progress: (@Sendable (String) -> Void)? = nil) {
         self.scope = scope
         self.progress = progress
         let live = LiveEgress(scope: scope, timeout: timeout, readLocalState: scope.isLive)
@@ -27,10 +27,10 @@ public final class LiveEgressOracle: EgressOracle, Sendable {
     }
 
     /// Problems met so far (the ruleset not read, unusable package sources, probe problems).
-    public var problems: [FileProblem] { state.withLock { $0.problems } }
+    package var problems: [FileProblem] { state.withLock { $0.problems } }
 
     /// Every probe run so far, one per target and address.
-    public var results: [EgressProbeResult] {
+    package var results: [EgressProbeResult] {
         let recorded = state.withLock { $0.recorded }
         var seen = Set<String>()
         return recorded.filter { seen.insert("\($0.target.hostPort)|\($0.address ?? "-")").inserted }
@@ -48,7 +48,7 @@ public final class LiveEgressOracle: EgressOracle, Sendable {
     }
 
     /// Probes plain targets (`--probe`, package sources).
-    public func probe(targets: [EgressTarget]) async -> [EgressProbeResult] {
+    package func probe(targets: [EgressTarget]) async -> [EgressProbeResult] {
         guard !targets.isEmpty else { return [] }
         let doc = await runner.run(targets, progress: progress)
         record(doc)
@@ -62,12 +62,12 @@ public final class LiveEgressOracle: EgressOracle, Sendable {
         }
     }
 
-    public func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome] {
+    package func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome] {
         let probes = await probe(targets: expand(target))
         return probes.map { EgressProbeOutcome(state: $0.state.rawValue, raw: $0.json()) }
     }
 
-    public func verdict(for flow: EgressFlow) async -> EgressFlowVerdict {
+    package func verdict(for flow: EgressFlow) async -> EgressFlowVerdict {
         guard let snapshot else {
             return EgressFlowVerdict(
                 verdict: "unknown",

@@ -1,9 +1,9 @@
 import HostAuditCore
 
 /// Which processes and files `--evidence DIR` keeps, and how the report cites them.
-public enum EvidenceSelection {
+package enum EvidenceSelection {
     /// The targets high or critical failed findings name: processes (by pid) and persistence files.
-    public static func requests(for findings: [Finding]) -> [EvidenceRequest] {
+    package static func requests(for findings: [Finding]) -> [EvidenceRequest] {
         var out: [EvidenceRequest] = []
         for f in findings where f.status == .fail && f.severity >= .high {
             let cause = "\(f.policy)/\(f.rule)"
@@ -24,7 +24,7 @@ public enum EvidenceSelection {
     }
 
     /// Without policies (`facts --evidence`): the processes a signature matched.
-    public static func requests(forSignatureMatchesIn facts: JSONValue) -> [EvidenceRequest] {
+    package static func requests(forSignatureMatchesIn facts: JSONValue) -> [EvidenceRequest] {
         var requests: [EvidenceRequest] = []
         if case .array(let list)? = facts["processes"]?["list"] {
             for p in list {
@@ -37,7 +37,7 @@ public enum EvidenceSelection {
     }
 
     /// The evidence entries of one finding's targets, for the report (the hashes a responder looks up).
-    public static func reportEntries(_ manifest: EvidenceManifest, directory: String, cause: String) -> [JSONValue] {
+    static func reportEntries(_ manifest: EvidenceManifest, directory: String, cause: String) -> [JSONValue] {
         manifest.files.filter { $0.cause.contains(cause) && ($0.path.hasSuffix("/exe") || $0.pid == nil) }.map {
             var o = JSONObject()
             o["kind"] = .string("evidence")

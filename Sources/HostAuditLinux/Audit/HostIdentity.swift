@@ -7,14 +7,14 @@ import Foundation
 import HostAuditCore
 
 /// The host a report is about: its name and kernel release.
-public struct HostIdentity: Sendable, Equatable {
-    public var hostname: String?
-    public var kernel: String?
+package struct HostIdentity: Sendable, Equatable {
+    package var hostname: String?
+    package var kernel: String?
 
     /// The running host's node name and release (`uname(2)`); below `--root`,
     /// the image's `/etc/hostname` (`EtcHostname`) and no kernel (the
     /// image's is not running).
-    public static func read(scope: CollectionScope) -> HostIdentity {
+    package static func read(scope: CollectionScope) -> HostIdentity {
         guard scope.isLive else {
             return HostIdentity(hostname: EtcHostname.read(HostFiles(scope: scope)), kernel: nil)
         }
@@ -22,19 +22,19 @@ public struct HostIdentity: Sendable, Equatable {
         return HostIdentity(hostname: u.nodeName, kernel: u.release)
     }
 
-    public init(hostname: String? = nil, kernel: String? = nil) {
+    package init(hostname: String? = nil, kernel: String? = nil) {
         self.hostname = hostname
         self.kernel = kernel
     }
 }
 
 /// `uname(2)` of the running kernel.
-public struct KernelName: Sendable, Equatable {
-    public var nodeName: String
-    public var release: String
+package struct KernelName: Sendable, Equatable {
+    var nodeName: String
+    package var release: String
 
     /// Nil when the call fails.
-    public static func current() -> KernelName? {
+    package static func current() -> KernelName? {
         var u = utsname()
         guard (try? syscall("uname", { uname(&u) })) != nil else { return nil }
         func text<T>(_ t: T) -> String {
@@ -50,16 +50,16 @@ public struct KernelName: Sendable, Equatable {
 /// first word (leading blanks dropped, ending at a space, tab or CR), at most
 /// 255 bytes. Read through the confined reader: a link in the image stays in
 /// the image, a FIFO is refused, and at most 4 KiB is read.
-public enum EtcHostname {
-    public static let path = "/etc/hostname"
+package enum EtcHostname {
+    package static let path = "/etc/hostname"
 
     /// Nil when the file is missing, unreadable or names nothing.
-    public static func read(_ files: HostFiles) -> String? {
+    package static func read(_ files: HostFiles) -> String? {
         guard let c = try? files.read(path, limit: 4096) else { return nil }
         return parse(c.bytes)
     }
 
-    public static func parse(_ bytes: [UInt8]) -> String? {
+    package static func parse(_ bytes: [UInt8]) -> String? {
         func blank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map { $0.drop(while: blank) }
         let line = lines.first { !$0.isEmpty && $0.first != UInt8(ascii: "#") } ?? []

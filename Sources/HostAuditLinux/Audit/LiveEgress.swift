@@ -5,17 +5,17 @@ import Logging
 /// read before probing (its counters are compared with a second read
 /// afterwards, and it answers static verdicts), SELinux's runtime mode, and
 /// the runner that probes with both as local evidence.
-public struct LiveEgress: Sendable {
-    public var runner: EgressRunner
+struct LiveEgress: Sendable {
+    var runner: EgressRunner
     /// The ruleset before probing; nil when it was not (or could not be) read.
-    public var snapshot: RulesetSnapshot?
+    var snapshot: RulesetSnapshot?
     /// Why local evidence is missing (the ruleset could not be read).
-    public var problems: [FileProblem]
+    var problems: [FileProblem]
 
     /// `readLocalState`: read this machine's ruleset and SELinux mode (an audit
     /// below `--root` does not: the image's firewall is not this machine's).
     /// `trace`: ask the kernel which rule decides each flow.
-    public init(scope: CollectionScope, timeout: Double, readLocalState: Bool = true, trace: Bool = false, locate: Bool = true) {
+    init(scope: CollectionScope, timeout: Double, readLocalState: Bool = true, trace: Bool = false, locate: Bool = true) {
         var snapshot: RulesetSnapshot?
         var problems: [FileProblem] = []
         var selinux: SELinuxMode?

@@ -3,9 +3,9 @@ import HostAuditCore
 
 /// Recorded reports for `hostaudit report merge|diff|render`: found in
 /// folders without following symbolic links, read with a size bound.
-public enum RecordedReports {
+package enum RecordedReports {
     /// Every `*.json` file in DIRS (folders walked up to 4 levels, symbolic links not followed), bounded.
-    public static func files(_ dirs: [String]) -> (files: [String], problems: [String]) {
+    package static func files(_ dirs: [String]) -> (files: [String], problems: [String]) {
         let fm = FileManager.default
         var files: [String] = []
         var problems: [String] = []
@@ -41,10 +41,10 @@ public enum RecordedReports {
         return (files, problems)
     }
 
-    public static let maxFiles = 10_000
-    public static let maxBytes = 64 << 20
+    static let maxFiles = 10_000
+    package static let maxBytes = 64 << 20
 
-    public static func read(_ path: String) -> [UInt8]? {
+    package static func read(_ path: String) -> [UInt8]? {
         guard let h = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? h.close() }
         guard let d = try? h.read(upToCount: maxBytes + 1), d.count <= maxBytes else { return nil }
@@ -52,7 +52,7 @@ public enum RecordedReports {
     }
 
     /// Every report in DIRS summed up; what could not be read is in `problems`.
-    public static func merge(_ dirs: [String]) -> ReportMerge {
+    package static func merge(_ dirs: [String]) -> ReportMerge {
         let (found, problems) = files(dirs)
         var merge = ReportMerge()
         merge.problems = problems

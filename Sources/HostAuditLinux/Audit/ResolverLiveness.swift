@@ -3,8 +3,8 @@ import Logging
 
 /// `resolver.liveness`: each effective name server asked for the root's NS
 /// records, and whether any answered. Sends DNS queries: only when probes are allowed.
-public enum ResolverLiveness {
-    public static func probe(scope: CollectionScope, timeout: Double) async -> JSONValue {
+enum ResolverLiveness {
+    static func probe(scope: CollectionScope, timeout: Double) async -> JSONValue {
         let servers = ResolverCollector(scope: scope).collect().glibcNameservers
         let start = ContinuousClock.now
         let results = await Task.detached { DNSProber(timeout: min(timeout, 3)).liveness(servers: servers) }.value
@@ -24,7 +24,7 @@ public enum ResolverLiveness {
 
 extension FactsDocument {
     /// Adds `resolver.liveness` to the resolver section (when it was collected as an object).
-    public mutating func addResolverLiveness(_ liveness: JSONValue) {
+    mutating func addResolverLiveness(_ liveness: JSONValue) {
         guard let i = sections.firstIndex(where: { $0.category == .resolver }), case .object(var resolver) = sections[i].value
         else { return }
         resolver["liveness"] = liveness

@@ -3,11 +3,11 @@ import HostAuditCore
 import Logging
 
 /// Where the shipped policy packs are, for commands run without `--policy`.
-public enum ShippedPolicies {
+enum ShippedPolicies {
     /// `$HOSTAUDIT_POLICIES`, else `../share/hostaudit/policies` next to the
     /// binary, else `Policies/` of the checkout the binary was built in; nil
     /// when none exists.
-    public static func path() -> String? {
+    static func path() -> String? {
         let fm = FileManager.default
         if let p = ProcessInfo.processInfo.environment["HOSTAUDIT_POLICIES"], !p.isEmpty { return p }
         let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -27,7 +27,7 @@ public enum ShippedPolicies {
     }
 
     /// The shipped YARA rule folder (`signatures/` of the shipped policies), when it exists.
-    public static func signaturesDirectory() -> String? {
+    static func signaturesDirectory() -> String? {
         guard let policies = path() else { return nil }
         let candidate = policies + "/signatures"
         return isDirectory(candidate) ? candidate : nil

@@ -2,10 +2,10 @@ import HostAuditCore
 
 /// `policy lint`: every YARA rule name a policy matches on
 /// (`signatures.matches[].rule`) must exist in the signatures.
-public enum SignatureNameCheck {
+package enum SignatureNameCheck {
     /// The problems, as `file:line:column: error: …` lines. `signatures`: the
     /// rule folder given; else `signatures/` of each PATH folder, else the shipped one.
-    public static func problems(_ lib: PolicyLibrary, paths: [String], signatures: String?) -> [String] {
+    package static func problems(_ lib: PolicyLibrary, paths: [String], signatures: String?) -> [String] {
         let refs = lib.policies.flatMap { SignatureReferences.names(in: $0) }
         guard !refs.isEmpty else { return [] }
         var dirs: [String] = signatures.map { [$0] } ?? []

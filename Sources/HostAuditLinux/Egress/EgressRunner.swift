@@ -10,17 +10,17 @@ import HostAuditCore
 ///
 /// Files (resolv.conf, /etc/hosts, nsswitch.conf) are read through `scope`;
 /// the probes are always sent from this machine's current network namespace.
-public struct EgressRunner: Sendable {
-    public var scope: CollectionScope
-    public var timeout: Double
+struct EgressRunner: Sendable {
+    var scope: CollectionScope
+    var timeout: Double
     /// The static verdict per flow, once the verdict layer provides one.
-    public var verdicts: (any LocalVerdictSource)?
+    var verdicts: (any LocalVerdictSource)?
     /// SELinux on this machine (the probes leave from here): enforcing or not; nil when unknown.
-    public var selinuxEnforcing: Bool?
+    var selinuxEnforcing: Bool?
     /// Locate where blocked flows stop on the path (TTL-limited probes), within one more time-out window.
-    public var locate: Bool = false
+    var locate: Bool = false
 
-    public init(
+    init(
         scope: CollectionScope = .live, timeout: Double, verdicts: (any LocalVerdictSource)? = nil,
         selinuxEnforcing: Bool? = nil
     ) {
@@ -30,7 +30,7 @@ public struct EgressRunner: Sendable {
         self.selinuxEnforcing = selinuxEnforcing
     }
 
-    public func run(_ targets: [EgressTarget], progress: (@Sendable (String) -> Void)? = nil) async -> EgressDocument {
+    func run(_ targets: [EgressTarget], progress: (@Sendable (String) -> Void)? = nil) async -> EgressDocument {
         // 1. Names, per name server (and the hosts file when nsswitch reads it).
         var names: [String] = []
         for t in targets where t.hostKind == .name && !names.contains(t.host) { names.append(t.host) }

@@ -4,16 +4,16 @@ import HostAuditCore
 /// (so `--root DIR` reads below DIR): yum/dnf `.repo` files, apt's
 /// `sources.list`, `sources.list.d/*.list` and `*.sources` (deb822).
 /// Never throws: a file that cannot be read is a problem in the list.
-public struct PackageSourceReader: Sendable {
-    public static let yumDirectory = "/etc/yum.repos.d"
-    public static let aptList = "/etc/apt/sources.list"
-    public static let aptDirectory = "/etc/apt/sources.list.d"
+package struct PackageSourceReader: Sendable {
+    static let yumDirectory = "/etc/yum.repos.d"
+    static let aptList = "/etc/apt/sources.list"
+    static let aptDirectory = "/etc/apt/sources.list.d"
 
     let files: HostFiles
 
-    public init(scope: CollectionScope) { files = HostFiles(scope: scope) }
+    package init(scope: CollectionScope) { files = HostFiles(scope: scope) }
 
-    public func read() -> PackageSourceList {
+    package func read() -> PackageSourceList {
         var list = PackageSourceList()
         for name in names(in: Self.yumDirectory) where name.hasSuffix(".repo") {
             let path = Self.yumDirectory + "/" + name

@@ -13,7 +13,7 @@ extension SnapshotVerdicts {
     /// OUTPUT/POSTROUTING chains are listed as blind spots (a legacy rule that
     /// drops is still found, statically, and becomes the verdict); the answer's
     /// way in is always evaluated statically, legacy included.
-    public func verdicts(for flows: [ProbeFlow]) -> [LocalEvidence] {
+    func verdicts(for flows: [ProbeFlow]) -> [LocalEvidence] {
         let verdicts = evaluate(flows)
         var noRules: [Bool: ReplyPathEvidence?] = [:]
         return zip(flows, verdicts).map { flow, v in

@@ -15,16 +15,16 @@ import Synchronization
 /// output interface from the kernel's routing, and the probing process's
 /// uid/gid and no mark — the socket that sent the probe is known, so owner,
 /// port and mark matches need no guessing.
-public final class SnapshotVerdicts: LocalVerdictSource, Sendable {
-    public let before: RulesetSnapshot
-    public let trace: Bool
+final class SnapshotVerdicts: LocalVerdictSource, Sendable {
+    let before: RulesetSnapshot
+    let trace: Bool
     private let evaluator: VerdictEvaluator
     private let local: LocalKnowledge
     /// The snapshot after the batch: read once, by whichever caller comes first.
     private let after = Mutex<(read: Bool, snapshot: RulesetSnapshot?)>((false, nil))
     private let reader: NetfilterReader
 
-    public init(before: RulesetSnapshot, trace: Bool = false, reader: NetfilterReader = NetfilterReader()) {
+    init(before: RulesetSnapshot, trace: Bool = false, reader: NetfilterReader = NetfilterReader()) {
         self.before = before
         self.trace = trace
         self.reader = reader

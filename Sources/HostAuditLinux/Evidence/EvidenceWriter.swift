@@ -7,48 +7,48 @@ import HostAuditCore
 import SystemPackage
 
 /// What to keep: a process (by pid) or a host file, and the finding that asked for it.
-public struct EvidenceRequest: Sendable, Equatable {
-    public enum Target: Sendable, Equatable, Hashable {
+package struct EvidenceRequest: Sendable, Equatable {
+    package enum Target: Sendable, Equatable, Hashable {
         case process(Int32)
         /// A host path (below `--root` with an offline scope), read through HostFiles.
         case file(String)
     }
-    public var target: Target
+    package var target: Target
     /// `policy/rule` of the finding, or `signatures` for `facts processes --evidence`.
-    public var cause: String
+    package var cause: String
 
-    public init(target: Target, cause: String) {
+    package init(target: Target, cause: String) {
         self.target = target
         self.cause = cause
     }
 }
 
 /// `DIR/manifest.json` (`hostaudit.evidence/v1`).
-public struct EvidenceManifest: Encodable, Sendable, Equatable {
-    public var schema = "hostaudit.evidence/v1"
-    public var createdAtMs: Int64
-    public var files: [File]
-    public var skipped: [Skipped]
-    public var totalBytes: Int
-    public var maxTotalBytes: Int
+package struct EvidenceManifest: Encodable, Sendable, Equatable {
+    package var schema = "hostaudit.evidence/v1"
+    var createdAtMs: Int64
+    package var files: [File]
+    package var skipped: [Skipped]
+    var totalBytes: Int
+    package var maxTotalBytes: Int
 
-    public struct File: Encodable, Sendable, Equatable {
+    package struct File: Encodable, Sendable, Equatable {
         /// Relative to DIR.
-        public var path: String
+        package var path: String
         /// Where it was read from (`/proc/4242/exe`, `/etc/cron.d/x`).
-        public var source: String
-        public var size: Int
-        public var sha256: String
+        package var source: String
+        package var size: Int
+        package var sha256: String
         /// The process's executable path as the kernel reports it (exe only).
-        public var exe: String?
-        public var pid: Int32?
-        public var cause: [String]
+        package var exe: String?
+        package var pid: Int32?
+        package var cause: [String]
     }
 
-    public struct Skipped: Encodable, Sendable, Equatable {
-        public var source: String
-        public var reason: String
-        public var cause: [String]
+    package struct Skipped: Encodable, Sendable, Equatable {
+        package var source: String
+        package var reason: String
+        package var cause: [String]
     }
 }
 
@@ -59,14 +59,14 @@ public struct EvidenceManifest: Encodable, Sendable, Equatable {
 /// must not be a symlink, every file is created with O_EXCL|O_NOFOLLOW in a
 /// folder this run created, written to a temporary name and renamed into
 /// place, and the total is bounded (what did not fit is listed as skipped).
-public struct EvidenceWriter: Sendable {
-    public var directory: String
-    public var scope: CollectionScope
-    public var procRoot: String
-    public var maxTotalBytes: Int
-    public var maxFileBytes: Int
+package struct EvidenceWriter: Sendable {
+    package var directory: String
+    package var scope: CollectionScope
+    package var procRoot: String
+    package var maxTotalBytes: Int
+    package var maxFileBytes: Int
 
-    public init(
+    package init(
         directory: String, scope: CollectionScope = .live, procRoot: String = "/proc", maxTotalBytes: Int = 1 << 30,
         maxFileBytes: Int = 256 << 20
     ) {
@@ -77,12 +77,12 @@ public struct EvidenceWriter: Sendable {
         self.maxFileBytes = maxFileBytes
     }
 
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible, Sendable {
+        package var description: String
     }
 
     /// Writes the evidence and the manifest; throws only when DIR itself is unusable.
-    public func write(_ requests: [EvidenceRequest]) throws(Failure) -> EvidenceManifest {
+    package func write(_ requests: [EvidenceRequest]) throws(Failure) -> EvidenceManifest {
         let dirfd = try openDirectory()
         defer { close(dirfd) }
         var state = State(maxTotal: maxTotalBytes)

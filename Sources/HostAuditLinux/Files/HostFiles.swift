@@ -12,11 +12,11 @@ import SystemPackage
 /// resolved component by component as the audited host would resolve them: an
 /// absolute target restarts at `root`, `..` never climbs above it. So a link
 /// in an image never escapes into the machine running hostaudit.
-public struct HostFiles: Sendable {
-    public let scope: CollectionScope
+package struct HostFiles: Sendable {
+    package let scope: CollectionScope
 
-    public init(scope: CollectionScope = .live) { self.scope = scope }
-    public init(root: String) { self.scope = CollectionScope(root: root) }
+    package init(scope: CollectionScope = .live) { self.scope = scope }
+    package init(root: String) { self.scope = CollectionScope(root: root) }
 
     /// O_PATH (not exported by the Glibc module): a descriptor naming a file without opening it.
     static let oPath: Int32 = 0o10000000
@@ -25,53 +25,53 @@ public struct HostFiles: Sendable {
     static let maxLinks = 40
 
     /// A symbolic link met while resolving a path: its host path and its raw target.
-    public struct Link: Sendable, Equatable, Codable {
-        public var path: String
-        public var target: String
+    package struct Link: Sendable, Equatable, Codable {
+        package var path: String
+        package var target: String
     }
 
-    public struct Resolution: Sendable, Equatable {
+    package struct Resolution: Sendable, Equatable {
         /// The path as the host sees it after following every link.
-        public var hostPath: String
+        package var hostPath: String
         /// The links followed, in order.
-        public var links: [Link]
+        package var links: [Link]
     }
 
-    public enum FileType: String, Sendable, Codable {
+    enum FileType: String, Sendable, Codable {
         case regular, directory, symlink, fifo, socket, characterDevice = "character-device",
             blockDevice = "block-device", unknown
     }
 
-    public struct Metadata: Sendable, Equatable {
-        public var type: FileType
-        public var size: Int64
-        public var mode: UInt32
-        public var uid: UInt32
-        public var gid: UInt32
-        public var inode: UInt64
+    struct Metadata: Sendable, Equatable {
+        var type: FileType
+        var size: Int64
+        var mode: UInt32
+        var uid: UInt32
+        var gid: UInt32
+        var inode: UInt64
         /// Modification time, milliseconds since the epoch.
-        public var mtimeMs: Int64
+        var mtimeMs: Int64
     }
 
-    public struct Contents: Sendable, Equatable {
-        public var bytes: [UInt8]
+    package struct Contents: Sendable, Equatable {
+        package var bytes: [UInt8]
         /// The file's size as stat reports it (0 for many /proc files).
-        public var size: Int64
+        package var size: Int64
         /// True when the file held more than the limit; `bytes` is then the first `limit` bytes.
-        public var truncated: Bool
-        public var resolution: Resolution
-        public var metadata: Metadata
+        package var truncated: Bool
+        package var resolution: Resolution
+        var metadata: Metadata
     }
 
     /// The real path on this machine for a host path (no link resolution).
-    public func realPath(_ hostPath: String) -> String {
+    func realPath(_ hostPath: String) -> String {
         let normal = Self.normalize(hostPath)
         if scope.isLive { return normal }
         return normal == "/" ? scope.root : scope.root + normal
     }
 
     /// Resolves every symbolic link in `hostPath` within the root.
-    public func resolve(_ hostPath: String) throws(ProbeError) -> Resolution {
+    package func resolve(_ hostPath: String) throws(ProbeError) -> Resolution {
         var done: [String] = []  // resolved components so far
         var pending = Self.components(hostPath)
         var links: [Link] = []
@@ -107,7 +107,7 @@ public struct HostFiles: Sendable {
     }
 
     /// The raw target of a symbolic link (not resolved).
-    public func readLink(_ hostPath: String) throws(ProbeError) -> String {
+    func readLink(_ hostPath: String) throws(ProbeError) -> String {
         let fd = try openConfined(Self.normalize(hostPath), flags: HostFiles.oPath | O_NOFOLLOW, display: hostPath)
         defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -120,7 +120,7 @@ public struct HostFiles: Sendable {
     }
 
     /// Metadata of a host path; with `followLinks` the final target's.
-    public func metadata(_ hostPath: String, followLinks: Bool = true) throws(ProbeError) -> Metadata {
+    func metadata(_ hostPath: String, followLinks: Bool = true) throws(ProbeError) -> Metadata {
         let path = followLinks ? try resolve(hostPath).hostPath : Self.normalize(hostPath)
         var st = stat()
         if let err = lstatConfined(path, &st) { throw ProbeError.from("lstat", path: hostPath, errno: err) }
@@ -146,13 +146,13 @@ public struct HostFiles: Sendable {
     /// during the walk, inside the root), or, without openat2, a walk of
     /// `openat(O_NOFOLLOW)` per component that fails on any link. `hostPath`
     /// is normally already resolved by `resolve`, so it holds no links.
-    public func openConfined(_ hostPath: String, flags: Int32, display: String? = nil) throws(ProbeError) -> Int32 {
+    func openConfined(_ hostPath: String, flags: Int32, display: String? = nil) throws(ProbeError) -> Int32 {
         // Names listed from the host keep bytes that are not UTF-8 (RawName): open those bytes.
         try openConfined(bytes: RawName.bytes(hostPath), flags: flags, display: display ?? hostPath)
     }
 
     /// `openConfined` for a path given as raw bytes (a name that is not UTF-8).
-    public func openConfined(bytes hostPath: [UInt8], flags: Int32, display: String) throws(ProbeError) -> Int32 {
+    func openConfined(bytes hostPath: [UInt8], flags: Int32, display: String) throws(ProbeError) -> Int32 {
         let comps = hostPath.split(separator: UInt8(ascii: "/"))
         if scope.isLive {
             let path = [UInt8(ascii: "/")] + Array(comps.joined(separator: [UInt8(ascii: "/")])) + [0]
@@ -195,13 +195,13 @@ public struct HostFiles: Sendable {
     }
 
     /// Whether the path exists (after following links within the root).
-    public func exists(_ hostPath: String) -> Bool {
+    package func exists(_ hostPath: String) -> Bool {
         (try? metadata(hostPath)) != nil
     }
 
     /// Reads at most `limit` bytes of a regular file. Refuses FIFOs and devices
     /// (a FIFO planted as a config file would block a reader forever).
-    public func read(_ hostPath: String, limit: Int = 1 << 20) throws(ProbeError) -> Contents {
+    package func read(_ hostPath: String, limit: Int = 1 << 20) throws(ProbeError) -> Contents {
         let resolution = try resolve(hostPath)
         let fd = try openConfined(resolution.hostPath, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, display: hostPath)
         defer { close(fd) }
@@ -234,12 +234,12 @@ public struct HostFiles: Sendable {
     }
 
     /// Inode flags (`lsattr`): immutable and append-only, via FS_IOC_GETFLAGS.
-    public struct InodeFlags: Sendable, Equatable, Codable {
-        public var immutable: Bool
-        public var appendOnly: Bool
+    struct InodeFlags: Sendable, Equatable, Codable {
+        var immutable: Bool
+        var appendOnly: Bool
     }
 
-    public func inodeFlags(_ hostPath: String) throws(ProbeError) -> InodeFlags {
+    func inodeFlags(_ hostPath: String) throws(ProbeError) -> InodeFlags {
         let fd = try openConfined(try resolve(hostPath).hostPath, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, display: hostPath)
         defer { close(fd) }
         var flags: UInt32 = 0
@@ -251,21 +251,21 @@ public struct HostFiles: Sendable {
 
     /// A directory entry: its exact bytes, and its name as text that keeps
     /// them (`RawName`): a path built from `name` opens this entry.
-    public struct DirectoryEntry: Sendable, Equatable {
-        public var bytes: [UInt8]
-        public var name: String
+    package struct DirectoryEntry: Sendable, Equatable {
+        package var bytes: [UInt8]
+        package var name: String
         /// Whether `name` holds the bytes exactly (the name is valid UTF-8).
-        public var isUTF8: Bool { Array(name.utf8) == bytes }
+        package var isUTF8: Bool { Array(name.utf8) == bytes }
     }
 
     /// Names in a directory (without "." and ".."), sorted. Names that are not
     /// UTF-8 keep their bytes (`RawName`), so a path built from one opens it.
-    public func list(_ hostPath: String) throws(ProbeError) -> [String] {
+    package func list(_ hostPath: String) throws(ProbeError) -> [String] {
         try listEntries(hostPath).map(\.name).sorted()
     }
 
     /// Entries of a directory (without "." and ".."), sorted by their bytes.
-    public func listEntries(_ hostPath: String) throws(ProbeError) -> [DirectoryEntry] {
+    package func listEntries(_ hostPath: String) throws(ProbeError) -> [DirectoryEntry] {
         let fd = try openConfined(try resolve(hostPath).hostPath, flags: O_RDONLY | O_DIRECTORY | O_NONBLOCK, display: hostPath)
         guard let dir = fdopendir(fd) else {
             let e = Errno.current

@@ -86,7 +86,7 @@ public struct ExposureCollector: Sendable {
     }
 
     /// Interfaces with their addresses and prefix lengths (getifaddrs), in index order.
-    public static func interfaces() -> [ExposureAnalyzer.HostInterface] {
+    package static func interfaces() -> [ExposureAnalyzer.HostInterface] {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0, let first = head else { return [] }
         defer { freeifaddrs(head) }

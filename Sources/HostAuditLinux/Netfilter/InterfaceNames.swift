@@ -4,8 +4,8 @@ import Glibc
 
 /// Interface index → name in the current network namespace (`if_nameindex`),
 /// for printing `iif`/`oif` values as nft does.
-public enum InterfaceNames {
-    public static func current() -> [UInt32: String] {
+package enum InterfaceNames {
+    package static func current() -> [UInt32: String] {
         var out: [UInt32: String] = [:]
         guard let list = if_nameindex() else { return out }
         defer { if_freenameindex(list) }

@@ -10,9 +10,9 @@ import Glibc
 /// `/proc` is read through the one procfs reader (`ProcfsIO`: raw
 /// `getdents64` listings, `openat` below a `/proc/PID` directory fd), not
 /// libc's `readdir`, which an LD_PRELOAD rootkit can hook.
-public enum NetlinkOwners {
+package enum NetlinkOwners {
     /// Names for `portids` in the current network namespace; unresolved ones are absent.
-    public static func names(for portids: Set<UInt32>, proc: String = "/proc") -> [UInt32: String] {
+    package static func names(for portids: Set<UInt32>, proc: String = "/proc") -> [UInt32: String] {
         let procfs = Procfs(root: proc)
         let io = ProcfsIO()
         guard !portids.isEmpty, let text = try? procfs.readText("net/netlink", io, limit: 64 << 20) else { return [:] }

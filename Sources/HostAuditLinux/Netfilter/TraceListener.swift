@@ -8,16 +8,16 @@ import HostAuditCore
 import SystemPackage
 
 /// One `NFT_MSG_TRACE` event, copied out of libnftnl.
-public struct TraceEvent: Sendable, Hashable {
+package struct TraceEvent: Sendable, Hashable {
     /// `NFT_TRACETYPE_POLICY` 1, `RETURN` 2, `RULE` 3.
-    public var type: UInt32
-    public var id: UInt32
-    public var family: Family
-    public var table: String
-    public var chain: String
-    public var ruleHandle: UInt64?
-    public var verdict: Verdict?
-    public var policy: UInt32?
+    package var type: UInt32
+    package var id: UInt32
+    package var family: Family
+    package var table: String
+    package var chain: String
+    var ruleHandle: UInt64?
+    package var verdict: Verdict?
+    package var policy: UInt32?
 }
 
 /// Typed accessors for `nftnl_trace` attributes: lengths are checked, so a

@@ -8,7 +8,7 @@ import HostAuditCore
 import SystemPackage
 
 /// What happened to the real packet the trace sent.
-public enum ProbeOutcome: Sendable, Hashable {
+package enum ProbeOutcome: Sendable, Hashable {
     /// TCP: the handshake completed.
     case connected
     /// TCP: the connection failed at once with this errno (a reset or an ICMP error, e.g. from a reject).
@@ -22,38 +22,38 @@ public enum ProbeOutcome: Sendable, Hashable {
 }
 
 /// The kernel's own answer for one flow, from `NFT_MSG_TRACE` events.
-public struct TraceReport: Sendable {
-    public var result: VerdictResult
-    public var events: [TraceEvent]
-    public var sourcePort: UInt16
-    public var probe: ProbeOutcome
+package struct TraceReport: Sendable {
+    package var result: VerdictResult
+    package var events: [TraceEvent]
+    package var sourcePort: UInt16
+    package var probe: ProbeOutcome
 }
 
 /// Ground truth for a flow (docs/netlink.md §4): listen on `NFNLGRP_NFTRACE`, bind
 /// the probe socket to learn its source port, install an owner-flagged table
 /// that sets `meta nftrace` for exactly this tuple, send a real first packet,
 /// collect the events, remove the table.
-public struct FlowTracer: Sendable {
+package struct FlowTracer: Sendable {
     /// Longest wait for trace events.
-    public var windowMs: Int
+    package var windowMs: Int
     /// Once events arrived, how long without a new one ends the collection.
-    public var idleMs: Int
+    package var idleMs: Int
     /// TCP: how long to wait for the handshake's outcome after the events.
-    public var connectWaitMs: Int
+    package var connectWaitMs: Int
     /// Table name; one per process unless the caller picks another.
-    public var tableName: String
+    package var tableName: String
 
-    public init(windowMs: Int = 400, idleMs: Int = 40, connectWaitMs: Int = 0, tableName: String? = nil) {
+    package init(windowMs: Int = 400, idleMs: Int = 40, connectWaitMs: Int = 0, tableName: String? = nil) {
         self.windowMs = windowMs
         self.idleMs = idleMs
         self.connectWaitMs = connectWaitMs
         self.tableName = tableName ?? "hostaudit_trace_\(getpid())"
     }
 
-    public static let note =
+    package static let note =
         "--trace changed the ruleset for a moment: a temporary owner-flagged table (inet hostaudit_trace_<pid>, output hook, priority -400) marked this probe's packets with meta nftrace, and a real first packet was sent"
 
-    public func trace(_ flow: VerdictFlow, snapshot: RulesetSnapshot) throws(ProbeError) -> TraceReport {
+    package func trace(_ flow: VerdictFlow, snapshot: RulesetSnapshot) throws(ProbeError) -> TraceReport {
         let listener = try TraceListener()
         let probe = try ProbeSocket(flow: flow)
         let table = try TraceTable(name: tableName)
@@ -87,7 +87,7 @@ public struct FlowTracer: Sendable {
     }
 
     /// Turns the events of the first traced packet into a verdict, a deciding rule and a path.
-    public static func interpret(
+    static func interpret(
         _ all: [TraceEvent], flow: VerdictFlow, snapshot: RulesetSnapshot, traceTable: String
     ) -> VerdictResult {
         var notes: [String] = []
@@ -180,11 +180,11 @@ public struct FlowTracer: Sendable {
     }
 
     /// Said whenever legacy x_tables hold rules: the trace cannot see them.
-    public static let legacyNote =
+    static let legacyNote =
         "legacy x_tables (iptables-legacy) rules are loaded: the trace cannot see them, so their verdict is unknown"
 
     /// Said when the traced packet met no terminal verdict.
-    public static let noVerdictNote =
+    static let noVerdictNote =
         "no verdict seen; legacy tables and anything before priority -400 are invisible to the trace"
 }
 

@@ -10,24 +10,24 @@ import Synchronization
 
 /// How glibc would resolve on this host: its servers in order, the search
 /// list, `ndots`, `use-vc`, the hosts file and nsswitch's order.
-public struct GlibcResolverConfig: Sendable {
-    public var servers: [String]
-    public var search: [String]
-    public var ndots: Int
-    public var useTCP: Bool
-    public var hostsFile: [String: [String]]
-    public var order: [String]
-    public var dnsNotFoundReturns: Bool
+struct GlibcResolverConfig: Sendable {
+    var servers: [String]
+    var search: [String]
+    var ndots: Int
+    var useTCP: Bool
+    var hostsFile: [String: [String]]
+    var order: [String]
+    var dnsNotFoundReturns: Bool
     /// Said beside every resolution (e.g. the stub's upstream servers).
-    public var note: String?
+    var note: String?
     /// resolv.conf's `options timeout`, `attempts`, `rotate` and `use-vc`:
     /// the plan res_send follows over the servers.
-    public var policy = GlibcLookup.QueryPolicy()
+    var policy = GlibcLookup.QueryPolicy()
     /// The search list came from the host name's domain (resolv.conf has
     /// neither `search` nor `domain`).
-    public var searchFromHostName = false
+    var searchFromHostName = false
 
-    public init(
+    init(
         servers: [String], search: [String] = [], ndots: Int = 1, useTCP: Bool = false, hostsFile: [String: [String]] = [:],
         order: [String] = ["files", "dns"], dnsNotFoundReturns: Bool = false, note: String? = nil
     ) {
@@ -50,14 +50,14 @@ public struct GlibcResolverConfig: Sendable {
 /// resend at half the time-out, and TCP when an answer comes back truncated.
 /// Answers are parsed with libresolv's `ns_initparse`/`ns_parserr`. Every
 /// query of every name and server runs concurrently in one poll(2) loop.
-public struct DNSProber: Sendable {
-    public var timeout: Double
+struct DNSProber: Sendable {
+    var timeout: Double
 
-    public init(timeout: Double) { self.timeout = timeout }
+    init(timeout: Double) { self.timeout = timeout }
 
     /// Resolves each name (A and AAAA) through each server; hosts-file
     /// addresses are passed through into the result.
-    public func resolve(names: [String], servers: [String], hostsFile: [String: [String]] = [:]) -> [NameResolution] {
+    func resolve(names: [String], servers: [String], hostsFile: [String: [String]] = [:]) -> [NameResolution] {
         var queries: [QuerySpec] = []
         for (n, name) in names.enumerated() {
             for (s, server) in servers.enumerated() {
@@ -82,7 +82,7 @@ public struct DNSProber: Sendable {
     /// AAAA): every search-list candidate asked of every server at once, then
     /// glibc's decisions applied to the answers (see `GlibcLookup`), so no
     /// query waits for another. With `use-vc`, every query goes over TCP.
-    public func resolveLikeGlibc(names: [String], config: GlibcResolverConfig) -> [NameResolution] {
+    func resolveLikeGlibc(names: [String], config: GlibcResolverConfig) -> [NameResolution] {
         var specs: [QuerySpec] = []
         // Each name's candidates, with the index of each in allCandidates (asked once).
         var plan: [(name: String, candidates: [(name: String, index: Int)])] = []
@@ -170,7 +170,7 @@ public struct DNSProber: Sendable {
 
     /// Whether each server answers at all: one `. NS` query each. Any answer,
     /// even REFUSED, shows the server is alive; `audit` reads these.
-    public func liveness(servers: [String]) -> [DNSServerResult] {
+    func liveness(servers: [String]) -> [DNSServerResult] {
         let specs = servers.enumerated().map { QuerySpec(name: ".", nameIndex: 0, server: $1, serverIndex: $0, type: .ns) }
         return zip(servers, run(specs)).map { DNSServerResult(server: $0, queries: [$1]) }
     }

@@ -13,10 +13,10 @@ import SystemPackage
 /// default `1 0` refuses even root), else a raw socket (CAP_NET_RAW). When
 /// neither is allowed the result is "not tested" (`reachable: null`), never
 /// "failed". Up to three requests are sent, spread over the time-out.
-public struct ICMPEchoProber: Sendable {
-    public var timeout: Double
+struct ICMPEchoProber: Sendable {
+    var timeout: Double
 
-    public init(timeout: Double) { self.timeout = timeout }
+    init(timeout: Double) { self.timeout = timeout }
 
     private struct Pinger {
         var address: String
@@ -30,7 +30,7 @@ public struct ICMPEchoProber: Sendable {
         var result: ICMPEchoResult? = nil
     }
 
-    public func ping(_ addresses: [String]) -> [String: ICMPEchoResult] {
+    func ping(_ addresses: [String]) -> [String: ICMPEchoResult] {
         var out: [String: ICMPEchoResult] = [:]
         var pingers: [Pinger] = []
         let local = LocalAddresses.current()

@@ -4,17 +4,17 @@ import Glibc
 import HostAuditCore
 
 /// One blocked flow to locate on the path.
-public struct LocateRequest: Sendable, Hashable {
-    public var address: String
-    public var port: Int
+struct LocateRequest: Sendable, Hashable {
+    var address: String
+    var port: Int
     /// A port of the same address that the destination itself answered (open or closed).
-    public var contrastPort: Int?
+    var contrastPort: Int?
     /// The sender of the ICMP unreachable the full probe drew, for a reject.
-    public var offender: String?
+    var offender: String?
     /// The blocked flow's transport; the contrast port uses the same one.
-    public var proto: EgressProtocol = .tcp
+    var proto: EgressProtocol = .tcp
 
-    public init(address: String, port: Int, contrastPort: Int?, offender: String?, proto: EgressProtocol = .tcp) {
+    init(address: String, port: Int, contrastPort: Int?, offender: String?, proto: EgressProtocol = .tcp) {
         self.proto = proto
         self.address = address
         self.port = port
@@ -45,16 +45,16 @@ struct HopProbe: Sendable, Hashable {
 /// contrast, back to back: a silent blocked probe between two answered
 /// contrast probes shows the hop was answering (not rate-limited) when the
 /// blocked probe would have arrived. `PathAnalysis` decides from the answers.
-public struct PathLocator: Sendable {
-    public var window: Double
-    public var maxTTL: Int
+struct PathLocator: Sendable {
+    var window: Double
+    var maxTTL: Int
 
-    public init(window: Double, maxTTL: Int = 16) {
+    init(window: Double, maxTTL: Int = 16) {
         self.window = window
         self.maxTTL = maxTTL
     }
 
-    public func locate(_ requests: [LocateRequest]) async -> [PathLocation] {
+    func locate(_ requests: [LocateRequest]) async -> [PathLocation] {
         guard !requests.isEmpty else { return [] }
         let maxTTL = self.maxTTL
         let round1 = window * 0.45

@@ -8,11 +8,11 @@ import HostAuditCore
 import SystemPackage
 
 /// How many probes are done, for a progress line.
-public struct ProbeProgress: Sendable {
-    public var done: Int
-    public var total: Int
+struct ProbeProgress: Sendable {
+    var done: Int
+    var total: Int
     /// Seconds until the latest running probe's deadline.
-    public var secondsLeft: Double
+    var secondsLeft: Double
 }
 
 /// Probes many TCP ports at once with non-blocking connect(2) and poll(2).
@@ -31,14 +31,14 @@ public struct ProbeProgress: Sendable {
 /// Routers rate-limit ICMP errors (about 6 in a burst, then 1/s), so when
 /// some ports of an address got ICMP answers and others stayed silent, the
 /// silent ones are probed again, one at a time (`reprobed` in the evidence).
-public struct TCPProber: Sendable {
-    public var timeout: Double
-    public var maxInFlight: Int
-    public var maxInFlightPerAddress: Int
+struct TCPProber: Sendable {
+    var timeout: Double
+    var maxInFlight: Int
+    var maxInFlightPerAddress: Int
     /// Silent ports probed again per address when siblings got ICMP answers.
-    public var maxReprobesPerAddress: Int
+    var maxReprobesPerAddress: Int
 
-    public init(timeout: Double, maxInFlight: Int = 4096, maxInFlightPerAddress: Int = 1024, maxReprobesPerAddress: Int = 8) {
+    init(timeout: Double, maxInFlight: Int = 4096, maxInFlightPerAddress: Int = 1024, maxReprobesPerAddress: Int = 8) {
         self.timeout = timeout
         self.maxInFlight = maxInFlight
         self.maxInFlightPerAddress = maxInFlightPerAddress
@@ -46,7 +46,7 @@ public struct TCPProber: Sendable {
     }
 
     /// Probes every request; the result has one evidence per request, in order.
-    public func probe(_ requests: [ProbeRequest], progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> [TCPProbeEvidence] {
+    func probe(_ requests: [ProbeRequest], progress: (@Sendable (ProbeProgress) -> Void)? = nil) -> [TCPProbeEvidence] {
         let limit = FileLimit.raise()
         let open = FileLimit.openCount() ?? 16
         let cap = max(1, min(maxInFlight, limit - open - 32))

@@ -19,15 +19,15 @@ import SystemPackage
 /// once more (nmap retransmits UDP probes too; a single datagram may be
 /// lost or its ICMP error rate-limited). Hop-limited probes (`ttl` set) are
 /// sent once. All probes of one call share one deadline.
-public struct UDPProber: Sendable {
-    public var timeout: Double
+struct UDPProber: Sendable {
+    var timeout: Double
 
-    public init(timeout: Double) {
+    init(timeout: Double) {
         self.timeout = timeout
     }
 
     /// Probes every request; the result has one evidence per request, in order.
-    public func probe(_ requests: [ProbeRequest]) -> [UDPProbeEvidence] {
+    func probe(_ requests: [ProbeRequest]) -> [UDPProbeEvidence] {
         guard !requests.isEmpty else { return [] }
         let limit = FileLimit.raise()
         let open = FileLimit.openCount() ?? 16

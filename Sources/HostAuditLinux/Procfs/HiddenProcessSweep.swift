@@ -16,14 +16,14 @@ import HostAuditCore
 /// affect), the rest are confirmed with `getsid`, `getpgid`,
 /// `sched_getparam` and a stat of `/proc/PID`, then listed again: a pid is
 /// reported only when it is still alive and still absent.
-public struct HiddenProcessSweep: Sendable {
-    public let procfs: Procfs
+package struct HiddenProcessSweep: Sendable {
+    package let procfs: Procfs
     /// Overrides `/proc/sys/kernel/pid_max` (benchmarks).
-    public var pidMax: Int?
+    package var pidMax: Int?
     /// Replaces the getdents64 listing (tests simulate a getdents hook with it).
-    public var lister: (@Sendable () throws(ProbeError) -> [Int32])?
+    package var lister: (@Sendable () throws(ProbeError) -> [Int32])?
 
-    public init(
+    package init(
         procfs: Procfs = Procfs(), pidMax: Int? = nil, lister: (@Sendable () throws(ProbeError) -> [Int32])? = nil
     ) {
         self.procfs = procfs
@@ -31,7 +31,7 @@ public struct HiddenProcessSweep: Sendable {
         self.lister = lister
     }
 
-    public func run() throws(ProbeError) -> HiddenSweep {
+    package func run() throws(ProbeError) -> HiddenSweep {
         let io = ProcfsIO()
         let t0 = monotonicNow()
         let limit: Int

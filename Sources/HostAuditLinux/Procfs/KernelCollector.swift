@@ -10,7 +10,7 @@ import HostAuditCore
 /// These are live-kernel facts: unavailable with `--root`.
 public struct KernelCollector: Sendable {
     public let scope: CollectionScope
-    public let procfs: Procfs
+    package let procfs: Procfs
     /// The sysfs mount (`/sys`, or a fixture tree).
     public let sysRoot: String
     /// Where the sysctl configuration files are read: `scope` unless given

@@ -40,7 +40,7 @@ public struct Procfs: Sendable {
     }
 
     /// The pids `/proc` lists (raw getdents64).
-    public func listPids() throws(ProbeError) -> [Int32] {
+    package func listPids() throws(ProbeError) -> [Int32] {
         let io = ProcfsIO()
         return try listPids(io)
     }

@@ -10,8 +10,8 @@ import SystemPackage
 
 /// Asks the kernel which route, source address and output interface it would
 /// use for a flow (rtnetlink `RTM_GETROUTE` over libmnl, like `ip route get`).
-public struct RouteLookup: Sendable {
-    public init() {}
+package struct RouteLookup: Sendable {
+    package init() {}
 
     // <linux/rtnetlink.h>, spelled out here so no header joins the shared C module.
     static let rtmNewRoute: UInt16 = 24
@@ -28,7 +28,7 @@ public struct RouteLookup: Sendable {
     /// (`fib saddr …` on an answer from `peer` to `local`): to the peer, from
     /// the local address, uid 0, mark 0, without protocol or ports. Nil when
     /// the kernel gives no usable answer.
-    public func reversePath(peer: IPAddress, local: IPAddress) -> LocalKnowledge.PeerRoute? {
+    func reversePath(peer: IPAddress, local: IPAddress) -> LocalKnowledge.PeerRoute? {
         let flow = VerdictFlow(destination: peer, destinationPort: 0, source: local, uid: 0, mark: 0)
         let r = lookup(flow, withPorts: false)
         guard r.status == .ok || r.status == .noRoute, let type = r.type else { return nil }
@@ -40,7 +40,7 @@ public struct RouteLookup: Sendable {
     }
 
     /// The kernel's answer; errors that mean "no route" become `.noRoute`.
-    public func lookup(_ flow: VerdictFlow, withPorts: Bool = true) -> RouteInfo {
+    package func lookup(_ flow: VerdictFlow, withPorts: Bool = true) -> RouteInfo {
         guard let nl = mnl_socket_open(NETLINK_ROUTE) else {
             return RouteInfo(status: .unknown, error: "netlink route socket: \(Errno.current)")
         }
@@ -135,7 +135,7 @@ public struct RouteLookup: Sendable {
         return info
     }
 
-    public static func interfaceName(_ index: UInt32) -> String? {
+    static func interfaceName(_ index: UInt32) -> String? {
         var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
         guard if_indextoname(index, &name) != nil else { return nil }
         return String(cString: name)
@@ -145,7 +145,7 @@ public struct RouteLookup: Sendable {
     /// interface) from the kernel's route, and the interface's index from its
     /// name. Returns the route (status `given` when nothing had to be looked up).
     @discardableResult
-    public func complete(_ flow: inout VerdictFlow) -> RouteInfo {
+    package func complete(_ flow: inout VerdictFlow) -> RouteInfo {
         var route: RouteInfo
         if flow.source == nil || flow.outputInterface == nil {
             route = lookup(flow)
@@ -165,15 +165,15 @@ public struct RouteLookup: Sendable {
         return route
     }
 
-    public static func interfaceIndex(_ name: String) -> UInt32? {
+    static func interfaceIndex(_ name: String) -> UInt32? {
         let i = if_nametoindex(name)
         return i == 0 ? nil : i
     }
 }
 
 /// The host's own addresses (for `addrtype`), read with getifaddrs.
-public enum LocalAddresses {
-    public static func read() -> LocalKnowledge {
+package enum LocalAddresses {
+    package static func read() -> LocalKnowledge {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0, let first = head else { return .unknown }
         defer { freeifaddrs(head) }

@@ -15,37 +15,37 @@ import HostAuditCore
 /// table's routes (`RTM_GETROUTE` with `NLM_F_DUMP`) and walks them as
 /// fib_lookup does: rules by priority, longest prefix in the rule's table,
 /// `throw` continuing with the next rule.
-public struct RouteTables: Sendable {
-    public struct Route: Sendable, Equatable {
-        public var family: UInt8
-        public var dst: [UInt8]
-        public var dstLen: Int
-        public var table: UInt32
-        public var type: Int
-        public var priority: UInt32
-        public var description: String
+struct RouteTables: Sendable {
+    struct Route: Sendable, Equatable {
+        var family: UInt8
+        var dst: [UInt8]
+        var dstLen: Int
+        var table: UInt32
+        var type: Int
+        var priority: UInt32
+        var description: String
     }
 
-    public struct Rule: Sendable, Equatable {
-        public var priority: UInt32
-        public var action: Int
-        public var table: UInt32
-        public var dst: [UInt8]?
-        public var dstLen: Int
-        public var src: [UInt8]?
-        public var srcLen: Int
-        public var invert: Bool
-        public var fwmark: UInt32?
-        public var fwmask: UInt32?
+    struct Rule: Sendable, Equatable {
+        var priority: UInt32
+        var action: Int
+        var table: UInt32
+        var dst: [UInt8]?
+        var dstLen: Int
+        var src: [UInt8]?
+        var srcLen: Int
+        var invert: Bool
+        var fwmark: UInt32?
+        var fwmask: UInt32?
         /// Selectors not evaluated here (iif, oif, uid range, ports, tos, l3mdev, goto).
-        public var unevaluated: [String]
-        public var description: String
+        var unevaluated: [String]
+        var description: String
     }
 
-    public var routes: [Route]
-    public var rules: [Rule]
+    var routes: [Route]
+    var rules: [Rule]
 
-    public init(routes: [Route], rules: [Rule]) {
+    init(routes: [Route], rules: [Rule]) {
         self.routes = routes
         self.rules = rules
     }
@@ -57,7 +57,7 @@ public struct RouteTables: Sendable {
     ]
 
     /// Reads both families' rules and routes; nil when netlink fails.
-    public static func read(ipv6: Bool) -> RouteTables? {
+    static func read(ipv6: Bool) -> RouteTables? {
         let family = UInt8(ipv6 ? AF_INET6 : AF_INET)
         guard let routeMsgs = dump(type: rtmGetRoute, family: family), let ruleMsgs = dump(type: rtmGetRule, family: family)
         else { return nil }
@@ -98,7 +98,7 @@ public struct RouteTables: Sendable {
     }
 
     /// Walks the rules for `destination` from `source` with `mark` as the kernel would.
-    public func resolve(destination: [UInt8], source: [UInt8]?, mark: UInt32 = 0) -> RouteEvidence {
+    func resolve(destination: [UInt8], source: [UInt8]?, mark: UInt32 = 0) -> RouteEvidence {
         var exact = true
         for rule in rules {
             var matches = Self.prefixMatch(destination, rule.dst, rule.dstLen)
@@ -263,7 +263,7 @@ public struct RouteTables: Sendable {
 extension RouteLookup {
     /// The route evidence for a destination: the kernel's own answer, and
     /// when it refuses, the route or policy rule that refuses, named.
-    public func evidence(for address: String, uid: UInt32? = nil) -> RouteEvidence? {
+    package func evidence(for address: String, uid: UInt32? = nil) -> RouteEvidence? {
         guard let dst = IPAddress(address) else { return nil }
         var flow = VerdictFlow(destination: dst, destinationPort: 0, proto: .tcp)
         flow.uid = uid

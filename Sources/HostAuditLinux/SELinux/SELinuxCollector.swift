@@ -8,7 +8,7 @@ import HostAuditCore
 /// kernel's state. Never throws: whatever fails becomes data in the facts.
 public struct SELinuxCollector: Sendable {
     public let scope: CollectionScope
-    public let runtime: any SELinuxRuntimeSource
+    package let runtime: any SELinuxRuntimeSource
     /// Where the configuration is read: the scope's files, except in tests.
     let files: HostFiles
     /// Where process contexts are read (`attr/current`): /proc, except in tests.

@@ -47,10 +47,10 @@ public struct SignatureScanOptions: Sendable {
 /// processes (every process with `deep`), read through `/proc/PID/mem`
 /// without stopping the process: only readable private mappings that are
 /// anonymous, heap or stack, writable data, or of a deleted/memfd file.
-public final class SignatureScanner {
-    public let rules: YaraRules
-    public let options: SignatureScanOptions
-    public let procRoot: String
+package final class SignatureScanner {
+    package let rules: YaraRules
+    package let options: SignatureScanOptions
+    package let procRoot: String
 
     struct FileKey: Hashable {
         var dev: UInt64
@@ -66,11 +66,11 @@ public final class SignatureScanner {
     private var fileCache: [FileKey: FileResult] = [:]
     private var memoryUsed = 0
     private var memoryDeadline = 0.0
-    public private(set) var filesScanned = 0
-    public private(set) var filesSkipped = 0
-    public private(set) var processesMemoryScanned = 0
+    package private(set) var filesScanned = 0
+    package private(set) var filesSkipped = 0
+    package private(set) var processesMemoryScanned = 0
 
-    public init(rules: YaraRules, options: SignatureScanOptions, procRoot: String = "/proc") {
+    package init(rules: YaraRules, options: SignatureScanOptions, procRoot: String = "/proc") {
         self.rules = rules
         self.options = options
         self.procRoot = procRoot
@@ -78,7 +78,7 @@ public final class SignatureScanner {
 
     /// Loads the rules of `options.rulesDirectory` and scans `facts` in place;
     /// failure to load is reported in `facts.signatures`, never thrown.
-    public static func apply(_ options: SignatureScanOptions, to facts: inout ProcessesFacts) {
+    package static func apply(_ options: SignatureScanOptions, to facts: inout ProcessesFacts) {
         guard facts.available else { return }
         let rules: YaraRules
         do { rules = try YaraRules.shared(directory: options.rulesDirectory) } catch {
@@ -89,7 +89,7 @@ public final class SignatureScanner {
         SignatureScanner(rules: rules, options: options, procRoot: facts.procRoot).scan(&facts)
     }
 
-    public func scan(_ facts: inout ProcessesFacts) {
+    package func scan(_ facts: inout ProcessesFacts) {
         let start = monotonicNow()
         memoryDeadline = start + options.memoryTimeBudget
         var errors: [String] = []
@@ -238,7 +238,7 @@ public final class SignatureScanner {
 
     /// Scans a file by path (benign-corpus checks, persistence targets): a
     /// symlink is not followed; returns the matches or why it was skipped.
-    public func scanFile(atPath path: String) -> (matches: [SignatureMatch], skipped: String?) {
+    package func scanFile(atPath path: String) -> (matches: [SignatureMatch], skipped: String?) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return ([], "unreadable: \(Errno.current)") }
         defer { close(fd) }

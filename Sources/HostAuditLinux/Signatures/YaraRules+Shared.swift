@@ -23,7 +23,7 @@ extension YaraRules {
     /// size, modification or change time, differs from the last call; compiled
     /// under the lock, so passes running at the same time compile once.
     /// libyara scans one compiled rule set from several threads.
-    public static func shared(directory: String) throws(YaraError) -> YaraRules {
+    package static func shared(directory: String) throws(YaraError) -> YaraRules {
         let files = try ruleFiles(in: directory)
         var key: [String] = []
         for f in files {

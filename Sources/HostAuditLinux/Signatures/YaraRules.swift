@@ -8,28 +8,28 @@ import HostAuditCore
 import SystemPackage
 
 /// A compile or scan failure from libyara, with its message.
-public struct YaraError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct YaraError: Error, CustomStringConvertible, Sendable {
+    package var description: String
 }
 
 /// Compiled YARA rules: every `*.yar` file of a directory, compiled once per
 /// run through libyara (no `yara` binary).
 // @unchecked: immutable after init (the YR_RULES pointer, files, names), and libyara lets
 // several threads scan with one YR_RULES at once; each `scan` has its own callback sink.
-public final class YaraRules: @unchecked Sendable {
+package final class YaraRules: @unchecked Sendable {
     private let rules: UnsafeMutablePointer<YR_RULES>
     /// The files compiled, in name order.
-    public let files: [String]
+    package let files: [String]
     /// Every rule name (policy lint checks the names policies use against these).
-    public let names: [String]
+    package let names: [String]
 
     /// Timeout of one libyara scan call, seconds.
-    public static let scanTimeout: Int32 = 10
+    static let scanTimeout: Int32 = 10
 
     private static let initialized: Int32 = yr_initialize()
 
     /// The `*.yar` files directly in `directory`, sorted; symlinks and other file types are not followed.
-    public static func ruleFiles(in directory: String) throws(YaraError) -> [String] {
+    package static func ruleFiles(in directory: String) throws(YaraError) -> [String] {
         guard let dir = opendir(directory) else {
             throw YaraError(description: "\(directory): \(Errno.current)")
         }
@@ -49,11 +49,11 @@ public final class YaraRules: @unchecked Sendable {
     }
 
     /// Compiles every rule file of `directory` (each in the namespace of its file name without `.yar`).
-    public convenience init(directory: String) throws(YaraError) {
+    package convenience init(directory: String) throws(YaraError) {
         try self.init(files: try Self.ruleFiles(in: directory))
     }
 
-    public init(files: [String], maxFileBytes: Int = 4 << 20) throws(YaraError) {
+    package init(files: [String], maxFileBytes: Int = 4 << 20) throws(YaraError) {
         guard Self.initialized == ERROR_SUCCESS else {
             throw YaraError(description: "yr_initialize failed (\(Self.initialized))")
         }
@@ -124,18 +124,18 @@ public final class YaraRules: @unchecked Sendable {
     }
 
     /// One rule that matched a scanned buffer.
-    public struct Hit: Sendable, Equatable {
-        public var rule: String
-        public var namespace: String
-        public var tags: [String]
-        public var offset: Int64?
-        public var string: String?
-        public var count: Int
-        public var source: String?
+    package struct Hit: Sendable, Equatable {
+        package var rule: String
+        package var namespace: String
+        package var tags: [String]
+        package var offset: Int64?
+        package var string: String?
+        package var count: Int
+        package var source: String?
     }
 
     /// Scans a buffer; offsets are relative to its start.
-    public func scan(_ buffer: UnsafeRawBufferPointer) throws(YaraError) -> [Hit] {
+    package func scan(_ buffer: UnsafeRawBufferPointer) throws(YaraError) -> [Hit] {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return [] }
         let box = HitSink()
         let unmanaged = Unmanaged.passRetained(box)
@@ -173,7 +173,7 @@ public final class YaraRules: @unchecked Sendable {
         return box.hits
     }
 
-    public func scan(_ bytes: [UInt8]) throws(YaraError) -> [Hit] {
+    package func scan(_ bytes: [UInt8]) throws(YaraError) -> [Hit] {
         let r: Result<[Hit], YaraError> = bytes.withUnsafeBytes { b in
             do throws(YaraError) { return .success(try scan(b)) } catch { return .failure(error) }
         }

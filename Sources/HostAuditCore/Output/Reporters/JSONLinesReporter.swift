@@ -8,13 +8,13 @@ import Foundation
 /// `hostaudit.report/v1` (a probe's own `host`, the target's name, becomes
 /// `target_host`). JSON strings escape every control character, so a
 /// host string can never break a line.
-public enum AuditJSONLinesRenderer {
-    public static let schema = "hostaudit.finding/v1"
+package enum AuditJSONLinesRenderer {
+    package static let schema = "hostaudit.finding/v1"
 
     /// A fresh run id: a random UUID, lower case.
-    public static func newRunID() -> String { UUID().uuidString.lowercased() }
+    static func newRunID() -> String { UUID().uuidString.lowercased() }
 
-    public static func render(_ r: AuditReport, runID: String) -> String {
+    package static func render(_ r: AuditReport, runID: String) -> String {
         var out = ""
         let writer = JSONWriter(pretty: false)
         let host = r.host.json()

@@ -1,8 +1,8 @@
 import Foundation
 
 /// `--format junit`: one `<testsuite>` per policy, one `<testcase>` per rule.
-public enum AuditJUnitRenderer {
-    public static func escape(_ s: String) -> String {
+package enum AuditJUnitRenderer {
+    package static func escape(_ s: String) -> String {
         ScalarEscaping.replacing(s) { u in
             if let entity = ScalarEscaping.markupEntity(u, apostrophe: "&apos;") { return entity }
             let v = u.value
@@ -14,7 +14,7 @@ public enum AuditJUnitRenderer {
         }
     }
 
-    public static func render(_ r: AuditReport) -> String {
+    package static func render(_ r: AuditReport) -> String {
         let e = escape
         let groups = Dictionary(grouping: r.orderedFindings, by: \.policy)
         let s = r.summary

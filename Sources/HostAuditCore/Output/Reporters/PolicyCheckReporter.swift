@@ -30,8 +30,8 @@ public struct PolicyCheckReport: Sendable {
 
 /// Findings for people: failures first, then errors, skips and passes, with
 /// evidence; host-supplied text escaped.
-public enum FindingsText {
-    public static func render(_ findings: [Finding], summary: FindingSummary) -> String {
+enum FindingsText {
+    static func render(_ findings: [Finding], summary: FindingSummary) -> String {
         var out = ""
         let order: [Finding.Status] = [.fail, .error, .skip, .pass]
         for status in order {

@@ -8,12 +8,12 @@ import Foundation
 /// printable text, cut to `maxLabelScalars`, and at most `maxTargets` target
 /// series, the rest counted in `hostaudit_egress_targets_omitted`, so a
 /// hostile sources.list cannot blow up a time-series database.
-public enum AuditPrometheusRenderer {
-    public static let maxLabelScalars = 128
-    public static let maxTargets = 64
+package enum AuditPrometheusRenderer {
+    static let maxLabelScalars = 128
+    package static let maxTargets = 64
 
     /// Escapes a label value: backslash, double quote and newline.
-    public static func label(_ s: String) -> String {
+    package static func label(_ s: String) -> String {
         ScalarEscaping.replacing(s) {
             switch $0 {
             case "\\": "\\\\"
@@ -26,7 +26,7 @@ public enum AuditPrometheusRenderer {
 
     /// A host-controlled label value: control and direction characters made
     /// visible, at most `maxLabelScalars` scalars, then escaped.
-    public static func boundedLabel(_ s: String) -> String {
+    static func boundedLabel(_ s: String) -> String {
         let visible = TerminalText.escape(s)
         let scalars = visible.unicodeScalars
         if scalars.count <= maxLabelScalars { return label(visible) }
@@ -39,7 +39,7 @@ public enum AuditPrometheusRenderer {
     /// A gauge with one unlabelled sample.
     static func gauge(_ name: String, _ help: String, _ value: String) -> String { header(name, help) + "\(name) \(value)\n" }
 
-    public static func render(_ r: AuditReport, now: Date) -> String {
+    package static func render(_ r: AuditReport, now: Date) -> String {
         var out = ""
         out += header("hostaudit_findings", "Findings of the last audit by severity and status.")
         for sev in Severity.allCases {

@@ -106,12 +106,12 @@ public struct EgressObservations: Sendable {
 }
 
 /// An oracle that answers from recorded observations (fixtures, offline checks).
-public struct RecordedEgress: EgressOracle {
-    public var observations: EgressObservations
-    public init(_ observations: EgressObservations) { self.observations = observations }
+struct RecordedEgress: EgressOracle {
+    var observations: EgressObservations
+    init(_ observations: EgressObservations) { self.observations = observations }
 
-    public func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome] { observations.probes[target] ?? [] }
-    public func verdict(for flow: EgressFlow) async -> EgressFlowVerdict { observations.verdicts[flow] ?? .unknown }
+    func probe(_ target: PolicyEgressTarget) async -> [EgressProbeOutcome] { observations.probes[target] ?? [] }
+    func verdict(for flow: EgressFlow) async -> EgressFlowVerdict { observations.verdicts[flow] ?? .unknown }
 }
 
 /// A fixture or recorded document that does not have the expected shape.

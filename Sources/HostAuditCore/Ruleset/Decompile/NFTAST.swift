@@ -6,12 +6,12 @@
 
 /// A typed constant: the bytes as the kernel holds them, the datatype that
 /// gives them meaning, and their byte order.
-public struct NFTValue: Sendable, Equatable {
-    public var type: NFTDatatype
-    public var bytes: [UInt8]
+package struct NFTValue: Sendable, Equatable {
+    package var type: NFTDatatype
+    package var bytes: [UInt8]
     /// Network (big-endian) order; otherwise host order (little-endian here).
-    public var bigEndian: Bool
-    public init(type: NFTDatatype, bytes: [UInt8], bigEndian: Bool) {
+    package var bigEndian: Bool
+    package init(type: NFTDatatype, bytes: [UInt8], bigEndian: Bool) {
         self.type = type
         self.bytes = bytes
         self.bigEndian = bigEndian
@@ -19,23 +19,23 @@ public struct NFTValue: Sendable, Equatable {
 }
 
 /// A header field known to nft's protocol templates (`ip saddr`, `tcp dport`).
-public struct NFTPayloadField: Sendable, Equatable {
+struct NFTPayloadField: Sendable, Equatable {
     /// Protocol name as printed (`ip`, `ip6`, `tcp`, `th`, `ether`, …).
-    public var proto: String
-    public var field: String
-    public var type: NFTDatatype
-    public var bigEndian: Bool
+    var proto: String
+    var field: String
+    var type: NFTDatatype
+    var bigEndian: Bool
     /// Field position in bits from the start of its header.
-    public var offsetBits: Int
-    public var lengthBits: Int
-    public var base: UInt32
+    var offsetBits: Int
+    var lengthBits: Int
+    var base: UInt32
 }
 
-public enum NFTRelOp: Sendable, Equatable {
+enum NFTRelOp: Sendable, Equatable {
     /// No operator printed (`tcp dport 22`, `ct state established`).
     case implicit
     case eq, neq, lt, lte, gt, gte
-    public var token: String {
+    var token: String {
         switch self {
         case .implicit: ""
         case .eq: "=="
@@ -48,7 +48,7 @@ public enum NFTRelOp: Sendable, Equatable {
     }
 
     /// The operator of a `cmp` expression; nil for one nft does not know.
-    public init?(_ op: Expression.CmpOp) {
+    init?(_ op: Expression.CmpOp) {
         switch op {
         case .eq: self = .eq
         case .neq: self = .neq
@@ -61,12 +61,12 @@ public enum NFTRelOp: Sendable, Equatable {
     }
 }
 
-public enum NFTBinOp: String, Sendable, Equatable {
+enum NFTBinOp: String, Sendable, Equatable {
     case and = "&", or = "|", xor = "^", lshift = "<<", rshift = ">>"
 }
 
 /// One expression of a statement.
-public indirect enum NFTExpr: Sendable, Equatable {
+indirect enum NFTExpr: Sendable, Equatable {
     case payload(NFTPayloadField)
     /// `@nh,128,24`: a load nft has no template for.
     case rawPayload(base: UInt32, offsetBits: Int, lengthBits: Int)
@@ -118,7 +118,7 @@ public indirect enum NFTExpr: Sendable, Equatable {
 }
 
 /// One statement of a rule, in nft's terms.
-public enum NFTStmt: Sendable, Equatable {
+enum NFTStmt: Sendable, Equatable {
     case match(NFTExpr, NFTRelOp, NFTExpr)
     case verdict(Verdict)
     /// `ip daddr vmap @m`, `tcp dport vmap { … }`.
@@ -153,58 +153,58 @@ public enum NFTStmt: Sendable, Equatable {
     case unknown(String)
 }
 
-public struct NFTLog: Sendable, Equatable {
-    public var prefix: String?
-    public var group: UInt16?
-    public var snaplen: UInt32?
-    public var queueThreshold: UInt16?
-    public var level: UInt32?
-    public var flags: UInt32
+struct NFTLog: Sendable, Equatable {
+    var prefix: String?
+    var group: UInt16?
+    var snaplen: UInt32?
+    var queueThreshold: UInt16?
+    var level: UInt32?
+    var flags: UInt32
 }
 
-public struct NFTLimit: Sendable, Equatable {
-    public var rate: UInt64
-    public var unit: UInt64
-    public var burst: UInt32
-    public var bytes: Bool
-    public var over: Bool
+struct NFTLimit: Sendable, Equatable {
+    var rate: UInt64
+    var unit: UInt64
+    var burst: UInt32
+    var bytes: Bool
+    var over: Bool
 }
 
-public struct NFTReject: Sendable, Equatable {
+struct NFTReject: Sendable, Equatable {
     /// 0 icmp, 1 tcp reset, 2 icmpx.
-    public var type: UInt32
-    public var code: UInt8
+    var type: UInt32
+    var code: UInt8
     /// `ip` / `ip6` as the reject family for icmp codes, nil when unknown.
-    public var family: Family?
+    var family: Family?
     /// Print the default code too (a transport dependency was kept).
-    public var verbose: Bool
+    var verbose: Bool
 }
 
-public struct NFTNat: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case snat, dnat, masquerade, redirect }
-    public var kind: Kind
+struct NFTNat: Sendable, Equatable {
+    enum Kind: Sendable, Equatable { case snat, dnat, masquerade, redirect }
+    var kind: Kind
     /// `ip` / `ip6` printed after `snat`/`dnat` in inet tables.
-    public var family: String?
-    public var address: NFTExpr?
-    public var port: NFTExpr?
-    public var flags: UInt32
+    var family: String?
+    var address: NFTExpr?
+    var port: NFTExpr?
+    var flags: UInt32
     /// Address and port both come from one map (`dnat to ip daddr . tcp dport map @m`).
-    public var mapsBoth: Bool
+    var mapsBoth: Bool
 }
 
-public struct NFTDynset: Sendable, Equatable {
-    public var op: String
-    public var set: String
-    public var key: NFTExpr
-    public var data: NFTExpr?
-    public var timeout: UInt64?
-    public var statements: [NFTStmt]
+struct NFTDynset: Sendable, Equatable {
+    var op: String
+    var set: String
+    var key: NFTExpr
+    var data: NFTExpr?
+    var timeout: UInt64?
+    var statements: [NFTStmt]
     /// Anonymous set: printed as `meter NAME size N { … }`.
-    public var meter: UInt32?
+    var meter: UInt32?
 }
 
 /// A decompiled rule.
-public struct NFTRuleAST: Sendable, Equatable {
-    public var statements: [NFTStmt]
-    public var comment: String?
+struct NFTRuleAST: Sendable, Equatable {
+    var statements: [NFTStmt]
+    var comment: String?
 }

@@ -1,5 +1,5 @@
 /// nft's datatypes (`datatype.c`): how a value of a field is named and printed.
-public enum NFTDatatype: Sendable, Equatable {
+package enum NFTDatatype: Sendable, Equatable {
     case invalid, verdict, nfproto, bitmask, integer, string, lladdr, ipv4Addr, ipv6Addr, etherAddr
     case ethertype, arpop, inetProto, inetService, icmpType, tcpFlag, dccpPkttype, mhType, time, mark
     case ifindex, arphrd, realm, classid, uid, gid, ctState, ctDir, ctStatus, icmpv6Type, ctLabel
@@ -14,7 +14,7 @@ public enum NFTDatatype: Sendable, Equatable {
     indirect case concat([NFTDatatype])
 
     /// From nft's datatype id (`TYPE_*`), with concatenations packed 6 bits apart.
-    public init(id: UInt32) {
+    package init(id: UInt32) {
         if id == NFTSet.verdictDataType { self = .verdict; return }
         // Up to five 6-bit fields (30 bits); anything wider is not a type nft builds.
         if id >= 1 << 30 { self = .invalid; return }
@@ -43,7 +43,7 @@ public enum NFTDatatype: Sendable, Equatable {
         self = Int(id) < table.count ? table[Int(id)] : (late[id] ?? .integer)
     }
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .invalid: "invalid"
         case .verdict: "verdict"
@@ -99,7 +99,7 @@ public enum NFTDatatype: Sendable, Equatable {
 
     /// Whether values of this type are kept in network byte order when nft
     /// builds them itself (set keys).
-    public var isBigEndian: Bool {
+    var isBigEndian: Bool {
         switch self {
         case .ipv4Addr, .ipv6Addr, .etherAddr, .lladdr, .inetService, .ethertype, .arpop, .icmpType, .icmpCode,
             .icmpv6Type, .icmpv6Code, .icmpxCode, .inetProto, .tcpFlag, .dccpPkttype, .mhType, .dscp, .ecn,
@@ -110,7 +110,7 @@ public enum NFTDatatype: Sendable, Equatable {
     }
 
     /// Bits of one value, where fixed.
-    public var bitLength: Int? {
+    var bitLength: Int? {
         switch self {
         case .ipv4Addr: 32
         case .ipv6Addr: 128

@@ -2,11 +2,11 @@
 /// `netlink_delinearize.c` does: registers are tracked in 32-bit slots,
 /// loads become typed header fields, `cmp`/`range`/`lookup` become matches,
 /// and protocol dependencies implied by later matches are dropped.
-public struct NFTDecompiler: Sendable {
-    public let table: Table
+struct NFTDecompiler: Sendable {
+    let table: Table
     let setIndex: [String: Int]
 
-    public init(table: Table) {
+    init(table: Table) {
         self.table = table
         var idx: [String: Int] = [:]
         idx.reserveCapacity(table.sets.count)
@@ -14,9 +14,9 @@ public struct NFTDecompiler: Sendable {
         setIndex = idx
     }
 
-    public func set(named name: String) -> NFTSet? { setIndex[name].map { table.sets[$0] } }
+    func set(named name: String) -> NFTSet? { setIndex[name].map { table.sets[$0] } }
 
-    public func decompile(_ rule: Rule) -> NFTRuleAST {
+    func decompile(_ rule: Rule) -> NFTRuleAST {
         var state = RuleState(family: table.family)
         var i = 0
         let exprs = rule.expressions
@@ -31,7 +31,7 @@ public struct NFTDecompiler: Sendable {
 
     /// Stateful expressions outside a rule (set-level and per-element
     /// `counter`, `limit`, `quota`, `connlimit`) as statements.
-    public static func statements(_ exprs: [Expression], family: Family) -> [NFTStmt] {
+    static func statements(_ exprs: [Expression], family: Family) -> [NFTStmt] {
         guard !exprs.isEmpty else { return [] }
         let d = NFTDecompiler(table: Table(family: family, name: "", handle: 0))
         var st = RuleState(family: family)

@@ -3,8 +3,8 @@
 /// and ranges, non-interval sets sorted by value (`list_expr_sort`; a
 /// concatenation by its bytes read as one little-endian number, as 1.0.6's
 /// `concat_expr_msort_value` does), concatenations split per component.
-public enum NFTSetElements {
-    public static func keyType(of set: NFTSet) -> NFTDatatype {
+enum NFTSetElements {
+    static func keyType(of set: NFTSet) -> NFTDatatype {
         if let t = typeof(of: set).key { return displayType(t) }
         return NFTDatatype(id: set.keyType ?? 0)
     }
@@ -12,7 +12,7 @@ public enum NFTSetElements {
     /// The set's `typeof` key and data expressions, when nft would print them:
     /// each must match the kernel's lengths, and a data map whose data typeof
     /// is not usable prints its key with `type` too (`netlink_delinearize_set`).
-    public static func typeof(of set: NFTSet) -> (key: NFTTypeof?, data: NFTTypeof?) {
+    static func typeof(of set: NFTSet) -> (key: NFTTypeof?, data: NFTTypeof?) {
         guard let ud = set.userdata else { return (nil, nil) }
         var key = NFTTypeof.decode(userdata: ud, data: false, family: set.family)
         if let k = key, k.keyLength != Int(set.keyLength ?? 0) { key = nil }
@@ -158,7 +158,7 @@ public enum NFTSetElements {
     }
 
     /// The elements of `set`, each as an element expression (mapping for maps).
-    public static func elements(of set: NFTSet, decompiler: NFTDecompiler?, keyHint: NFTExpr? = nil) -> [NFTExpr] {
+    static func elements(of set: NFTSet, decompiler: NFTDecompiler?, keyHint: NFTExpr? = nil) -> [NFTExpr] {
         // The catch-all element (`NFT_SET_ELEM_CATCHALL`) has no key: nft prints
         // it as `*`, after every other element.
         guard set.elements.contains(where: { $0.flags & 0x2 != 0 }) else {

@@ -7,28 +7,28 @@
 ///
 /// The typeof expression also types the elements: its datatype, byte order
 /// and length replace the ones the kernel's key type implies.
-public struct NFTTypeof: Sendable, Equatable {
+struct NFTTypeof: Sendable, Equatable {
     /// One component of the key (several for a concatenation).
-    public struct Part: Sendable, Equatable {
+    struct Part: Sendable, Equatable {
         /// The expression as nft prints it (`ip saddr`, `meta mark`, `tcp option maxseg size`).
-        public var expr: NFTExpr
-        public var type: NFTDatatype
+        var expr: NFTExpr
+        var type: NFTDatatype
         /// Length in bits (`ip dscp` 6, `ip saddr` 32).
-        public var bits: Int
-        public var bigEndian: Bool
+        var bits: Int
+        var bigEndian: Bool
 
         /// Bytes of the value, rounded up.
-        public var byteLength: Int { (bits + 7) / 8 }
+        var byteLength: Int { (bits + 7) / 8 }
     }
 
-    public var parts: [Part]
+    var parts: [Part]
 
     /// The expression as printed after `typeof`.
-    public var expr: NFTExpr { parts.count == 1 ? parts[0].expr : .concat(parts.map(\.expr)) }
+    var expr: NFTExpr { parts.count == 1 ? parts[0].expr : .concat(parts.map(\.expr)) }
 
     /// Length in bytes the kernel key must have for nft to trust the typeof
     /// (`set_udata_key_valid`): one part's bytes, or concatenated parts padded to 4.
-    public var keyLength: Int {
+    var keyLength: Int {
         parts.count == 1 ? parts[0].byteLength : parts.reduce(0) { $0 + ($1.byteLength + 3) / 4 * 4 }
     }
 
@@ -48,7 +48,7 @@ public struct NFTTypeof: Sendable, Equatable {
 
     /// The key (`data == false`) or data typeof of a set's userdata; nil when
     /// absent or not understood.
-    public static func decode(userdata: [UInt8], data: Bool, family: Family) -> NFTTypeof? {
+    static func decode(userdata: [UInt8], data: Bool, family: Family) -> NFTTypeof? {
         guard let outer = NFTUserdata.tlv(userdata, type: data ? 4 : 3) else { return nil }
         return decodeExpr(Array(outer), family: family).map { NFTTypeof(parts: $0) }
     }

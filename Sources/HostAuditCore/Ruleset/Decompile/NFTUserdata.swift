@@ -1,6 +1,6 @@
 /// nft's TLV userdata on sets and set elements (`NFTNL_UDATA_SET_*`,
 /// `NFTNL_UDATA_SET_ELEM_*`): type u8, length u8, value.
-public enum NFTUserdata {
+package enum NFTUserdata {
     static func tlv(_ bytes: [UInt8], type wanted: UInt8) -> ArraySlice<UInt8>? {
         var i = 0
         while i + 2 <= bytes.count {
@@ -26,17 +26,17 @@ public enum NFTUserdata {
     }
 
     /// `NFTNL_UDATA_SET_ELEM_COMMENT`.
-    public static func elementComment(_ bytes: [UInt8]) -> String? {
+    static func elementComment(_ bytes: [UInt8]) -> String? {
         tlv(bytes, type: 0).map(string)
     }
 
     /// `NFTNL_UDATA_SET_COMMENT`.
-    public static func setComment(_ bytes: [UInt8]) -> String? {
+    static func setComment(_ bytes: [UInt8]) -> String? {
         tlv(bytes, type: 7).map(string)
     }
 
     /// `NFTNL_UDATA_OBJ_COMMENT` (named objects: counter, quota, limit, ct helper …).
-    public static func objectComment(_ bytes: [UInt8]) -> String? {
+    package static func objectComment(_ bytes: [UInt8]) -> String? {
         tlv(bytes, type: 0).map(string)
     }
 }

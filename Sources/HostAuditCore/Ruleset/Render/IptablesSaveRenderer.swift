@@ -7,8 +7,8 @@
 /// options hostaudit cannot print stays in place, named, with its options
 /// marked undecoded (`-m recent [undecoded: revision 0, 40 bytes]`), and
 /// `RulesetSnapshot.warnings` names the rule: the table keeps its language.
-public enum IptablesSaveRenderer {
-    public static func render(table: Table, in snapshot: RulesetSnapshot) -> String? {
+enum IptablesSaveRenderer {
+    static func render(table: Table, in snapshot: RulesetSnapshot) -> String? {
         guard let ipt = IptablesTable(nft: table) ?? lenient(table) else { return nil }
         return IptablesSaveFormat.table(ipt, strict: false)
     }
@@ -24,7 +24,7 @@ public enum IptablesSaveRenderer {
 
     /// A legacy x_tables table as `iptables-legacy-save` prints it; parts
     /// hostaudit does not decode are marked in place rather than dropped.
-    public static func render(legacy table: IptablesTable) -> String {
+    static func render(legacy table: IptablesTable) -> String {
         IptablesSaveFormat.table(table, strict: false) ?? ""
     }
 }

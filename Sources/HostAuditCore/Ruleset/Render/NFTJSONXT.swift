@@ -16,7 +16,7 @@
 /// numbers, a range is `[low, high]`; `invert` lists the options written with
 /// `!`. An extension hostaudit does not decode has `"decoded": false` and its
 /// raw `info` struct in hex instead of `options` and `iptables`.
-public enum NFTJSONXT {
+enum NFTJSONXT {
     typealias F = NFTJSONFormat
 
     static func decoded(kind: String, _ x: Expression.XT, family: Family) -> JSONValue {
@@ -38,7 +38,7 @@ public enum NFTJSONXT {
         return s
     }
 
-    public static func match(_ m: XTMatch, revision: UInt32?, family: Family) -> JSONValue {
+    static func match(_ m: XTMatch, revision: UInt32?, family: Family) -> JSONValue {
         var o = JSONObject()
         if let revision { o.appendNew("revision", F.int(revision)) }
         if case .opaque(_, _, let info) = m {
@@ -52,7 +52,7 @@ public enum NFTJSONXT {
         return .object(o)
     }
 
-    public static func target(_ t: XTTarget, revision: UInt32?, family: Family) -> JSONValue {
+    static func target(_ t: XTTarget, revision: UInt32?, family: Family) -> JSONValue {
         var o = JSONObject()
         if let revision { o.appendNew("revision", F.int(revision)) }
         switch t {
@@ -244,7 +244,7 @@ public enum NFTJSONXT {
 
     /// One legacy x_tables table: chains with policies and counters, rules as
     /// `iptables-legacy-save` prints them plus their decoded matches and target.
-    public static func legacy(_ t: IptablesTable) -> JSONValue {
+    static func legacy(_ t: IptablesTable) -> JSONValue {
         var o = JSONObject()
         o.appendNew("family", .string(t.family.name))
         o.appendNew("name", .string(t.name))
