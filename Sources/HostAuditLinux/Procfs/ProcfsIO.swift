@@ -219,34 +219,31 @@ final class ProcfsIO {
                 throw SysErr(errno: e, call: "ioctl(PROCMAP_QUERY)")
             }
             first = false
-            var text = mappingText
-            mappingText = []
-            text.removeAll(keepingCapacity: true)
-            Self.appendHex(start, to: &text)
-            text.append(UInt8(ascii: "-"))
-            Self.appendHex(end, to: &text)
-            let addressCount = text.count
-            text.append(flags & 1 != 0 ? UInt8(ascii: "r") : UInt8(ascii: "-"))
-            text.append(flags & 2 != 0 ? UInt8(ascii: "w") : UInt8(ascii: "-"))
-            text.append(flags & 4 != 0 ? UInt8(ascii: "x") : UInt8(ascii: "-"))
-            text.append(flags & 8 != 0 ? UInt8(ascii: "s") : UInt8(ascii: "p"))
-            let permsEnd = text.count
+            mappingText.removeAll(keepingCapacity: true)
+            Self.appendHex(start, to: &mappingText)
+            mappingText.append(UInt8(ascii: "-"))
+            Self.appendHex(end, to: &mappingText)
+            let addressCount = mappingText.count
+            mappingText.append(flags & 1 != 0 ? UInt8(ascii: "r") : UInt8(ascii: "-"))
+            mappingText.append(flags & 2 != 0 ? UInt8(ascii: "w") : UInt8(ascii: "-"))
+            mappingText.append(flags & 4 != 0 ? UInt8(ascii: "x") : UInt8(ascii: "-"))
+            mappingText.append(flags & 8 != 0 ? UInt8(ascii: "s") : UInt8(ascii: "p"))
+            let permsEnd = mappingText.count
             // maps text escapes a newline in a path as \012; the query does not.
             let raw = UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(min(nameLength, nameCap)))
             for b in raw {
                 if b == UInt8(ascii: "\n") {
-                    text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "0"), UInt8(ascii: "1"), UInt8(ascii: "2")])
+                    mappingText.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "0"), UInt8(ascii: "1"), UInt8(ascii: "2")])
                 } else {
-                    text.append(b)
+                    mappingText.append(b)
                 }
             }
-            text.withUnsafeBufferPointer { t in
+            mappingText.withUnsafeBufferPointer { t in
                 builder.addExecutable(
                     address: UnsafeBufferPointer(rebasing: t[0..<addressCount]),
                     perms: UnsafeBufferPointer(rebasing: t[addressCount..<permsEnd]),
                     path: UnsafeBufferPointer(rebasing: t[permsEnd...]))
             }
-            mappingText = text
             guard end > address else { break }  // the kernel moves forward; never loop
             address = end
         }
@@ -270,7 +267,7 @@ final class ProcfsIO {
     func withContents<T>(
         _ name: String, at dirfd: Int32, limit: Int = 4096, _ body: (UnsafeBufferPointer<UInt8>) -> T
     ) throws(SysErr) -> T {
-        let fd = try SysErr.check("openat") { openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY) }
+        let fd = try openFile(name, at: dirfd)
         defer { close(fd) }
         let keep = min(limit, buffer.count)
         var have = 0

@@ -48,17 +48,14 @@ import Testing
         let sleeper = try t.start("/bin/sleep", ["60"])
         try t.waitFor(sleeper) { $0.starts(with: Array("/bin/sleep".utf8)) }
 
+        // PROCMAP_QUERY is in Linux 6.11 and later.
+        let release = try #require(KernelName.current()).release
+        let version = release.split(separator: ".").prefix(2).compactMap { Int($0.prefix { $0.isNumber }) }
+        let kernelHasQuery = version.count == 2 && (version[0] > 6 || (version[0] == 6 && version[1] >= 11))
         for p in [pid, sleeper] {
             let r = try Self.bothReaders(p)
             #expect(r.query == r.text, "pid \(p): query \(r.query) text \(r.text)")
-            // PROCMAP_QUERY is in Linux 6.11 and later.
-            var u = utsname()
-            uname(&u)
-            let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let version = release.split(separator: ".").prefix(2).compactMap { Int($0.prefix { $0.isNumber }) }
-            if version.count == 2, version[0] > 6 || (version[0] == 6 && version[1] >= 11) {
-                #expect(r.viaQuery, "kernel \(release) has PROCMAP_QUERY")
-            }
+            if kernelHasQuery { #expect(r.viaQuery, "kernel \(release) has PROCMAP_QUERY") }
         }
         let r = try Self.bothReaders(pid)
         let evil = try #require(r.query.suspiciousLibraries.first { $0.path.path.hasSuffix("x.so") })

@@ -94,7 +94,8 @@ import Testing
             """
         let shell = try t.start("/bin/bash", ["-c", loop])
         func roundsDone() -> Int { Int((try? String(contentsOfFile: rounds, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
-        let before = Int(try t.waitForFile(rounds).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        _ = try t.waitForFile(rounds)
+        let before = roundsDone()
         // At least three scans, and on until the churn has moved on (bounded).
         var scans = 0
         while scans < 3 || (roundsDone() == before && scans < 50) {
