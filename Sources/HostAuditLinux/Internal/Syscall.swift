@@ -28,13 +28,6 @@ func valueOrErrno<T: FixedWidthInteger>(
     }
 }
 
-/// `valueOrErrno` as a typed throw.
-@inline(__always)
-@discardableResult
-func retryingOnInterrupt<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
-    try valueOrErrno(body).get()
-}
-
 /// Runs a system call that returns -1 and sets errno on failure, retrying on
 /// EINTR; a failure is `ProbeError.syscall` naming the call (swift-nio's `syscall`).
 @discardableResult
