@@ -24,37 +24,43 @@ public struct FactsCollector: Sendable {
     }
 
     public func collect(_ categories: [FactCategory]) -> FactsDocument {
+        collectSections(categories).document()
+    }
+
+    /// The sections as collected (the process facts not yet a tree), for
+    /// writing the JSON document straight from them.
+    package func collectSections(_ categories: [FactCategory]) -> CollectedFacts {
         let encoder = JSONValueEncoder()
-        var sections: [(category: FactCategory, value: JSONValue)] = []
+        var sections: [(category: FactCategory, section: FactsSection)] = []
         for category in categories {
             let start = ContinuousClock.now
-            let value: JSONValue
+            let section: FactsSection
             switch category {
             case .selinux:
-                value = encoder.encodeValue(SELinuxCollector(scope: scope).collect())
+                section = .tree(encoder.encodeValue(SELinuxCollector(scope: scope).collect()))
             case .resolver:
-                value = encoder.encodeValue(ResolverCollector(scope: scope).collect())
+                section = .tree(encoder.encodeValue(ResolverCollector(scope: scope).collect()))
             case .firewall:
-                value = encoder.encodeValue(FirewallCollector(scope: scope).collect())
+                section = .tree(encoder.encodeValue(FirewallCollector(scope: scope).collect()))
             case .processes:
-                value = encoder.encodeValue(ProcessCollector(scope: scope, options: processOptions).collect())
+                section = .processes(ProcessCollector(scope: scope, options: processOptions).collect())
             case .sockets:
-                value = encoder.encodeValue(SocketCollector(scope: scope).collect())
+                section = .tree(encoder.encodeValue(SocketCollector(scope: scope).collect()))
             case .persistence:
                 var persistence = PersistenceCollector(scope: scope)
                 persistence.signatures = processOptions.signatures
-                value = encoder.encodeValue(persistence.collect())
+                section = .tree(encoder.encodeValue(persistence.collect()))
             case .kernel:
-                value = encoder.encodeValue(KernelCollector(scope: scope, sysctlConfigScope: sysctlConfigScope).collect())
+                section = .tree(encoder.encodeValue(KernelCollector(scope: scope, sysctlConfigScope: sysctlConfigScope).collect()))
             case .exposure:
-                value = encoder.encodeValue(ExposureCollector(scope: scope).collect())
+                section = .tree(encoder.encodeValue(ExposureCollector(scope: scope).collect()))
             }
-            sections.append((category, value))
+            sections.append((category, section))
             Diagnostics.collect.debug("collector \(category.rawValue): \(Diagnostics.milliseconds(since: start)) ms")
             if !scope.isLive && category.readsOnlyTheRunningKernel {
                 Diagnostics.collect.debug("collector \(category.rawValue): live-kernel facts, not read below --root")
             }
         }
-        return FactsDocument(root: scope.isLive ? nil : scope.root, sections: sections)
+        return CollectedFacts(root: scope.isLive ? nil : scope.root, sections: sections)
     }
 }

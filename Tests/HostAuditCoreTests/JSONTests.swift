@@ -1,6 +1,7 @@
 import Foundation
 import HostAuditCore
 import HostAuditTestSupport
+import Synchronization
 import Testing
 
 @Suite struct JSONValueEncoderTests {
@@ -134,5 +135,83 @@ import Testing
 
                 """)
         #expect(!text.contains("\u{1b}"))
+    }
+}
+
+/// `JSONByteEmitter` must write what `JSONWriter` writes for the same tree,
+/// and `JSONTreeEmitter` must build that tree, for any shape: the process
+/// facts rely on both describing themselves once.
+@Suite struct JSONEmitterTests {
+    static func replay<E: JSONEmitter>(_ v: JSONValue, into e: inout E, rng: inout SeededRandom, wholeSubtrees: Bool = true) {
+        // Now and then a subtree goes in whole, as a section built through Encodable does.
+        if wholeSubtrees && rng.next() % 7 == 0 {
+            e.value(v)
+            return
+        }
+        switch v {
+        case .null: e.null()
+        case .bool(let b): e.bool(b)
+        case .int(let i): e.int(i)
+        case .double(let d): e.double(d)
+        case .string(let s): e.string(s)
+        case .array(let items):
+            e.beginArray()
+            for item in items { replay(item, into: &e, rng: &rng, wholeSubtrees: wholeSubtrees) }
+            e.endArray()
+        case .object(let o):
+            e.beginObject()
+            for entry in o.entries {
+                e.key(entry.key)
+                replay(entry.value, into: &e, rng: &rng, wholeSubtrees: wholeSubtrees)
+            }
+            e.endObject()
+        }
+    }
+
+    static func randomTree(_ rng: inout SeededRandom, depth: Int = 0) -> JSONValue {
+        switch rng.next() % (depth > 4 ? 5 : 7) {
+        case 0: return .null
+        case 1: return .bool(rng.next() % 2 == 0)
+        case 2: return .int(Int64(bitPattern: rng.next()) >> Int64(rng.next() % 64))
+        case 3: return .double([0.5, -1.25, 1e300, 3.0, 0.1][Int(rng.next() % 5)])
+        case 4: return .string(rng.hostileString())
+        case 5:
+            return .array((0..<Int(rng.next() % 4)).map { _ in randomTree(&rng, depth: depth + 1) })
+        default:
+            var o = JSONObject()
+            for n in 0..<Int(rng.next() % 4) { o[rng.hostileString(maxLength: 6) + "\(n)"] = randomTree(&rng, depth: depth + 1) }
+            return .object(o)
+        }
+    }
+
+    @Test func byteEmitterWritesWhatTheWriterWritesForAnyTree() {
+        var rng = SeededRandom(seed: 1_515)
+        for _ in 0..<3000 {
+            let tree = Self.randomTree(&rng)
+            for pretty in [true, false] {
+                var bytes = JSONByteEmitter(pretty: pretty)
+                Self.replay(tree, into: &bytes, rng: &rng)
+                #expect(bytes.out == JSONWriter(pretty: pretty).bytes(tree), "seed \(rng.seed) pretty \(pretty)")
+            }
+            var builder = JSONTreeEmitter()
+            Self.replay(tree, into: &builder, rng: &rng)
+            #expect(builder.result == tree, "seed \(rng.seed)")
+        }
+    }
+
+    @Test func aSinkGetsTheSameBytesInBoundedPieces() {
+        var rng = SeededRandom(seed: 77)
+        var items: [JSONValue] = []
+        for _ in 0..<4000 { items.append(.object(JSONObject([("s", .string(rng.hostileString())), ("n", .int(1))]))) }
+        let tree = JSONValue.object(JSONObject([("list", .array(items)), ("end", .null)]))
+        let pieces = Mutex<[[UInt8]]>([])
+        var e = JSONByteEmitter(sink: { piece in pieces.withLock { $0.append(Array(piece)) } })
+        Self.replay(tree, into: &e, rng: &rng, wholeSubtrees: false)
+        e.flush()
+        let got = pieces.withLock { $0 }
+        #expect(got.flatMap { $0 } == JSONWriter().bytes(tree))
+        #expect(got.count > 2)
+        // Each piece is at most the flush size plus the value that crossed it.
+        #expect(got.allSatisfy { $0.count < JSONByteEmitter.flushSize + 4096 })
     }
 }

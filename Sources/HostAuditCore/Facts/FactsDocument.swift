@@ -59,6 +59,62 @@ public struct FactsDocument: Sendable, Equatable {
     public static func == (lhs: FactsDocument, rhs: FactsDocument) -> Bool { lhs.json() == rhs.json() }
 }
 
+/// One section as its collector produced it: a tree, or the process facts,
+/// whose list (the bulk of a scan) `facts --format json` writes straight to
+/// bytes without building a tree first.
+package enum FactsSection: Sendable {
+    case tree(JSONValue)
+    case processes(ProcessesFacts)
+
+    package var json: JSONValue {
+        switch self {
+        case .tree(let v): return v
+        case .processes(let p): return JSONValueEncoder().encodeValue(p)
+        }
+    }
+}
+
+/// The sections of a facts document as collected, before they become one tree.
+package struct CollectedFacts: Sendable {
+    package var root: String?
+    package var sections: [(category: FactCategory, section: FactsSection)]
+
+    package init(root: String?, sections: [(category: FactCategory, section: FactsSection)]) {
+        self.root = root
+        self.sections = sections
+    }
+
+    package func document() -> FactsDocument {
+        FactsDocument(root: root, sections: sections.map { ($0.category, $0.section.json) })
+    }
+
+    /// The document's JSON text and its final newline: byte for byte
+    /// `JSONWriter().document(document().json())`, handed to `sink` in
+    /// pieces of about 64 KiB (the process list in shares written on
+    /// several threads), never held whole.
+    package func writeJSON(to sink: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Void) {
+        var e = JSONByteEmitter(sink: sink)
+        e.beginObject()
+        e.key("schema"); e.string(FactsDocument.schema)
+        e.key("root"); e.string(root ?? "/")
+        e.key("live"); e.bool(root == nil)
+        var seen: Set<FactCategory> = []
+        for (category, section) in sections {
+            // json() keeps one member per category (the last value, at the first position).
+            guard seen.insert(category).inserted else { continue }
+            let last = sections.last { $0.category == category }?.section ?? section
+            e.key(category.rawValue)
+            switch last {
+            case .tree(let v): e.value(v)
+            case .processes(let p): p.writeJSON(into: &e)
+            }
+        }
+        e.endObject()
+        e.appendRaw([UInt8(ascii: "\n")])
+        e.flush()
+    }
+}
+
 /// A line in a host file that could not be parsed, or was parsed but ignored.
 public struct FileProblem: Sendable, Equatable, Codable {
     public var path: String

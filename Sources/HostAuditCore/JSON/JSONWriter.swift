@@ -41,8 +41,9 @@ public struct JSONWriter: Sendable {
     }
 
     /// The writer's per-call state: the indentation as bytes, and a cache of
-    /// newline-plus-indent runs per depth (appended once per value).
-    private struct State {
+    /// newline-plus-indent runs per depth (appended once per value). Also
+    /// `JSONByteEmitter`'s, so both write the same bytes.
+    struct State {
         let pretty: Bool
         let indent: [UInt8]
         var breaks: [[UInt8]] = []

@@ -88,13 +88,15 @@ struct Facts: AsyncParsableCommand {
         processOptions.signatures = signatureOption.request.scanOptions(byDefault: false, also: evidenceOption.directory != nil)
         var collector = FactsCollector(scope: scope, processOptions: processOptions)
         if let dir = sysctlConfigRoot { collector.sysctlConfigScope = try Facts.scope(for: dir, option: "--sysctl-config-root") }
-        let document = collector.collect(topic.categories)
-        if let dir = evidenceOption.directory { try Self.keepEvidence(document, directory: dir, scope: scope) }
+        let collected = collector.collectSections(topic.categories)
+        // Freeing a scan's facts (hundreds of thousands of objects) just before exit is work for nothing.
+        Output.keepUntilExit(collected)
+        if let dir = evidenceOption.directory { try Self.keepEvidence(collected.document(), directory: dir, scope: scope) }
         switch format {
         case .json:
-            Output.write(bytes: JSONWriter().document(document.json()))
+            collected.writeJSON(to: Output.writeToStandardOutput)
         case .text:
-            Output.write(FactsTextRenderer().render(document.json()))
+            Output.write(FactsTextRenderer().render(collected.document().json()))
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HostAuditCore
 import HostAuditLinux
+import Synchronization
 
 /// Writes to standard output / standard error without buffering surprises.
 ///
@@ -18,6 +19,17 @@ enum Output {
     static func write(bytes: [UInt8]) {
         FileHandle.standardOutput.write(Data(bytes))
     }
+
+    /// `bytes` to standard output without copying them (a JSON document's pieces).
+    @Sendable static func writeToStandardOutput(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        FileHandle.standardOutput.write(
+            Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+    }
+
+    /// Keeps `value` alive until the process exits (a static is never destroyed).
+    static func keepUntilExit(_ value: any Sendable) { kept.withLock { $0.append(value) } }
+    private static let kept = Mutex<[any Sendable]>([])
 
     /// `rendered` to `--output FILE` (atomically) when one is given, else to
     /// standard output; an unwritable file is exit 3.

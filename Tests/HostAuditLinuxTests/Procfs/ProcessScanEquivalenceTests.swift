@@ -1,6 +1,7 @@
 import Foundation
 import HostAuditCore
 import HostAuditTestSupport
+import Synchronization
 import Testing
 
 @testable import HostAuditLinux
@@ -69,6 +70,69 @@ import Testing
         let f = ProcessCollector(options: .init(cpuInterval: 0, hiddenSweep: false)).collect()
         try #require(f.available && f.count > 1)
         #expect(JSONWriter().bytes(JSONValueEncoder().encodeValue(f)) == JSONWriter().bytes(Self.codable(f)))
+    }
+
+    // MARK: the document's bytes written straight from the facts
+
+    /// The section's bytes through the byte emitter, without and with a sink
+    /// (the sink's pieces joined); both must be `JSONWriter`'s bytes for the tree.
+    static func emitted(_ f: ProcessesFacts) -> (held: [UInt8], streamed: [UInt8], pieces: Int) {
+        var held = JSONByteEmitter()
+        f.writeJSON(into: &held)
+        let pieces = Mutex<[[UInt8]]>([])
+        var streamed = JSONByteEmitter(sink: { p in pieces.withLock { $0.append(Array(p)) } })
+        f.writeJSON(into: &streamed)
+        streamed.flush()
+        let got = pieces.withLock { $0 }
+        return (held.out, got.flatMap { $0 }, got.count)
+    }
+
+    @Test(arguments: ["miner", "hostile"])
+    func bytesFromTheFactsEqualTheWriterOnFixtures(_ scenario: String) {
+        let f = Self.fixture(scenario)
+        let reference = JSONWriter().bytes(JSONValueEncoder().encodeValue(f))
+        let e = Self.emitted(f)
+        #expect(e.held == reference)
+        #expect(e.streamed == reference)
+    }
+
+    /// A list long enough for the parallel shares (each share's first item,
+    /// commas and indentation), with hostile strings and every optional set
+    /// on some entries.
+    @Test func bytesFromTheFactsEqualTheWriterOnALongList() {
+        let miner = Self.fixture("miner"), hostile = Self.fixture("hostile")
+        var f = miner
+        f.list = []
+        var rng = SeededRandom(seed: 915)
+        for n in 0..<2_345 {
+            var p = (n % 2 == 0 ? miner.list : hostile.list)[n % min(miner.list.count, hostile.list.count)]
+            p.pid = Int32(n + 1)
+            if n % 5 == 0 { p.comm = rng.hostileString() }
+            if n % 7 == 0 { p.socketInodes = [UInt64.max, 3] }
+            if n % 11 == 0 { p.cpu.percent = 1.5 }
+            if n % 13 == 0 { p.environ = nil; p.maps = nil; p.exe = nil }
+            f.list.append(p)
+        }
+        f.count = f.list.count
+        let reference = JSONWriter().bytes(JSONValueEncoder().encodeValue(f))
+        let e = Self.emitted(f)
+        #expect(e.held == reference)
+        #expect(e.streamed == reference)
+        #expect(e.pieces > 10)  // handed over in pieces, not held whole
+    }
+
+    @Test func documentBytesEqualTheWriterOnThisHost() throws {
+        var collector = FactsCollector(scope: .live, processOptions: .init(cpuInterval: 0, hiddenSweep: false))
+        collector.processOptions.signatures = nil
+        let collected = collector.collectSections([.resolver, .processes, .kernel])
+        guard case .processes(let p) = collected.sections[1].section else {
+            Issue.record("processes not collected as facts")
+            return
+        }
+        try #require(p.available && p.count > 1)
+        let pieces = Mutex<[UInt8]>([])
+        collected.writeJSON { piece in pieces.withLock { $0.append(contentsOf: piece) } }
+        #expect(pieces.withLock { $0 } == JSONWriter().document(collected.document().json()))
     }
 
     // MARK: writer
