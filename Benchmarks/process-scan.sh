@@ -14,15 +14,17 @@
 # signatures against without). Prints the machine (nproc, CPU, load) and a
 # markdown table; hyperfine --warmup 1 --runs 5 (override: RUNS=N).
 # Needs root (environ/maps/fds of every process), hyperfine, python3.
-#   [BIN=.build/release/hostaudit] [RUNS=5] [YARA_EXES=200] Benchmarks/process-scan.sh [N...]
+#   [BIN=.build-static/release/hostaudit] [RUNS=5] [PAIRS=20] [YARA_EXES=200] Benchmarks/process-scan.sh [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# BIN=path uses an already built release binary (no build).
+# The binary as deployed (Scripts/build-release.sh): the Swift runtime
+# linked statically, which also starts faster (no dynamic loading of the
+# Swift libraries). BIN=path uses an already built binary (no build).
 if [ -n "${BIN:-}" ]; then
   bin=$BIN
 else
-  swift build -c release --product hostaudit >/dev/null
-  bin=$(swift build -c release --show-bin-path)/hostaudit
+  swift build -c release --static-swift-stdlib --product hostaudit --scratch-path .build-static >/dev/null
+  bin=.build-static/release/hostaudit
 fi
 runs=${RUNS:-5}
 counts=("$@"); [ ${#counts[@]} -eq 0 ] && counts=(5000 10000)
@@ -56,6 +58,33 @@ for r in data["results"]:
 PY
 }
 
+# hyperfine runs all of one command's runs, then the next command's; on a
+# host whose speed drifts (a shared VM) that favours whichever ran in the
+# faster minute. So each size is also measured interleaved: PAIRS (default
+# 20) pairs of one scan and one `ps auxww`, the order swapped every pair.
+interleaved() {  # interleaved EXTRA LISTED PAIRS CMD... -- CMD...
+  python3 - "$@" <<'PY'
+import statistics, subprocess, sys, time
+extra, listed, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rest = sys.argv[4:]
+cut = rest.index("--")
+a, b = rest[:cut], rest[cut + 1:]
+def once(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+ta, tb = [], []
+for i in range(pairs):
+    if i % 2 == 0:
+        ta.append(once(a)); tb.append(once(b))
+    else:
+        tb.append(once(b)); ta.append(once(a))
+ma, mb = statistics.median(ta), statistics.median(tb)
+wins = sum(1 for x, y in zip(ta, tb) if x <= y)
+print(f"| {extra} | {listed} | {ma*1000:.0f} ms | {mb*1000:.0f} ms | {ma/mb:.2f}× | {wins} of {pairs} |")
+PY
+}
+
 scan=("$bin" facts processes --format json --cpu-interval 0 --no-hidden-sweep)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(uname -r), pid_max $(cat /proc/sys/kernel/pid_max)"
 echo "| extra sleepers | listed | command | wall (mean ± σ, $runs runs) | range | user / sys |"
@@ -72,8 +101,14 @@ for n in 0 "${counts[@]}"; do
   hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/$n.json" \
     "${scan[*]}" "env HOSTAUDIT_SCAN_WORKERS=1 ${scan[*]}" "ps auxww" "ps -eo pid,ppid,user,stat,etime,comm,args" >/dev/null
   rows "$tmp/$n.json" "$n" "$total" "$bin"
+  interleaved "$n" "$total" "${PAIRS:-20}" "${scan[@]}" -- ps auxww >>"$tmp/interleaved.md"
   echo "load after +$n: $(load); hostaudit peak RSS $(peak_rss "${scan[@]}") MiB, JSON $("${scan[@]}" | wc -c) bytes" >&2
 done
+echo
+echo "Interleaved, ${PAIRS:-20} pairs (scan and \`ps auxww\` alternating, order swapped each pair):"
+echo "| extra sleepers | listed | scan (median) | \`ps auxww\` (median) | scan / ps | pairs the scan was faster |"
+echo "|---|---|---|---|---|---|"
+cat "$tmp/interleaved.md"
 # Back to the host as it is for the YARA pass, plus YARA_EXES (default 200)
 # processes with distinct executables: ELF files of /usr/bin, each stopped by
 # ptrace at its first instruction (Benchmarks/exec-holders.py; no program

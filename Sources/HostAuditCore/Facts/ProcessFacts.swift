@@ -210,14 +210,40 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
 
     /// First bytes and the longest length of the reported names: most
     /// variables are ruled out without making a String of their name.
-    private static let reportedFirstBytes = Set(reportedNames.compactMap { $0.utf8.first })
+    private static let reportedNameBytes: [[UInt8]] = reportedNames.sorted().map { Array($0.utf8) }
+    /// Bit b of word b/64: some reported name starts with byte b.
+    private static let reportedFirstBytes: (UInt64, UInt64, UInt64, UInt64) = {
+        var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for name in reportedNameBytes {
+            let b = Int(name[0])
+            switch b >> 6 {
+            case 0: bits.0 |= 1 << UInt64(b & 63)
+            case 1: bits.1 |= 1 << UInt64(b & 63)
+            case 2: bits.2 |= 1 << UInt64(b & 63)
+            default: bits.3 |= 1 << UInt64(b & 63)
+            }
+        }
+        return bits
+    }()
     private static let reportedMaxLength = reportedNames.map(\.utf8.count).max() ?? 0
 
-    /// Parses `/proc/PID/environ` (NUL-separated `NAME=value`).
+    /// Parses `/proc/PID/environ` (NUL-separated `NAME=value`). Names are
+    /// compared byte for byte with the reported ones; no String is made for
+    /// the dozens of variables that are not reported.
     public static func parse(_ bytes: [UInt8], truncated: Bool) -> ProcessEnviron {
         var vars: [Variable] = []
         var count = 0
-        let firsts = reportedFirstBytes, maxLength = reportedMaxLength
+        let firsts = reportedFirstBytes, maxLength = reportedMaxLength, names = reportedNameBytes
+        func mayStartAName(_ b: UInt8) -> Bool {
+            let word: UInt64
+            switch b >> 6 {
+            case 0: word = firsts.0
+            case 1: word = firsts.1
+            case 2: word = firsts.2
+            default: word = firsts.3
+            }
+            return word & (1 << UInt64(b & 63)) != 0
+        }
         bytes.withUnsafeBufferPointer { buf in
             var i = 0
             let end = buf.count
@@ -226,14 +252,15 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
                 let start = i
                 while i < end && buf[i] != 0 { i += 1 }
                 count += 1
-                guard firsts.contains(buf[start]) else { continue }
+                guard mayStartAName(buf[start]) else { continue }
                 var eq = start
                 while eq < i && buf[eq] != UInt8(ascii: "=") { eq += 1 }
                 guard eq < i, eq - start <= maxLength else { continue }
-                guard let name = String(validating: buf[start..<eq], as: UTF8.self), reportedNames.contains(name)
+                let nameBytes = UnsafeBufferPointer(rebasing: buf[start..<eq])
+                guard let n = names.firstIndex(where: { $0.count == nameBytes.count && $0.elementsEqual(nameBytes) })
                 else { continue }
                 let (value, b64) = HostBytes.text(buf[(eq + 1)..<i])
-                vars.append(Variable(name: name, value: value, valueB64: b64))
+                vars.append(Variable(name: String(decoding: names[n], as: UTF8.self), value: value, valueB64: b64))
             }
         }
         return ProcessEnviron(variables: vars, count: count, truncated: truncated)

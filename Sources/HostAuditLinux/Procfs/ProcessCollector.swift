@@ -127,12 +127,13 @@ extension ProcessCollector {
         if workers == 1 {
             return readRange(pids[...], procfd: procfd, io: io, btime: btime, hz: hz, euid: euid)
         }
-        // More shares than workers, so a slow share (a process with a huge
-        // maps file) does not hold the others up.
-        let shares = workers * 8
-        let size = (pids.count + shares - 1) / shares
-        // Each share's result is handed in under the lock once (a few dozen
-        // lock operations per scan, none per process).
+        // Small shares, many more than workers, so a slow share (a process
+        // with a huge maps file) does not hold the others up and the workers
+        // finish together.
+        let size = 64
+        let shares = (pids.count + size - 1) / size
+        // Each share's result is handed in under the lock once (one lock
+        // operation per 64 processes).
         let shareResults = Mutex([(list: [ProcessFact], vanished: Int)](repeating: ([], 0), count: shares))
         let procfs = self.procfs
         let options = self.options.procfs
