@@ -21,10 +21,15 @@ package final class LinkedChild {
     private var writer: Int32
     private var stopped = false
 
-    /// Starts `argv[0]` (an absolute path) with `argv` as its arguments.
-    package init(_ argv: [String]) throws {
+    /// Starts `argv[0]` (an absolute path) with `argv` as its arguments, in
+    /// `cwd` when given, with exactly `environment` when given (else this
+    /// process's environment).
+    package init(_ argv: [String], environment: [String: String]? = nil, cwd: String? = nil) throws {
         precondition(!argv.isEmpty)
-        pid = try Self.spawn(argv, group: 0, stdin: nil)
+        // posix_spawn_file_actions_addchdir_np is not imported into Swift: a
+        // shell changes directory and execs argv (same pid, argv as given).
+        let spawned = cwd.map { ["/bin/sh", "-c", "cd -- \"$0\" && exec \"$@\"", $0] + argv } ?? argv
+        pid = try Self.spawn(spawned, group: 0, stdin: nil, environment: environment)
         var fds: [Int32] = [-1, -1]
         // A socket pair, not a pipe: glibc's pipe2 (atomic close-on-exec) is not imported into Swift.
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
@@ -45,9 +50,15 @@ package final class LinkedChild {
         writer = fds[1]
     }
 
-    private static func spawn(_ argv: [String], group: pid_t, stdin: Int32?) throws -> pid_t {
+    private static func spawn(
+        _ argv: [String], group: pid_t, stdin: Int32?, environment: [String: String]? = nil
+    ) throws -> pid_t {
         let cargs = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
+        let cenv: [UnsafeMutablePointer<CChar>?]? = environment.map { env in
+            env.sorted { $0.key < $1.key }.map { strdup($0.key + "=" + $0.value) } + [nil]
+        }
+        defer { for a in cenv ?? [] { free(a) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -64,7 +75,10 @@ package final class LinkedChild {
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attr, group)
         var child: pid_t = 0
-        let rc = posix_spawn(&child, argv[0], &actions, &attr, cargs, environ)
+        let rc =
+            if let cenv { posix_spawn(&child, argv[0], &actions, &attr, cargs, cenv) } else {
+                posix_spawn(&child, argv[0], &actions, &attr, cargs, environ)
+            }
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
         return child
     }

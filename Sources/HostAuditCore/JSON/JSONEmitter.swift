@@ -194,6 +194,7 @@ package struct JSONByteEmitter: JSONEmitter {
     }
 
     package mutating func key(_ key: String) {
+        precondition(!empty.isEmpty, "JSONByteEmitter.key outside an object")
         if !empty[empty.count - 1] { out.append(UInt8(ascii: ",")) }
         empty[empty.count - 1] = false
         writer.newline(&out, depth)

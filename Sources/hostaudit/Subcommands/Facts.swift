@@ -91,18 +91,20 @@ struct Facts: AsyncParsableCommand {
         let collected = collector.collectSections(topic.categories)
         // Freeing a scan's facts (hundreds of thousands of objects) just before exit is work for nothing.
         Output.keepUntilExit(collected)
-        if let dir = evidenceOption.directory { try Self.keepEvidence(collected.document(), directory: dir, scope: scope) }
+        // The tree is built only where something reads it (evidence selection, the text format).
+        let tree: JSONValue? = evidenceOption.directory != nil || format == .text ? collected.document().json() : nil
+        if let dir = evidenceOption.directory, let tree { try Self.keepEvidence(tree, directory: dir, scope: scope) }
         switch format {
         case .json:
             collected.writeJSON(to: Output.writeToStandardOutput)
         case .text:
-            Output.write(FactsTextRenderer().render(collected.document().json()))
+            Output.write(FactsTextRenderer().render(tree ?? collected.document().json()))
         }
     }
 
     /// Without policies, the processes a signature matched are the ones kept.
-    static func keepEvidence(_ document: FactsDocument, directory dir: String, scope: CollectionScope) throws {
-        let requests = EvidenceSelection.requests(forSignatureMatchesIn: document.json())
+    static func keepEvidence(_ document: JSONValue, directory dir: String, scope: CollectionScope) throws {
+        let requests = EvidenceSelection.requests(forSignatureMatchesIn: document)
         do {
             let manifest = try EvidenceWriter(directory: dir, scope: scope).write(requests)
             Output.error(

@@ -3,10 +3,13 @@ import HostAuditCore
 import HostAuditLinux
 import HostAuditTestSupport
 
-/// Processes started by a test; `stopAll` kills every one (SIGKILL) and reaps it.
-/// Tests call it in `defer`, so nothing outlives a failing test.
+/// Processes started by a test; `stopAll` kills every one (SIGKILL, with
+/// whatever it started) and reaps it. Tests call it in `defer`, so nothing
+/// outlives a failing test; each process is a `LinkedChild`, so nothing
+/// outlives a test run that is killed either (the loops some tests start
+/// would otherwise run forever).
 final class TestProcesses: @unchecked Sendable {
-    private var processes: [Process] = []
+    private var processes: [LinkedChild] = []
     private var extraPids: [Int32] = []
     let dir: String
 
@@ -17,17 +20,9 @@ final class TestProcesses: @unchecked Sendable {
     /// Starts `path args…` with an optional environment; returns its pid.
     @discardableResult
     func start(_ path: String, _ args: [String], environment: [String: String]? = nil, cwd: String? = nil) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        if let environment { p.environment = environment }
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        processes.append(p)
-        return p.processIdentifier
+        let child = try LinkedChild([path] + args, environment: environment, cwd: cwd)
+        processes.append(child)
+        return child.pid
     }
 
     /// A pid that some other process (e.g. `ip netns exec …`) started; killed in `stopAll`.
@@ -55,8 +50,7 @@ final class TestProcesses: @unchecked Sendable {
 
     func stopAll() {
         for pid in extraPids { kill(pid, SIGKILL) }
-        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        for p in processes { p.waitUntilExit() }
+        for p in processes { p.stop() }
         processes.removeAll()
         extraPids.removeAll()
         try? FileManager.default.removeItem(atPath: dir)
