@@ -94,6 +94,27 @@ import Testing
         #expect(m.suspiciousLibraries.isEmpty && m.deletedExecutable.isEmpty && m.anonymousExecutableCount == 0)
     }
 
+    /// Each distinct library counts once, whether a handful are mapped or
+    /// hundreds, and paths that differ only in their last byte or length are
+    /// distinct.
+    @Test(arguments: [5, 32, 33, 300])
+    func sharedObjectsCountEachPathOnce(_ n: Int) {
+        var maps = ""
+        for round in 0..<3 {
+            for k in 0..<n {
+                let start = 0x7f00_0000_0000 + (round * n + k) * 0x10000
+                maps += String(start, radix: 16) + "-" + String(start + 0x1000, radix: 16)
+                maps += " r-xp 00000000 fd:01 \(k) /opt/x/lib\(k).so\n"
+            }
+        }
+        maps += "7e0000000000-7e0000001000 r-xp 00000000 fd:01 1 /opt/x/lib1.so.1\n"
+        maps += "7e0000002000-7e0000003000 r-xp 00000000 fd:01 1 /opt/x/lib1.sp\n"
+        let m = ProcessMaps.parse(Array(maps.utf8))
+        #expect(m.sharedObjects == n + 1, "lib1.so.1 is another shared object; lib1.sp is not one")
+        #expect(m.suspiciousLibraries.count == n + 1, "/opt is outside the system library directories")
+        #expect(Set(m.suspiciousLibraries.map(\.path.path)).count == n + 1)
+    }
+
     @Test func environReportsOnlySelectedVariables() {
         let e = ProcessEnviron.parse(Array("PATH=/bin\0LD_PRELOAD=/tmp/x.so\0TOKEN=secret\0SKL=1\0noequals\0".utf8), truncated: false)
         #expect(e.variables.map(\.name) == ["LD_PRELOAD", "SKL"])
