@@ -31,7 +31,7 @@ public struct FactsCollector: Sendable {
     /// writing the JSON document straight from them.
     package func collectSections(_ categories: [FactCategory]) -> CollectedFacts {
         let encoder = JSONValueEncoder()
-        var sections: [(category: FactCategory, section: FactsSection)] = []
+        var sections: [(category: FactCategory, value: FactsSection)] = []
         for category in categories {
             let start = ContinuousClock.now
             let section: FactsSection

@@ -41,13 +41,29 @@ public struct FactsDocument: Sendable, Equatable {
     }
 
     public func json() -> JSONValue {
-        var o = JSONObject()
-        o["schema"] = .string(Self.schema)
+        JSONTreeEmitter.build { e in Self.emit(root: root, sections: sections, into: &e) { v, e in e.value(v) } }
+    }
+
+    /// The document's members, the one description of them for the tree
+    /// (`json()`) and for the bytes written straight from collected facts
+    /// (`CollectedFacts.writeJSON`). A category given twice keeps its first
+    /// position and its last value, as setting an object's key does.
+    static func emit<E: JSONEmitter, Value>(
+        root: String?, sections: [(category: FactCategory, value: Value)], into e: inout E,
+        section: (Value, inout E) -> Void
+    ) {
+        e.beginObject()
+        e.key("schema"); e.string(schema)
         // The live host is root "/"; `live` says whether kernel facts were read.
-        o["root"] = .string(root ?? "/")
-        o["live"] = .bool(root == nil)
-        for (category, value) in sections { o[category.rawValue] = value }
-        return .object(o)
+        e.key("root"); e.string(root ?? "/")
+        e.key("live"); e.bool(root == nil)
+        var seen: Set<FactCategory> = []
+        for (category, _) in sections where seen.insert(category).inserted {
+            guard let last = sections.last(where: { $0.category == category }) else { continue }
+            e.key(category.rawValue)
+            section(last.value, &e)
+        }
+        e.endObject()
     }
 
     /// A section for a collector that could not run at all: the rest of the
@@ -77,15 +93,15 @@ package enum FactsSection: Sendable {
 /// The sections of a facts document as collected, before they become one tree.
 package struct CollectedFacts: Sendable {
     package var root: String?
-    package var sections: [(category: FactCategory, section: FactsSection)]
+    package var sections: [(category: FactCategory, value: FactsSection)]
 
-    package init(root: String?, sections: [(category: FactCategory, section: FactsSection)]) {
+    package init(root: String?, sections: [(category: FactCategory, value: FactsSection)]) {
         self.root = root
         self.sections = sections
     }
 
     package func document() -> FactsDocument {
-        FactsDocument(root: root, sections: sections.map { ($0.category, $0.section.json) })
+        FactsDocument(root: root, sections: sections.map { ($0.category, $0.value.json) })
     }
 
     /// The document's JSON text and its final newline: byte for byte
@@ -94,22 +110,12 @@ package struct CollectedFacts: Sendable {
     /// several threads), never held whole.
     package func writeJSON(to sink: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Void) {
         var e = JSONByteEmitter(sink: sink)
-        e.beginObject()
-        e.key("schema"); e.string(FactsDocument.schema)
-        e.key("root"); e.string(root ?? "/")
-        e.key("live"); e.bool(root == nil)
-        var seen: Set<FactCategory> = []
-        for (category, section) in sections {
-            // json() keeps one member per category (the last value, at the first position).
-            guard seen.insert(category).inserted else { continue }
-            let last = sections.last { $0.category == category }?.section ?? section
-            e.key(category.rawValue)
-            switch last {
+        FactsDocument.emit(root: root, sections: sections, into: &e) { section, e in
+            switch section {
             case .tree(let v): e.value(v)
             case .processes(let p): p.writeJSON(into: &e)
             }
         }
-        e.endObject()
         e.appendRaw([UInt8(ascii: "\n")])
         e.flush()
     }

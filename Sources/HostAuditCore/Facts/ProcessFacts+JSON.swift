@@ -22,17 +22,10 @@ extension JSONEmittable {
     package var jsonValue: JSONValue { JSONTreeEmitter.build { emit(into: &$0) } }
 }
 
-extension ProcessesFacts: JSONEmittable, JSONValueConvertible {
-    package func emit<E: JSONEmitter>(into e: inout E) {
-        emit(into: &e) { list, e in
-            e.beginArray()
-            for p in list { p.emit(into: &e) }
-            e.endArray()
-        }
-    }
-
-    /// The section with `writeList` writing `list`'s array (the byte writer
-    /// writes it in parallel shares).
+extension ProcessesFacts: JSONValueConvertible {
+    /// The section with `writeList` writing `list`'s array: the tree builds
+    /// the items on several threads (`jsonList`), the byte writer writes
+    /// them in parallel shares (`writeJSON`).
     func emit<E: JSONEmitter>(into e: inout E, writeList: ([ProcessFact], inout E) -> Void) {
         e.beginObject()
         e.key("available"); e.bool(available)

@@ -208,22 +208,14 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
         "SKL",
     ]
 
-    /// First bytes and the longest length of the reported names: most
-    /// variables are ruled out without making a String of their name.
+    /// The reported names as bytes, which byte flags a possible first byte
+    /// of one, and the longest length: most variables are ruled out without
+    /// making a String of their name or hashing it.
     private static let reportedNameBytes: [[UInt8]] = reportedNames.sorted().map { Array($0.utf8) }
-    /// Bit b of word b/64: some reported name starts with byte b.
-    private static let reportedFirstBytes: (UInt64, UInt64, UInt64, UInt64) = {
-        var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for name in reportedNameBytes {
-            let b = Int(name[0])
-            switch b >> 6 {
-            case 0: bits.0 |= 1 << UInt64(b & 63)
-            case 1: bits.1 |= 1 << UInt64(b & 63)
-            case 2: bits.2 |= 1 << UInt64(b & 63)
-            default: bits.3 |= 1 << UInt64(b & 63)
-            }
-        }
-        return bits
+    private static let reportedFirstBytes: [Bool] = {
+        var first = [Bool](repeating: false, count: 256)
+        for name in reportedNameBytes { first[Int(name[0])] = true }
+        return first
     }()
     private static let reportedMaxLength = reportedNames.map(\.utf8.count).max() ?? 0
 
@@ -234,16 +226,6 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
         var vars: [Variable] = []
         var count = 0
         let firsts = reportedFirstBytes, maxLength = reportedMaxLength, names = reportedNameBytes
-        func mayStartAName(_ b: UInt8) -> Bool {
-            let word: UInt64
-            switch b >> 6 {
-            case 0: word = firsts.0
-            case 1: word = firsts.1
-            case 2: word = firsts.2
-            default: word = firsts.3
-            }
-            return word & (1 << UInt64(b & 63)) != 0
-        }
         bytes.withUnsafeBufferPointer { buf in
             var i = 0
             let end = buf.count
@@ -252,7 +234,7 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
                 let start = i
                 while i < end && buf[i] != 0 { i += 1 }
                 count += 1
-                guard mayStartAName(buf[start]) else { continue }
+                guard firsts[Int(buf[start])] else { continue }
                 var eq = start
                 while eq < i && buf[eq] != UInt8(ascii: "=") { eq += 1 }
                 guard eq < i, eq - start <= maxLength else { continue }

@@ -152,8 +152,6 @@ package struct JSONByteEmitter: JSONEmitter {
 
     /// The depth the next item or member is written at.
     package var itemDepth: Int { depth }
-    /// Whether the innermost open container has no member yet.
-    package var containerIsEmpty: Bool { empty.last ?? true }
 
     /// Hands the gathered bytes to the sink (no-op without one).
     package mutating func flush() {

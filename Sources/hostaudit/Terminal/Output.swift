@@ -17,7 +17,7 @@ enum Output {
     }
 
     static func write(bytes: [UInt8]) {
-        FileHandle.standardOutput.write(Data(bytes))
+        bytes.withUnsafeBufferPointer { writeToStandardOutput($0) }
     }
 
     /// `bytes` to standard output without copying them (a JSON document's pieces).

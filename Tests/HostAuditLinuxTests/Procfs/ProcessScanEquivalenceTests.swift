@@ -125,7 +125,7 @@ import Testing
         var collector = FactsCollector(scope: .live, processOptions: .init(cpuInterval: 0, hiddenSweep: false))
         collector.processOptions.signatures = nil
         let collected = collector.collectSections([.resolver, .processes, .kernel])
-        guard case .processes(let p) = collected.sections[1].section else {
+        guard case .processes(let p) = collected.sections[1].value else {
             Issue.record("processes not collected as facts")
             return
         }
