@@ -375,13 +375,25 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
     public struct Builder {
         private var seen = Set<[UInt8]>()
         private var seenDeletedExec = Set<[UInt8]>()
+        /// Paths met through `memo`, by their memo id (a few per process:
+        /// a list, then a set past `seenListLimit`).
+        private var seenIDs: [Int] = []
+        private var seenIDSet = Set<Int>()
+        private static let seenListLimit = 32
+        private let memo: MappedPathMemo?
         private var objects = 0
         private var suspicious: [Library] = []
         private var deletedExec: [Library] = []
         private var anon: [Mapping] = []
         private var anonCount = 0
 
-        public init() {}
+        public init() { memo = nil }
+
+        /// `memo`: the classification of paths met before (by this scan
+        /// worker, in other processes); the facts are the same with or without.
+        package init(memo: MappedPathMemo?) {
+            self.memo = memo
+        }
 
         /// One executable mapping: `address` as maps prints it (`start-end`),
         /// `perms` (`r-xp`), `path` as maps prints it (empty for anonymous memory).
@@ -389,15 +401,34 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
             address: UnsafeBufferPointer<UInt8>, perms: UnsafeBufferPointer<UInt8>, path: UnsafeBufferPointer<UInt8>
         ) {
             if path.isEmpty {
-                anonCount += 1
-                if anon.count < anonymousListLimit {
-                    anon.append(
-                        Mapping(
-                            address: String(decoding: address, as: UTF8.self), perms: String(decoding: perms, as: UTF8.self)))
+                addAnonymousExecutable(address: address, perms: perms)
+            } else {
+                addExecutableFile(path: path)
+            }
+        }
+
+        /// An executable mapping with no file behind it.
+        public mutating func addAnonymousExecutable(address: UnsafeBufferPointer<UInt8>, perms: UnsafeBufferPointer<UInt8>) {
+            anonCount += 1
+            if anon.count < anonymousListLimit {
+                anon.append(
+                    Mapping(address: String(decoding: address, as: UTF8.self), perms: String(decoding: perms, as: UTF8.self)))
+            }
+        }
+
+        /// An executable mapping with a name (`path` not empty, as maps prints it).
+        public mutating func addExecutableFile(path: UnsafeBufferPointer<UInt8>) {
+            if path.first == UInt8(ascii: "[") { return }  // [vdso], [vsyscall], named anonymous memory
+            if let memo, let entry = memo.entry(for: path) {
+                guard entry.kind != .neither, firstSight(entry.id) else { return }
+                if entry.kind == .sharedObject {
+                    objects += 1
+                    if !entry.reasons.isEmpty { suspicious.append(Library(path: entry.path, reasons: entry.reasons)) }
+                } else {
+                    deletedExec.append(Library(path: entry.path, reasons: entry.reasons))
                 }
                 return
             }
-            if path.first == UInt8(ascii: "[") { return }  // [vdso], [vsyscall], named anonymous memory
             let classified = ProcessPath.classify(path)
             if isSharedObjectPath(path, deleted: classified.deleted) {
                 guard seen.insert(Array(path)).inserted else { return }
@@ -408,6 +439,15 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
                 guard seenDeletedExec.insert(Array(path)).inserted else { return }
                 deletedExec.append(Library(path: classified, reasons: goneReasons(classified)))
             }
+        }
+
+        /// True the first time this process meets the memo's path `id`.
+        private mutating func firstSight(_ id: Int) -> Bool {
+            guard seenIDSet.isEmpty else { return seenIDSet.insert(id).inserted }
+            if seenIDs.contains(id) { return false }
+            seenIDs.append(id)
+            if seenIDs.count > Self.seenListLimit { seenIDSet = Set(seenIDs) }
+            return true
         }
 
         public var maps: ProcessMaps {

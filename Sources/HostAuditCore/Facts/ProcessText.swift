@@ -10,6 +10,17 @@
 package enum HostBytes {
     /// The text and, when the bytes are not valid UTF-8, their base64.
     package static func text(_ bytes: some Collection<UInt8>) -> (text: String, base64: String?) {
+        if let r = bytes.withContiguousStorageIfAvailable({ text($0) }) { return r }
+        return Array(bytes).withUnsafeBufferPointer { text($0) }
+    }
+
+    /// `text` of contiguous bytes. ASCII, nearly every string a process
+    /// scan reads, is valid UTF-8 as it is, so it skips the standard
+    /// library's validation, which is generic (and unspecialised) there.
+    package static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> (text: String, base64: String?) {
+        var high: UInt8 = 0
+        for b in bytes { high |= b }
+        if high < 0x80 { return (String(decoding: bytes, as: UTF8.self), nil) }
         if let s = String(validating: bytes, as: UTF8.self) { return (s, nil) }
         return (String(decoding: bytes, as: UTF8.self), base64(Array(bytes)))
     }

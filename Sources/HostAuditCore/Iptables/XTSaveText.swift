@@ -76,14 +76,7 @@ enum XTSaveText {
         case ("length", 0):
             guard b.count == 8 else { return nil }
             options = (b.u8(4) != 0 ? " !" : "") + " --length " + range(UInt32(b.u16(0)), UInt32(b.u16(2)))
-        case ("esp", 0), ("ah", 0) where family == .ip:
-            guard b.count == 16 else { return nil }
-            let lo = b.u32(0), hi = b.u32(4), inv = b.u8(8) & 1 != 0
-            // iptables 1.8.9 leaves a full range out even when inverted.
-            if lo == 0 && hi == UInt32.max { options = "" } else {
-                options = (inv ? " !" : "") + (name == "esp" ? " --espspi " : " --ahspi ") + range(lo, hi)
-            }
-        case ("ah", 0):  // ip6t_ah: spis[2], hdrlen u32 @8, hdrres u8 @12, invflags u8 @13
+        case ("ah", 0) where family != .ip:  // ip6t_ah: spis[2], hdrlen u32 @8, hdrres u8 @12, invflags u8 @13
             guard b.count == 16 else { return nil }
             let lo = b.u32(0), hi = b.u32(4), inv = b.u8(13)
             var t = ""
@@ -91,6 +84,13 @@ enum XTSaveText {
             if b.u32(8) != 0 || inv & 2 != 0 { t += (inv & 2 != 0 ? " !" : "") + " --ahlen \(b.u32(8))" }
             if b.u8(12) != 0 { t += " --ahres" }
             options = t
+        case ("esp", 0), ("ah", 0):  // xt_esp (both families) and ipt_ah: spis[2], invflags u8 @8
+            guard b.count == 16 else { return nil }
+            let lo = b.u32(0), hi = b.u32(4), inv = b.u8(8) & 1 != 0
+            // iptables 1.8.9 leaves a full range out even when inverted.
+            if lo == 0 && hi == UInt32.max { options = "" } else {
+                options = (inv ? " !" : "") + (name == "esp" ? " --espspi " : " --ahspi ") + range(lo, hi)
+            }
         case ("hashlimit", 2), ("hashlimit", 3):
             guard b.count == (revision == 3 ? 312 : 304) else { return nil }
             options = hashlimit(b, revision: revision, family: family)

@@ -55,6 +55,8 @@ final class ProcfsIO {
     private var fdNumbers: [Int32] = []
     /// One mapping's address, perms and path (kept between calls for its capacity).
     private var mappingText: [UInt8] = []
+    /// What each mapped path met so far says (libraries recur in every process).
+    let mapsMemo = MappedPathMemo()
 
     init() {
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
@@ -196,7 +198,7 @@ final class ProcfsIO {
     func executableMappings(at dirfd: Int32) throws(SysErr) -> (maps: ProcessMaps, viaQuery: Bool) {
         let fd = try openFile("maps", at: dirfd)
         defer { close(fd) }
-        var builder = ProcessMaps.Builder()
+        var builder = ProcessMaps.Builder(memo: mapsMemo)
         var address: UInt64 = 0
         var first = true
         // The kernel writes the name into `buffer`; each mapping's text as maps
@@ -220,29 +222,35 @@ final class ProcfsIO {
             }
             first = false
             mappingText.removeAll(keepingCapacity: true)
-            Self.appendHex(start, to: &mappingText)
-            mappingText.append(UInt8(ascii: "-"))
-            Self.appendHex(end, to: &mappingText)
-            let addressCount = mappingText.count
-            mappingText.append(flags & 1 != 0 ? UInt8(ascii: "r") : UInt8(ascii: "-"))
-            mappingText.append(flags & 2 != 0 ? UInt8(ascii: "w") : UInt8(ascii: "-"))
-            mappingText.append(flags & 4 != 0 ? UInt8(ascii: "x") : UInt8(ascii: "-"))
-            mappingText.append(flags & 8 != 0 ? UInt8(ascii: "s") : UInt8(ascii: "p"))
-            let permsEnd = mappingText.count
-            // maps text escapes a newline in a path as \012; the query does not.
-            let raw = UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(min(nameLength, nameCap)))
-            for b in raw {
-                if b == UInt8(ascii: "\n") {
-                    mappingText.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "0"), UInt8(ascii: "1"), UInt8(ascii: "2")])
-                } else {
-                    mappingText.append(b)
+            let raw = UnsafeBufferPointer(
+                start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(min(nameLength, nameCap)))
+            if raw.isEmpty {
+                // Anonymous: its address and perms, as maps prints them.
+                Self.appendHex(start, to: &mappingText)
+                mappingText.append(UInt8(ascii: "-"))
+                Self.appendHex(end, to: &mappingText)
+                let addressCount = mappingText.count
+                mappingText.append(flags & 1 != 0 ? UInt8(ascii: "r") : UInt8(ascii: "-"))
+                mappingText.append(flags & 2 != 0 ? UInt8(ascii: "w") : UInt8(ascii: "-"))
+                mappingText.append(flags & 4 != 0 ? UInt8(ascii: "x") : UInt8(ascii: "-"))
+                mappingText.append(flags & 8 != 0 ? UInt8(ascii: "s") : UInt8(ascii: "p"))
+                mappingText.withUnsafeBufferPointer { t in
+                    builder.addAnonymousExecutable(
+                        address: UnsafeBufferPointer(rebasing: t[0..<addressCount]),
+                        perms: UnsafeBufferPointer(rebasing: t[addressCount...]))
                 }
-            }
-            mappingText.withUnsafeBufferPointer { t in
-                builder.addExecutable(
-                    address: UnsafeBufferPointer(rebasing: t[0..<addressCount]),
-                    perms: UnsafeBufferPointer(rebasing: t[addressCount..<permsEnd]),
-                    path: UnsafeBufferPointer(rebasing: t[permsEnd...]))
+            } else if !raw.contains(UInt8(ascii: "\n")) {
+                builder.addExecutableFile(path: raw)
+            } else {
+                // maps text escapes a newline in a path as \012; the query does not.
+                for b in raw {
+                    if b == UInt8(ascii: "\n") {
+                        mappingText.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "0"), UInt8(ascii: "1"), UInt8(ascii: "2")])
+                    } else {
+                        mappingText.append(b)
+                    }
+                }
+                mappingText.withUnsafeBufferPointer { builder.addExecutableFile(path: $0) }
             }
             guard end > address else { break }  // the kernel moves forward; never loop
             address = end

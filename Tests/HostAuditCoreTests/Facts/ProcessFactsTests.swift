@@ -24,6 +24,76 @@ import Testing
         #expect(t.base64.flatMap(HostBytes.decodeBase64) == invalid)
     }
 
+    /// `text` takes a shortcut for ASCII; it must give exactly what the
+    /// validating decoder gives, for every kind of collection passed in.
+    @Test func hostBytesTextEqualsTheValidatingDecoder() {
+        var rng = SeededRandom(seed: 11)
+        let pieces: [[UInt8]] = [
+            Array("a/b.so".utf8), [0x00], [0x1b, 0x5b], [0x7f], [0x80], [0xff], [0xc3, 0xa9], [0xe2, 0x80, 0xae],
+            [0xf0, 0x9f, 0x98, 0x80], [0xc3], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], Array(" (deleted)".utf8),
+        ]
+        for round in 0..<4000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...6, using: &rng) { bytes += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            let want: (String, String?) =
+                String(validating: bytes, as: UTF8.self).map { ($0, nil) }
+                ?? (String(decoding: bytes, as: UTF8.self), HostBytes.base64(bytes))
+            let views: [(String, String?)] = [
+                HostBytes.text(bytes), HostBytes.text(bytes[...]), bytes.withUnsafeBufferPointer { HostBytes.text($0) },
+                HostBytes.text(bytes.lazy.map { $0 }),  // not contiguous: the copying path
+            ]
+            for (n, got) in views.enumerated() {
+                #expect(got.0 == want.0 && got.0.utf8.elementsEqual(want.0.utf8), "seed \(rng.seed) round \(round) view \(n)")
+                #expect(got.1 == want.1, "seed \(rng.seed) round \(round) view \(n)")
+            }
+        }
+    }
+
+    /// A scan worker's memo of mapped paths changes no fact: each process's
+    /// maps built with the memo (shared across processes, also once full)
+    /// equal those built without it.
+    @Test func mappedPathMemoChangesNoFact() {
+        var rng = SeededRandom(seed: 5)
+        let paths = [
+            "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2", "/opt/app/libx.so", "/tmp/.x/libz.so",
+            "/usr/lib/libgone.so (deleted)", "/memfd:payload (deleted)", "memfd:jit", "/dev/shm/run", "/usr/bin/sleep",
+            "/usr/bin/sleep (deleted)", "/home/u/.cache/k.so.1", "[vdso]", "[anon:jit]", "/usr/lib/libc.so.6/",
+            "/usr/lib/a.sob", "/usr/lib/\u{301}.so", "/var/tmp", "/usr/lib/x\\012y.so",
+        ]
+        func build(_ seq: [String], memo: MappedPathMemo?) -> ProcessMaps {
+            var b = memo.map { ProcessMaps.Builder(memo: $0) } ?? ProcessMaps.Builder()
+            for (k, p) in seq.enumerated() {
+                let address = Array("7f00000\(k)000-7f00000\(k)fff".utf8), perms = Array("r-xp".utf8)
+                address.withUnsafeBufferPointer { a in
+                    perms.withUnsafeBufferPointer { r in
+                        Array(p.utf8).withUnsafeBufferPointer { b.addExecutable(address: a, perms: r, path: $0) }
+                    }
+                }
+            }
+            return b.maps
+        }
+        let memo = MappedPathMemo()
+        for round in 0..<600 {
+            if round == 300 {
+                // Fill the memo: the paths met from now on that it lacks are classified afresh.
+                var k = 0
+                while memo.count < MappedPathMemo.capacity {
+                    Array("/opt/fill/lib\(k).so".utf8).withUnsafeBufferPointer { _ = memo.entry(for: $0) }
+                    k += 1
+                }
+            }
+            var seq: [String] = []
+            for _ in 0..<Int.random(in: 0...40, using: &rng) {
+                seq.append(
+                    Bool.random(using: &rng)
+                        ? paths[Int.random(in: 0..<paths.count, using: &rng)] : "/opt/r\(Int.random(in: 0..<50, using: &rng)).so")
+            }
+            if Int.random(in: 0..<4, using: &rng) == 0 { seq.append("") }  // anonymous
+            #expect(build(seq, memo: memo) == build(seq, memo: nil), "seed \(rng.seed) round \(round)")
+        }
+        #expect(memo.count == MappedPathMemo.capacity)
+    }
+
     @Test func commandLineBoundsAndCounts() {
         let c = ProcessCommandLine.parse(prefix: Array("a\0b c\0".utf8), totalLength: 6, totalNULs: 2, endsWithNUL: true)
         #expect(c.args == ["a", "b c"] && c.argc == 2 && !c.truncated && c.argsB64 == nil)

@@ -1,0 +1,73 @@
+/// What `ProcessMaps.Builder` concludes from a mapped path's bytes alone,
+/// remembered for the rest of a scan: thousands of processes map the same
+/// few libraries, and classifying a path (a `String`, its flags, the
+/// suspicious-library reasons) costs more than finding it again.
+///
+/// Keys are the exact bytes, compared in full; the table's hash is the
+/// standard library's per-process seeded `Hasher`, so crafted paths cannot
+/// aim at one bucket. At most `capacity` paths are remembered; past that a
+/// path is classified afresh each time (`entry(for:)` is nil), and always
+/// the same way, so the facts never depend on the memo. One per scan worker:
+/// not for use on two threads at once.
+package final class MappedPathMemo {
+    package enum Kind: Equatable {
+        case sharedObject
+        /// A deleted or memfd file that is not a shared object.
+        case goneExecutable
+        /// Neither: counts for nothing.
+        case neither
+    }
+
+    package struct Entry {
+        /// Distinct per distinct path (an index into the memo).
+        package var id: Int
+        package var kind: Kind
+        package var path: ProcessPath
+        /// `libraryReasons` (shared object) or `goneReasons` (gone executable).
+        package var reasons: [String]
+    }
+
+    package static let capacity = 4096
+    private var keys: [[UInt8]] = []
+    private var entries: [Entry] = []
+    /// Open addressing, linear probing: indices into `entries`, -1 empty;
+    /// twice `capacity` slots, so the table is never more than half full.
+    private var slots = [Int32](repeating: -1, count: 2 * MappedPathMemo.capacity)
+
+    package init() {}
+
+    package var count: Int { entries.count }
+
+    /// The entry for `path` (classified now if new); nil when the memo is
+    /// full and `path` is not in it.
+    package func entry(for path: UnsafeBufferPointer<UInt8>) -> Entry? {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(path))
+        let mask = slots.count - 1
+        var i = hasher.finalize() & mask
+        while true {
+            let k = Int(slots[i])
+            if k < 0 { break }
+            if keys[k].count == path.count && keys[k].withUnsafeBufferPointer({ $0.elementsEqual(path) }) {
+                return entries[k]
+            }
+            i = (i + 1) & mask
+        }
+        guard entries.count < Self.capacity else { return nil }
+        let classified = ProcessPath.classify(path)
+        let entry: Entry
+        if ProcessMaps.isSharedObjectPath(path, deleted: classified.deleted) {
+            entry = Entry(
+                id: entries.count, kind: .sharedObject, path: classified, reasons: ProcessMaps.libraryReasons(classified))
+        } else if classified.deleted || classified.memfd {
+            entry = Entry(
+                id: entries.count, kind: .goneExecutable, path: classified, reasons: ProcessMaps.goneReasons(classified))
+        } else {
+            entry = Entry(id: entries.count, kind: .neither, path: classified, reasons: [])
+        }
+        slots[i] = Int32(entries.count)
+        keys.append(Array(path))
+        entries.append(entry)
+        return entry
+    }
+}
