@@ -223,27 +223,30 @@ public struct ProcessEnviron: Encodable, Sendable, Equatable {
     /// compared byte for byte with the reported ones; no String is made for
     /// the dozens of variables that are not reported.
     public static func parse(_ bytes: [UInt8], truncated: Bool) -> ProcessEnviron {
+        bytes.withUnsafeBufferPointer { parse($0, truncated: truncated) }
+    }
+
+    /// `parse` of bytes in place (the scan's read buffer).
+    package static func parse(_ buf: UnsafeBufferPointer<UInt8>, truncated: Bool) -> ProcessEnviron {
         var vars: [Variable] = []
         var count = 0
         let firsts = reportedFirstBytes, maxLength = reportedMaxLength, names = reportedNameBytes
-        bytes.withUnsafeBufferPointer { buf in
-            var i = 0
-            let end = buf.count
-            while i < end {
-                if buf[i] == 0 { i += 1; continue }
-                let start = i
-                while i < end && buf[i] != 0 { i += 1 }
-                count += 1
-                guard firsts[Int(buf[start])] else { continue }
-                var eq = start
-                while eq < i && buf[eq] != UInt8(ascii: "=") { eq += 1 }
-                guard eq < i, eq - start <= maxLength else { continue }
-                let nameBytes = UnsafeBufferPointer(rebasing: buf[start..<eq])
-                guard let n = names.firstIndex(where: { $0.count == nameBytes.count && $0.elementsEqual(nameBytes) })
-                else { continue }
-                let (value, b64) = HostBytes.text(buf[(eq + 1)..<i])
-                vars.append(Variable(name: String(decoding: names[n], as: UTF8.self), value: value, valueB64: b64))
-            }
+        var i = 0
+        let end = buf.count
+        while i < end {
+            if buf[i] == 0 { i += 1; continue }
+            let start = i
+            i = ByteScan.index(of: 0, in: buf, from: i)
+            count += 1
+            guard firsts[Int(buf[start])] else { continue }
+            var eq = start
+            while eq < i && buf[eq] != UInt8(ascii: "=") { eq += 1 }
+            guard eq < i, eq - start <= maxLength else { continue }
+            let nameBytes = UnsafeBufferPointer(rebasing: buf[start..<eq])
+            guard let n = names.firstIndex(where: { $0.count == nameBytes.count && $0.elementsEqual(nameBytes) })
+            else { continue }
+            let (value, b64) = HostBytes.text(buf[(eq + 1)..<i])
+            vars.append(Variable(name: String(decoding: names[n], as: UTF8.self), value: value, valueB64: b64))
         }
         return ProcessEnviron(variables: vars, count: count, truncated: truncated)
     }

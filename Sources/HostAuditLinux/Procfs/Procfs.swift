@@ -137,8 +137,9 @@ public struct Procfs: Sendable {
         var gids: ProcessFact.IDs?
     }
 
-    /// The `Tgid`, `Uid` and `Gid` lines of `/proc/PID/status` (the last of
-    /// each wins; values that are not numbers are skipped), byte-level.
+    /// The `Tgid`, `Uid` and `Gid` lines of `/proc/PID/status` (the first
+    /// well-formed one of each wins; values that are not numbers are
+    /// skipped), byte-level.
     static func parseStatus(_ bytes: [UInt8]) -> Status {
         bytes.withUnsafeBufferPointer { parseStatus($0) }
     }
@@ -183,12 +184,19 @@ public struct Procfs: Sendable {
                 }
                 n += 1
             }
-            if isTgid, n >= 1 {
-                out.tgid = Int32(bitPattern: values.0)
+            if isTgid {
+                if n >= 1 && out.tgid == nil { out.tgid = Int32(bitPattern: values.0) }
             } else if n >= 4 {
                 let ids = ProcessFact.IDs(real: values.0, effective: values.1, saved: values.2, fs: values.3)
-                if isUid { out.uids = ids } else { out.gids = ids }
+                if isUid {
+                    if out.uids == nil { out.uids = ids }
+                } else if out.gids == nil {
+                    out.gids = ids
+                }
             }
+            // The kernel writes each key once, in the first dozen lines: the
+            // rest (signal masks, capabilities, cpu lists) is not looked at.
+            if out.tgid != nil && out.uids != nil && out.gids != nil { break }
         }
         return out
     }
@@ -254,8 +262,9 @@ public struct Procfs: Sendable {
         var fdCount: Int?
         if privileged {
             do throws(SysErr) {
-                let e = try io.read("environ", at: dirfd, limit: 1 << 20, wholeInOneRead: true)
-                environ = ProcessEnviron.parse(e.bytes, truncated: e.truncated)
+                environ = try io.withWhole("environ", at: dirfd, limit: 1 << 20) {
+                    ProcessEnviron.parse($0, truncated: $1)
+                }
             } catch { note("environ", error) }
             do throws(SysErr) {
                 maps = try io.executableMappings(at: dirfd).maps

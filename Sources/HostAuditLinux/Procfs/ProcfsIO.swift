@@ -290,6 +290,27 @@ final class ProcfsIO {
         return UnsafeRawBufferPointer(rebasing: buffer[0..<min(have, keep)]).withMemoryRebound(to: UInt8.self) { body($0) }
     }
 
+    /// A file the kernel hands over whole (see `read`'s `wholeInOneRead`):
+    /// `body` gets its first `limit` bytes and whether the file held more.
+    /// A file that fits the reused buffer is handed over in place; a larger
+    /// one is read on as `read` does, into an array.
+    func withWhole<T>(
+        _ name: String, at dirfd: Int32, limit: Int, _ body: (UnsafeBufferPointer<UInt8>, _ truncated: Bool) -> T
+    ) throws(SysErr) -> T {
+        let fd = try openFile(name, at: dirfd)
+        defer { close(fd) }
+        let n = try SysErr.check("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+        let first = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+        if n < buffer.count {
+            return body(UnsafeBufferPointer(rebasing: first.prefix(limit)), n > limit)
+        }
+        var bytes = Array(first.prefix(limit))
+        let rest = try read(fd: fd, limit: limit - bytes.count, wholeInOneRead: true)
+        bytes += rest.bytes
+        let truncated = n + rest.total > bytes.count
+        return bytes.withUnsafeBufferPointer { body($0, truncated) }
+    }
+
     /// `readlinkat`: the raw target bytes.
     func readLink(_ name: String, at dirfd: Int32) throws(SysErr) -> [UInt8] {
         try withLink(name, at: dirfd) { Array($0) }

@@ -138,7 +138,7 @@ package struct RouteLookup: Sendable {
     static func interfaceName(_ index: UInt32) -> String? {
         var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
         guard if_indextoname(index, &name) != nil else { return nil }
-        return String(cString: name)
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Fills what the caller left unknown in `flow` (source address, output

@@ -1,8 +1,9 @@
 import Foundation
 import HostAuditCore
-import HostAuditLinux
 import HostAuditTestSupport
 import Testing
+
+@testable import HostAuditLinux
 
 /// Real processes on the live host, scanned by the collector (root: environ,
 /// maps and fds of every process are readable). Each test kills what it starts.
@@ -55,6 +56,42 @@ import Testing
         let p = try #require(LiveScan.processes().list.first { $0.pid == pid })
         #expect(p.environ?.variables.contains { $0.name == "LD_PRELOAD" && $0.value == "/tmp/x.so" } == true)
         #expect(p.environ?.variables.contains { $0.name == "PATH" } == false, "only selected variables are reported")
+    }
+
+    /// `environ` is parsed in the scan's 64 KiB read buffer when it fits and
+    /// read on into an array when it does not (exactly the buffer, past it,
+    /// past the 1 MiB limit): the facts equal a parse of the file read here.
+    @Test(arguments: [1_000, ProcfsIO.bufferSize, ProcfsIO.bufferSize + 4_000, 1_200_000])
+    func environAroundTheReadBuffer(_ size: Int) throws {
+        let t = try TestProcesses("environ")
+        defer { t.stopAll() }
+        func spawn(pad: Int) throws -> (pid: Int32, bytes: [UInt8]) {
+            var env = ["LD_PRELOAD": "/tmp/x.so"]
+            var left = pad, k = 0
+            while left > 0 {  // Linux caps one variable at 128 KiB
+                let n = min(left, 100_000)
+                env["PAD\(k)"] = String(repeating: "x", count: n)
+                left -= n
+                k += 1
+            }
+            let pid = try t.start("/bin/sleep", ["60"], environment: env)
+            try t.waitFor(pid) { $0.starts(with: Array("/bin/sleep".utf8)) }
+            return (pid, [UInt8](try #require(FileManager.default.contents(atPath: "/proc/\(pid)/environ"))))
+        }
+        var (pid, bytes) = try spawn(pad: size)
+        if size == ProcfsIO.bufferSize {
+            (pid, bytes) = try spawn(pad: size - (bytes.count - size))
+            try #require(bytes.count == size, "environ exactly the read buffer")
+        }
+        let p = try #require(LiveScan.processes().list.first { $0.pid == pid })
+        let limit = 1 << 20
+        let want = ProcessEnviron.parse(Array(bytes.prefix(limit)), truncated: bytes.count > limit)
+        #expect(p.environ == want)
+        #expect(p.environ?.truncated == (size > limit))
+        if size < limit {
+            #expect(p.environ?.variables.contains { $0.name == "LD_PRELOAD" && $0.value == "/tmp/x.so" } == true)
+            #expect(p.environ?.count == bytes.split(separator: 0).count)
+        }
     }
 
     @Test func benignControlSetHasNoFindings() throws {

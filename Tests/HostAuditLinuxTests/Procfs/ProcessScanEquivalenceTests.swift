@@ -323,11 +323,12 @@ enum Reference {
             guard isTgid || isUid || isGid else { continue }
             let values = line[(colon + 1)...].split(whereSeparator: { $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: " ") })
                 .compactMap { UInt32(String(decoding: $0, as: UTF8.self)) }
-            if isTgid, let v = values.first {
-                out.tgid = Int32(bitPattern: v)
+            // The first well-formed line of each key wins.
+            if isTgid {
+                if let v = values.first, out.tgid == nil { out.tgid = Int32(bitPattern: v) }
             } else if values.count >= 4 {
                 let ids = ProcessFact.IDs(real: values[0], effective: values[1], saved: values[2], fs: values[3])
-                if isUid { out.uids = ids } else { out.gids = ids }
+                if isUid { out.uids = out.uids ?? ids } else { out.gids = out.gids ?? ids }
             }
         }
         return out
