@@ -2,7 +2,7 @@
 # Issue 3 benchmark: reading and printing a large ruleset.
 #   hostaudit firewall show                vs  nft list ruleset
 #   hostaudit firewall show --format json  vs  nft -j list ruleset   (when --format json exists)
-#   hostaudit firewall show                vs  a plain C libnftnl dump (shared/reference nftdump.c)
+#   hostaudit firewall show                vs  a plain C libnftnl dump (Benchmarks/nft-dump.c -c)
 # plus peak memory (GNU time). Runs in a network namespace it creates and deletes.
 # Usage: Benchmarks/firewall-show.sh [RULES...]   (default: 10000 100000)
 set -euo pipefail
@@ -17,10 +17,7 @@ ns=ha-bench-$$
 cleanup() { ip netns delete "$ns" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 ip netns add "$ns"
-ref=../shared/reference/netlink-src/nftdump.c
-if [ -f "$ref" ]; then
-    cc -O2 -o "$work/nftdump" "$ref" $(pkg-config --cflags --libs libnftnl libmnl)
-fi
+cc -O2 -o "$work/nftdump" Benchmarks/nft-dump.c $(pkg-config --cflags --libs libnftnl libmnl)
 has_json=0
 "$bin" firewall show --help | grep -q -- '--format' && has_json=1
 for n in "${sizes[@]}"; do
