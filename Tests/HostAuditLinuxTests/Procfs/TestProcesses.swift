@@ -22,6 +22,12 @@ final class TestProcesses: @unchecked Sendable {
     func start(_ path: String, _ args: [String], environment: [String: String]? = nil, cwd: String? = nil) throws -> Int32 {
         let child = try LinkedChild([path] + args, environment: environment, cwd: cwd)
         processes.append(child)
+        if cwd != nil {
+            // A /bin/sh wrapper sets the working directory and then execs
+            // `path`: wait for the exec, so a test that next deletes or
+            // renames `path` cannot make the exec fail.
+            try waitFor(child.pid) { $0.starts(with: Array(path.utf8) + [0]) }
+        }
         return child.pid
     }
 
