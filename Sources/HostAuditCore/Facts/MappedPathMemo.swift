@@ -1,4 +1,38 @@
-/// What `ProcessMaps.Builder` concludes from a mapped path's bytes alone,
+extension ProcessMaps {
+    /// What an executable mapping's path says by its bytes alone: whether it
+    /// counts (a shared object, or a deleted or memfd executable) and why.
+    /// The one classification `Builder` uses, remembered or not.
+    package struct MappedFile {
+        package enum Kind: Equatable {
+            case sharedObject
+            /// A deleted or memfd file that is not a shared object.
+            case goneExecutable
+            /// Neither: counts for nothing.
+            case neither
+        }
+
+        package var kind: Kind
+        package var path: ProcessPath
+        /// `libraryReasons` (shared object) or `goneReasons` (gone executable).
+        package var reasons: [String]
+
+        package init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            path = ProcessPath.classify(bytes)
+            if ProcessMaps.isSharedObjectPath(bytes, deleted: path.deleted) {
+                kind = .sharedObject
+                reasons = ProcessMaps.libraryReasons(path)
+            } else if path.deleted || path.memfd {
+                kind = .goneExecutable
+                reasons = ProcessMaps.goneReasons(path)
+            } else {
+                kind = .neither
+                reasons = []
+            }
+        }
+    }
+}
+
+/// What `ProcessMaps.Builder` concludes from a mapped path's bytes alone (a `MappedFile`),
 /// remembered for the rest of a scan: thousands of processes map the same
 /// few libraries, and classifying a path (a `String`, its flags, the
 /// suspicious-library reasons) costs more than finding it again.
@@ -10,21 +44,10 @@
 /// the same way, so the facts never depend on the memo. One per scan worker:
 /// not for use on two threads at once.
 package final class MappedPathMemo {
-    package enum Kind: Equatable {
-        case sharedObject
-        /// A deleted or memfd file that is not a shared object.
-        case goneExecutable
-        /// Neither: counts for nothing.
-        case neither
-    }
-
     package struct Entry {
         /// Distinct per distinct path (an index into the memo).
         package var id: Int
-        package var kind: Kind
-        package var path: ProcessPath
-        /// `libraryReasons` (shared object) or `goneReasons` (gone executable).
-        package var reasons: [String]
+        package var file: ProcessMaps.MappedFile
     }
 
     package static let capacity = 4096
@@ -54,17 +77,7 @@ package final class MappedPathMemo {
             i = (i + 1) & mask
         }
         guard entries.count < Self.capacity else { return nil }
-        let classified = ProcessPath.classify(path)
-        let entry: Entry
-        if ProcessMaps.isSharedObjectPath(path, deleted: classified.deleted) {
-            entry = Entry(
-                id: entries.count, kind: .sharedObject, path: classified, reasons: ProcessMaps.libraryReasons(classified))
-        } else if classified.deleted || classified.memfd {
-            entry = Entry(
-                id: entries.count, kind: .goneExecutable, path: classified, reasons: ProcessMaps.goneReasons(classified))
-        } else {
-            entry = Entry(id: entries.count, kind: .neither, path: classified, reasons: [])
-        }
+        let entry = Entry(id: entries.count, file: ProcessMaps.MappedFile(path))
         slots[i] = Int32(entries.count)
         keys.append(Array(path))
         entries.append(entry)

@@ -376,8 +376,8 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
     /// the query then needs to fetch just the executable mappings (a few of
     /// a process's dozens).
     public struct Builder {
+        /// Paths met without `memo` (a path's bytes decide its kind, so one set serves both kinds).
         private var seen = Set<[UInt8]>()
-        private var seenDeletedExec = Set<[UInt8]>()
         /// Paths met through `memo`, by their memo id (a few per process:
         /// a list, then a set past `seenListLimit`).
         private var seenIDs: [Int] = []
@@ -422,25 +422,24 @@ public struct ProcessMaps: Encodable, Sendable, Equatable {
         /// An executable mapping with a name (`path` not empty, as maps prints it).
         public mutating func addExecutableFile(path: UnsafeBufferPointer<UInt8>) {
             if path.first == UInt8(ascii: "[") { return }  // [vdso], [vsyscall], named anonymous memory
+            let file: MappedFile
+            let firstTime: Bool
             if let memo, let entry = memo.entry(for: path) {
-                guard entry.kind != .neither, firstSight(entry.id) else { return }
-                if entry.kind == .sharedObject {
-                    objects += 1
-                    if !entry.reasons.isEmpty { suspicious.append(Library(path: entry.path, reasons: entry.reasons)) }
-                } else {
-                    deletedExec.append(Library(path: entry.path, reasons: entry.reasons))
-                }
-                return
+                file = entry.file
+                firstTime = file.kind != .neither && firstSight(entry.id)
+            } else {
+                file = MappedFile(path)
+                firstTime = file.kind != .neither && seen.insert(Array(path)).inserted
             }
-            let classified = ProcessPath.classify(path)
-            if isSharedObjectPath(path, deleted: classified.deleted) {
-                guard seen.insert(Array(path)).inserted else { return }
+            guard firstTime else { return }
+            switch file.kind {
+            case .sharedObject:
                 objects += 1
-                let reasons = libraryReasons(classified)
-                if !reasons.isEmpty { suspicious.append(Library(path: classified, reasons: reasons)) }
-            } else if classified.deleted || classified.memfd {
-                guard seenDeletedExec.insert(Array(path)).inserted else { return }
-                deletedExec.append(Library(path: classified, reasons: goneReasons(classified)))
+                if !file.reasons.isEmpty { suspicious.append(Library(path: file.path, reasons: file.reasons)) }
+            case .goneExecutable:
+                deletedExec.append(Library(path: file.path, reasons: file.reasons))
+            case .neither:
+                break
             }
         }
 
