@@ -23,14 +23,29 @@
 #include <time.h>
 #include <unistd.h>
 
-struct chain_ref {
+// A chain or a set: what a later per-object dump asks for.
+struct object_ref {
     uint32_t family;
     char *table, *name;
 };
 
-static struct chain_ref *chains;
-static size_t nchains, capchains;
+struct object_list {
+    struct object_ref *items;
+    size_t count, capacity;
+};
+
+static struct object_list chains, sets;
 static unsigned long rules_printed;
+static char text[1 << 20];
+
+static void remember(struct object_list *list, uint32_t family, const char *table, const char *name) {
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity ? 2 * list->capacity : 64;
+        list->items = realloc(list->items, list->capacity * sizeof *list->items);
+        if (list->items == NULL) abort();
+    }
+    list->items[list->count++] = (struct object_ref){family, strdup(table), strdup(name)};
+}
 
 static int on_chain(const struct nlmsghdr *nlh, void *data) {
     (void)data;
@@ -39,27 +54,11 @@ static int on_chain(const struct nlmsghdr *nlh, void *data) {
         nftnl_chain_free(c);
         return MNL_CB_ERROR;
     }
-    if (nchains == capchains) {
-        capchains = capchains ? 2 * capchains : 64;
-        chains = realloc(chains, capchains * sizeof *chains);
-        if (chains == NULL) abort();
-    }
-    chains[nchains].family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-    chains[nchains].table = strdup(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
-    chains[nchains].name = strdup(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-    nchains++;
+    remember(&chains, nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY), nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
+             nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
     nftnl_chain_free(c);
     return MNL_CB_OK;
 }
-
-struct set_ref {
-    uint32_t family;
-    char *table, *name;
-};
-
-static struct set_ref *sets;
-static size_t nsets, capsets;
-static char text[1 << 20];
 
 static int on_gen(const struct nlmsghdr *nlh, void *data) {
     struct nftnl_gen *g = nftnl_gen_alloc();
@@ -92,15 +91,8 @@ static int on_set(const struct nlmsghdr *nlh, void *data) {
         nftnl_set_free(s);
         return MNL_CB_ERROR;
     }
-    if (nsets == capsets) {
-        capsets = capsets ? 2 * capsets : 64;
-        sets = realloc(sets, capsets * sizeof *sets);
-        if (sets == NULL) abort();
-    }
-    sets[nsets].family = nftnl_set_get_u32(s, NFTNL_SET_FAMILY);
-    sets[nsets].table = strdup(nftnl_set_get_str(s, NFTNL_SET_TABLE));
-    sets[nsets].name = strdup(nftnl_set_get_str(s, NFTNL_SET_NAME));
-    nsets++;
+    remember(&sets, nftnl_set_get_u32(s, NFTNL_SET_FAMILY), nftnl_set_get_str(s, NFTNL_SET_TABLE),
+             nftnl_set_get_str(s, NFTNL_SET_NAME));
     nftnl_set_free(s);
     return MNL_CB_OK;
 }
@@ -160,13 +152,13 @@ int main(int argc, char **argv) {
     DUMP(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NLM_F_DUMP, on_table, NULL, "table dump");
     DUMP(NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, on_chain, NULL, "chain dump");
     DUMP(NFT_MSG_GETSET, NFPROTO_UNSPEC, NLM_F_DUMP, on_set, NULL, "set dump");
-    for (size_t i = 0; i < nsets; i++) {
+    for (size_t i = 0; i < sets.count; i++) {
         struct nftnl_set *s = nftnl_set_alloc();
         if (s == NULL) abort();
-        nftnl_set_set_str(s, NFTNL_SET_TABLE, sets[i].table);
-        nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i].name);
-        nftnl_set_set_u32(s, NFTNL_SET_FAMILY, sets[i].family);
-        nlh = nftnl_nlmsg_build_hdr(request, NFT_MSG_GETSETELEM, (uint16_t)sets[i].family, NLM_F_DUMP, ++seq);
+        nftnl_set_set_str(s, NFTNL_SET_TABLE, sets.items[i].table);
+        nftnl_set_set_str(s, NFTNL_SET_NAME, sets.items[i].name);
+        nftnl_set_set_u32(s, NFTNL_SET_FAMILY, sets.items[i].family);
+        nlh = nftnl_nlmsg_build_hdr(request, NFT_MSG_GETSETELEM, (uint16_t)sets.items[i].family, NLM_F_DUMP, ++seq);
         nftnl_set_elems_nlmsg_build_payload(nlh, s);
         if (dump(nl, nlh, on_elements, s) < 0) {
             perror("element dump");
@@ -176,16 +168,16 @@ int main(int argc, char **argv) {
         puts(text);
         nftnl_set_free(s);
     }
-    for (size_t i = 0; i < nchains; i++) printf("chain %s %s\n", chains[i].table, chains[i].name);
+    for (size_t i = 0; i < chains.count; i++) printf("chain %s %s\n", chains.items[i].table, chains.items[i].name);
     if (!per_chain) {
         DUMP(NFT_MSG_GETRULE, NFPROTO_UNSPEC, NLM_F_DUMP, on_rule, NULL, "rule dump");
     } else {
-        for (size_t i = 0; i < nchains; i++) {
+        for (size_t i = 0; i < chains.count; i++) {
             struct nftnl_rule *r = nftnl_rule_alloc();
             if (r == NULL) abort();
-            nftnl_rule_set_str(r, NFTNL_RULE_TABLE, chains[i].table);
-            nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chains[i].name);
-            nlh = nftnl_nlmsg_build_hdr(request, NFT_MSG_GETRULE, (uint16_t)chains[i].family, NLM_F_DUMP, ++seq);
+            nftnl_rule_set_str(r, NFTNL_RULE_TABLE, chains.items[i].table);
+            nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chains.items[i].name);
+            nlh = nftnl_nlmsg_build_hdr(request, NFT_MSG_GETRULE, (uint16_t)chains.items[i].family, NLM_F_DUMP, ++seq);
             nftnl_rule_nlmsg_build_payload(nlh, r);
             nftnl_rule_free(r);
             if (dump(nl, nlh, on_rule, NULL) < 0) {
@@ -195,7 +187,7 @@ int main(int argc, char **argv) {
         }
     }
     DUMP(NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, on_gen, &gen_after, "generation");
-    fprintf(stderr, "%zu chains, %zu sets, %lu rules%s\n", nchains, nsets, rules_printed,
+    fprintf(stderr, "%zu chains, %zu sets, %lu rules%s\n", chains.count, sets.count, rules_printed,
             gen_before == gen_after ? "" : " (the ruleset changed while it was read)");
     mnl_socket_close(nl);
     return 0;
