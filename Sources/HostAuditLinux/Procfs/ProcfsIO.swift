@@ -55,8 +55,10 @@ final class ProcfsIO {
     private var fdNumbers: [Int32] = []
     /// One mapping's address, perms and path (kept between calls for its capacity).
     private var mappingText: [UInt8] = []
-    /// What each mapped path met so far says (libraries recur in every process).
-    let mapsMemo = MappedPathMemo()
+    /// What each mapped path met so far says (libraries recur in every
+    /// process); made on the first maps read, so readers that never read maps
+    /// do not allocate its table.
+    lazy var mapsMemo = MappedPathMemo()
 
     init() {
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
