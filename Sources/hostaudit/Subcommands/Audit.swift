@@ -8,6 +8,7 @@ extension AuditReportFormat: ExpressibleByArgument {}
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Collect every fact, run the policies, probe egress and report.",
         discussion: """
             Profiles: post-compromise (every compromise indicator, the egress story first), \

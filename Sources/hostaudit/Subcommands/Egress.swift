@@ -5,6 +5,7 @@ import HostAuditLinux
 
 struct Egress: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "egress",
         abstract: "Probe outbound TCP and UDP ports and explain why a blocked one is blocked.",
         discussion: """
             TARGET is HOST:PORT, [IPv6]:PORT or a URL (http:// means port 80, https:// 443); \

@@ -31,6 +31,7 @@ struct FactsTopic: ExpressibleByArgument, Sendable {
 
 struct Facts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "facts",
         abstract: "Print the facts hostaudit collects, as policies see them.",
         discussion: """
             The JSON paths printed here (e.g. resolver.resolv_conf.options.ndots) are the paths \

@@ -23,6 +23,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Load and validate policy, waiver and parameter files; print every problem.",
             discussion: """
                 PATH is a file or a folder (searched recursively for *.yaml and *.yml, skipping tests/). \
@@ -63,6 +64,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Run every rule against its recorded fixtures and compare with the expected outcome.",
             discussion: """
                 Fixtures live next to the policy: tests/<policy name>/<rule id>/*.json, each a JSON object \
@@ -105,6 +107,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Evaluate policies against a recorded facts document (offline; no probes).",
             discussion: """
                 FILE is the output of `hostaudit facts all --format json`. Egress rules are skipped unless \

@@ -13,6 +13,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Merge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Sum up many hosts' JSON reports: hosts × failing rules.",
             discussion: """
                 Reads every *.json hostaudit.report/v1 document in DIR (and its sub-folders; \
@@ -49,6 +50,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Say whether two reports of one host differ in substance (findings' outcomes, probes' ends), not in times.",
             discussion: """
                 Compares the host name, profile and fail_on, each finding's severity and status (by policy/rule) \
@@ -111,6 +113,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     struct Render: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "render",
             abstract: "Render a recorded JSON report (audit or egress) as one HTML file.",
             discussion: "Exit 0 when rendered, 3 when FILE is not a hostaudit.report/v1 or hostaudit.egress/v1 document.")
 

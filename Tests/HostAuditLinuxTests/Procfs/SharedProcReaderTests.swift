@@ -88,4 +88,43 @@ import Testing
         #expect(names[child.portids[0]] == "a")
         #expect(names[child.portids[1]] == "a")
     }
+    /// The fd walk skips getdents64's confirming empty pass only when a pass
+    /// was short. Processes whose fd listings end below, near and past half
+    /// the read buffer, and span several passes, are listed whole: the same
+    /// fds as a plain directory listing.
+    @Test func fdListingsOfEverySizeAreWhole() throws {
+        let t = try TestProcesses("fdlisting")
+        defer { t.stopAll() }
+        // 24-byte entries for 4-digit fds: 1,365 of them fill half the 64 KiB
+        // buffer; 4,000 take several passes.
+        for count in [0, 1_300, 1_365, 1_400, 4_000] {
+            let launcher = """
+                import os, resource, signal, sys
+                hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+                resource.setrlimit(resource.RLIMIT_NOFILE, (8192 if hard == resource.RLIM_INFINITY else min(8192, hard), hard))
+                fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(\(count))]
+                open(sys.argv[1] + "/ready.tmp", "w").write(str(os.getpid()))
+                os.rename(sys.argv[1] + "/ready.tmp", sys.argv[1] + "/ready-\(count)")
+                signal.pause()
+                """
+            try t.start("/usr/bin/python3", ["-c", launcher, t.dir])
+            let pid = try #require(Int32(try t.waitForFile(t.dir + "/ready-\(count)")))
+            let expected = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int32($0) }
+            let io = ProcfsIO()
+            let procfd = try io.openDirectory("/proc")
+            defer { close(procfd) }
+            let dir = try io.openProcess(pid, at: procfd)
+            defer { close(dir) }
+            var seen: [Int32] = []
+            var nullTargets = 0
+            let listed = try io.forEachFdLink(ofProcessDir: dir) { fd, target in
+                seen.append(fd)
+                if let target, Array(target) == Array("/dev/null".utf8) { nullTargets += 1 }
+            }
+            #expect(expected.count >= count + 3)
+            #expect(Set(seen) == Set(expected), "fd listing of a process with \(count) extra fds")
+            #expect(seen.count == expected.count && listed == expected.count)
+            #expect(nullTargets >= count)
+        }
+    }
 }
