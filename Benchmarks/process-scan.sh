@@ -12,7 +12,9 @@
 # over the executables of the host plus YARA_EXES (default 200) processes
 # with distinct executables from /usr/bin (`facts processes` with the shipped
 # signatures against without). Prints the machine (nproc, CPU, load) and a
-# markdown table; hyperfine --warmup 1 --runs 5 (override: RUNS=N).
+# markdown table; hyperfine --warmup 1 --runs 5 (override: RUNS=N). Each size
+# is measured once the host has settled (see settle below); stderr says how
+# busy other tasks kept the CPUs during each block.
 # Needs root (environ/maps/fds of every process), hyperfine, python3.
 #   [BIN=.build-static/release/hostaudit] [RUNS=5] [PAIRS=20] [YARA_EXES=200] Benchmarks/process-scan.sh [N...]
 set -euo pipefail
@@ -46,6 +48,36 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024:.1f}")
 PY
 }
+# After thousands of processes are started the host stays busy for a while:
+# their exec, and on a host that runs DAMON in physical-address mode
+# (kdamond), its sampling, which walks every mapping of a page that all of
+# them share. Measured in that stretch, the parallel scan loses the CPU it
+# would use and the single-threaded `ps` does not. So each size waits, up to
+# SETTLE_MAX seconds (default 180), until everything else keeps less than
+# 0.15 CPU busy over 3 s, and says how long that took.
+busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+settle() {
+  local hz b0 b1 busy waited=0 max=${SETTLE_MAX:-180}
+  hz=$(getconf CLK_TCK)
+  while :; do
+    b0=$(busy_ticks); sleep 3; b1=$(busy_ticks); waited=$((waited + 3))
+    busy=$(( (b1 - b0) * 100 / (3 * hz) ))  # hundredths of a CPU
+    if [ "$busy" -lt 15 ]; then echo "settled after ${waited} s (others busy: ${busy}/100 CPU)" >&2; return; fi
+    if [ "$waited" -ge "$max" ]; then echo "not settled after ${waited} s (others busy: ${busy}/100 CPU); measuring anyway" >&2; return; fi
+  done
+}
+# CPUs kept busy by other tasks during a hyperfine block: the host's busy
+# time less the commands' own (hyperfine's mean user + system per run, for
+# the runs and the warmup), over the block's wall time.
+others_during() {  # others_during EXPORT.json BUSY_TICKS_BEFORE BUSY_TICKS_AFTER SECONDS RUNS_EACH
+  python3 - "$@" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+busy = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[6])
+own = sum((r["user"] + r["system"]) * (int(sys.argv[5]) + 1) for r in data["results"])
+print(f"{max(0.0, busy - own) / float(sys.argv[4]):.2f}")
+PY
+}
 # One markdown row per command of a hyperfine JSON export.
 rows() {  # rows EXPORT.json EXTRA LISTED
   python3 - "$@" <<'PY'
@@ -64,24 +96,34 @@ PY
 # 20) pairs of one scan and one `ps auxww`, the order swapped every pair.
 interleaved() {  # interleaved EXTRA LISTED PAIRS CMD... -- CMD...
   python3 - "$@" <<'PY'
-import statistics, subprocess, sys, time
+import os, resource, statistics, subprocess, sys, time
 extra, listed, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rest = sys.argv[4:]
 cut = rest.index("--")
 a, b = rest[:cut], rest[cut + 1:]
-def once(cmd):
+hz = os.sysconf("SC_CLK_TCK")
+def busy():  # CPU seconds the whole host has been busy (user nice system irq softirq steal)
+    f = open("/proc/stat").readline().split()
+    return sum(int(f[i]) for i in (1, 2, 3, 6, 7, 8)) / hz
+def once(cmd, others):
+    r0, b0 = resource.getrusage(resource.RUSAGE_CHILDREN), busy()
     t = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
-ta, tb = [], []
+    wall = time.perf_counter() - t
+    r1, b1 = resource.getrusage(resource.RUSAGE_CHILDREN), busy()
+    own = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    others.append(max(0.0, (b1 - b0) - own) / wall)  # CPUs kept busy by everything else
+    return wall
+ta, tb, oa, ob = [], [], [], []
 for i in range(pairs):
     if i % 2 == 0:
-        ta.append(once(a)); tb.append(once(b))
+        ta.append(once(a, oa)); tb.append(once(b, ob))
     else:
-        tb.append(once(b)); ta.append(once(a))
+        tb.append(once(b, ob)); ta.append(once(a, oa))
 ma, mb = statistics.median(ta), statistics.median(tb)
 wins = sum(1 for x, y in zip(ta, tb) if x <= y)
-print(f"| {extra} | {listed} | {ma*1000:.0f} ms | {mb*1000:.0f} ms | {ma/mb:.2f}× | {wins} of {pairs} |")
+print(f"| {extra} | {listed} | {ma*1000:.0f} ms | {mb*1000:.0f} ms | {ma/mb:.2f}× | {wins} of {pairs} "
+      f"| {statistics.median(oa):.2f} / {statistics.median(ob):.2f} |")
 PY
 }
 
@@ -95,19 +137,22 @@ for n in 0 "${counts[@]}"; do
     echo "skipping +$n: kernel.pid_max is too small (not changed by this script)" >&2; continue
   fi
   while [ "$have" -lt "$n" ]; do sleep 900 & pids+=($!); have=$((have + 1)); done
-  sleep 2
+  settle
   total=$(listed)
   echo "load before +$n: $(load)" >&2
+  b0=$(busy_ticks); t0=$(date +%s.%N)
   hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/$n.json" \
     "${scan[*]}" "env HOSTAUDIT_SCAN_WORKERS=1 ${scan[*]}" "ps auxww" "ps -eo pid,ppid,user,stat,etime,comm,args" >/dev/null
+  b1=$(busy_ticks); t1=$(date +%s.%N)
+  echo "other tasks during the hyperfine block at +$n: $(others_during "$tmp/$n.json" "$b0" "$b1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$runs") CPUs" >&2
   rows "$tmp/$n.json" "$n" "$total" "$bin"
   interleaved "$n" "$total" "${PAIRS:-20}" "${scan[@]}" -- ps auxww >>"$tmp/interleaved.md"
   echo "load after +$n: $(load); hostaudit peak RSS $(peak_rss "${scan[@]}") MiB, JSON $("${scan[@]}" | wc -c) bytes" >&2
 done
 echo
 echo "Interleaved, ${PAIRS:-20} pairs (scan and \`ps auxww\` alternating, order swapped each pair):"
-echo "| extra sleepers | listed | scan (median) | \`ps auxww\` (median) | scan / ps | pairs the scan was faster |"
-echo "|---|---|---|---|---|---|"
+echo "| extra sleepers | listed | scan (median) | \`ps auxww\` (median) | scan / ps | pairs the scan was faster | other tasks' CPUs busy during the scan / ps runs (median) |"
+echo "|---|---|---|---|---|---|---|"
 cat "$tmp/interleaved.md"
 # Back to the host as it is for the YARA pass, plus YARA_EXES (default 200)
 # processes with distinct executables: ELF files of /usr/bin, each stopped by
