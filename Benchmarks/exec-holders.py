@@ -25,7 +25,7 @@ seen, uniq = set(), []
 for p, ino, size in files:
     if ino not in seen:
         seen.add(ino); uniq.append((p, size))
-step = max(1, len(uniq) // n)
+step = max(1, len(uniq) // max(n, 1))  # YARA_EXES=0: none
 chosen = uniq[::step][:n]
 kids = []
 for p, _ in chosen:

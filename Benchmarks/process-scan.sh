@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 if [ -n "${BIN:-}" ]; then
   bin=$BIN
 else
-  swift build -c release --static-swift-stdlib --product hostaudit --scratch-path .build-static >/dev/null
+  swift build -c release --static-swift-stdlib --disable-local-rpath --product hostaudit --scratch-path .build-static >/dev/null
   bin=.build-static/release/hostaudit
 fi
 runs=${RUNS:-5}
