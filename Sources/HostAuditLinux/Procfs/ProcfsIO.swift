@@ -110,8 +110,7 @@ final class ProcfsIO {
         fdNumbers = []
         numbers.removeAll(keepingCapacity: true)
         defer { fdNumbers = numbers }
-        // fd names are at most 10 digits: the listing is whole once a pass leaves room for one more.
-        try forEachEntry(of: fdDir, namesAtMost: 10) { name, _ in
+        try forEachEntry(of: fdDir, shortNames: true) { name, _ in
             listed += 1
             if let n = Self.decimal(name) { numbers.append(n) }
         }
@@ -329,18 +328,16 @@ final class ProcfsIO {
     /// Every entry of the directory open at `fd` (except `.` and `..`), via raw getdents64.
     /// `body` gets the name bytes (without the NUL) and d_type.
     ///
-    /// `namesAtMost`: no name in this directory is longer (fd numbers: 10).
-    /// The kernel ends a getdents64 pass only at the end of the directory or
-    /// at an entry that does not fit, so a pass that leaves room for the
-    /// longest possible entry was the last one, and the confirming empty
-    /// pass is skipped. Only for a pass that filled at most half the buffer,
-    /// so a kernel hook that strips entries from a full pass cannot end the
-    /// listing early.
+    /// `shortNames`: every name is short (an fd directory's: at most 10
+    /// digits, a 32-byte entry). The kernel ends a getdents64 pass only at
+    /// the end of the directory or at an entry that does not fit, so a pass
+    /// that filled at most half the buffer had room for another entry and
+    /// was the last one: the confirming empty pass is skipped. A fuller pass
+    /// is always followed by another, so a kernel hook that strips entries
+    /// from a full pass cannot end the listing early.
     func forEachEntry(
-        of fd: Int32, namesAtMost: Int? = nil, _ body: (UnsafeRawBufferPointer, UInt8) -> Void
+        of fd: Int32, shortNames: Bool = false, _ body: (UnsafeRawBufferPointer, UInt8) -> Void
     ) throws(SysErr) {
-        // linux_dirent64: 19 bytes of header, the name and its NUL, padded to 8.
-        let roomForAnother = namesAtMost.map { (19 + $0 + 1 + 7) & ~7 }
         while true {
             let n = try SysErr.check("getdents64") { CHostAuditShims_getdents64(fd, buffer.baseAddress, buffer.count) }
             if n == 0 { return }
@@ -359,7 +356,7 @@ final class ProcfsIO {
                 if reclen == 0 { return }
                 off += reclen
             }
-            if let room = roomForAnother, n <= buffer.count / 2, buffer.count - n >= room { return }
+            if shortNames && n <= buffer.count / 2 { return }
         }
     }
 

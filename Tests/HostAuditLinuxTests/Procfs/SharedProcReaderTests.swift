@@ -88,6 +88,7 @@ import Testing
         #expect(names[child.portids[0]] == "a")
         #expect(names[child.portids[1]] == "a")
     }
+
     /// The fd walk skips getdents64's confirming empty pass only when a pass
     /// was short. Processes whose fd listings end below, near and past half
     /// the read buffer, and span several passes, are listed whole: the same
