@@ -39,7 +39,7 @@ extension EgressLab {
 
         let dir = try Fixtures.temporaryDirectory("ha-audit-story")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.copyItem(atPath: "/bin/dash", toPath: dir + "/kworkerds")
+        try Fixtures.copyExecutable("/bin/dash", to: dir + "/kworkerds")
         let miner = try LinkedChild([
             "/bin/bash", "-c",
             "exec -a kworkerds \(dir)/kworkerds -c 'while :; do sleep 1; done' -o stratum+tcp://10.66.2.2:3333 --donate-level 1",

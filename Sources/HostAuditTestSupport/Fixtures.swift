@@ -31,6 +31,15 @@ package enum Fixtures {
         return path
     }
 
+    /// Copies the executable `source` to `destination` (mode 0755) so that it
+    /// can be executed at once. The copy is made by a child process
+    /// (`install`): a write descriptor opened here could be inherited by a
+    /// child another test thread starts meanwhile, and while that child lives,
+    /// executing the copy fails with ETXTBSY ("Text file busy").
+    package static func copyExecutable(_ source: String, to destination: String) throws {
+        try CommandRunner.check(["install", "-m", "0755", source, destination])
+    }
+
     /// Writes `contents` to `root + hostPath`, creating parent folders.
     package static func write(_ contents: String, to hostPath: String, under root: String) throws {
         let full = root + hostPath

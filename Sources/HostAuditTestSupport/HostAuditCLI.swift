@@ -57,17 +57,7 @@ package enum UnprivilegedCopy {
             }
             let dest = dir + "/" + (path as NSString).lastPathComponent
             if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
-            // Copied by a child process: a write descriptor opened here could be
-            // inherited by a child another test thread forks meanwhile, and then
-            // executing the copy fails with ETXTBSY ("Text file busy").
-            let install = Process()
-            install.executableURL = URL(fileURLWithPath: "/usr/bin/install")
-            install.arguments = ["-m", "0755", path, dest]
-            try install.run()
-            install.waitUntilExit()
-            guard install.terminationStatus == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: dest])
-            }
+            try Fixtures.copyExecutable(path, to: dest)
             copies[path] = dest
             return dest
         }

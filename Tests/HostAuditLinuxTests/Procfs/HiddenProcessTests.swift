@@ -68,7 +68,7 @@ let processHiderSource = #"""
         try processHiderSource.write(toFile: src, atomically: true, encoding: .utf8)
         try CommandRunner.check(["cc", "-Wall", "-fPIC", "-shared", "-o", lib, src, "-ldl"])
         let exe = t.dir + "/ha_hiddenproc"
-        try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: exe)
+        try Fixtures.copyExecutable("/bin/sleep", to: exe)
         let pid = try t.start(exe, ["60"])
         try t.waitFor(pid) { $0.starts(with: Array(exe.utf8)) }
 

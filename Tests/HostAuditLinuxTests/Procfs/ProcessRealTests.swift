@@ -14,7 +14,7 @@ import Testing
         // GNU sleep rejects unknown options, so the renamed binary is a copy of dash,
         // which keeps its argv exactly: kdevtmpfsi -c 'loop' ARGV0 ARGS…
         let exe2 = t2.dir + "/kdevtmpfsi"
-        try FileManager.default.copyItem(atPath: "/bin/dash", toPath: exe2)
+        try Fixtures.copyExecutable("/bin/dash", to: exe2)
         let minerArgs = ["--donate-level", "1", "-o", "stratum+tcp://pool.example:3333", "-u", "WALLET"]
         let p = try t2.start(exe2, ["-c", "while :; do sleep 1; done", "kdevtmpfsi"] + minerArgs, cwd: t2.dir)
         try t2.waitFor(p) { $0.count > 10 }

@@ -176,7 +176,7 @@ struct SignatureScanTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let exe = try Self.build(in: dir)
         let copy = dir + "/copy"
-        try FileManager.default.copyItem(atPath: exe, toPath: copy)
+        try Fixtures.copyExecutable(exe, to: copy)
         let original = SHA256.hex(SHA256.hash([UInt8](try Data(contentsOf: URL(fileURLWithPath: exe)))))
         let pid = try Self.start(procs, exe: copy, dir: dir, tag: "d")
         try FileManager.default.removeItem(atPath: copy)
