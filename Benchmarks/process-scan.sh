@@ -15,8 +15,14 @@
 # markdown table; hyperfine --warmup 1 --runs 5 (override: RUNS=N). Each size
 # is measured once the host has settled (see settle below); stderr says how
 # busy other tasks kept the CPUs during each block.
-# Needs root (environ/maps/fds of every process), hyperfine, python3.
-#   [BIN=.build-static/release/hostaudit] [RUNS=5] [PAIRS=20] [YARA_EXES=200] Benchmarks/process-scan.sh [N...]
+# Needs root (environ/maps/fds of every process), hyperfine, python3 and
+# patchelf (Debian: apt-get install hyperfine patchelf).
+#   [BIN=.build-static/release/hostaudit] [RUNS=5] [PAIRS=20] [YARA_EXES=200] [SLEEPERS=private|shared]
+#     Benchmarks/process-scan.sh [N...]
+#
+# SLEEPERS (see "The sleepers" below): private (default) runs /usr/bin/sleep
+# from a copy that maps its own copies of libc, ld.so and the locale files;
+# shared runs /usr/bin/sleep itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The binary as deployed (Scripts/build-release.sh): the Swift runtime
@@ -32,12 +38,48 @@ runs=${RUNS:-5}
 counts=("$@"); [ ${#counts[@]} -eq 0 ] && counts=(5000 10000)
 tmp=$(mktemp -d)
 pids=()
+sleeperdir=""
 cleanup() {
   if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$tmp"
+  if [ -n "$sleeperdir" ]; then rm -rf "$sleeperdir"; fi
 }
 trap cleanup EXIT
+
+# The sleepers. A page that all N sleepers map is mapped N times, and on a
+# host that runs DAMON in physical-address mode (kdamond), every sample
+# DAMON takes of such a page walks all N mappings. The pages of libc, ld.so
+# and the locale files are also the ones every measured command (the scan,
+# `ps`, hyperfine) keeps touching, so DAMON samples them often: with 10,000
+# sleepers of /usr/bin/sleep, kdamond takes 0.3-0.55 CPU within minutes and
+# keeps it (docs/processes.md, "Speed"). That load takes CPU from the
+# parallel scan and not from the single-threaded `ps`, so it measures the
+# host's memory monitor rather than either command. SLEEPERS=private (the
+# default) runs each sleeper from a copy of sleep whose interpreter and
+# libraries are copies too (patchelf), with its own locale files (LOCPATH):
+# the same files mapped (one anonymous region fewer), the same fds, the
+# same work for the scan and for `ps`, but pages that no measured command
+# touches. The copy lives below
+# /usr/lib (a system library directory, as the originals are, so the scan
+# flags nothing it would not flag for /usr/bin/sleep) and is removed on exit.
+# SLEEPERS=shared runs /usr/bin/sleep itself, to see the host's own load.
+sleeper=(sleep)
+if [ "${SLEEPERS:-private}" = private ]; then
+  command -v patchelf >/dev/null || { echo "process-scan.sh: needs patchelf (or SLEEPERS=shared)" >&2; exit 1; }
+  sleeperdir=$(mktemp -d /usr/lib/hostaudit-bench.XXXXXX)
+  chmod 755 "$sleeperdir"
+  cp /usr/bin/sleep "$sleeperdir/sleep"
+  interp=$(patchelf --print-interpreter /usr/bin/sleep)
+  cp "$interp" "$sleeperdir/"
+  for lib in $(ldd /usr/bin/sleep | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do cp "$lib" "$sleeperdir/"; done
+  patchelf --set-interpreter "$sleeperdir/$(basename "$interp")" --set-rpath "$sleeperdir" "$sleeperdir/sleep"
+  if [ -d /usr/lib/locale ]; then cp -r /usr/lib/locale "$sleeperdir/locale"; fi
+  sleeper=(env LOCPATH="$sleeperdir/locale" "$sleeperdir/sleep")
+  if ! "${sleeper[@]}" 0; then echo "process-scan.sh: the private sleeper does not run" >&2; exit 1; fi
+elif [ "${SLEEPERS}" != shared ]; then
+  echo "process-scan.sh: SLEEPERS is private or shared" >&2; exit 1
+fi
 
 listed() { local n=0 e; for e in /proc/[0-9]*; do n=$((n + 1)); done; echo "$n"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -128,6 +170,7 @@ PY
 }
 
 scan=("$bin" facts processes --format json --cpu-interval 0 --no-hidden-sweep)
+echo "sleepers: ${SLEEPERS:-private}${sleeperdir:+ (sleep, libc, ld.so and locale files copied to $sleeperdir)}"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(uname -r), pid_max $(cat /proc/sys/kernel/pid_max)"
 echo "| extra sleepers | listed | command | wall (mean ± σ, $runs runs) | range | user / sys |"
 echo "|---|---|---|---|---|---|"
@@ -136,7 +179,7 @@ for n in 0 "${counts[@]}"; do
   if [ $(($(listed) + n - have + 200)) -ge "$(cat /proc/sys/kernel/pid_max)" ]; then
     echo "skipping +$n: kernel.pid_max is too small (not changed by this script)" >&2; continue
   fi
-  while [ "$have" -lt "$n" ]; do sleep 900 & pids+=($!); have=$((have + 1)); done
+  while [ "$have" -lt "$n" ]; do "${sleeper[@]}" 900 & pids+=($!); have=$((have + 1)); done
   settle
   total=$(listed)
   echo "load before +$n: $(load)" >&2
@@ -158,7 +201,8 @@ cat "$tmp/interleaved.md"
 # processes with distinct executables: ELF files of /usr/bin, each stopped by
 # ptrace at its first instruction (Benchmarks/exec-holders.py; no program
 # code runs, and they are killed when the holder exits).
-if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; pids=(); fi
+# (bash reports a killed job on its own stderr: the braces take that too)
+if [ ${#pids[@]} -gt 0 ]; then { kill -9 "${pids[@]}"; wait; } 2>/dev/null || true; pids=(); fi
 yara_exes=${YARA_EXES:-200}
 python3 Benchmarks/exec-holders.py "$yara_exes" >"$tmp/holders.txt" &
 holder=$!
