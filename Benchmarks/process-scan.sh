@@ -179,7 +179,8 @@ for n in 0 "${counts[@]}"; do
   if [ $(($(listed) + n - have + 200)) -ge "$(cat /proc/sys/kernel/pid_max)" ]; then
     echo "skipping +$n: kernel.pid_max is too small (not changed by this script)" >&2; continue
   fi
-  while [ "$have" -lt "$n" ]; do "${sleeper[@]}" 900 & pids+=($!); have=$((have + 1)); done
+  # disown: bash would report each killed sleeper ("Killed") on its stderr
+  while [ "$have" -lt "$n" ]; do "${sleeper[@]}" 900 & pids+=($!); disown "$!"; have=$((have + 1)); done
   settle
   total=$(listed)
   echo "load before +$n: $(load)" >&2
@@ -201,8 +202,7 @@ cat "$tmp/interleaved.md"
 # processes with distinct executables: ELF files of /usr/bin, each stopped by
 # ptrace at its first instruction (Benchmarks/exec-holders.py; no program
 # code runs, and they are killed when the holder exits).
-# (bash reports a killed job on its own stderr: the braces take that too)
-if [ ${#pids[@]} -gt 0 ]; then { kill -9 "${pids[@]}"; wait; } 2>/dev/null || true; pids=(); fi
+if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; pids=(); fi
 yara_exes=${YARA_EXES:-200}
 python3 Benchmarks/exec-holders.py "$yara_exes" >"$tmp/holders.txt" &
 holder=$!
