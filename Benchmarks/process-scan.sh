@@ -60,9 +60,9 @@ trap cleanup EXIT
 # libraries are copies too (patchelf), with its own locale files (LOCPATH):
 # the same files mapped (one anonymous region fewer), the same fds, the
 # same work for the scan and for `ps`, but pages that no measured command
-# touches. The copy lives below
-# /usr/lib (a system library directory, as the originals are, so the scan
-# flags nothing it would not flag for /usr/bin/sleep) and is removed on exit.
+# touches. The copy lives below /usr/lib (a system library directory, as
+# the originals are, so the scan flags nothing it would not flag for
+# /usr/bin/sleep) and is removed on exit.
 # SLEEPERS=shared runs /usr/bin/sleep itself, to see the host's own load.
 sleeper=(sleep)
 if [ "${SLEEPERS:-private}" = private ]; then
@@ -202,7 +202,13 @@ cat "$tmp/interleaved.md"
 # processes with distinct executables: ELF files of /usr/bin, each stopped by
 # ptrace at its first instruction (Benchmarks/exec-holders.py; no program
 # code runs, and they are killed when the holder exits).
-if [ ${#pids[@]} -gt 0 ]; then kill -9 "${pids[@]}" 2>/dev/null || true; pids=(); fi
+# The sleepers are disowned, so `wait` does not wait for them: until each
+# is reaped (bash reaps its children as they exit) it is still listed.
+if [ ${#pids[@]} -gt 0 ]; then
+  kill -9 "${pids[@]}" 2>/dev/null || true
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done
+  pids=()
+fi
 yara_exes=${YARA_EXES:-200}
 python3 Benchmarks/exec-holders.py "$yara_exes" >"$tmp/holders.txt" &
 holder=$!
